@@ -1,0 +1,37 @@
+//! # CloudPOS domain
+//!
+//! The pure core of the cashier terminal: types, rules and the port traits that adapters
+//! implement. Nothing here does I/O, reads the clock or depends on an async runtime; the
+//! use cases in `cloudpos-terminal` supply time and I/O through the [`ports`].
+//!
+//! The key decision is that *every* rule a cashier can trip over lives here, in synchronous
+//! code that can be tested exhaustively: strict money parsing ([`money`]), code
+//! classification ([`code`]), order and refund state machines with their caps ([`order`],
+//! [`refund`]), the permission policy ([`clerk`]) and summary arithmetic ([`shift`]). The
+//! price is that adapters must map their own records onto these types, and that storage has
+//! to call back into the refund rules inside its transaction to stay race-free.
+#![deny(missing_docs)]
+#![deny(clippy::float_arithmetic)]
+
+pub mod catalog;
+pub mod clerk;
+pub mod code;
+pub mod money;
+pub mod order;
+pub mod order_no;
+pub mod ports;
+pub mod receipt;
+pub mod refund;
+pub mod shift;
+pub mod timestamp;
+
+pub use catalog::{Cart, CartLine, CheckoutMode, Commodity};
+pub use clerk::{Clerk, ClerkId, Decision, LoginGuard, LoginRecord, Permission, Role};
+pub use code::{CodeTable, PaymentCode, Wallet};
+pub use money::Money;
+pub use order::{Order, OrderState, OrderStatus, PaymentMethod};
+pub use order_no::{OrderNo, OrderNoGenerator, RefundNo};
+pub use receipt::{Receipt, ReceiptKind};
+pub use refund::{Refund, RefundState};
+pub use shift::{Shift, Summary};
+pub use timestamp::Timestamp;

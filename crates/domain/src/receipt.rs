@@ -1,0 +1,71 @@
+//! What a receipt says, independent of paper width or printer language.
+//!
+//! The use cases build a [`Receipt`] from ledger records; the printer adapter lays it out for
+//! 58 or 80 mm paper and encodes it (see `cloudpos-printer`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::CartLine;
+use crate::money::Money;
+use crate::order::PaymentMethod;
+use crate::shift::Summary;
+use crate::timestamp::Timestamp;
+
+/// The kinds of slip the terminal prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// A payment (支付凭证).
+    Payment,
+    /// A refund (退款凭证).
+    Refund,
+    /// A shift or period summary (汇总 / 交接班).
+    Summary,
+    /// The printer test page.
+    TestPage,
+}
+
+/// A receipt's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Kind of slip.
+    pub kind: ReceiptKind,
+    /// Store name printed as the header.
+    pub store_name: String,
+    /// Printed on the embedded sandbox so nobody mistakes it for money.
+    pub sandbox: bool,
+    /// Merchant order number (printed, and as QR code and barcode).
+    pub order_no: Option<String>,
+    /// Merchant refund number (refund slips).
+    pub refund_no: Option<String>,
+    /// Upstream transaction id.
+    pub transaction_id: Option<String>,
+    /// When the payment/refund happened.
+    pub time: Timestamp,
+    /// UTC offset for printing times.
+    pub offset_seconds: i32,
+    /// Clerk id and name.
+    pub clerk: String,
+    /// Device id.
+    pub device_id: String,
+    /// Payment method.
+    pub method: Option<PaymentMethod>,
+    /// The order amount.
+    pub amount: Money,
+    /// This refund's amount (refund slips).
+    pub refund_amount: Option<Money>,
+    /// Total refunded on the order so far.
+    pub refunded: Money,
+    /// Cash received and change (cash payments).
+    pub cash: Option<(Money, Money)>,
+    /// Commodities (full mode).
+    pub lines: Vec<CartLine>,
+    /// Remark.
+    pub remark: String,
+    /// Summary (summary slips).
+    pub summary: Option<Summary>,
+    /// Closing line (惠顾语), e.g. 谢谢惠顾，欢迎再次光临.
+    pub closing_line: String,
+    /// 1-based copy number and number of copies, e.g. (1, 2).
+    pub copy: (u32, u32),
+}
