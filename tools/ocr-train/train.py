@@ -45,13 +45,29 @@ def sample_ok(img, arr, meta):
 
 
 class SynthStream(IterableDataset):
-    def __init__(self, kind, seed, split="train"):
-        self.kind, self.seed, self.split = kind, seed, split
+    """Yields ready batches; samples are bucketed by width (pool of 8 batches)
+    so little compute is spent on padding."""
+
+    def __init__(self, kind, seed, batch, split="train"):
+        self.kind, self.seed, self.batch, self.split = kind, seed, batch, split
         self.alphabet = alphabet_for(kind)
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info else 0
+        rng = random.Random(self.seed + 17 * wid)
+        pool = []
+        for item in self.samples(wid):
+            pool.append(item)
+            if len(pool) == 8 * self.batch:
+                pool.sort(key=lambda t: t[0].shape[1])
+                chunks = [pool[k:k + self.batch] for k in range(0, len(pool), self.batch)]
+                rng.shuffle(chunks)
+                for c in chunks:
+                    yield collate(c)
+                pool = []
+
+    def samples(self, wid):
         i = 0
         while True:
             rng = random.Random(self.seed * 1_000_003 + wid * 7919 + i * 104729)
@@ -147,8 +163,8 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.08,
                                                 div_factor=20, final_div_factor=200)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    dl = DataLoader(SynthStream(args.kind, args.seed), batch_size=args.batch, collate_fn=collate,
-                    num_workers=args.workers, prefetch_factor=4 if args.workers else None,
+    dl = DataLoader(SynthStream(args.kind, args.seed, args.batch), batch_size=None,
+                    num_workers=args.workers, prefetch_factor=2 if args.workers else None,
                     persistent_workers=bool(args.workers))
     val = make_val(args.kind, args.val, 424242 + args.seed)
     t0 = time.time()

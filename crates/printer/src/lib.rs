@@ -1,0 +1,1 @@
+//! Receipts on ESC/POS printers: layout, encoding, transports, driver printing and previews.
