@@ -56,7 +56,10 @@ fn crash_child() {
             }
             tx.commit().await.unwrap();
             batch += 1;
-            std::fs::write(&progress, batch.to_string()).unwrap();
+            // Atomic replace, so a kill never leaves a truncated progress file.
+            let tmp = dir.join("progress.tmp");
+            std::fs::write(&tmp, batch.to_string()).unwrap();
+            std::fs::rename(&tmp, &progress).unwrap();
         }
     });
 }
