@@ -128,9 +128,11 @@ pub trait Ledger: Send + Sync {
     /// Commits a payment intent. Fails with [`StoreError::Duplicate`] if the number exists
     /// for this store and device. Must be called before any network call for the order.
     async fn insert_order(&self, order: &Order) -> Result<(), StoreError>;
-    /// Writes an order's new state. The stored state must be allowed to become the new one
-    /// ([`OrderState::can_become`]) or equal it; otherwise [`StoreError::Conflict`].
-    async fn update_order(&self, order: &Order) -> Result<(), StoreError>;
+    /// Writes an order's new state, if the stored state is still `expected` (the state the
+    /// writer read) and may become the new one ([`OrderState::can_become`], or equal). Otherwise
+    /// nothing is written and [`StoreError::Conflict`] is returned: another writer (another
+    /// process settling the same order) got there first, and the caller must re-read.
+    async fn update_order(&self, order: &Order, expected: OrderState) -> Result<(), StoreError>;
     /// One order.
     async fn order(&self, no: &OrderNo) -> Result<Option<Order>, StoreError>;
     /// Orders matching a filter, newest first.
@@ -144,9 +146,11 @@ pub trait Ledger: Send + Sync {
     /// Commits a refund intent after checking, in the same transaction, the order's state
     /// and caps against every stored refund ([`crate::refund::check_new_refund`]).
     async fn insert_refund(&self, refund: &Refund) -> Result<(), StoreError>;
-    /// Writes a refund's new state (same transition rule as orders); when it becomes
-    /// succeeded, the order's refunded total is updated in the same transaction.
-    async fn update_refund(&self, refund: &Refund) -> Result<(), StoreError>;
+    /// Writes a refund's new state if the stored state is still `expected` (compare and set,
+    /// as for orders); when it becomes succeeded, the order's refunded total is updated in the
+    /// same transaction. A retry (failed → requested) re-checks the caps.
+    async fn update_refund(&self, refund: &Refund, expected: RefundState)
+    -> Result<(), StoreError>;
     /// One refund.
     async fn refund(&self, no: &RefundNo) -> Result<Option<Refund>, StoreError>;
     /// The refunds of one order, oldest first.

@@ -12,10 +12,11 @@ use crate::shift::Summary;
 use crate::timestamp::Timestamp;
 
 /// The kinds of slip the terminal prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptKind {
     /// A payment (支付凭证).
+    #[default]
     Payment,
     /// A refund (退款凭证).
     Refund,
@@ -26,7 +27,12 @@ pub enum ReceiptKind {
 }
 
 /// A receipt's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Every field has a neutral default (`Receipt::default()` is an empty payment slip), so
+/// callers and tests fill in only what a slip shows. Empty strings and `None` are left off
+/// the printed slip.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Receipt {
     /// Kind of slip.
     pub kind: ReceiptKind,
@@ -64,8 +70,13 @@ pub struct Receipt {
     pub remark: String,
     /// Summary (summary slips).
     pub summary: Option<Summary>,
-    /// Closing line (惠顾语), e.g. 谢谢惠顾，欢迎再次光临.
+    /// Closing line (惠顾语), e.g. 谢谢惠顾，欢迎再次光临. When empty, the printer
+    /// settings' closing line is printed.
     pub closing_line: String,
-    /// 1-based copy number and number of copies, e.g. (1, 2).
+    /// 1-based copy number and number of copies, e.g. (1, 2). `(0, 0)` and `(1, 1)` print
+    /// no copy marker.
     pub copy: (u32, u32),
+    /// Further labelled lines printed after the standard fields, in order (e.g. the test
+    /// page's printer settings, a member-card balance).
+    pub extra: Vec<(String, String)>,
 }

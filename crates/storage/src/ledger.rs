@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
-use cloudpos_domain::order::{Order, OrderStatus, PaymentMethod};
+use cloudpos_domain::order::{Order, OrderState, OrderStatus, PaymentMethod};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::{Ledger, OrderFilter, Page, RefundFilter, StoreError};
 use cloudpos_domain::refund::{Refund, RefundState, check_new_refund};
@@ -274,27 +274,22 @@ impl Ledger for Store {
         tx.commit().await.map_err(db)
     }
 
-    async fn update_order(&self, order: &Order) -> Result<(), StoreError> {
+    async fn update_order(&self, order: &Order, expected: OrderState) -> Result<(), StoreError> {
+        if expected != order.state && !expected.can_become(order.state) {
+            return Err(StoreError::Conflict(format!(
+                "order {}: {expected} cannot become {}",
+                order.no, order.state
+            )));
+        }
         let mut tx = self.begin_write().await?;
-        let (id, stored) = Self::load_order_for_update(&mut tx, &order.no)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("order {}", order.no)))?;
-        if stored.state != order.state && !stored.state.can_become(order.state) {
-            return Err(StoreError::Conflict(format!(
-                "order {} is {} in the ledger and cannot become {}",
-                order.no, stored.state, order.state
-            )));
-        }
-        if stored.never_reverse && !order.never_reverse {
-            return Err(StoreError::Conflict(format!(
-                "order {} is marked never-reverse and must stay so",
-                order.no
-            )));
-        }
-        sqlx::query(
+        // Compare and set: only if the stored state is still the one the writer read. The
+        // never-reverse flag can be set, never cleared.
+        let done = sqlx::query(
             "UPDATE orders SET state = ?, code_masked = ?, shift_id = ?, body = ?, remark = ?, \
-             transaction_id = ?, reason = ?, never_reverse = ?, cash_tendered_fen = ?, \
-             cash_change_fen = ?, updated_at = ?, paid_at = ? WHERE id = ?",
+             transaction_id = ?, reason = ?, never_reverse = max(never_reverse, ?), \
+             cash_tendered_fen = ?, cash_change_fen = ?, updated_at = ?, paid_at = ? \
+             WHERE id = (SELECT id FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1) \
+             AND state = ? AND (never_reverse = 0 OR ? = 1)",
         )
         .bind(order.state.as_str())
         .bind(&order.code_masked)
@@ -308,10 +303,28 @@ impl Ledger for Store {
         .bind(order.cash_change.map(Money::fen))
         .bind(order.updated_at.unix_millis())
         .bind(order.paid_at.map(Timestamp::unix_millis))
-        .bind(id)
+        .bind(order.no.as_str())
+        .bind(expected.as_str())
+        .bind(i64::from(order.never_reverse))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        if done.rows_affected() == 0 {
+            let stored = Self::load_order_for_update(&mut tx, &order.no).await?;
+            return Err(match stored {
+                None => StoreError::NotFound(format!("order {}", order.no)),
+                Some((_, s)) if s.never_reverse && !order.never_reverse => {
+                    StoreError::Conflict(format!(
+                        "order {} is marked never-reverse and must stay so",
+                        order.no
+                    ))
+                }
+                Some((_, s)) => StoreError::Conflict(format!(
+                    "order {} is {} in the ledger, not {expected}: it was updated meanwhile",
+                    order.no, s.state
+                )),
+            });
+        }
         tx.commit().await.map_err(db)
     }
 
@@ -423,7 +436,11 @@ impl Ledger for Store {
         tx.commit().await.map_err(db)
     }
 
-    async fn update_refund(&self, refund: &Refund) -> Result<(), StoreError> {
+    async fn update_refund(
+        &self,
+        refund: &Refund,
+        expected: RefundState,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let row =
             sqlx::query("SELECT order_id, state, amount_fen FROM refunds WHERE out_refund_no = ?")
@@ -442,6 +459,12 @@ impl Ledger for Store {
             return Err(StoreError::Conflict(format!(
                 "refund {} is for {amount}, not {}",
                 refund.no, refund.amount
+            )));
+        }
+        if stored != expected {
+            return Err(StoreError::Conflict(format!(
+                "refund {} is {stored} in the ledger, not {expected}: it was updated meanwhile",
+                refund.no
             )));
         }
         if stored != refund.state && !stored.can_become(refund.state) {

@@ -48,18 +48,30 @@ async fn intent_is_unique_and_transitions_are_checked() {
     ));
 
     o.mark_user_paying(t(2)).unwrap();
-    store.update_order(&o).await.unwrap();
+    store.update_order(&o, OrderState::Submitted).await.unwrap();
+    // Another writer (say a second process settling the same order) read user-paying and
+    // decides to reverse…
+    let mut other = o.clone();
+    other.begin_reverse("timeout", t(3)).unwrap();
+    // …but this writer commits paid first.
     o.mark_paid(Some("4200".into()), t(3), t(3)).unwrap();
-    store.update_order(&o).await.unwrap();
+    store
+        .update_order(&o, OrderState::UserPaying)
+        .await
+        .unwrap();
     let got = store.order(&o.no).await.unwrap().unwrap();
     assert_eq!(got, o);
-
-    // A stale writer trying to move a paid order back to unknown is refused.
+    // The stale decision is refused, although paid → reversing is a legal move (void).
+    assert!(matches!(
+        store.update_order(&other, OrderState::UserPaying).await,
+        Err(StoreError::Conflict(msg)) if msg.contains("paid")
+    ));
+    // An illegal move is refused without touching the database.
     let mut stale = got.clone();
     stale.state = OrderState::Unknown;
     assert!(matches!(
-        store.update_order(&stale).await,
-        Err(StoreError::Conflict(msg)) if msg.contains("paid")
+        store.update_order(&stale, OrderState::Paid).await,
+        Err(StoreError::Conflict(_))
     ));
     assert_eq!(
         store.order(&o.no).await.unwrap().unwrap().state,
@@ -75,11 +87,11 @@ async fn never_reverse_flag_cannot_be_dropped() {
     let mut o = order("P1A0000000000000002", 100, 1);
     store.insert_order(&o).await.unwrap();
     o.mark_duplicate_blocked("407", t(2)).unwrap();
-    store.update_order(&o).await.unwrap();
+    store.update_order(&o, OrderState::Submitted).await.unwrap();
     o.never_reverse = false;
     assert!(matches!(
-        store.update_order(&o).await,
-        Err(StoreError::Conflict(_))
+        store.update_order(&o, OrderState::Failed).await,
+        Err(StoreError::Conflict(m)) if m.contains("never-reverse")
     ));
 }
 
@@ -108,12 +120,23 @@ async fn refunds_respect_caps_and_update_the_order() {
     );
 
     r1.mark_succeeded(Some("rf1".into()), t(101)).unwrap();
-    store.update_refund(&r1).await.unwrap();
+    store
+        .update_refund(&r1, RefundState::Requested)
+        .await
+        .unwrap();
     let after = store.order(&o.no).await.unwrap().unwrap();
     assert_eq!(after.refunded, Money::from_fen(300));
     assert_eq!(after.status(), OrderStatus::PartiallyRefunded);
     // Writing the same success twice does not double-count.
-    store.update_refund(&r1).await.unwrap();
+    store
+        .update_refund(&r1, RefundState::Succeeded)
+        .await
+        .unwrap();
+    // A stale writer is refused.
+    assert!(matches!(
+        store.update_refund(&r1, RefundState::Processing).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(
         store.order(&o.no).await.unwrap().unwrap().refunded,
         Money::from_fen(300)
@@ -126,7 +149,10 @@ async fn refunds_respect_caps_and_update_the_order() {
         .unwrap()
         .unwrap();
     r2.mark_failed("商户余额不足", t(102)).unwrap();
-    store.update_refund(&r2).await.unwrap();
+    store
+        .update_refund(&r2, RefundState::Requested)
+        .await
+        .unwrap();
     let r4 = refund_for(&o, "R4", 500);
     store.insert_refund(&r4).await.unwrap();
     // Now the retry of R2 (700) would exceed 1000 - 300 - 500.
@@ -135,7 +161,7 @@ async fn refunds_respect_caps_and_update_the_order() {
     let mut forced = r2.clone();
     forced.state = RefundState::Requested;
     assert!(matches!(
-        store.update_refund(&forced).await,
+        store.update_refund(&forced, RefundState::Failed).await,
         Err(StoreError::Refund(RefundError::ExceedsRemaining { .. }))
     ));
     assert_eq!(store.unfinished_refunds().await.unwrap().len(), 1);
@@ -194,7 +220,7 @@ async fn refund_storm_never_exceeds_the_paid_amount() {
                 if s.insert_refund(&r).await.is_ok() {
                     accepted += 37;
                     r.mark_succeeded(None, t(51)).unwrap();
-                    s.update_refund(&r).await.unwrap();
+                    s.update_refund(&r, RefundState::Requested).await.unwrap();
                 }
             }
             accepted

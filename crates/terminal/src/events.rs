@@ -1,0 +1,19 @@
+//! Events the terminal publishes (the GUI subscribes to refresh screens).
+
+use cloudpos_domain::order::Order;
+use cloudpos_domain::refund::Refund;
+
+/// Something that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A payment's state changed (committed to the ledger).
+    Order(Order),
+    /// A refund's state changed (committed to the ledger).
+    Refund(Refund),
+    /// The till was halted, with the reason.
+    Halted(String),
+    /// The halt was cleared.
+    HaltCleared,
+    /// A clerk logged in or out.
+    SessionChanged,
+}

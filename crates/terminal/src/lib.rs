@@ -1,0 +1,210 @@
+//! # CloudPOS terminal
+//!
+//! Every use case a cashier or a script can start is a method on [`Terminal`]: paying,
+//! refunding, recovering after a crash, logging in, halting. The GUI and the CLI are thin
+//! shells over it and never touch an adapter. The terminal holds the ports as trait objects,
+//! so tests build one over fakes ([`testing`], behind the `testing` feature) and the
+//! composition root builds one over the real adapters.
+//!
+//! The key decision is *commit, then call*: no payment or refund request leaves before its
+//! intent row is durable, and every state the cloud reports is committed before the caller
+//! hears of it. A crash at any point therefore leaves an intent that
+//! [`Terminal::recover_pending`] resolves by querying and, when the outcome stays unknown,
+//! reversing, so nothing is lost and nothing is charged twice.
+
+mod error;
+mod events;
+mod halt;
+mod merchant;
+mod pay;
+mod policy;
+mod recover;
+mod refund;
+mod session;
+
+pub mod clock;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use cloudpos_domain::code::CodeTable;
+use cloudpos_domain::order_no::OrderNoGenerator;
+use cloudpos_domain::ports::{
+    Accounts, AuditEntry, AuditTrail, Catalog, Clock, Ledger, PaymentGateway, ReceiptPrinter,
+    SecretVault, Settings,
+};
+use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
+use tokio::sync::broadcast;
+
+pub use error::{Result, TerminalError};
+pub use events::Event;
+pub use halt::{HALT_KEY, Halt};
+pub use merchant::{
+    AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,
+};
+pub use pay::PayInput;
+pub use policy::PayPolicy;
+pub use recover::RecoveryReport;
+pub use refund::{Authorization, RefundInput, RefundResult};
+pub use session::{SESSION_KEY, Session};
+
+/// The adapters a terminal runs on.
+#[derive(Clone)]
+pub struct Ports {
+    /// Orders, refunds, shifts.
+    pub ledger: Arc<dyn Ledger>,
+    /// Commodities.
+    pub catalog: Arc<dyn Catalog>,
+    /// Clerks and passwords.
+    pub accounts: Arc<dyn Accounts>,
+    /// Settings.
+    pub settings: Arc<dyn Settings>,
+    /// Sealed secrets.
+    pub vault: Arc<dyn SecretVault>,
+    /// Audit chain.
+    pub audit: Arc<dyn AuditTrail>,
+    /// Cloud Pay, when a merchant is configured.
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// Receipt printer, when one is configured.
+    pub printer: Option<Arc<dyn ReceiptPrinter>>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Tunables of a terminal.
+#[derive(Debug, Clone)]
+pub struct TerminalConfig {
+    /// Payment loop timings.
+    pub policy: PayPolicy,
+    /// Code classification table.
+    pub codes: CodeTable,
+    /// UTC offset of the shop, for order numbers and display.
+    pub offset_seconds: i32,
+}
+
+impl Default for TerminalConfig {
+    fn default() -> Self {
+        TerminalConfig {
+            policy: PayPolicy::default(),
+            codes: CodeTable::default(),
+            offset_seconds: CHINA_OFFSET_SECONDS,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    ports: Ports,
+    gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
+    config: TerminalConfig,
+    generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
+    recent_codes: Mutex<HashMap<String, Timestamp>>,
+    events: broadcast::Sender<Event>,
+}
+
+/// The cashier terminal: every use case, over the ports. Cheap to clone.
+#[derive(Clone)]
+pub struct Terminal {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal").finish_non_exhaustive()
+    }
+}
+
+impl Terminal {
+    /// A terminal over `ports`.
+    #[must_use]
+    pub fn new(ports: Ports, config: TerminalConfig) -> Terminal {
+        let (events, _) = broadcast::channel(256);
+        Terminal {
+            inner: Arc::new(Inner {
+                gateway: RwLock::new(ports.gateway.clone()),
+                ports,
+                config,
+                generator: tokio::sync::Mutex::new(None),
+                recent_codes: Mutex::new(HashMap::new()),
+                events,
+            }),
+        }
+    }
+
+    /// Replaces the Cloud Pay gateway (after the merchant is (re)configured).
+    pub fn set_gateway(&self, gateway: Option<Arc<dyn PaymentGateway>>) {
+        if let Ok(mut g) = self.inner.gateway.write() {
+            *g = gateway;
+        }
+    }
+
+    /// Subscribes to state changes.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// The payment loop timings in force.
+    #[must_use]
+    pub fn policy(&self) -> &PayPolicy {
+        &self.inner.config.policy
+    }
+
+    /// The shop's UTC offset.
+    #[must_use]
+    pub fn offset_seconds(&self) -> i32 {
+        self.inner.config.offset_seconds
+    }
+
+    /// Now, by the terminal's clock.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        self.inner.ports.clock.now()
+    }
+
+    /// The ports (for the composition root and tools; use cases go through methods).
+    #[must_use]
+    pub fn ports(&self) -> &Ports {
+        &self.inner.ports
+    }
+
+    /// The configured merchant, if any.
+    pub async fn merchant(&self) -> Result<Option<MerchantProfile>> {
+        match self.inner.ports.settings.get(MERCHANT_KEY).await? {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(v).map(Some).map_err(|e| {
+                TerminalError::Invalid(format!("stored merchant profile is unreadable: {e}"))
+            }),
+        }
+    }
+
+    fn gateway(&self) -> Result<Arc<dyn PaymentGateway>> {
+        self.inner
+            .gateway
+            .read()
+            .ok()
+            .and_then(|g| g.clone())
+            .ok_or(TerminalError::NotConfigured)
+    }
+
+    fn emit(&self, event: Event) {
+        // Nobody listening is fine.
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Appends to the audit chain; a failure to audit fails the action that asked for it.
+    async fn audit(&self, actor: &str, action: &str, detail: serde_json::Value) -> Result<()> {
+        self.inner
+            .ports
+            .audit
+            .append(&AuditEntry {
+                at: self.now(),
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                detail: detail.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+}

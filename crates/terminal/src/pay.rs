@@ -1,0 +1,402 @@
+//! The `pay` use case and the loop that closes every payment.
+//!
+//! 1. Refuse before any I/O: halted, nobody logged in, bad amount, unsupported code, the same
+//!    code scanned again within 2 s.
+//! 2. Commit the intent (state `submitted`) under a fresh order number.
+//! 3. Call `micro_pay`, commit what it says.
+//! 4. While the outcome is open (user paying, unknown), query every 2 s until paid or failed.
+//! 5. Past the deadline (45 s from creation), commit `reversing` and call `reverse` (never
+//!    sooner than 15 s after creation, repeated until acknowledged, never for an order Cloud
+//!    Pay blocked with 407); commit `reversed`.
+//!
+//! Each state is committed before the caller learns it, and each commit is a compare-and-set
+//! on the state read, so two settlers of one order (two processes) cannot undo each other:
+//! the loser re-reads and follows the winner.
+
+use std::time::Duration;
+
+use cloudpos_domain::clerk::Permission;
+use cloudpos_domain::code::PaymentCode;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{IllegalTransition, NewOrder, Order, OrderState, PaymentMethod};
+use cloudpos_domain::order_no::OrderNoGenerator;
+use cloudpos_domain::ports::{PayOutcome, PayRequest, QueryOutcome, ReverseOutcome, StoreError};
+use cloudpos_domain::timestamp::Timestamp;
+
+use crate::{Event, MerchantProfile, Result, Terminal, TerminalError};
+
+/// A payment to take.
+#[derive(Debug, Clone)]
+pub struct PayInput {
+    /// The amount (already parsed with the strict money parser).
+    pub amount: Money,
+    /// The scanned or typed payment code.
+    pub code: String,
+    /// Remark (e.g. the host POS serial number).
+    pub remark: String,
+    /// Goods description; defaults to the store name.
+    pub body: Option<String>,
+    /// Overrides the policy's time from creation to reversing.
+    pub timeout: Option<Duration>,
+}
+
+impl Terminal {
+    /// Takes a wallet payment and follows it to a final state (paid, failed, reversed),
+    /// or, if a reverse is not acknowledged within the policy's budget, returns the order
+    /// still `reversing` (recovery finishes it; the money is never kept).
+    pub async fn pay(&self, input: PayInput) -> Result<Order> {
+        self.ensure_not_halted().await?;
+        let (session, clerk) = self.current_clerk().await?;
+        if !clerk.may(Permission::Pay) {
+            return Err(TerminalError::PermissionDenied(format!(
+                "{} may not take payments",
+                clerk.id
+            )));
+        }
+        if !input.amount.is_positive() {
+            return Err(TerminalError::AmountNotPositive);
+        }
+        let code = self.inner.config.codes.classify(&input.code)?;
+        let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
+        let gateway = self.gateway()?;
+        self.guard_duplicate_scan(&code)?;
+
+        let now = self.now();
+        let new = NewOrder {
+            no: self.next_order_no(&merchant, now).await?,
+            method: PaymentMethod::Wallet(code.wallet()),
+            amount: input.amount,
+            code_masked: Some(code.masked()),
+            store_id: merchant.out_shop_id.clone(),
+            device_id: merchant.device_id.clone(),
+            clerk_id: clerk.id.clone(),
+            shift_id: Some(session.shift_id),
+            body: input
+                .body
+                .filter(|b| !b.trim().is_empty())
+                .unwrap_or_else(|| default_body(&merchant)),
+            remark: input.remark,
+        };
+        let order = self.commit_intent(new, &merchant, now).await?;
+        tracing::info!(order = %order.no, amount = %order.amount, wallet = %code.wallet(), "payment intent committed");
+
+        let outcome = gateway
+            .micro_pay(&PayRequest {
+                order_no: order.no.clone(),
+                code,
+                amount: order.amount,
+                body: order.body.clone(),
+                remark: order.remark.clone(),
+                staff_id: clerk.cloud_staff_id.clone(),
+            })
+            .await;
+        let mut order = order;
+        self.apply_pay_outcome(&mut order, outcome).await?;
+        let timeout = input.timeout.unwrap_or(self.policy().pay_timeout);
+        self.settle(order, timeout).await
+    }
+
+    /// Refuses a code seen within the duplicate-scan window (a scanner reading twice).
+    fn guard_duplicate_scan(&self, code: &PaymentCode) -> Result<()> {
+        let now = self.now();
+        let window = self.policy().duplicate_scan_window;
+        let mut recent = self
+            .inner
+            .recent_codes
+            .lock()
+            .map_err(|_| TerminalError::Invalid("internal lock poisoned".into()))?;
+        recent.retain(|_, at| now.since(*at) < window);
+        if let Some(at) = recent.get(code.as_str()) {
+            let ms = u64::try_from(now.since(*at).as_millis()).unwrap_or(u64::MAX);
+            return Err(TerminalError::DuplicateScan(ms));
+        }
+        recent.insert(code.as_str().to_owned(), now);
+        Ok(())
+    }
+
+    /// The next order number, resuming the generator from the ledger on first use.
+    async fn next_order_no(
+        &self,
+        merchant: &MerchantProfile,
+        now: Timestamp,
+    ) -> Result<cloudpos_domain::order_no::OrderNo> {
+        let mut generator = self.generator_for(merchant).await?;
+        let g = generator
+            .as_mut()
+            .ok_or_else(|| TerminalError::Invalid("order number generator missing".into()))?;
+        Ok(g.next_order_no(now))
+    }
+
+    /// Locks the generator, (re)creating it for this merchant's prefix and device and
+    /// resuming it after the last numbers in the ledger.
+    pub(crate) async fn generator_for(
+        &self,
+        merchant: &MerchantProfile,
+    ) -> Result<tokio::sync::MutexGuard<'_, Option<OrderNoGenerator>>> {
+        let mut guard = self.inner.generator.lock().await;
+        let fresh = OrderNoGenerator::new(
+            &merchant.order_prefix,
+            &merchant.device_id,
+            self.offset_seconds(),
+        )
+        .map_err(|e| TerminalError::Invalid(format!("merchant order prefix: {e}")))?;
+        let stale = guard
+            .as_ref()
+            .is_none_or(|g| g.device_tag() != fresh.device_tag());
+        if stale {
+            let mut g = fresh;
+            for no in self.inner.ports.ledger.latest_numbers().await? {
+                g.resume_after(&no);
+            }
+            *guard = Some(g);
+        }
+        Ok(guard)
+    }
+
+    /// Commits the intent; on a number collision (another process of this device issued it)
+    /// resumes the generator from the ledger and tries the next number.
+    async fn commit_intent(
+        &self,
+        mut new: NewOrder,
+        merchant: &MerchantProfile,
+        now: Timestamp,
+    ) -> Result<Order> {
+        for _ in 0..8 {
+            let mut order = Order::new(new.clone(), now);
+            order.submit(now).map_err(illegal)?;
+            match self.inner.ports.ledger.insert_order(&order).await {
+                Ok(()) => {
+                    self.emit(Event::Order(order.clone()));
+                    return Ok(order);
+                }
+                Err(StoreError::Duplicate(_)) => {
+                    let mut g = self.generator_for(merchant).await?;
+                    if let Some(g) = g.as_mut() {
+                        for no in self.inner.ports.ledger.latest_numbers().await? {
+                            g.resume_after(&no);
+                        }
+                        new.no = g.next_order_no(now);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(TerminalError::Invalid(
+            "could not allocate a unique order number".into(),
+        ))
+    }
+
+    /// Applies a state change and commits it (compare and set). If another writer changed
+    /// the order meanwhile, adopts the stored order instead.
+    pub(crate) async fn advance(
+        &self,
+        order: &mut Order,
+        change: impl FnOnce(&mut Order) -> Result<(), IllegalTransition>,
+    ) -> Result<()> {
+        let before = order.state;
+        let mut next = order.clone();
+        change(&mut next).map_err(illegal)?;
+        match self.inner.ports.ledger.update_order(&next, before).await {
+            Ok(()) => *order = next,
+            Err(StoreError::Conflict(reason)) => {
+                tracing::info!(order = %order.no, %reason, "order changed by another writer; following it");
+                *order = self
+                    .inner
+                    .ports
+                    .ledger
+                    .order(&order.no)
+                    .await?
+                    .ok_or_else(|| TerminalError::NotFound(format!("order {}", order.no)))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.emit(Event::Order(order.clone()));
+        Ok(())
+    }
+
+    async fn apply_pay_outcome(&self, order: &mut Order, outcome: PayOutcome) -> Result<()> {
+        let now = self.now();
+        match outcome {
+            PayOutcome::Paid {
+                transaction_id,
+                paid_at,
+            } => {
+                self.advance(order, |o| {
+                    o.mark_paid(transaction_id, paid_at.unwrap_or(now), now)
+                })
+                .await
+            }
+            PayOutcome::UserPaying => self.advance(order, |o| o.mark_user_paying(now)).await,
+            PayOutcome::Failed { reason } => {
+                self.advance(order, |o| o.mark_failed(&reason, now)).await
+            }
+            PayOutcome::DuplicateBlocked { reason } => {
+                tracing::warn!(order = %order.no, %reason, "Cloud Pay anti-reentry (407): failed, never reversed");
+                self.advance(order, |o| o.mark_duplicate_blocked(&reason, now))
+                    .await
+            }
+            PayOutcome::Unknown { reason } => {
+                tracing::warn!(order = %order.no, %reason, "payment outcome unknown; querying");
+                self.advance(order, |o| o.mark_unknown(&reason, now)).await
+            }
+        }
+    }
+
+    /// Commits what a query said. Returns without committing when nothing changed.
+    pub(crate) async fn apply_query(&self, order: &mut Order, outcome: QueryOutcome) -> Result<()> {
+        let now = self.now();
+        match outcome {
+            QueryOutcome::Paid {
+                transaction_id,
+                paid_at,
+            } => {
+                if order.state == OrderState::Reversing {
+                    // Our reverse is under way; it refunds a payment that slipped in, so the
+                    // order ends reversed, never "paid" with the goods gone and money returned.
+                    return Ok(());
+                }
+                self.advance(order, |o| {
+                    o.mark_paid(transaction_id, paid_at.unwrap_or(now), now)
+                })
+                .await
+            }
+            QueryOutcome::Failed { reason } => {
+                if order.state == OrderState::Reversing {
+                    return self.advance(order, |o| o.mark_reversed(now)).await;
+                }
+                self.advance(order, |o| o.mark_failed(&reason, now)).await
+            }
+            QueryOutcome::Reversed => {
+                if order.state != OrderState::Reversing {
+                    self.advance(order, |o| o.begin_reverse("reversed by Cloud Pay", now))
+                        .await?;
+                }
+                if order.state == OrderState::Reversing {
+                    self.advance(order, |o| o.mark_reversed(now)).await?;
+                }
+                Ok(())
+            }
+            QueryOutcome::UserPaying => {
+                if matches!(order.state, OrderState::Submitted | OrderState::Unknown) {
+                    self.advance(order, |o| o.mark_user_paying(now)).await?;
+                }
+                Ok(())
+            }
+            QueryOutcome::NotFound | QueryOutcome::Unknown { .. } => {
+                if order.state == OrderState::Submitted {
+                    let reason = match &outcome {
+                        QueryOutcome::Unknown { reason } => reason.clone(),
+                        _ => "Cloud Pay does not know the order yet".to_owned(),
+                    };
+                    self.advance(order, |o| o.mark_unknown(&reason, now))
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Follows an order to a final state: query until the deadline (`timeout` after the
+    /// order's creation), then reverse.
+    pub(crate) async fn settle(&self, mut order: Order, timeout: Duration) -> Result<Order> {
+        let clock = &self.inner.ports.clock;
+        let policy = self.policy().clone();
+        let deadline = order.created_at.plus(timeout);
+        let wallet = order.method.wallet();
+        loop {
+            match order.state {
+                OrderState::Paid | OrderState::Failed | OrderState::Reversed => return Ok(order),
+                OrderState::Reversing => return self.reverse_until_acknowledged(order).await,
+                OrderState::Created
+                | OrderState::Submitted
+                | OrderState::UserPaying
+                | OrderState::Unknown => {
+                    let now = clock.now();
+                    if now >= deadline {
+                        if order.never_reverse {
+                            return Ok(order);
+                        }
+                        let reason = format!("no result within {} s", timeout.as_secs());
+                        self.advance(&mut order, |o| o.begin_reverse(&reason, now))
+                            .await?;
+                        continue;
+                    }
+                    clock
+                        .sleep(policy.poll_interval.min(deadline.since(now)))
+                        .await;
+                    let q = self.gateway()?.query_order(&order.no, wallet).await;
+                    self.apply_query(&mut order, q).await?;
+                }
+            }
+        }
+    }
+
+    /// Calls `reverse` until Cloud Pay acknowledges it, within the policy's budget.
+    pub(crate) async fn reverse_until_acknowledged(&self, mut order: Order) -> Result<Order> {
+        let clock = &self.inner.ports.clock;
+        let policy = self.policy().clone();
+        let earliest = order.created_at.plus(policy.min_reverse_after);
+        let now = clock.now();
+        if now < earliest {
+            clock.sleep(earliest.since(now)).await;
+        }
+        let started = clock.now();
+        let mut backoff = policy.reverse_backoff;
+        let wallet = order.method.wallet();
+        while order.state == OrderState::Reversing {
+            let outcome = self.gateway()?.reverse(&order.no, wallet).await;
+            let now = clock.now();
+            match outcome {
+                ReverseOutcome::Reversed => {
+                    tracing::info!(order = %order.no, "reverse acknowledged");
+                    self.advance(&mut order, |o| o.mark_reversed(now)).await?;
+                    break;
+                }
+                ReverseOutcome::Retry { reason } => {
+                    tracing::warn!(order = %order.no, %reason, "reverse not acknowledged; retrying");
+                }
+                ReverseOutcome::Refused { reason } => {
+                    // A definite refusal: find out where the order stands. Closed or unknown
+                    // to the cloud means not charged, which is what a reverse achieves.
+                    tracing::error!(order = %order.no, %reason, "reverse refused");
+                    match self.gateway()?.query_order(&order.no, wallet).await {
+                        QueryOutcome::Reversed
+                        | QueryOutcome::Failed { .. }
+                        | QueryOutcome::NotFound => {
+                            self.advance(&mut order, |o| o.mark_reversed(now)).await?;
+                            break;
+                        }
+                        _ => {
+                            let note = format!("reverse refused by Cloud Pay: {reason}");
+                            self.advance(&mut order, |o| {
+                                o.reason = Some(note);
+                                Ok(())
+                            })
+                            .await?;
+                        }
+                    }
+                }
+            }
+            if clock.now().since(started) >= policy.reverse_budget {
+                tracing::warn!(order = %order.no, "reverse still unacknowledged; recovery will continue");
+                break;
+            }
+            clock.sleep(backoff).await;
+            backoff = (backoff * 2).min(policy.reverse_backoff_max);
+        }
+        Ok(order)
+    }
+}
+
+fn default_body(merchant: &MerchantProfile) -> String {
+    if merchant.store_name.trim().is_empty() {
+        "CloudPOS".to_owned()
+    } else {
+        merchant.store_name.clone()
+    }
+}
+
+#[allow(clippy::needless_pass_by_value, reason = "shaped for Result::map_err")]
+pub(crate) fn illegal(e: IllegalTransition) -> TerminalError {
+    TerminalError::Invalid(format!("internal error: {e}"))
+}
