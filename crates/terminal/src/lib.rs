@@ -21,6 +21,7 @@ mod policy;
 mod recover;
 mod refund;
 mod session;
+mod wiring;
 
 pub mod clock;
 #[cfg(any(test, feature = "testing"))]
@@ -49,6 +50,10 @@ pub use policy::PayPolicy;
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use session::{SESSION_KEY, Session};
+pub use wiring::{
+    CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
+    resolve_home,
+};
 
 /// The adapters a terminal runs on.
 #[derive(Clone)]

@@ -171,11 +171,9 @@ impl PaymentGateway for FakeGateway {
         if let Some(existing) = s.orders.get(&no)
             && (existing.amount != request.amount || existing.code != request.code.as_str())
         {
-            {
-                return PayOutcome::DuplicateBlocked {
-                    reason: "anti-reentry (407)".into(),
-                };
-            }
+            return PayOutcome::DuplicateBlocked {
+                reason: "anti-reentry (407)".into(),
+            };
         }
         let code = request.code.as_str().to_owned();
         let script = code[code.len() - 2..].to_owned();

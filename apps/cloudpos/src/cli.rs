@@ -1,0 +1,137 @@
+//! The command-line grammar. Command and flag names are a contract: keep them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// CloudPOS cashier terminal (command line). Passwords are read from stdin.
+#[derive(Debug, Parser)]
+#[command(name = "cloudpos", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (default: $CLOUDPOS_HOME, else the platform's data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug; or set CLOUDPOS_LOG).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Configure the terminal.
+    #[command(subcommand)]
+    Setup(SetupCommand),
+    /// Log in (password on stdin); opens a shift.
+    Login {
+        /// Clerk id.
+        #[arg(long, value_name = "ID")]
+        staff: String,
+    },
+    /// Log out.
+    Logout,
+    /// Show the merchant, the session and the halt switch.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a wallet payment.
+    Pay(PayArgs),
+    /// Refund part or all of a paid order.
+    Refund(RefundArgs),
+    /// Show one order (asking Cloud Pay if it is not final yet).
+    Query {
+        /// Order number (out_trade_no).
+        #[arg(long, value_name = "NO")]
+        order: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List orders, newest first.
+    Orders(OrdersArgs),
+    /// Resolve payments and refunds left open by a crash or a lost answer.
+    Recover {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `setup …`
+#[derive(Debug, Subcommand)]
+pub enum SetupCommand {
+    /// Configure the merchant from a credentials file; the admin password is read from stdin.
+    Merchant {
+        /// JSON credentials (as written by `cloudpay-sandbox --credentials-out`).
+        #[arg(long, value_name = "FILE")]
+        credentials: PathBuf,
+        /// Mark the terminal as running on a sandbox (SANDBOX on every screen and receipt).
+        #[arg(long)]
+        sandbox: bool,
+    },
+}
+
+/// `pay …`
+#[derive(Debug, Args)]
+pub struct PayArgs {
+    /// Amount in yuan, at most 2 decimals (e.g. 12.34).
+    #[arg(long, value_name = "YUAN")]
+    pub amount: String,
+    /// The customer's payment code.
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
+    /// Remark (e.g. the host POS receipt number).
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub remark: String,
+    /// Seconds from the order's creation to reversing it if still unresolved (default 45).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `refund …`
+#[derive(Debug, Args)]
+pub struct RefundArgs {
+    /// Order number (out_trade_no).
+    #[arg(long, value_name = "NO")]
+    pub order: String,
+    /// Amount to refund in yuan.
+    #[arg(long, value_name = "YUAN")]
+    pub amount: String,
+    /// Reason.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub reason: String,
+    /// A manager authorises the refund (their password is read from stdin).
+    #[arg(long, value_name = "ID")]
+    pub manager: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `orders …`
+#[derive(Debug, Args)]
+pub struct OrdersArgs {
+    /// Created at or after (YYYY-MM-DD[ HH:MM[:SS]] shop time, or Unix seconds).
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// Created before.
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// paid, failed, reversed, partially_refunded, refunded or unknown.
+    #[arg(long, value_name = "S")]
+    pub state: Option<String>,
+    /// Clerk id.
+    #[arg(long, value_name = "ID")]
+    pub clerk: Option<String>,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}

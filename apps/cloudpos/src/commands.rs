@@ -1,0 +1,271 @@
+//! One function per command; each calls the terminal and prints.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{OrderState, OrderStatus};
+use cloudpos_domain::order_no::OrderNo;
+use cloudpos_domain::ports::OrderFilter;
+use cloudpos_domain::refund::RefundState;
+use cloudpos_domain::timestamp::Timestamp;
+use cloudpos_terminal::{
+    Authorization, MerchantCredentials, PayInput, RefundInput, Terminal, resolve_home,
+};
+use serde_json::json;
+
+use crate::cli::{Cli, Command, OrdersArgs, PayArgs, RefundArgs, SetupCommand};
+use crate::exit;
+use crate::input::read_password;
+use crate::output::{order_json, order_line, refund_json};
+
+/// Runs the parsed command; returns the exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let home = resolve_home(cli.home.as_deref());
+    let terminal = Terminal::open(&home)
+        .await
+        .with_context(|| format!("cannot open the terminal data in {}", home.display()))?;
+    match cli.command {
+        Command::Setup(SetupCommand::Merchant {
+            credentials,
+            sandbox,
+        }) => setup_merchant(&terminal, &credentials, sandbox).await,
+        Command::Login { staff } => login(&terminal, &staff).await,
+        Command::Logout => {
+            terminal.logout().await?;
+            println!("logged out");
+            Ok(exit::OK)
+        }
+        Command::Status { json } => status(&terminal, json).await,
+        Command::Pay(args) => pay(&terminal, args).await,
+        Command::Refund(args) => refund(&terminal, args).await,
+        Command::Query { order, json } => query(&terminal, &order, json).await,
+        Command::Orders(args) => orders(&terminal, args).await,
+        Command::Recover { json } => recover(&terminal, json).await,
+    }
+}
+
+fn clerk_id(text: &str) -> anyhow::Result<ClerkId> {
+    Ok(ClerkId::parse(text)?)
+}
+
+fn order_no(text: &str) -> anyhow::Result<OrderNo> {
+    OrderNo::parse(text.trim()).map_err(|e| anyhow::anyhow!("bad order number: {e}"))
+}
+
+async fn setup_merchant(t: &Terminal, path: &std::path::Path, sandbox: bool) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read credentials file {}", path.display()))?;
+    let creds: MerchantCredentials = serde_json::from_str(&text)
+        .with_context(|| format!("credentials file {} is not valid", path.display()))?;
+    let password = read_password("Admin password: ")?;
+    let profile = t.configure_merchant(&creds, &password, sandbox).await?;
+    println!(
+        "merchant configured: sub-merchant {}, store {}, device {}; admin clerk {} (log in with `cloudpos login --staff {}`)",
+        profile.out_sub_mch_id,
+        profile.out_shop_id,
+        profile.device_id,
+        profile.staff_id,
+        profile.staff_id
+    );
+    Ok(exit::OK)
+}
+
+async fn login(t: &Terminal, staff: &str) -> anyhow::Result<u8> {
+    let id = clerk_id(staff)?;
+    let password = read_password("Password: ")?;
+    let session = t.login(&id, &password).await?;
+    println!(
+        "logged in as {} (shift {} opened {})",
+        session.clerk_id,
+        session.shift_id,
+        session.since.format(t.offset_seconds())
+    );
+    Ok(exit::OK)
+}
+
+async fn status(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
+    let merchant = t.merchant().await?;
+    let session = t.session().await?;
+    let halt = t.halt_state().await?;
+    if as_json {
+        println!(
+            "{}",
+            json!({"merchant": merchant, "session": session, "halt": halt})
+        );
+        return Ok(exit::OK);
+    }
+    match &merchant {
+        Some(m) => println!(
+            "merchant: {} store {} device {} at {}{}",
+            m.out_sub_mch_id,
+            m.out_shop_id,
+            m.device_id,
+            m.base_url,
+            if m.sandbox { " (SANDBOX)" } else { "" }
+        ),
+        None => println!("merchant: not configured"),
+    }
+    match &session {
+        Some(s) => println!(
+            "session: {} since {} (shift {})",
+            s.clerk_id,
+            s.since.format(t.offset_seconds()),
+            s.shift_id
+        ),
+        None => println!("session: nobody logged in"),
+    }
+    match &halt {
+        Some(h) => println!(
+            "HALTED since {}: {}",
+            h.since.format(t.offset_seconds()),
+            h.reason
+        ),
+        None => println!("halt: no"),
+    }
+    Ok(exit::OK)
+}
+
+async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
+    let amount =
+        Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    let order = t
+        .pay(PayInput {
+            amount,
+            code: args.code,
+            remark: args.remark,
+            body: None,
+            timeout: args.timeout.map(Duration::from_secs),
+        })
+        .await?;
+    if args.json {
+        println!("{}", order_json(&order, t.offset_seconds()));
+    } else {
+        println!("{}", order_line(&order, t.offset_seconds()));
+    }
+    Ok(match order.state {
+        OrderState::Paid => exit::OK,
+        OrderState::Failed | OrderState::Reversed => exit::NOT_DONE,
+        _ => exit::PENDING,
+    })
+}
+
+async fn refund(t: &Terminal, args: RefundArgs) -> anyhow::Result<u8> {
+    let amount =
+        Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    let no = order_no(&args.order)?;
+    let authorization = match args.manager {
+        Some(m) => Some(Authorization::ManagerPassword {
+            manager: clerk_id(&m)?,
+            password: read_password("Manager password: ")?,
+        }),
+        None => None,
+    };
+    let result = t
+        .refund(RefundInput {
+            order_no: no,
+            amount,
+            reason: args.reason,
+            authorization,
+        })
+        .await?;
+    if args.json {
+        println!(
+            "{}",
+            refund_json(&result.refund, &result.order, t.offset_seconds())
+        );
+    } else {
+        println!(
+            "refund {} {}  ¥{}  of order {} ({} refunded of ¥{})",
+            result.refund.no,
+            result.refund.state,
+            result.refund.amount,
+            result.order.no,
+            result.order.refunded,
+            result.order.amount
+        );
+    }
+    Ok(match result.refund.state {
+        RefundState::Succeeded => exit::OK,
+        RefundState::Failed => exit::NOT_DONE,
+        _ => exit::PENDING,
+    })
+}
+
+async fn query(t: &Terminal, order: &str, as_json: bool) -> anyhow::Result<u8> {
+    let o = t.query(&order_no(order)?).await?;
+    if as_json {
+        println!("{}", order_json(&o, t.offset_seconds()));
+    } else {
+        println!("{}", order_line(&o, t.offset_seconds()));
+    }
+    Ok(exit::OK)
+}
+
+fn parse_time(t: &Terminal, text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
+    text.map(|s| Timestamp::parse_local(s, t.offset_seconds()))
+        .transpose()
+        .map_err(Into::into)
+}
+
+async fn orders(t: &Terminal, args: OrdersArgs) -> anyhow::Result<u8> {
+    let status = match args.state.as_deref() {
+        None => None,
+        Some(s) => Some(s.parse::<OrderStatus>().map_err(|_| {
+            anyhow::anyhow!(
+                "unknown state \"{s}\" (expected paid, failed, reversed, partially_refunded, refunded or unknown)"
+            )
+        })?),
+    };
+    let filter = OrderFilter {
+        from: parse_time(t, args.from.as_deref())?,
+        to: parse_time(t, args.to.as_deref())?,
+        status,
+        clerk: args.clerk.as_deref().map(clerk_id).transpose()?,
+        ..OrderFilter::default()
+    };
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        bail!("--from is after --to");
+    }
+    let page = t.orders(&filter).await?;
+    if args.json {
+        let items: Vec<_> = page
+            .items
+            .iter()
+            .map(|o| order_json(o, t.offset_seconds()))
+            .collect();
+        println!("{}", serde_json::Value::Array(items));
+    } else {
+        for o in &page.items {
+            println!("{}", order_line(o, t.offset_seconds()));
+        }
+        println!("{} order(s)", page.total);
+    }
+    Ok(exit::OK)
+}
+
+async fn recover(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
+    let report = t.recover_pending().await?;
+    if as_json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "payments: {} found, {} paid, {} failed, {} reversed, {} still open; refunds: {} found, {} still open",
+            report.orders_found,
+            report.paid,
+            report.failed,
+            report.reversed,
+            report.still_open,
+            report.refunds_found,
+            report.refunds_open
+        );
+    }
+    Ok(if report.still_open + report.refunds_open > 0 {
+        exit::PENDING
+    } else {
+        exit::OK
+    })
+}

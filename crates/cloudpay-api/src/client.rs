@@ -1,0 +1,773 @@
+//! The HTTP client: builds envelopes, posts them, and verifies what comes back.
+//!
+//! Every call returns a [`Reply`], which keeps apart the cases the payment logic must not
+//! confuse: a verified answer, a status without a business object, a forged answer (a
+//! missing or wrong MAC where the protocol requires one), and no usable answer at all.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloudpos_domain::code::Wallet;
+use cloudpos_domain::ports::{GatewayError, PayRequest, RefundRequest};
+use cloudpos_domain::{Money, OrderNo, RefundNo, Timestamp};
+use reqwest::Url;
+use ring::rand::{SecureRandom, SystemRandom};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls_platform_verifier::BuilderVerifierExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::AuthenKey;
+use crate::config::{CloudPayConfig, Secrets};
+use crate::wire::{self, endpoint, status};
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The base URL does not parse.
+    #[error("invalid Cloud Pay base URL \"{0}\"")]
+    BadUrl(String),
+    /// Plain HTTP to a host that is not loopback.
+    #[error("plain http is allowed only for loopback addresses; use https for \"{0}\"")]
+    InsecureUrl(String),
+    /// The root CA PEM holds no usable certificate.
+    #[error("the root CA PEM is not usable: {0}")]
+    BadRootCa(String),
+    /// The proxy settings are invalid.
+    #[error("invalid proxy settings: {0}")]
+    BadProxy(String),
+    /// TLS could not be set up.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// The HTTP client could not be built.
+    #[error("HTTP client setup failed: {0}")]
+    Http(String),
+}
+
+/// What a call produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply<T> {
+    /// Status 0, MAC verified, operation object read.
+    Success {
+        /// Common fields.
+        header: wire::ResponseHeader,
+        /// The operation object.
+        body: T,
+    },
+    /// Any other status. `authenticated` is false only for 3 and 101, which carry no MAC
+    /// by protocol (any other status without a valid MAC is [`Reply::Forged`]).
+    Status {
+        /// Common fields.
+        header: wire::ResponseHeader,
+        /// Whether the MAC verified.
+        authenticated: bool,
+    },
+    /// A MAC was required and is missing or wrong: nothing in it can be trusted.
+    Forged {
+        /// What failed.
+        reason: String,
+    },
+    /// No usable answer: connect failure, timeout, dropped or truncated connection, HTTP
+    /// error status, or a body that is not a Cloud Pay envelope.
+    NoAnswer {
+        /// What happened.
+        reason: String,
+    },
+    /// A verified status-0 answer whose operation object is missing or unreadable.
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl<T> Reply<T> {
+    /// Converts a reply to a `Result` for non-payment calls: 3/103 → `Busy`, other non-zero
+    /// statuses → `Refused`, forged → `Forged`, no answer or unreadable → `Unreachable`.
+    pub fn into_result(self) -> Result<T, GatewayError> {
+        match self {
+            Reply::Success { body, .. } => Ok(body),
+            Reply::Status { header, .. } => Err(status_error(&header)),
+            Reply::Forged { reason } => Err(GatewayError::Forged(reason)),
+            Reply::NoAnswer { reason } => Err(GatewayError::Unreachable(reason)),
+            Reply::Malformed { reason } => Err(GatewayError::Unreachable(format!(
+                "unreadable answer: {reason}"
+            ))),
+        }
+    }
+}
+
+fn status_error(header: &wire::ResponseHeader) -> GatewayError {
+    let description = describe(header);
+    if matches!(header.status, status::INTERNAL_ERROR | status::UNKNOWN) {
+        GatewayError::Busy {
+            status: header.status,
+            description,
+        }
+    } else {
+        GatewayError::Refused {
+            status: header.status,
+            description,
+        }
+    }
+}
+
+/// `description` plus the internal status when there is one.
+pub(crate) fn describe(header: &wire::ResponseHeader) -> String {
+    match header.internal_status {
+        Some(internal) => format!("{} (internal status {internal})", header.description),
+        None => header.description.clone(),
+    }
+}
+
+/// Verifies and decodes a response body (pure; the client and the fixture tests use it).
+///
+/// `op` is the name of the operation object (e.g. `micro_pay`, `order_detail_query`).
+pub fn parse_reply<T: DeserializeOwned>(key: &AuthenKey, op: &str, body: &str) -> Reply<T> {
+    let envelope: wire::ResponseEnvelope = match serde_json::from_str(body) {
+        Ok(e) => e,
+        Err(e) => {
+            return Reply::NoAnswer {
+                reason: format!("the answer is not a Cloud Pay envelope: {e}"),
+            };
+        }
+    };
+    let content = envelope.response_content;
+    let mac = envelope.authen_info.and_then(|a| a.a);
+    let authenticated = match &mac {
+        Some(a) if a.authen_type != wire::AUTHEN_TYPE_HMAC_SHA256 => {
+            return Reply::Forged {
+                reason: format!("unsupported authen_type {}", a.authen_type),
+            };
+        }
+        Some(a) => {
+            if !key.verify(&content, &a.authen_code) {
+                return Reply::Forged {
+                    reason: "the answer's authen_code does not match its response_content"
+                        .to_owned(),
+                };
+            }
+            true
+        }
+        None => false,
+    };
+    let header: wire::ResponseHeader = match serde_json::from_str(&content) {
+        Ok(h) => h,
+        Err(e) if authenticated => {
+            return Reply::Malformed {
+                reason: format!("response_content: {e}"),
+            };
+        }
+        Err(e) => {
+            return Reply::NoAnswer {
+                reason: format!("unauthenticated, unreadable response_content: {e}"),
+            };
+        }
+    };
+    if !authenticated {
+        if status::requires_mac(header.status) {
+            return Reply::Forged {
+                reason: format!(
+                    "status {} answer without authen_info (only 3 and 101 may omit it)",
+                    header.status
+                ),
+            };
+        }
+        return Reply::Status {
+            header,
+            authenticated: false,
+        };
+    }
+    if header.status != status::SUCCESS {
+        return Reply::Status {
+            header,
+            authenticated: true,
+        };
+    }
+    let object = serde_json::from_str::<serde_json::Value>(&content)
+        .ok()
+        .and_then(|mut v| v.get_mut(op).map(serde_json::Value::take));
+    match object {
+        None => Reply::Malformed {
+            reason: format!("status 0 without the `{op}` object"),
+        },
+        Some(v) => match serde_json::from_value(v) {
+            Ok(body) => Reply::Success { header, body },
+            Err(e) => Reply::Malformed {
+                reason: format!("`{op}`: {e}"),
+            },
+        },
+    }
+}
+
+/// A fresh `nonce_str`: 32 upper-case hex characters from the system CSPRNG.
+#[must_use]
+pub fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // SystemRandom only fails if the OS has no entropy source, which a running terminal has.
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        bytes = t.to_be_bytes();
+    }
+    hex::encode_upper(bytes)
+}
+
+/// The `pay_platform` of a wallet.
+#[must_use]
+pub const fn pay_platform(wallet: Wallet) -> i32 {
+    match wallet {
+        Wallet::WeChat => wire::pay_platform::WECHAT,
+        Wallet::Alipay => wire::pay_platform::ALIPAY,
+        Wallet::MemberCard => wire::pay_platform::MEMBER_CARD,
+    }
+}
+
+/// The `sub_pay_platform` of a wallet.
+#[must_use]
+pub const fn sub_pay_platform(wallet: Wallet) -> i32 {
+    match wallet {
+        Wallet::WeChat => wire::sub_pay_platform::WECHAT,
+        Wallet::Alipay => wire::sub_pay_platform::ALIPAY,
+        Wallet::MemberCard => wire::sub_pay_platform::MEMBER_CARD,
+    }
+}
+
+/// The wallet of a `pay_platform`.
+#[must_use]
+pub const fn wallet_of(pay_platform: i32) -> Option<Wallet> {
+    match pay_platform {
+        wire::pay_platform::WECHAT => Some(Wallet::WeChat),
+        wire::pay_platform::ALIPAY => Some(Wallet::Alipay),
+        wire::pay_platform::MEMBER_CARD => Some(Wallet::MemberCard),
+        _ => None,
+    }
+}
+
+/// The Cloud Pay client. Cheap to clone (shares one connection pool).
+#[derive(Clone, Debug)]
+pub struct CloudPayClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    config: CloudPayConfig,
+    secrets: Secrets,
+}
+
+fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost") || is_loopback_ip(host)
+    })
+}
+
+impl CloudPayClient {
+    /// Builds a client: validates the base URL, sets up rustls with the `ring` provider
+    /// (the platform trust store, or only `root_ca_pem` when given), timeouts,
+    /// `TCP_NODELAY` and the proxy. No request is made.
+    pub fn new(config: CloudPayConfig, secrets: Secrets) -> Result<Self, ClientError> {
+        let mut base_text = config.base_url.trim().to_owned();
+        if !base_text.ends_with('/') {
+            base_text.push('/');
+        }
+        let base = Url::parse(&base_text).map_err(|_| ClientError::BadUrl(base_text.clone()))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if is_loopback(&base) => {}
+            "http" => return Err(ClientError::InsecureUrl(base_text)),
+            _ => return Err(ClientError::BadUrl(base_text)),
+        }
+        let http = build_http(&config, base.scheme() == "https")?;
+        Ok(CloudPayClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                config,
+                secrets,
+            }),
+        })
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &CloudPayConfig {
+        &self.inner.config
+    }
+
+    /// The URL of an endpoint.
+    #[must_use]
+    pub fn endpoint_url(&self, name: &str) -> String {
+        format!("{}{name}", self.inner.base)
+    }
+
+    /// `pay_mch_key` for this terminal.
+    #[must_use]
+    pub fn pay_mch_key(&self, wallet: Option<Wallet>) -> wire::PayMchKey {
+        let c = &self.inner.config;
+        wire::PayMchKey {
+            pay_platform: wallet.map(pay_platform),
+            sub_pay_platform: wallet.map(sub_pay_platform),
+            out_mch_id: c.out_mch_id.clone(),
+            out_sub_mch_id: c.out_sub_mch_id.clone(),
+            out_shop_id: c.out_shop_id.clone(),
+            ..wire::PayMchKey::default()
+        }
+    }
+
+    /// `order_client` for this terminal; `staff_id` falls back to the configured default.
+    #[must_use]
+    pub fn order_client(&self, staff_id: Option<&str>) -> wire::OrderClient {
+        let c = &self.inner.config;
+        wire::OrderClient {
+            device_id: Some(c.device_id.clone()),
+            staff_id: staff_id.map(str::to_owned).or_else(|| c.staff_id.clone()),
+            terminal_type: c.terminal_type,
+            sub_terminal_type: None,
+            machine_no: Some(c.machine_no.clone()),
+            sdk_version: c.sdk_version.clone(),
+            spbill_create_ip: c.spbill_create_ip.clone(),
+            sn_code: None,
+        }
+    }
+
+    /// The `micro_pay` request for a charge (pure; `pay_platform` from the code's wallet).
+    #[must_use]
+    pub fn micro_pay_request(&self, request: &PayRequest, nonce: String) -> wire::MicroPayRequest {
+        let wallet = request.code.wallet();
+        let remark = Some(request.remark.clone()).filter(|r| !r.is_empty());
+        wire::MicroPayRequest {
+            pay_mch_key: self.pay_mch_key(Some(wallet)),
+            pay_content: wire::PayContent {
+                out_trade_no: request.order_no.as_str().to_owned(),
+                author_code: Some(request.code.as_str().to_owned()),
+                total_fee: request.amount.fen(),
+                fee_type: wire::CNY.to_owned(),
+                body: request.body.clone(),
+                remark,
+                ..wire::PayContent::default()
+            },
+            order_client: self.order_client(request.staff_id.as_deref()),
+            nonce_str: nonce,
+        }
+    }
+
+    /// The `query_order` request.
+    #[must_use]
+    pub fn query_order_request(
+        &self,
+        order_no: &OrderNo,
+        wallet: Option<Wallet>,
+        nonce: String,
+    ) -> wire::QueryOrderRequest {
+        wire::QueryOrderRequest {
+            pay_mch_key: self.pay_mch_key(wallet),
+            order_client: self.order_client(None),
+            out_trade_no: order_no.as_str().to_owned(),
+            trade_type: Some(wire::trade_type::MICROPAY),
+            nonce_str: nonce,
+        }
+    }
+
+    /// The `reverse` request.
+    #[must_use]
+    pub fn reverse_request(
+        &self,
+        order_no: &OrderNo,
+        wallet: Option<Wallet>,
+        nonce: String,
+    ) -> wire::ReverseRequest {
+        wire::ReverseRequest {
+            pay_mch_key: self.pay_mch_key(wallet),
+            order_client: self.order_client(None),
+            out_trade_no: order_no.as_str().to_owned(),
+            nonce_str: nonce,
+        }
+    }
+
+    /// The `refund` request.
+    #[must_use]
+    pub fn refund_request(&self, request: &RefundRequest, nonce: String) -> wire::RefundRequest {
+        let reason =
+            Some(request.reason.chars().take(64).collect::<String>()).filter(|r| !r.is_empty());
+        wire::RefundRequest {
+            pay_mch_key: self.pay_mch_key(Some(request.wallet)),
+            refund_content: wire::RefundContent {
+                out_trade_no: request.order_no.as_str().to_owned(),
+                out_refund_no: request.refund_no.as_str().to_owned(),
+                total_fee: request.order_amount.fen(),
+                refund_fee: request.amount.fen(),
+                refund_fee_type: wire::CNY.to_owned(),
+                refund_reason: reason,
+                ..wire::RefundContent::default()
+            },
+            order_client: self.order_client(request.staff_id.as_deref()),
+            api_version: None,
+            nonce_str: nonce,
+        }
+    }
+
+    /// The `query_refund_order` request.
+    #[must_use]
+    pub fn query_refund_request(
+        &self,
+        order_no: &OrderNo,
+        refund_no: Option<&RefundNo>,
+        nonce: String,
+    ) -> wire::QueryRefundOrderRequest {
+        wire::QueryRefundOrderRequest {
+            pay_mch_key: self.pay_mch_key(None),
+            order_client: self.order_client(None),
+            out_trade_no: order_no.as_str().to_owned(),
+            out_refund_no: refund_no.map(|r| r.as_str().to_owned()),
+            nonce_str: nonce,
+        }
+    }
+
+    /// The `client_order_detail` request for this shop and device.
+    #[must_use]
+    pub fn order_detail_request(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        query_order_type: i32,
+        page_num: u32,
+        page_size: u32,
+        nonce: String,
+    ) -> wire::ClientOrderDetailRequest {
+        let c = &self.inner.config;
+        wire::ClientOrderDetailRequest {
+            pay_platform: None,
+            out_sub_mch_id: c.out_sub_mch_id.clone(),
+            out_shop_id: Some(c.out_shop_id.clone()),
+            staff_id: None,
+            device_id: Some(c.device_id.clone()),
+            query_order_type,
+            start_time: from.unix_seconds(),
+            end_time: to.unix_seconds(),
+            page_num,
+            page_size,
+            nonce_str: nonce,
+        }
+    }
+
+    /// Serialises `request`, authenticates it (RSA `s` when `sign` is set and a private key
+    /// is configured, HMAC `a` otherwise), posts it to `endpoint` and verifies the answer.
+    pub async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        request: &Req,
+        sign: bool,
+    ) -> Reply<Resp> {
+        let content = match serde_json::to_string(request) {
+            Ok(c) => c,
+            Err(e) => {
+                return Reply::NoAnswer {
+                    reason: format!("request not serialisable: {e}"),
+                };
+            }
+        };
+        self.call_content(endpoint, content, sign).await
+    }
+
+    /// Like [`CloudPayClient::call`] with a ready `request_content` string, sent verbatim.
+    pub async fn call_content<Resp: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        request_content: String,
+        sign: bool,
+    ) -> Reply<Resp> {
+        let authen_info = match (&self.inner.secrets.signer, sign) {
+            (Some(signer), true) => match signer.authen_info(&request_content) {
+                Ok(info) => info,
+                Err(e) => {
+                    return Reply::NoAnswer {
+                        reason: format!("could not sign the request: {e}"),
+                    };
+                }
+            },
+            _ => self.inner.secrets.authen_key.authen_info(&request_content),
+        };
+        let envelope = wire::RequestEnvelope {
+            request_content,
+            authen_info,
+        };
+        let body = match serde_json::to_string(&envelope) {
+            Ok(b) => b,
+            Err(e) => {
+                return Reply::NoAnswer {
+                    reason: format!("envelope not serialisable: {e}"),
+                };
+            }
+        };
+        match self.post(endpoint, body).await {
+            Ok(text) => parse_reply(
+                &self.inner.secrets.authen_key,
+                endpoint::response_object(endpoint),
+                &text,
+            ),
+            Err(reason) => Reply::NoAnswer { reason },
+        }
+    }
+
+    /// Posts a body and returns the answer's text, or why there is none.
+    async fn post(&self, endpoint: &str, body: String) -> Result<String, String> {
+        let url = self.endpoint_url(endpoint);
+        let started = std::time::Instant::now();
+        let response = self
+            .inner
+            .http
+            .post(&url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_reason(&e))?;
+        let code = response.status();
+        let text = response.text().await.map_err(|e| transport_reason(&e))?;
+        tracing::debug!(
+            endpoint,
+            status = code.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "cloud pay call"
+        );
+        if !code.is_success() {
+            return Err(format!("HTTP {code} from {endpoint}"));
+        }
+        Ok(text)
+    }
+
+    /// `micro_pay` on the wire.
+    pub async fn micro_pay_wire(
+        &self,
+        req: &wire::MicroPayRequest,
+    ) -> Reply<wire::MicroPayResponse> {
+        self.call(endpoint::MICRO_PAY, req, false).await
+    }
+
+    /// `query_order` on the wire.
+    pub async fn query_order_wire(
+        &self,
+        req: &wire::QueryOrderRequest,
+    ) -> Reply<wire::QueryOrderResponse> {
+        self.call(endpoint::QUERY_ORDER, req, false).await
+    }
+
+    /// `reverse` on the wire (RSA-signed when a private key is configured).
+    pub async fn reverse_wire(&self, req: &wire::ReverseRequest) -> Reply<wire::ReverseResponse> {
+        self.call(endpoint::REVERSE, req, true).await
+    }
+
+    /// `refund` on the wire (RSA-signed when a private key is configured).
+    pub async fn refund_wire(&self, req: &wire::RefundRequest) -> Reply<wire::RefundResponse> {
+        self.call(endpoint::REFUND, req, true).await
+    }
+
+    /// `query_refund_order` on the wire.
+    pub async fn query_refund_wire(
+        &self,
+        req: &wire::QueryRefundOrderRequest,
+    ) -> Reply<wire::QueryRefundOrderResponse> {
+        self.call(endpoint::QUERY_REFUND_ORDER, req, false).await
+    }
+
+    /// `client_order_detail` on the wire.
+    pub async fn order_detail_wire(
+        &self,
+        req: &wire::ClientOrderDetailRequest,
+    ) -> Reply<wire::OrderDetailQuery> {
+        self.call(endpoint::CLIENT_ORDER_DETAIL, req, false).await
+    }
+
+    /// `close_order`: closes an unpaid order (payment-code orders are normally reversed).
+    pub async fn close_order(
+        &self,
+        order_no: &OrderNo,
+        wallet: Option<Wallet>,
+    ) -> Result<(), GatewayError> {
+        let req = wire::CloseOrderRequest {
+            pay_mch_key: self.pay_mch_key(wallet),
+            order_client: self.order_client(None),
+            out_trade_no: order_no.as_str().to_owned(),
+            trade_type: wire::trade_type::MICROPAY,
+            nonce_str: new_nonce(),
+        };
+        self.call::<_, wire::CloseOrderResponse>(endpoint::CLOSE_ORDER, &req, false)
+            .await
+            .into_result()
+            .map(|_| ())
+    }
+
+    /// `ping`: the server's clock (bare answer, no MAC).
+    pub async fn ping_raw(&self) -> Result<wire::PingResponse, GatewayError> {
+        let text = self
+            .post(endpoint::PING, "{}".to_owned())
+            .await
+            .map_err(GatewayError::Unreachable)?;
+        let ping: wire::PingResponse = serde_json::from_str(&text)
+            .map_err(|e| GatewayError::Unreachable(format!("unreadable ping answer: {e}")))?;
+        if ping.status != status::SUCCESS {
+            return Err(status_error(&wire::ResponseHeader {
+                status: ping.status,
+                description: ping.description,
+                log_id: None,
+                internal_status: None,
+            }));
+        }
+        Ok(ping)
+    }
+
+    // ───────────── approvals (sandbox extension; outside the PaymentGateway port) ─────────────
+
+    /// Creates an approval challenge: `login`, or `refund` of `amount` on `order_no`.
+    /// Returns the token, the page a manager opens, and the expiry.
+    pub async fn create_approval(
+        &self,
+        kind: wire::ApprovalKind,
+        order_no: Option<&OrderNo>,
+        amount: Option<Money>,
+    ) -> Result<wire::ApprovalTicket, GatewayError> {
+        let kind_text = match kind {
+            wire::ApprovalKind::Login => "login",
+            wire::ApprovalKind::Refund => "refund",
+        };
+        let req = wire::CreateApprovalRequest {
+            pay_mch_key: self.pay_mch_key(None),
+            order_client: self.order_client(None),
+            kind: kind_text.to_owned(),
+            out_trade_no: order_no.map(|o| o.as_str().to_owned()),
+            amount: amount.map(Money::fen),
+            nonce_str: new_nonce(),
+        };
+        self.call(endpoint::X_CREATE_APPROVAL, &req, false)
+            .await
+            .into_result()
+    }
+
+    /// Polls an approval challenge.
+    pub async fn approval_status(&self, token: &str) -> Result<wire::ApprovalStatus, GatewayError> {
+        let req = self.approval_token_request(token);
+        self.call(endpoint::X_QUERY_APPROVAL, &req, false)
+            .await
+            .into_result()
+    }
+
+    /// Consumes an approved challenge; succeeds exactly once (a second call is refused).
+    pub async fn consume_approval(
+        &self,
+        token: &str,
+    ) -> Result<wire::ApprovalStatus, GatewayError> {
+        let req = self.approval_token_request(token);
+        self.call(endpoint::X_CONSUME_APPROVAL, &req, false)
+            .await
+            .into_result()
+    }
+
+    fn approval_token_request(&self, token: &str) -> wire::ApprovalTokenRequest {
+        wire::ApprovalTokenRequest {
+            pay_mch_key: self.pay_mch_key(None),
+            order_client: self.order_client(None),
+            token: token.to_owned(),
+            nonce_str: new_nonce(),
+        }
+    }
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "transport error".to_owned()
+    };
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A rustls client configuration with the `ring` provider: trusting only `root_ca_pem`
+/// when given, else the platform store when `platform_roots`, else nothing (for plain-HTTP
+/// loopback use). Hand it to `reqwest::ClientBuilder::tls_backend_preconfigured`; the
+/// workspace's reqwest has no default provider and panics without one.
+pub fn rustls_config(
+    root_ca_pem: Option<&str>,
+    platform_roots: bool,
+) -> Result<rustls::ClientConfig, ClientError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))?;
+    Ok(if let Some(pem) = root_ca_pem {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| ClientError::BadRootCa(e.to_string()))?;
+            roots
+                .add(cert)
+                .map_err(|e| ClientError::BadRootCa(e.to_string()))?;
+        }
+        if roots.is_empty() {
+            return Err(ClientError::BadRootCa("no certificate found".to_owned()));
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else if platform_roots {
+        builder
+            .with_platform_verifier()
+            .map_err(|e| ClientError::Tls(e.to_string()))?
+            .with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    })
+}
+
+fn build_http(config: &CloudPayConfig, https: bool) -> Result<reqwest::Client, ClientError> {
+    // Plain HTTP to loopback (the sandbox) never uses TLS, so the platform store is not
+    // loaded at all; redirects are off, so no https URL can be reached.
+    let tls = rustls_config(config.root_ca_pem.as_deref(), https)?;
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(config.timeouts.connect())
+        .timeout(config.timeouts.request())
+        .tcp_nodelay(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("cloudpos-cloudpay-api/", env!("CARGO_PKG_VERSION")));
+    builder = match &config.proxy {
+        Some(p) => {
+            let mut proxy =
+                reqwest::Proxy::all(&p.url).map_err(|e| ClientError::BadProxy(e.to_string()))?;
+            if let Some(user) = &p.username {
+                proxy = proxy.basic_auth(user, p.password.as_deref().unwrap_or(""));
+            }
+            proxy = proxy.no_proxy(reqwest::NoProxy::from_string("localhost,127.0.0.1,::1"));
+            builder.proxy(proxy)
+        }
+        // No configured proxy means none: do not pick one up from the environment.
+        None => builder.no_proxy(),
+    };
+    builder
+        .build()
+        .map_err(|e| ClientError::Http(e.to_string()))
+}
+
+/// Whether an IP text is loopback (helper for callers validating settings).
+#[must_use]
+pub fn is_loopback_ip(text: &str) -> bool {
+    text.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
