@@ -54,6 +54,12 @@ pub enum Command {
     },
     /// List orders, newest first.
     Orders(OrdersArgs),
+    /// Show or change the configuration (changes need the configure permission).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// A guided tour on the embedded sandbox: log in, pay, see a failure, refund with a
+    /// manager's authorisation, list the orders.
+    Demo,
     /// Resolve payments and refunds left open by a crash or a lost answer.
     Recover {
         /// Print JSON.
@@ -76,11 +82,50 @@ pub enum SetupCommand {
     },
 }
 
+/// `config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Timings of the payment loop (query interval, timeout before reversing, …).
+    Payment(PaymentConfigArgs),
+}
+
+/// `config payment …`: without options, shows the current values.
+#[derive(Debug, Args)]
+pub struct PaymentConfigArgs {
+    /// Wait between queries while the outcome is open (default 2000).
+    #[arg(long, value_name = "MS")]
+    pub poll_ms: Option<u64>,
+    /// From the order's creation to reversing it if still unresolved (default 45000).
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// Never reverse sooner than this after creation (default 15000).
+    #[arg(long, value_name = "MS")]
+    pub min_reverse_ms: Option<u64>,
+    /// First wait between reverse attempts (default 1000; doubles up to 5000).
+    #[arg(long, value_name = "MS")]
+    pub reverse_backoff_ms: Option<u64>,
+    /// How long a payment keeps retrying an unacknowledged reverse before returning (default 12000).
+    #[arg(long, value_name = "MS")]
+    pub reverse_budget_ms: Option<u64>,
+    /// Wait between refund queries (default 2000).
+    #[arg(long, value_name = "MS")]
+    pub refund_poll_ms: Option<u64>,
+    /// How long a refund waits for a final answer before returning (default 30000).
+    #[arg(long, value_name = "MS")]
+    pub refund_timeout_ms: Option<u64>,
+    /// Back to the defaults.
+    #[arg(long)]
+    pub reset: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `pay …`
 #[derive(Debug, Args)]
 pub struct PayArgs {
     /// Amount in yuan, at most 2 decimals (e.g. 12.34).
-    #[arg(long, value_name = "YUAN")]
+    #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// The customer's payment code.
     #[arg(long, value_name = "CODE")]
@@ -103,7 +148,7 @@ pub struct RefundArgs {
     #[arg(long, value_name = "NO")]
     pub order: String,
     /// Amount to refund in yuan.
-    #[arg(long, value_name = "YUAN")]
+    #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// Reason.
     #[arg(long, value_name = "TEXT", default_value = "")]

@@ -11,11 +11,13 @@ use cloudpos_domain::ports::OrderFilter;
 use cloudpos_domain::refund::RefundState;
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{
-    Authorization, MerchantCredentials, PayInput, RefundInput, Terminal, resolve_home,
+    Authorization, MerchantCredentials, PayInput, PayPolicy, RefundInput, Terminal, resolve_home,
 };
 use serde_json::json;
 
-use crate::cli::{Cli, Command, OrdersArgs, PayArgs, RefundArgs, SetupCommand};
+use crate::cli::{
+    Cli, Command, ConfigCommand, OrdersArgs, PayArgs, PaymentConfigArgs, RefundArgs, SetupCommand,
+};
 use crate::exit;
 use crate::input::read_password;
 use crate::output::{order_json, order_line, refund_json};
@@ -23,10 +25,26 @@ use crate::output::{order_json, order_line, refund_json};
 /// Runs the parsed command; returns the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     let home = resolve_home(cli.home.as_deref());
-    let terminal = Terminal::open(&home)
-        .await
-        .with_context(|| format!("cannot open the terminal data in {}", home.display()))?;
+    // `setup` configures a real merchant: never start the demo for it. Everything else runs
+    // on the embedded sandbox when no merchant is configured (design §4).
+    let (terminal, sandbox) = if matches!(cli.command, Command::Setup(_)) {
+        (Terminal::open(&home).await, None)
+    } else {
+        match Terminal::open_or_demo(&home).await {
+            Ok((t, sb)) => (Ok(t), sb),
+            Err(e) => (Err(e), None),
+        }
+    };
+    let terminal =
+        terminal.with_context(|| format!("cannot open the terminal data in {}", home.display()))?;
+    if sandbox.is_some() && !matches!(cli.command, Command::Demo) {
+        eprintln!(
+            "cloudpos: SANDBOX — no merchant is configured in {}, using the embedded sandbox (demo clerks 01/0101, 02/0202)",
+            home.display()
+        );
+    }
     match cli.command {
+        Command::Demo => crate::demo::run(&terminal, sandbox.as_ref()).await,
         Command::Setup(SetupCommand::Merchant {
             credentials,
             sandbox,
@@ -43,6 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Query { order, json } => query(&terminal, &order, json).await,
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
+        Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
     }
 }
 
@@ -268,4 +287,55 @@ async fn recover(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Result<u8> {
+    let ms = Duration::from_millis;
+    let mut policy = if args.reset {
+        PayPolicy::default()
+    } else {
+        t.policy()
+    };
+    let changes = [
+        (args.poll_ms, &mut policy.poll_interval),
+        (args.timeout_ms, &mut policy.pay_timeout),
+        (args.min_reverse_ms, &mut policy.min_reverse_after),
+        (args.reverse_backoff_ms, &mut policy.reverse_backoff),
+        (args.reverse_budget_ms, &mut policy.reverse_budget),
+        (args.refund_poll_ms, &mut policy.refund_poll_interval),
+        (args.refund_timeout_ms, &mut policy.refund_timeout),
+    ];
+    let mut changed = args.reset;
+    for (value, field) in changes {
+        if let Some(v) = value {
+            *field = ms(v);
+            changed = true;
+        }
+    }
+    if policy.reverse_backoff_max < policy.reverse_backoff {
+        policy.reverse_backoff_max = policy.reverse_backoff;
+    }
+    if changed {
+        t.set_pay_policy(policy.clone()).await?;
+    }
+    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let shown = json!({
+        "poll_ms": millis(policy.poll_interval),
+        "timeout_ms": millis(policy.pay_timeout),
+        "min_reverse_ms": millis(policy.min_reverse_after),
+        "reverse_backoff_ms": millis(policy.reverse_backoff),
+        "reverse_backoff_max_ms": millis(policy.reverse_backoff_max),
+        "reverse_budget_ms": millis(policy.reverse_budget),
+        "refund_poll_ms": millis(policy.refund_poll_interval),
+        "refund_timeout_ms": millis(policy.refund_timeout),
+        "duplicate_scan_window_ms": millis(policy.duplicate_scan_window),
+    });
+    if args.json {
+        println!("{shown}");
+    } else if let serde_json::Value::Object(map) = shown {
+        for (k, v) in map {
+            println!("{k:<24} {v}");
+        }
+    }
+    Ok(exit::OK)
 }

@@ -12,6 +12,7 @@
 //! [`Terminal::recover_pending`] resolves by querying and, when the outcome stays unknown,
 //! reversing, so nothing is lost and nothing is charged twice.
 
+mod embedded;
 mod error;
 mod events;
 mod halt;
@@ -39,6 +40,7 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
+pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
 pub use halt::{HALT_KEY, Halt};
@@ -102,6 +104,7 @@ impl Default for TerminalConfig {
 pub(crate) struct Inner {
     ports: Ports,
     gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
+    policy: RwLock<PayPolicy>,
     config: TerminalConfig,
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
     recent_codes: Mutex<HashMap<String, Timestamp>>,
@@ -128,6 +131,7 @@ impl Terminal {
         Terminal {
             inner: Arc::new(Inner {
                 gateway: RwLock::new(ports.gateway.clone()),
+                policy: RwLock::new(config.policy.clone()),
                 ports,
                 config,
                 generator: tokio::sync::Mutex::new(None),
@@ -152,8 +156,39 @@ impl Terminal {
 
     /// The payment loop timings in force.
     #[must_use]
-    pub fn policy(&self) -> &PayPolicy {
-        &self.inner.config.policy
+    pub fn policy(&self) -> PayPolicy {
+        self.inner
+            .policy
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// Changes the payment loop timings (after validating them) and stores them, for a
+    /// clerk with the configure permission. Audited.
+    pub async fn set_pay_policy(&self, policy: PayPolicy) -> Result<()> {
+        let (_, clerk) = self.current_clerk().await?;
+        if !clerk.may(cloudpos_domain::clerk::Permission::Configure) {
+            return Err(TerminalError::PermissionDenied(format!(
+                "{} ({}) may not change the configuration",
+                clerk.id,
+                clerk.role.display_name()
+            )));
+        }
+        policy.validate().map_err(TerminalError::Invalid)?;
+        let value =
+            serde_json::to_value(&policy).map_err(|e| TerminalError::Invalid(e.to_string()))?;
+        self.inner
+            .ports
+            .settings
+            .put(wiring::POLICY_KEY, &value)
+            .await?;
+        self.audit(clerk.id.as_str(), "config_payment", value)
+            .await?;
+        if let Ok(mut p) = self.inner.policy.write() {
+            *p = policy;
+        }
+        Ok(())
     }
 
     /// The shop's UTC offset.

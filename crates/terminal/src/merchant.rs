@@ -33,9 +33,12 @@ pub struct MerchantProfile {
     /// Store name printed on receipts and shown on screens.
     #[serde(default)]
     pub store_name: String,
-    /// Running against the embedded sandbox: every screen and receipt says SANDBOX.
+    /// Running against a sandbox: every screen and receipt says SANDBOX.
     #[serde(default)]
     pub sandbox: bool,
+    /// The sandbox is the embedded one this terminal starts itself (design §4).
+    #[serde(default)]
+    pub embedded: bool,
 }
 
 /// The credentials file of `cloudpos setup merchant --credentials FILE` (the same JSON the
@@ -110,6 +113,7 @@ impl MerchantCredentials {
             order_prefix: self.order_prefix.clone(),
             store_name: self.store_name.clone().unwrap_or_default(),
             sandbox,
+            embedded: false,
         }
     }
 }

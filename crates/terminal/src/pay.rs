@@ -300,7 +300,7 @@ impl Terminal {
     /// order's creation), then reverse.
     pub(crate) async fn settle(&self, mut order: Order, timeout: Duration) -> Result<Order> {
         let clock = &self.inner.ports.clock;
-        let policy = self.policy().clone();
+        let policy = self.policy();
         let deadline = order.created_at.plus(timeout);
         let wallet = order.method.wallet();
         loop {
@@ -334,7 +334,7 @@ impl Terminal {
     /// Calls `reverse` until Cloud Pay acknowledges it, within the policy's budget.
     pub(crate) async fn reverse_until_acknowledged(&self, mut order: Order) -> Result<Order> {
         let clock = &self.inner.ports.clock;
-        let policy = self.policy().clone();
+        let policy = self.policy();
         let earliest = order.created_at.plus(policy.min_reverse_after);
         let now = clock.now();
         if now < earliest {

@@ -29,6 +29,25 @@ pub struct PayPolicy {
     pub duplicate_scan_window: Duration,
 }
 
+impl PayPolicy {
+    /// Checks the timings make sense together.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.poll_interval.is_zero() || self.refund_poll_interval.is_zero() {
+            return Err("poll intervals must be greater than zero".into());
+        }
+        if self.pay_timeout.is_zero() {
+            return Err("the payment timeout must be greater than zero".into());
+        }
+        if self.pay_timeout > Duration::from_secs(120) {
+            return Err("the payment timeout may be at most 120 s (Cloud Pay's hard stop)".into());
+        }
+        if self.reverse_backoff.is_zero() || self.reverse_backoff_max < self.reverse_backoff {
+            return Err("reverse backoff must be positive and not above its maximum".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for PayPolicy {
     fn default() -> Self {
         PayPolicy {

@@ -70,31 +70,18 @@ impl Terminal {
         };
 
         let now = self.now();
-        let existing = ledger.refunds_of(&order.no).await?;
-        let no = {
-            let mut g = self.generator_for(&merchant).await?;
-            g.as_mut()
-                .map(|g| g.next_refund_no(now))
-                .ok_or_else(|| TerminalError::Invalid("order number generator missing".into()))?
-        };
-        let mut refund = Refund::new(
-            &order,
-            &existing,
-            NewRefund {
-                no,
-                amount: input.amount,
-                reason: input.reason,
-                clerk_id: clerk.id.clone(),
-                authorized_by: authorized_by.clone(),
-                shift_id: Some(session.shift_id),
-            },
-            now,
-        )?;
-        if gateway.is_none() {
-            // Cash goes back from the drawer: nothing to ask the cloud.
-            refund.mark_succeeded(None, now).map_err(illegal)?;
-        }
-        ledger.insert_refund(&refund).await?;
+        let mut refund = self
+            .commit_refund_intent(
+                &order,
+                &merchant,
+                &clerk,
+                &session,
+                authorized_by.clone(),
+                &input,
+                now,
+                gateway.is_none(),
+            )
+            .await?;
         self.emit(Event::Refund(refund.clone()));
         self.audit(
             clerk.id.as_str(),
@@ -123,6 +110,62 @@ impl Terminal {
             .ok_or_else(|| TerminalError::NotFound(format!("order {}", order.no)))?;
         self.emit(Event::Order(order.clone()));
         Ok(RefundResult { refund, order })
+    }
+
+    /// Builds the refund under a fresh number and commits its intent (the ledger re-checks
+    /// the caps in the same transaction). On a number collision with another process of this
+    /// device, resumes the generator from the ledger and tries the next number.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_refund_intent(
+        &self,
+        order: &Order,
+        merchant: &crate::MerchantProfile,
+        clerk: &Clerk,
+        session: &crate::Session,
+        authorized_by: Option<ClerkId>,
+        input: &RefundInput,
+        now: Timestamp,
+        cash: bool,
+    ) -> Result<Refund> {
+        let ledger = &self.inner.ports.ledger;
+        for _ in 0..8 {
+            let existing = ledger.refunds_of(&order.no).await?;
+            let no = {
+                let mut g = self.generator_for(merchant).await?;
+                let g = g.as_mut().ok_or_else(|| {
+                    TerminalError::Invalid("order number generator missing".into())
+                })?;
+                for issued in ledger.latest_numbers().await? {
+                    g.resume_after(&issued);
+                }
+                g.next_refund_no(now)
+            };
+            let mut refund = Refund::new(
+                order,
+                &existing,
+                NewRefund {
+                    no,
+                    amount: input.amount,
+                    reason: input.reason.clone(),
+                    clerk_id: clerk.id.clone(),
+                    authorized_by: authorized_by.clone(),
+                    shift_id: Some(session.shift_id),
+                },
+                now,
+            )?;
+            if cash {
+                // Cash goes back from the drawer: nothing to ask the cloud.
+                refund.mark_succeeded(None, now).map_err(illegal)?;
+            }
+            match ledger.insert_refund(&refund).await {
+                Ok(()) => return Ok(refund),
+                Err(StoreError::Duplicate(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(TerminalError::Invalid(
+            "could not allocate a unique refund number".into(),
+        ))
     }
 
     /// Decides an action for `clerk`: allowed, or allowed with a manager's authorisation

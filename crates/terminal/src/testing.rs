@@ -425,6 +425,7 @@ pub fn test_merchant() -> MerchantProfile {
         order_prefix: "sz0100".into(),
         store_name: "测试门店".into(),
         sandbox: true,
+        embedded: false,
     }
 }
 

@@ -220,7 +220,7 @@ impl Terminal {
                 ports
                     .vault
                     .store(PRIVATE_KEY_SECRET, pem.as_bytes())
-                    .await?
+                    .await?;
             }
             None => ports.vault.delete(PRIVATE_KEY_SECRET).await?,
         }
@@ -232,7 +232,7 @@ impl Terminal {
                 ports
                     .accounts
                     .set_password(&admin_id, admin_password)
-                    .await?
+                    .await?;
             }
             None => {
                 ports

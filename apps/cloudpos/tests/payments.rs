@@ -1,0 +1,290 @@
+//! The CLI against the sandbox over real HTTP: every scripted outcome, bad input, refunds,
+//! a refund storm, and forged responses.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{ADMIN_PW, Env, code};
+use serde_json::{Value, json};
+
+fn cloud_order<'a>(ledger: &'a Value, no: &str) -> &'a Value {
+    ledger["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["out_trade_no"] == no)
+        .unwrap_or_else(|| panic!("order {no} not in the sandbox"))
+}
+
+#[test]
+fn every_scripted_outcome() {
+    let env = Env::start();
+    // (script, exit status, state, cloud state)
+    let cases = [
+        ("00", 0, "paid", "paid"),
+        ("01", 0, "paid", "paid"),
+        ("02", 3, "failed", "failed"),
+        ("03", 3, "failed", "failed"),
+        ("04", 3, "reversed", "reversed"),
+        ("05", 3, "failed", "failed"),
+        ("06", 0, "paid", "paid"),
+        ("07", 0, "paid", "paid"),
+        ("08", 0, "paid", "paid"),
+        ("09", 3, "reversed", "reversed"),
+    ];
+    for (script, exit, state, cloud) in cases {
+        let (status, o) = env.pay("12.34", &code(script));
+        assert_eq!(
+            (status, o["state"].as_str().unwrap()),
+            (exit, state),
+            "script {script}: {o}"
+        );
+        for field in [
+            "out_trade_no",
+            "state",
+            "wallet",
+            "amount_fen",
+            "refunded_fen",
+            "created_at",
+        ] {
+            assert!(
+                !o[field].is_null(),
+                "script {script}: {field} missing in {o}"
+            );
+        }
+        assert_eq!(o["wallet"], "wechat");
+        assert_eq!(o["amount_fen"], 1234);
+        assert_eq!(o["refunded_fen"], 0);
+        assert!(o["created_at"].as_str().unwrap().ends_with("+08:00"));
+        let ledger = env.cloud_ledger();
+        let c = cloud_order(&ledger, o["out_trade_no"].as_str().unwrap());
+        assert_eq!(c["state"], cloud, "script {script}: cloud says {c}");
+    }
+    let (_, o) = env.pay("12.34", &code("03"));
+    assert!(o["reason"].as_str().unwrap().contains("余额不足"), "{o}");
+    let (_, o) = env.pay("12.34", &code("05"));
+    assert!(o["reason"].as_str().unwrap().contains("过期"), "{o}");
+
+    // Other wallets.
+    let (status, o) = env.pay("0.01", "2812345678901234500");
+    assert_eq!(
+        (
+            status,
+            o["wallet"].as_str().unwrap(),
+            o["state"].as_str().unwrap()
+        ),
+        (0, "alipay", "paid")
+    );
+    let (status, o) = env.pay("100", "9912345678901234500");
+    assert_eq!(
+        (
+            status,
+            o["wallet"].as_str().unwrap(),
+            o["amount_fen"].as_i64().unwrap()
+        ),
+        (0, "member_card", 10_000)
+    );
+
+    // `orders --json` is an array holding all of them; `query` shows one.
+    let (status, list) = env.json(&["orders", "--json"], None);
+    assert_eq!(status, 0);
+    assert_eq!(list.as_array().unwrap().len(), 14);
+    let no = list[0]["out_trade_no"].as_str().unwrap().to_owned();
+    let (status, one) = env.json(&["query", "--order", &no, "--json"], None);
+    assert_eq!(
+        (status, one["out_trade_no"].as_str().unwrap()),
+        (0, no.as_str())
+    );
+    let (_, paid) = env.json(&["orders", "--state", "paid", "--json"], None);
+    assert_eq!(paid.as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_problem() {
+    let env = Env::start();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["pay", "--amount", "1.234", "--code", "134512345678901200"],
+            "3 decimal places",
+        ),
+        (
+            &["pay", "--amount", "-5", "--code", "134512345678901200"],
+            "sign",
+        ),
+        (
+            &["pay", "--amount", "5", "--code", "6212345678901234567"],
+            "UnionPay",
+        ),
+        (
+            &["pay", "--amount", "5", "--code", "1345abc"],
+            "digits only",
+        ),
+        (
+            &["refund", "--order", "nosuchorder", "--amount", "1"],
+            "not found",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = env.run(args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        env.cloud_ledger()["orders"].as_array().unwrap().len(),
+        0,
+        "nothing was sent"
+    );
+    env.ok(&["logout"], None);
+    let out = env.run(&["pay", "--amount", "5", "--code", &code("00")], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not logged in"));
+    let out = env.run(&["login", "--staff", "01"], Some("wrong"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong password"));
+}
+
+#[test]
+fn partial_refunds_up_to_the_paid_amount() {
+    let env = Env::start();
+    let (_, o) = env.pay("10.00", &code("00"));
+    let no = o["out_trade_no"].as_str().unwrap();
+    let (status, r) = env.json(
+        &[
+            "refund", "--order", no, "--amount", "3.50", "--reason", "退货", "--json",
+        ],
+        None,
+    );
+    assert_eq!(status, 0, "{r}");
+    assert_eq!(
+        (
+            r["state"].as_str().unwrap(),
+            r["refunded_fen"].as_i64().unwrap()
+        ),
+        ("partially_refunded", 350)
+    );
+    assert_eq!(r["refund_state"], "succeeded");
+    let (status, r) = env.json(
+        &["refund", "--order", no, "--amount", "6.50", "--json"],
+        None,
+    );
+    assert_eq!((status, r["state"].as_str().unwrap()), (0, "refunded"));
+    let out = env.run(&["refund", "--order", no, "--amount", "0.01"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("above the remaining"));
+    let ledger = env.cloud_ledger();
+    assert_eq!(cloud_order(&ledger, no)["refunded_fee"], 1000);
+}
+
+#[test]
+fn refund_storm_never_exceeds_the_paid_amount() {
+    let env = Env::start();
+    let (_, o) = env.pay("10.00", &code("00"));
+    let no = o["out_trade_no"].as_str().unwrap().to_owned();
+    let children: Vec<_> = (0..8)
+        .map(|_| env.spawn(&["refund", "--order", &no, "--amount", "1.50", "--json"]))
+        .collect();
+    let mut succeeded = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            succeeded += 1;
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("above the remaining"),
+                "unexpected failure: {err}"
+            );
+        }
+    }
+    assert_eq!(succeeded, 6, "6 × 1.50 fit in 10.00, the 7th does not");
+    let (_, local) = env.json(&["query", "--order", &no, "--json"], None);
+    assert_eq!(local["refunded_fen"], 900);
+    assert_eq!(cloud_order(&env.cloud_ledger(), &no)["refunded_fee"], 900);
+}
+
+/// A man in the middle answers `micro_pay` with a "paid" whose MAC cannot verify, for a
+/// code whose real outcome is "insufficient balance". The terminal must not believe it: it
+/// queries the real service and records the payment as failed.
+#[test]
+fn forged_responses_are_never_trusted() {
+    use axum::extract::{Path, State};
+    use axum::routing::post;
+
+    let env = Env::start();
+    let upstream = env.sandbox.base_url();
+    let proxy =
+        env.rt.block_on(async move {
+            let app = axum::Router::new()
+            .route(
+                "/cpay/{op}",
+                post(|State(up): State<String>, Path(op): Path<String>, body: String| async move {
+                    let real = reqwest::Client::new()
+                        .post(format!("{up}{op}"))
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap()
+                        .text()
+                        .await
+                        .unwrap();
+                    if op != "micro_pay" {
+                        return real;
+                    }
+                    let request: Value = serde_json::from_str(&body).unwrap();
+                    let content: Value =
+                        serde_json::from_str(request["request_content"].as_str().unwrap()).unwrap();
+                    let forged = json!({
+                        "status": 0, "description": "操作成功。", "log_id": 1,
+                        "micro_pay": {"order_content": {
+                            "out_trade_no": content["pay_content"]["out_trade_no"],
+                            "total_fee": content["pay_content"]["total_fee"],
+                            "transaction_id": "FORGED",
+                            "wxpay_order_content_ext": {"current_trade_state": 2}
+                        }}
+                    })
+                    .to_string();
+                    json!({"response_content": forged,
+                           "authen_info": {"a": {"authen_type": 1, "authen_code": "0".repeat(64)}}})
+                    .to_string()
+                }),
+            )
+            .with_state(upstream);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            addr
+        });
+    // Point the terminal at the forging proxy.
+    let mut creds: Value = serde_json::from_slice(&std::fs::read(&env.creds).unwrap()).unwrap();
+    creds["base_url"] = json!(format!("http://{proxy}/cpay/"));
+    std::fs::write(&env.creds, creds.to_string()).unwrap();
+    env.ok(
+        &[
+            "setup",
+            "merchant",
+            "--credentials",
+            env.creds.to_str().unwrap(),
+        ],
+        Some(ADMIN_PW),
+    );
+
+    let (status, o) = env.pay("5.00", &code("03"));
+    assert_eq!((status, o["state"].as_str().unwrap()), (3, "failed"), "{o}");
+    assert_ne!(o["transaction_id"], "FORGED");
+    // And a real payment still goes through (its forged answer resolved by a real query).
+    let (status, o) = env.pay("5.00", &code("00"));
+    assert_eq!((status, o["state"].as_str().unwrap()), (0, "paid"), "{o}");
+    assert_ne!(o["transaction_id"], "FORGED");
+    let by_no: HashMap<String, Value> = env.cloud_ledger()["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["out_trade_no"].as_str().unwrap().to_owned(), o.clone()))
+        .collect();
+    assert_eq!(by_no[o["out_trade_no"].as_str().unwrap()]["state"], "paid");
+}
