@@ -288,3 +288,47 @@ fn forged_responses_are_never_trusted() {
         .collect();
     assert_eq!(by_no[o["out_trade_no"].as_str().unwrap()]["state"], "paid");
 }
+
+/// With the cloud unreachable a payment is refused within 5 s, with one clear line, and
+/// nothing is queued to be sent later (wallet codes cannot be stored and forwarded).
+#[test]
+fn an_unreachable_cloud_refuses_payments_at_once() {
+    let env = Env::start();
+    let mut creds: Value = serde_json::from_slice(&std::fs::read(&env.creds).unwrap()).unwrap();
+    // Port 9 (discard) has nothing listening here: the connection is refused.
+    creds["base_url"] = json!("http://127.0.0.1:9/cpay/");
+    std::fs::write(&env.creds, creds.to_string()).unwrap();
+    env.ok(
+        &[
+            "setup",
+            "merchant",
+            "--credentials",
+            env.creds.to_str().unwrap(),
+        ],
+        Some(ADMIN_PW),
+    );
+    let started = std::time::Instant::now();
+    let out = env.run(
+        &["pay", "--amount", "5.00", "--code", &code("00"), "--json"],
+        None,
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cloud unreachable"), "{err}");
+    let (_, list) = env.json(&["orders", "--json"], None);
+    assert_eq!(
+        list[0]["state"], "failed",
+        "the attempt is on record: {list}"
+    );
+    let (status, report) = env.json(&["recover", "--json"], None);
+    assert_eq!(
+        (status, report["orders_found"].as_i64().unwrap()),
+        (0, 0),
+        "nothing queued: {report}"
+    );
+}

@@ -69,8 +69,14 @@ pub enum Reply<T> {
         /// What failed.
         reason: String,
     },
-    /// No usable answer: connect failure, timeout, dropped or truncated connection, HTTP
-    /// error status, or a body that is not a Cloud Pay envelope.
+    /// The request never left: no connection (refused, unresolvable, connect timeout, TLS
+    /// handshake failure) or it could not be built. Cloud Pay cannot have acted on it.
+    NotSent {
+        /// What happened.
+        reason: String,
+    },
+    /// No usable answer after the request may have been delivered: timeout, dropped or
+    /// truncated connection, HTTP error status, or a body that is not a Cloud Pay envelope.
     NoAnswer {
         /// What happened.
         reason: String,
@@ -90,7 +96,9 @@ impl<T> Reply<T> {
             Reply::Success { body, .. } => Ok(body),
             Reply::Status { header, .. } => Err(status_error(&header)),
             Reply::Forged { reason } => Err(GatewayError::Forged(reason)),
-            Reply::NoAnswer { reason } => Err(GatewayError::Unreachable(reason)),
+            Reply::NoAnswer { reason } | Reply::NotSent { reason } => {
+                Err(GatewayError::Unreachable(reason))
+            }
             Reply::Malformed { reason } => Err(GatewayError::Unreachable(format!(
                 "unreadable answer: {reason}"
             ))),
@@ -468,7 +476,7 @@ impl CloudPayClient {
         let content = match serde_json::to_string(request) {
             Ok(c) => c,
             Err(e) => {
-                return Reply::NoAnswer {
+                return Reply::NotSent {
                     reason: format!("request not serialisable: {e}"),
                 };
             }
@@ -487,7 +495,7 @@ impl CloudPayClient {
             (Some(signer), true) => match signer.authen_info(&request_content) {
                 Ok(info) => info,
                 Err(e) => {
-                    return Reply::NoAnswer {
+                    return Reply::NotSent {
                         reason: format!("could not sign the request: {e}"),
                     };
                 }
@@ -501,7 +509,7 @@ impl CloudPayClient {
         let body = match serde_json::to_string(&envelope) {
             Ok(b) => b,
             Err(e) => {
-                return Reply::NoAnswer {
+                return Reply::NotSent {
                     reason: format!("envelope not serialisable: {e}"),
                 };
             }
@@ -512,12 +520,14 @@ impl CloudPayClient {
                 endpoint::response_object(endpoint),
                 &text,
             ),
-            Err(reason) => Reply::NoAnswer { reason },
+            Err(Transport::NotSent(reason)) => Reply::NotSent { reason },
+            Err(Transport::NoAnswer(reason)) => Reply::NoAnswer { reason },
         }
     }
 
-    /// Posts a body and returns the answer's text, or why there is none.
-    async fn post(&self, endpoint: &str, body: String) -> Result<String, String> {
+    /// Posts a body and returns the answer's text, or why there is none (and whether the
+    /// request can have left).
+    async fn post(&self, endpoint: &str, body: String) -> Result<String, Transport> {
         let url = self.endpoint_url(endpoint);
         let started = std::time::Instant::now();
         let response = self
@@ -531,9 +541,20 @@ impl CloudPayClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| transport_reason(&e))?;
+            .map_err(|e| {
+                // A connect error (refused, DNS, connect timeout, TLS handshake) means the
+                // request was never written; anything later may have reached Cloud Pay.
+                if e.is_connect() {
+                    Transport::NotSent(transport_reason(&e))
+                } else {
+                    Transport::NoAnswer(transport_reason(&e))
+                }
+            })?;
         let code = response.status();
-        let text = response.text().await.map_err(|e| transport_reason(&e))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| Transport::NoAnswer(transport_reason(&e)))?;
         tracing::debug!(
             endpoint,
             status = code.as_u16(),
@@ -541,7 +562,7 @@ impl CloudPayClient {
             "cloud pay call"
         );
         if !code.is_success() {
-            return Err(format!("HTTP {code} from {endpoint}"));
+            return Err(Transport::NoAnswer(format!("HTTP {code} from {endpoint}")));
         }
         Ok(text)
     }
@@ -612,7 +633,9 @@ impl CloudPayClient {
         let text = self
             .post(endpoint::PING, "{}".to_owned())
             .await
-            .map_err(GatewayError::Unreachable)?;
+            .map_err(|t| match t {
+                Transport::NotSent(r) | Transport::NoAnswer(r) => GatewayError::Unreachable(r),
+            })?;
         let ping: wire::PingResponse = serde_json::from_str(&text)
             .map_err(|e| GatewayError::Unreachable(format!("unreadable ping answer: {e}")))?;
         if ping.status != status::SUCCESS {
@@ -680,6 +703,14 @@ impl CloudPayClient {
             nonce_str: new_nonce(),
         }
     }
+}
+
+/// Why a post produced no answer.
+enum Transport {
+    /// Never left (connect failure).
+    NotSent(String),
+    /// May have been delivered.
+    NoAnswer(String),
 }
 
 fn transport_reason(e: &reqwest::Error) -> String {

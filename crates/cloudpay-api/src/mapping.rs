@@ -169,6 +169,7 @@ pub fn pay_outcome(reply: Reply<wire::MicroPayResponse>) -> PayOutcome {
             reason: format!("forged or corrupted answer ignored: {reason}"),
         },
         Reply::NoAnswer { reason } => PayOutcome::Unknown { reason },
+        Reply::NotSent { reason } => PayOutcome::NotSent { reason },
         Reply::Malformed { reason } => PayOutcome::Unknown {
             reason: format!("unreadable answer: {reason}"),
         },
@@ -208,7 +209,7 @@ pub fn query_outcome(reply: Reply<wire::QueryOrderResponse>) -> QueryOutcome {
         Reply::Forged { reason } => QueryOutcome::Unknown {
             reason: format!("forged or corrupted answer ignored: {reason}"),
         },
-        Reply::NoAnswer { reason } => QueryOutcome::Unknown { reason },
+        Reply::NoAnswer { reason } | Reply::NotSent { reason } => QueryOutcome::Unknown { reason },
         Reply::Malformed { reason } => QueryOutcome::Unknown {
             reason: format!("unreadable answer: {reason}"),
         },
@@ -253,7 +254,7 @@ pub fn reverse_outcome(reply: Reply<wire::ReverseResponse>) -> ReverseOutcome {
         Reply::Forged { reason } => ReverseOutcome::Retry {
             reason: format!("forged or corrupted answer ignored: {reason}"),
         },
-        Reply::NoAnswer { reason } => ReverseOutcome::Retry { reason },
+        Reply::NoAnswer { reason } | Reply::NotSent { reason } => ReverseOutcome::Retry { reason },
         Reply::Malformed { reason } => ReverseOutcome::Retry {
             reason: format!("unreadable answer: {reason}"),
         },
@@ -327,6 +328,7 @@ fn refund_failure<T>(reply: Reply<T>) -> RefundOutcome {
             reason: format!("forged or corrupted answer ignored: {reason}"),
         },
         Reply::NoAnswer { reason } => RefundOutcome::Unknown { reason },
+        Reply::NotSent { reason } => RefundOutcome::NotSent { reason },
         Reply::Malformed { reason } => RefundOutcome::Unknown {
             reason: format!("unreadable answer: {reason}"),
         },
@@ -406,7 +408,7 @@ fn refund_state_of(content: &RefundOrderContent) -> RefundState {
     match refund_outcome_of(content) {
         RefundOutcome::Succeeded { .. } => RefundState::Succeeded,
         RefundOutcome::Processing { .. } | RefundOutcome::Unknown { .. } => RefundState::Processing,
-        RefundOutcome::Failed { .. } => RefundState::Failed,
+        RefundOutcome::Failed { .. } | RefundOutcome::NotSent { .. } => RefundState::Failed,
     }
 }
 

@@ -90,6 +90,7 @@ fn outcome_kind(x: &Exchange, body: &str) -> (String, Value) {
                     "unknown".into(),
                     serde_json::json!({"reason": reason, "forged": forged}),
                 ),
+                PayOutcome::NotSent { reason } => ("not_sent".into(), reason.into()),
             }
         }
         endpoint::QUERY_ORDER => {
@@ -129,6 +130,7 @@ fn outcome_kind(x: &Exchange, body: &str) -> (String, Value) {
                 RefundOutcome::Processing { refund_id } => ("processing".into(), refund_id.into()),
                 RefundOutcome::Failed { reason } => ("failed".into(), reason.into()),
                 RefundOutcome::Unknown { reason } => ("unknown".into(), reason.into()),
+                RefundOutcome::NotSent { reason } => ("not_sent".into(), reason.into()),
             }
         }
         endpoint::CLIENT_ORDER_DETAIL => {
@@ -487,11 +489,22 @@ async fn transport_failures_are_unknown_outcomes() {
             .await;
         assert!(matches!(r, ReverseOutcome::Retry { .. }), "{name}: {r:?}");
     }
-    // Nothing listening at all.
+    // Nothing listening at all: the request never left, so the payment is definitely not
+    // charged (NotSent), while a query or reverse simply has to be tried again.
     let client = fast_client("http://127.0.0.1:9/cpay/", &x.authen_key);
+    let outcome = client.micro_pay(&doc_pay_request()).await;
+    assert!(
+        matches!(&outcome, PayOutcome::NotSent { reason } if reason.contains("connect")),
+        "{outcome:?}"
+    );
+    let no = OrderNo::parse("sz010002cz11566803216").unwrap();
     assert!(matches!(
-        client.micro_pay(&doc_pay_request()).await,
-        PayOutcome::Unknown { .. }
+        client.query_order(&no, None).await,
+        QueryOutcome::Unknown { .. }
+    ));
+    assert!(matches!(
+        client.reverse(&no, None).await,
+        ReverseOutcome::Retry { .. }
     ));
     assert!(matches!(
         client.ping().await,

@@ -392,6 +392,12 @@ pub enum PayOutcome {
         /// Why it is not known.
         reason: String,
     },
+    /// The request never reached Cloud Pay (no connection could be made): definitely not
+    /// charged, and nothing is queued.
+    NotSent {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What `query_order` said about a payment.
@@ -478,6 +484,12 @@ pub enum RefundOutcome {
     },
     /// Not known: retry with the same number or query.
     Unknown {
+        /// Why.
+        reason: String,
+    },
+    /// The request never reached Cloud Pay (no connection could be made): not refunded;
+    /// retry later with the same number.
+    NotSent {
         /// Why.
         reason: String,
     },

@@ -91,6 +91,14 @@ impl Terminal {
             })
             .await;
         let mut order = order;
+        if let PayOutcome::NotSent { reason } = &outcome {
+            // Nothing reached Cloud Pay: refuse now, record why, queue nothing.
+            let now = self.now();
+            let note = format!("cloud unreachable: {reason}");
+            self.advance(&mut order, |o| o.mark_failed(&note, now))
+                .await?;
+            return Err(TerminalError::CloudUnreachable(reason.clone()));
+        }
         self.apply_pay_outcome(&mut order, outcome).await?;
         let timeout = input.timeout.unwrap_or(self.policy().pay_timeout);
         self.settle(order, timeout).await
@@ -238,6 +246,10 @@ impl Terminal {
             PayOutcome::Unknown { reason } => {
                 tracing::warn!(order = %order.no, %reason, "payment outcome unknown; querying");
                 self.advance(order, |o| o.mark_unknown(&reason, now)).await
+            }
+            PayOutcome::NotSent { reason } => {
+                let note = format!("cloud unreachable: {reason}");
+                self.advance(order, |o| o.mark_failed(&note, now)).await
             }
         }
     }

@@ -100,6 +100,13 @@ impl Terminal {
             let outcome = gateway
                 .refund(&self.refund_request(&order, &refund, &clerk))
                 .await;
+            if let RefundOutcome::NotSent { reason } = &outcome {
+                let now = self.now();
+                let note = format!("cloud unreachable: {reason}");
+                self.advance_refund(&mut refund, |r| r.mark_failed(&note, now))
+                    .await?;
+                return Err(TerminalError::CloudUnreachable(reason.clone()));
+            }
             self.apply_refund_outcome(&mut refund, outcome).await?;
             let deadline = self.now().plus(self.policy().refund_timeout);
             refund = self.settle_refund(refund, deadline).await?;
@@ -273,7 +280,17 @@ impl Terminal {
                 self.advance_refund(refund, |r| r.mark_failed(&reason, now))
                     .await
             }
-            RefundOutcome::Unknown { reason } => {
+            RefundOutcome::NotSent { reason } if refund.state == RefundState::Requested => {
+                // Never arrived: nothing was refunded. Keep it requested (recovery re-sends
+                // the same number) but say why.
+                self.advance_refund(refund, |r| {
+                    r.failure = Some(format!("cloud unreachable: {reason}"));
+                    r.updated_at = now;
+                    Ok(())
+                })
+                .await
+            }
+            RefundOutcome::Unknown { reason } | RefundOutcome::NotSent { reason } => {
                 tracing::warn!(refund = %refund.no, %reason, "refund outcome unknown");
                 if refund.failure.as_deref() == Some(reason.as_str()) {
                     return Ok(());

@@ -55,6 +55,7 @@ struct FakeState {
     tombstones: Vec<String>,
     calls: Vec<String>,
     unreachable: bool,
+    answers_lost: bool,
     reverse_retries: u32,
     refund_processing: bool,
     next_pay: Option<PayOutcome>,
@@ -72,9 +73,14 @@ impl FakeGateway {
         FakeGateway::default()
     }
 
-    /// Every call from now on fails as if the network were down.
+    /// Every call from now on fails to connect: nothing reaches the fake cloud.
     pub fn set_unreachable(&self, down: bool) {
         self.state.lock().unwrap().unreachable = down;
+    }
+
+    /// Requests reach the fake cloud (and take effect) but every answer is lost.
+    pub fn set_answers_lost(&self, lost: bool) {
+        self.state.lock().unwrap().answers_lost = lost;
     }
 
     /// The next `micro_pay` answers `outcome` without touching the fake cloud's records.
@@ -149,13 +155,16 @@ impl FakeGateway {
     }
 }
 
-#[async_trait]
-impl PaymentGateway for FakeGateway {
-    async fn micro_pay(&self, request: &PayRequest) -> PayOutcome {
+impl FakeGateway {
+    fn answers_lost(&self) -> bool {
+        self.state.lock().unwrap().answers_lost
+    }
+
+    fn do_micro_pay(&self, request: &PayRequest) -> PayOutcome {
         let mut s = self.state.lock().unwrap();
         s.calls.push(format!("micro_pay:{}", request.order_no));
         if s.unreachable {
-            return PayOutcome::Unknown {
+            return PayOutcome::NotSent {
                 reason: "connection refused".into(),
             };
         }
@@ -211,7 +220,7 @@ impl PaymentGateway for FakeGateway {
         }
     }
 
-    async fn query_order(
+    fn do_query_order(
         &self,
         order_no: &OrderNo,
         _: Option<cloudpos_domain::code::Wallet>,
@@ -252,7 +261,7 @@ impl PaymentGateway for FakeGateway {
         }
     }
 
-    async fn reverse(
+    fn do_reverse(
         &self,
         order_no: &OrderNo,
         _: Option<cloudpos_domain::code::Wallet>,
@@ -280,11 +289,11 @@ impl PaymentGateway for FakeGateway {
         ReverseOutcome::Reversed
     }
 
-    async fn refund(&self, request: &RefundRequest) -> RefundOutcome {
+    fn do_refund(&self, request: &RefundRequest) -> RefundOutcome {
         let mut s = self.state.lock().unwrap();
         s.calls.push(format!("refund:{}", request.order_no));
         if s.unreachable {
-            return RefundOutcome::Unknown {
+            return RefundOutcome::NotSent {
                 reason: "connection refused".into(),
             };
         }
@@ -352,7 +361,7 @@ impl PaymentGateway for FakeGateway {
         }
     }
 
-    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
+    fn do_query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
         let mut s = self.state.lock().unwrap();
         s.calls.push(format!("query_refund:{order_no}"));
         if s.unreachable {
@@ -376,6 +385,67 @@ impl PaymentGateway for FakeGateway {
         RefundOutcome::Succeeded {
             refund_id: Some("rf".into()),
         }
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for FakeGateway {
+    async fn micro_pay(&self, request: &PayRequest) -> PayOutcome {
+        let outcome = self.do_micro_pay(request);
+        if self.answers_lost() {
+            return PayOutcome::Unknown {
+                reason: "the answer was lost".into(),
+            };
+        }
+        outcome
+    }
+
+    async fn query_order(
+        &self,
+        order_no: &OrderNo,
+        wallet: Option<cloudpos_domain::code::Wallet>,
+    ) -> QueryOutcome {
+        let outcome = self.do_query_order(order_no, wallet);
+        if self.answers_lost() {
+            return QueryOutcome::Unknown {
+                reason: "the answer was lost".into(),
+            };
+        }
+        outcome
+    }
+
+    async fn reverse(
+        &self,
+        order_no: &OrderNo,
+        wallet: Option<cloudpos_domain::code::Wallet>,
+    ) -> ReverseOutcome {
+        let outcome = self.do_reverse(order_no, wallet);
+        if self.answers_lost() {
+            return ReverseOutcome::Retry {
+                reason: "the answer was lost".into(),
+            };
+        }
+        outcome
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> RefundOutcome {
+        let outcome = self.do_refund(request);
+        if self.answers_lost() {
+            return RefundOutcome::Unknown {
+                reason: "the answer was lost".into(),
+            };
+        }
+        outcome
+    }
+
+    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
+        let outcome = self.do_query_refund(order_no, refund_no);
+        if self.answers_lost() {
+            return RefundOutcome::Unknown {
+                reason: "the answer was lost".into(),
+            };
+        }
+        outcome
     }
 
     async fn list(&self, query: &CloudListQuery) -> Result<CloudPage, GatewayError> {

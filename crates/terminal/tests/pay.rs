@@ -272,10 +272,38 @@ async fn the_same_code_scanned_twice_within_two_seconds_pays_once() {
 }
 
 #[tokio::test]
-async fn an_outage_ends_in_reversing_and_recovery_finishes_it() {
+async fn an_unreachable_cloud_refuses_at_once_and_queues_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let t = logged_in(dir.path()).await;
     t.gateway.set_unreachable(true);
+    let start = t.terminal.now();
+    let err = t
+        .terminal
+        .pay(input(100, &code(17, "00")))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, TerminalError::CloudUnreachable(_)), "{err}");
+    assert!(err.to_string().starts_with("cloud unreachable"), "{err}");
+    assert_eq!(t.terminal.now(), start, "no waiting, no retries");
+    let recorded = t.store.orders(&OrderFilter::default()).await.unwrap();
+    assert_eq!(
+        recorded.items[0].state,
+        OrderState::Failed,
+        "the attempt is on record"
+    );
+    assert!(
+        t.store.unfinished_orders().await.unwrap().is_empty(),
+        "nothing queued"
+    );
+    t.gateway.set_unreachable(false);
+    assert!(t.gateway.orders().is_empty());
+}
+
+#[tokio::test]
+async fn lost_answers_end_in_reversing_and_recovery_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    t.gateway.set_answers_lost(true);
     let start = t.terminal.now();
     let o = t.terminal.pay(input(100, &code(15, "00"))).await.unwrap();
     assert_eq!(

@@ -141,7 +141,7 @@ async fn a_lost_refund_is_resent_with_the_same_number_and_refunded_once() {
     let t = test_terminal(dir.path()).await;
     t.terminal.login(&id("01"), "pw01").await.unwrap();
     let o = paid_order(&t, 4, 1000).await;
-    t.gateway.set_unreachable(true);
+    t.gateway.set_answers_lost(true);
     let r = t.terminal.refund(refund(&o, 400, None)).await.unwrap();
     assert_eq!(r.refund.state, RefundState::Requested, "not claimed done");
     assert_eq!(r.order.refunded.fen(), 0);
@@ -151,7 +151,7 @@ async fn a_lost_refund_is_resent_with_the_same_number_and_refunded_once() {
         err,
         TerminalError::Refund(RefundError::ExceedsRemaining { .. })
     ));
-    t.gateway.set_unreachable(false);
+    t.gateway.set_answers_lost(false);
     t.clock.advance(Duration::from_secs(60));
     let report = t.terminal.recover_pending().await.unwrap();
     assert_eq!((report.refunds_found, report.refunds_open), (1, 0));
@@ -211,4 +211,24 @@ async fn ten_wrong_passwords_lock_the_account() {
     assert!(err.to_string().contains("locked"), "{err}");
     t.clock.advance(Duration::from_secs(30 * 60));
     t.terminal.login(&id("02"), "pw02").await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_cloud_refuses_the_refund_and_frees_the_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = test_terminal(dir.path()).await;
+    t.terminal.login(&id("01"), "pw01").await.unwrap();
+    let o = paid_order(&t, 7, 1000).await;
+    t.gateway.set_unreachable(true);
+    let err = t.terminal.refund(refund(&o, 400, None)).await.unwrap_err();
+    assert!(matches!(err, TerminalError::CloudUnreachable(_)), "{err}");
+    let refunds = t.store.refunds_of(&o.no).await.unwrap();
+    assert_eq!(refunds[0].state, RefundState::Failed, "on record, not held");
+    t.gateway.set_unreachable(false);
+    let r = t.terminal.refund(refund(&o, 1000, None)).await.unwrap();
+    assert_eq!(
+        r.refund.state,
+        RefundState::Succeeded,
+        "the whole amount is still refundable"
+    );
 }
