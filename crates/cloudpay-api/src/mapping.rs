@@ -444,6 +444,11 @@ pub fn cloud_page(reply: Reply<wire::OrderDetailQuery>) -> Result<CloudPage, Gat
                     .as_ref()
                     .and_then(|oc| oc.device_id.clone())
                     .unwrap_or_default(),
+                machine_no: order
+                    .order_client
+                    .as_ref()
+                    .and_then(|oc| oc.machine_no.clone()),
+                transaction_id: c.transaction_id.clone().filter(|t| !t.is_empty()),
                 created_at: Timestamp::from_unix_seconds(c.create_time.unwrap_or(0)),
             });
         }

@@ -553,6 +553,13 @@ pub struct CloudOrder {
     pub store_id: String,
     /// Device that took it.
     pub device_id: String,
+    /// The terminal that took it (`machine_no`), when listed; tells two terminals
+    /// configured with the same device id apart.
+    #[serde(default)]
+    pub machine_no: Option<String>,
+    /// Upstream transaction id, when paid.
+    #[serde(default)]
+    pub transaction_id: Option<String>,
     /// Created.
     pub created_at: Timestamp,
 }

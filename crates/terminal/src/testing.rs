@@ -467,6 +467,8 @@ impl PaymentGateway for FakeGateway {
                     state: o.state,
                     store_id: "shop1".into(),
                     device_id: "dev1".into(),
+                    machine_no: None,
+                    transaction_id: None,
                     created_at: Timestamp::EPOCH,
                 })
                 .collect(),

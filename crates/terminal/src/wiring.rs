@@ -27,6 +27,9 @@ pub const PROXY_PASSWORD_SECRET: &str = "network.proxy_password";
 pub const POLICY_KEY: &str = "pay_policy";
 /// Settings key of a [`CodeTable`] override.
 pub const CODE_TABLE_KEY: &str = "code_table";
+/// Settings key of this installation's `machine_no` (unique per terminal, so the cloud can
+/// tell two terminals configured with the same device id apart).
+pub const MACHINE_NO_KEY: &str = "machine_no";
 /// Environment variable naming the data directory.
 pub const HOME_ENV: &str = "CLOUDPOS_HOME";
 
@@ -146,6 +149,7 @@ impl Terminal {
             &m.device_id,
         );
         config.root_ca_pem.clone_from(&net.root_ca_pem);
+        config.machine_no = self.machine_no().await?;
         let defaults = Timeouts::default();
         config.timeouts = Timeouts {
             connect_ms: net.connect_timeout_ms.unwrap_or(defaults.connect_ms),
@@ -165,6 +169,25 @@ impl Terminal {
         let client = CloudPayClient::new(config, secrets)
             .map_err(|e| TerminalError::Invalid(format!("Cloud Pay client: {e}")))?;
         Ok(Arc::new(client))
+    }
+
+    /// This installation's `machine_no`, created on first use: `CP` and 12 hex digits
+    /// (Cloud Pay allows 32 characters).
+    pub async fn machine_no(&self) -> Result<String> {
+        let settings = &self.inner.ports.settings;
+        if let Some(serde_json::Value::String(no)) = settings.get(MACHINE_NO_KEY).await? {
+            return Ok(no);
+        }
+        let seed = format!(
+            "{}:{}:{:?}",
+            self.now().unix_millis(),
+            std::process::id(),
+            std::thread::current().id()
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
+        let no = format!("CP{}", hex::encode(&digest.as_ref()[..6]).to_uppercase());
+        settings.put(MACHINE_NO_KEY, &serde_json::Value::String(no.clone())).await?;
+        Ok(no)
     }
 
     /// The network settings.
