@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use cloudpos_domain::code::Wallet;
 use cloudpos_domain::ports::{
-    CloudListKind, CloudListQuery, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway,
-    QueryOutcome, RefundOutcome, RefundRequest, ReverseOutcome,
+    Approval, ApprovalRequest, ApprovalState, ApprovalTicket, Approvals, CloudListKind,
+    CloudListQuery, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway, QueryOutcome,
+    RefundOutcome, RefundRequest, ReverseOutcome,
 };
-use cloudpos_domain::{OrderNo, RefundNo, Timestamp};
+use cloudpos_domain::{Money, OrderNo, RefundNo, Timestamp};
 
 use crate::client::{CloudPayClient, new_nonce};
 use crate::mapping;
@@ -60,5 +61,68 @@ impl PaymentGateway for CloudPayClient {
         self.ping_raw()
             .await
             .map(|p| Timestamp::from_unix_seconds(p.timestamp))
+    }
+}
+
+/// Converts the wire form of a challenge to the domain's. The order and amount come from the
+/// cloud's (authenticated) record, so the terminal can check they are the ones it asked for.
+fn approval_of(s: crate::wire::ApprovalStatus) -> Result<Approval, GatewayError> {
+    let request = match s.kind {
+        crate::wire::ApprovalKind::Login => ApprovalRequest::Login,
+        crate::wire::ApprovalKind::Refund => {
+            let no = s.out_trade_no.as_deref().unwrap_or_default();
+            ApprovalRequest::Refund {
+                order_no: OrderNo::parse(no).map_err(|e| {
+                    GatewayError::Unreachable(format!("unreadable approval (order number): {e}"))
+                })?,
+                amount: Money::from_fen(s.amount.unwrap_or(0)),
+            }
+        }
+    };
+    Ok(Approval {
+        token: s.token,
+        state: match s.status {
+            crate::wire::ApprovalState::Pending => ApprovalState::Pending,
+            crate::wire::ApprovalState::Approved => ApprovalState::Approved,
+            crate::wire::ApprovalState::Expired => ApprovalState::Expired,
+            crate::wire::ApprovalState::Used => ApprovalState::Used,
+        },
+        request,
+        staff_id: s.staff_id,
+        staff_name: s.staff_name,
+        expires_at: Timestamp::from_unix_seconds(s.expires_at),
+    })
+}
+
+#[async_trait]
+impl Approvals for CloudPayClient {
+    async fn create(&self, request: &ApprovalRequest) -> Result<ApprovalTicket, GatewayError> {
+        let ticket = match request {
+            ApprovalRequest::Login => {
+                self.create_approval(crate::wire::ApprovalKind::Login, None, None)
+                    .await?
+            }
+            ApprovalRequest::Refund { order_no, amount } => {
+                self.create_approval(
+                    crate::wire::ApprovalKind::Refund,
+                    Some(order_no),
+                    Some(*amount),
+                )
+                .await?
+            }
+        };
+        Ok(ApprovalTicket {
+            token: ticket.token,
+            approve_url: ticket.approve_url,
+            expires_at: Timestamp::from_unix_seconds(ticket.expires_at),
+        })
+    }
+
+    async fn status(&self, token: &str) -> Result<Approval, GatewayError> {
+        approval_of(self.approval_status(token).await?)
+    }
+
+    async fn consume(&self, token: &str) -> Result<Approval, GatewayError> {
+        approval_of(self.consume_approval(token).await?)
     }
 }

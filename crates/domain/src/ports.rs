@@ -84,6 +84,12 @@ pub struct OrderFilter {
     pub from: Option<Timestamp>,
     /// Created before.
     pub to: Option<Timestamp>,
+    /// Paid at or after (summaries count a payment when it was paid).
+    #[serde(default)]
+    pub paid_from: Option<Timestamp>,
+    /// Paid before.
+    #[serde(default)]
+    pub paid_to: Option<Timestamp>,
     /// Folded status (paid, refunded, …).
     pub status: Option<OrderStatus>,
     /// Exact payment state.
@@ -109,6 +115,12 @@ pub struct RefundFilter {
     pub from: Option<Timestamp>,
     /// Created before.
     pub to: Option<Timestamp>,
+    /// Succeeded at or after (summaries count a refund when it succeeded).
+    #[serde(default)]
+    pub succeeded_from: Option<Timestamp>,
+    /// Succeeded before.
+    #[serde(default)]
+    pub succeeded_to: Option<Timestamp>,
     /// State.
     pub state: Option<RefundState>,
     /// Clerk.
@@ -609,6 +621,75 @@ pub trait PaymentGateway: Send + Sync {
     async fn list(&self, query: &CloudListQuery) -> Result<CloudPage, GatewayError>;
     /// `ping`: the cloud's clock.
     async fn ping(&self) -> Result<Timestamp, GatewayError>;
+}
+
+/// What an approval challenge asks a manager to approve (on their phone, by scanning a QR
+/// code the terminal shows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApprovalRequest {
+    /// A staff member logging in at this terminal.
+    Login,
+    /// This refund: this order and this amount only.
+    Refund {
+        /// The order.
+        order_no: OrderNo,
+        /// The amount.
+        amount: Money,
+    },
+}
+
+/// A challenge to show as a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalTicket {
+    /// The challenge token.
+    pub token: String,
+    /// The page the approver opens (encode it in the QR code).
+    pub approve_url: String,
+    /// When it expires.
+    pub expires_at: Timestamp,
+}
+
+/// Where a challenge stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalState {
+    /// Nobody approved yet.
+    Pending,
+    /// Approved; may be consumed once.
+    Approved,
+    /// Not approved or consumed in time.
+    Expired,
+    /// Already consumed.
+    Used,
+}
+
+/// A challenge as the cloud reports it (authenticated like every Cloud Pay answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The token.
+    pub token: String,
+    /// Where it stands.
+    pub state: ApprovalState,
+    /// What it approves (order and amount as the cloud recorded them).
+    pub request: ApprovalRequest,
+    /// Cloud Pay staff id of the approver.
+    pub staff_id: Option<String>,
+    /// The approver's name.
+    pub staff_name: Option<String>,
+    /// Expiry.
+    pub expires_at: Timestamp,
+}
+
+/// One-time approvals by a manager's phone (QR login, refund authorisation).
+#[async_trait]
+pub trait Approvals: Send + Sync {
+    /// Opens a challenge.
+    async fn create(&self, request: &ApprovalRequest) -> Result<ApprovalTicket, GatewayError>;
+    /// Where a challenge stands.
+    async fn status(&self, token: &str) -> Result<Approval, GatewayError>;
+    /// Uses an approved challenge up; a second consume fails.
+    async fn consume(&self, token: &str) -> Result<Approval, GatewayError>;
 }
 
 // ───────────────────────────── devices ─────────────────────────────

@@ -123,6 +123,12 @@ fn push_order_filter(q: &mut QueryBuilder<Sqlite>, f: &OrderFilter) {
     if let Some(to) = f.to {
         q.push(" AND created_at < ").push_bind(to.unix_millis());
     }
+    if let Some(from) = f.paid_from {
+        q.push(" AND paid_at >= ").push_bind(from.unix_millis());
+    }
+    if let Some(to) = f.paid_to {
+        q.push(" AND paid_at < ").push_bind(to.unix_millis());
+    }
     if let Some(status) = f.status {
         push_status_filter(q, status);
     }
@@ -152,6 +158,13 @@ fn push_refund_filter(q: &mut QueryBuilder<Sqlite>, f: &RefundFilter) {
     }
     if let Some(to) = f.to {
         q.push(" AND created_at < ").push_bind(to.unix_millis());
+    }
+    if let Some(from) = f.succeeded_from {
+        q.push(" AND succeeded_at >= ")
+            .push_bind(from.unix_millis());
+    }
+    if let Some(to) = f.succeeded_to {
+        q.push(" AND succeeded_at < ").push_bind(to.unix_millis());
     }
     if let Some(state) = f.state {
         q.push(" AND state = ").push_bind(state.as_str());

@@ -12,6 +12,8 @@
 //! [`Terminal::recover_pending`] resolves by querying and, when the outcome stays unknown,
 //! reversing, so nothing is lost and nothing is charged twice.
 
+mod approval;
+mod clerks;
 mod embedded;
 mod error;
 mod events;
@@ -22,6 +24,8 @@ mod policy;
 mod recover;
 mod refund;
 mod session;
+mod shift;
+mod void;
 mod wiring;
 
 pub mod clock;
@@ -34,12 +38,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use cloudpos_domain::code::CodeTable;
 use cloudpos_domain::order_no::OrderNoGenerator;
 use cloudpos_domain::ports::{
-    Accounts, AuditEntry, AuditTrail, Catalog, Clock, Ledger, PaymentGateway, ReceiptPrinter,
-    SecretVault, Settings,
+    Accounts, Approvals, AuditEntry, AuditTrail, Catalog, Clock, Ledger, PaymentGateway,
+    ReceiptPrinter, SecretVault, Settings,
 };
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
+pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
 pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
@@ -52,6 +57,7 @@ pub use policy::PayPolicy;
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use session::{SESSION_KEY, Session};
+pub use shift::HandoverReport;
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
     resolve_home,
@@ -74,6 +80,8 @@ pub struct Ports {
     pub audit: Arc<dyn AuditTrail>,
     /// Cloud Pay, when a merchant is configured.
     pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// One-time approvals by a manager's phone (usually the same Cloud Pay client).
+    pub approvals: Option<Arc<dyn Approvals>>,
     /// Receipt printer, when one is configured.
     pub printer: Option<Arc<dyn ReceiptPrinter>>,
     /// Time.
@@ -104,6 +112,7 @@ impl Default for TerminalConfig {
 pub(crate) struct Inner {
     ports: Ports,
     gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
+    approvals: RwLock<Option<Arc<dyn Approvals>>>,
     policy: RwLock<PayPolicy>,
     config: TerminalConfig,
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
@@ -131,6 +140,7 @@ impl Terminal {
         Terminal {
             inner: Arc::new(Inner {
                 gateway: RwLock::new(ports.gateway.clone()),
+                approvals: RwLock::new(ports.approvals.clone()),
                 policy: RwLock::new(config.policy.clone()),
                 ports,
                 config,
@@ -141,10 +151,17 @@ impl Terminal {
         }
     }
 
-    /// Replaces the Cloud Pay gateway (after the merchant is (re)configured).
-    pub fn set_gateway(&self, gateway: Option<Arc<dyn PaymentGateway>>) {
+    /// Replaces the Cloud Pay gateway and approvals (after the merchant is (re)configured).
+    pub fn set_cloud(
+        &self,
+        gateway: Option<Arc<dyn PaymentGateway>>,
+        approvals: Option<Arc<dyn Approvals>>,
+    ) {
         if let Ok(mut g) = self.inner.gateway.write() {
             *g = gateway;
+        }
+        if let Ok(mut a) = self.inner.approvals.write() {
+            *a = approvals;
         }
     }
 
@@ -231,6 +248,16 @@ impl Terminal {
     fn emit(&self, event: Event) {
         // Nobody listening is fine.
         let _ = self.inner.events.send(event);
+    }
+
+    /// Checks the audit chain (read-only; anyone may).
+    pub async fn verify_audit(&self) -> Result<cloudpos_domain::ports::AuditVerdict> {
+        Ok(self.inner.ports.audit.verify().await?)
+    }
+
+    /// The newest audit records, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<cloudpos_domain::ports::AuditRecord>> {
+        Ok(self.inner.ports.audit.recent(limit).await?)
     }
 
     /// Appends to the audit chain; a failure to audit fails the action that asked for it.

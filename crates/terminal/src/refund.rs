@@ -22,6 +22,12 @@ pub enum Authorization {
         /// Their password.
         password: String,
     },
+    /// The manager approved this refund on their phone (a one-time challenge from
+    /// [`Terminal::request_refund_approval`], bound to this order and amount).
+    Approval {
+        /// The challenge token.
+        token: String,
+    },
 }
 
 /// A refund to make.
@@ -60,8 +66,20 @@ impl Terminal {
             .order(&input.order_no)
             .await?
             .ok_or_else(|| TerminalError::NotFound(format!("order {}", input.order_no)))?;
+        if clerk.decide(Permission::Refund) == Decision::NeedsAuthorization
+            && matches!(input.authorization, Some(Authorization::Approval { .. }))
+        {
+            // Check the caps before using up the manager's one-time approval.
+            let existing = ledger.refunds_of(&order.no).await?;
+            cloudpos_domain::refund::check_new_refund(&order, &existing, input.amount)?;
+        }
         let authorized_by = self
-            .authorize(&clerk, Permission::Refund, input.authorization.as_ref())
+            .authorize(
+                &clerk,
+                Permission::Refund,
+                input.authorization.as_ref(),
+                (&order.no, input.amount),
+            )
             .await?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
         let gateway = match order.method {
@@ -182,6 +200,7 @@ impl Terminal {
         clerk: &Clerk,
         permission: Permission,
         authorization: Option<&Authorization>,
+        scope: (&OrderNo, Money),
     ) -> Result<Option<ClerkId>> {
         match clerk.decide(permission) {
             Decision::Allowed => Ok(None),
@@ -208,6 +227,17 @@ impl Terminal {
                             m.id,
                             m.role.display_name()
                         )));
+                    }
+                    Ok(Some(m.id))
+                }
+                Some(Authorization::Approval { token }) => {
+                    let m = self
+                        .consume_refund_approval(token, scope.0, scope.1)
+                        .await?;
+                    if m.id == clerk.id {
+                        return Err(TerminalError::AuthorizationRefused(
+                            "a clerk cannot authorise their own refund".into(),
+                        ));
                     }
                     Ok(Some(m.id))
                 }

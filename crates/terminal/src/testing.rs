@@ -16,10 +16,11 @@ use async_trait::async_trait;
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
+use cloudpos_domain::ports::Clock;
 use cloudpos_domain::ports::{
-    Accounts, CloudListQuery, CloudOrder, CloudOrderState, CloudPage, GatewayError, PayOutcome,
-    PayRequest, PaymentGateway, QueryOutcome, RefundOutcome, RefundRequest, ReverseOutcome,
-    Settings,
+    Accounts, Approval, ApprovalRequest, ApprovalState, ApprovalTicket, Approvals, CloudListQuery,
+    CloudOrder, CloudOrderState, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway,
+    QueryOutcome, RefundOutcome, RefundRequest, ReverseOutcome, Settings,
 };
 use cloudpos_domain::refund::RefundState;
 use cloudpos_domain::timestamp::Timestamp;
@@ -484,6 +485,93 @@ impl PaymentGateway for FakeGateway {
     }
 }
 
+/// In-memory approval challenges; tests approve them with [`FakeApprovals::approve`].
+#[derive(Clone)]
+pub struct FakeApprovals {
+    clock: Arc<VirtualClock>,
+    state: Arc<Mutex<HashMap<String, Approval>>>,
+}
+
+impl FakeApprovals {
+    #[must_use]
+    pub fn new(clock: Arc<VirtualClock>) -> Self {
+        FakeApprovals {
+            clock,
+            state: Arc::default(),
+        }
+    }
+
+    /// A manager (Cloud Pay staff id) approves on their phone.
+    pub fn approve(&self, token: &str, staff_id: &str) {
+        let mut s = self.state.lock().unwrap();
+        let a = s.get_mut(token).expect("known token");
+        if a.state == ApprovalState::Pending {
+            a.state = ApprovalState::Approved;
+            a.staff_id = Some(staff_id.to_owned());
+        }
+    }
+
+    fn refresh(&self, a: &mut Approval) {
+        if matches!(a.state, ApprovalState::Pending | ApprovalState::Approved)
+            && self.clock.now() >= a.expires_at
+        {
+            a.state = ApprovalState::Expired;
+        }
+    }
+}
+
+#[async_trait]
+impl Approvals for FakeApprovals {
+    async fn create(&self, request: &ApprovalRequest) -> Result<ApprovalTicket, GatewayError> {
+        let mut s = self.state.lock().unwrap();
+        let token = format!("tok{}", s.len() + 1);
+        let expires_at = self.clock.now().plus(std::time::Duration::from_secs(300));
+        s.insert(
+            token.clone(),
+            Approval {
+                token: token.clone(),
+                state: ApprovalState::Pending,
+                request: request.clone(),
+                staff_id: None,
+                staff_name: None,
+                expires_at,
+            },
+        );
+        Ok(ApprovalTicket {
+            approve_url: format!("http://fake/approve/{token}"),
+            token,
+            expires_at,
+        })
+    }
+
+    async fn status(&self, token: &str) -> Result<Approval, GatewayError> {
+        let mut s = self.state.lock().unwrap();
+        let a = s.get_mut(token).ok_or_else(|| GatewayError::Refused {
+            status: 104,
+            description: "no such approval".into(),
+        })?;
+        self.refresh(a);
+        Ok(a.clone())
+    }
+
+    async fn consume(&self, token: &str) -> Result<Approval, GatewayError> {
+        let mut s = self.state.lock().unwrap();
+        let a = s.get_mut(token).ok_or_else(|| GatewayError::Refused {
+            status: 104,
+            description: "no such approval".into(),
+        })?;
+        self.refresh(a);
+        if a.state != ApprovalState::Approved {
+            return Err(GatewayError::Refused {
+                status: 104,
+                description: format!("approval is {:?}", a.state),
+            });
+        }
+        a.state = ApprovalState::Used;
+        Ok(a.clone())
+    }
+}
+
 /// The demo merchant used by tests.
 #[must_use]
 pub fn test_merchant() -> MerchantProfile {
@@ -505,6 +593,7 @@ pub fn test_merchant() -> MerchantProfile {
 pub struct TestTerminal {
     pub terminal: Terminal,
     pub gateway: FakeGateway,
+    pub approvals: FakeApprovals,
     pub clock: Arc<VirtualClock>,
     pub store: Store,
 }
@@ -527,6 +616,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
     let clock = Arc::new(VirtualClock::new(Timestamp::from_unix_seconds(
         1_795_300_000,
     )));
+    let approvals = FakeApprovals::new(clock.clone());
     let s = Arc::new(store.clone());
     let terminal = Terminal::new(
         Ports {
@@ -537,6 +627,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
             vault: s.clone(),
             audit: s.clone(),
             gateway: Some(Arc::new(gateway.clone())),
+            approvals: Some(Arc::new(approvals.clone())),
             printer: None,
             clock: clock.clone(),
         },
@@ -578,6 +669,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
     TestTerminal {
         terminal,
         gateway,
+        approvals,
         clock,
         store,
     }

@@ -9,7 +9,7 @@ use cloudpos_domain::clerk::{Clerk, ClerkId, Permission, Role};
 use cloudpos_domain::code::CodeTable;
 use cloudpos_domain::order::Order;
 use cloudpos_domain::order_no::OrderNo;
-use cloudpos_domain::ports::{OrderFilter, Page, PaymentGateway, Settings};
+use cloudpos_domain::ports::{Approvals, OrderFilter, Page, PaymentGateway, Settings};
 use cloudpos_storage::{Store, StoreOptions};
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +100,7 @@ impl Terminal {
                 vault: s.clone(),
                 audit: s.clone(),
                 gateway: None,
+                approvals: None,
                 printer: None,
                 clock: Arc::new(SystemClock),
             },
@@ -115,15 +116,19 @@ impl Terminal {
 
     /// Builds the Cloud Pay client from the stored merchant, secrets and network settings.
     pub async fn rebuild_gateway(&self) -> Result<()> {
-        let gateway = match self.merchant().await? {
-            None => None,
-            Some(m) => Some(self.build_client(&m).await?),
-        };
-        self.set_gateway(gateway);
+        match self.merchant().await? {
+            None => self.set_cloud(None, None),
+            Some(m) => {
+                let client = self.build_client(&m).await?;
+                let gateway: Arc<dyn PaymentGateway> = client.clone();
+                let approvals: Arc<dyn Approvals> = client;
+                self.set_cloud(Some(gateway), Some(approvals));
+            }
+        }
         Ok(())
     }
 
-    async fn build_client(&self, m: &MerchantProfile) -> Result<Arc<dyn PaymentGateway>> {
+    async fn build_client(&self, m: &MerchantProfile) -> Result<Arc<CloudPayClient>> {
         let vault = &self.inner.ports.vault;
         let key = vault.load(AUTHEN_KEY_SECRET).await?.ok_or_else(|| {
             TerminalError::Invalid(
@@ -186,7 +191,9 @@ impl Terminal {
         );
         let digest = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
         let no = format!("CP{}", hex::encode(&digest.as_ref()[..6]).to_uppercase());
-        settings.put(MACHINE_NO_KEY, &serde_json::Value::String(no.clone())).await?;
+        settings
+            .put(MACHINE_NO_KEY, &serde_json::Value::String(no.clone()))
+            .await?;
         Ok(no)
     }
 

@@ -315,10 +315,12 @@ async fn lost_answers_end_in_reversing_and_recovery_finishes_it() {
         t.terminal.now().since(start) <= Duration::from_secs(60),
         "cashier waits at most 60 s"
     );
-    t.gateway.set_unreachable(false);
+    t.gateway.set_answers_lost(false);
     let report = t.terminal.recover_pending().await.unwrap();
     assert_eq!((report.orders_found, report.reversed), (1, 1));
     assert_eq!(stored(&t, &o).await.state, OrderState::Reversed);
+    // The cloud had charged it; the reverse gave the money back.
+    assert!(t.gateway.charged_codes().is_empty());
 }
 
 #[tokio::test]

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Builds fonts/unifont-subset.bin.z, the preview renderer's embedded bitmap font.
+"""Builds fonts/unifont-subset.bin.z, the embedded bitmap font of crate cloudpos-fonts
+(receipt previews in cloudpos-printer, statistics pictures in cloudpos-export).
 
 Source: GNU Unifont 15.0.01 (Debian package `unifont`, /usr/share/unifont/unifont.hex),
 used under the SIL Open Font License 1.1 (see README.md and OFL-1.1.txt).
 
 Kept glyphs: printable ASCII and Latin-1, the CP437 repertoire (what a printer prints with
 Chinese mode off), and every BMP character encodable in GBK or Big5 (what a Chinese ESC/POS
-printer's built-in font prints). Everything else renders as an empty box in previews.
+printer's built-in font prints). Everything else renders as an empty box.
 
 Format (zlib-compressed): b"UFS1", u32 LE glyph count, then per glyph sorted by code point:
 u16 LE code point, u8 width in pixels (8 or 16); then the bitmaps in the same order, 16 rows,
 1 or 2 bytes per row, most significant bit leftmost.
 
-Run:  python3 crates/printer/fonts/build_unifont_subset.py [/usr/share/unifont/unifont.hex]
+Run:  python3 crates/fonts/fonts/build_unifont_subset.py [/usr/share/unifont/unifont.hex]
 """
 import os
 import struct
