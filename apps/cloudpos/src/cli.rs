@@ -25,11 +25,14 @@ pub enum Command {
     /// Configure the terminal.
     #[command(subcommand)]
     Setup(SetupCommand),
-    /// Log in (password on stdin); opens a shift.
+    /// Log in (password on stdin, or --qr to approve on a phone); opens a shift.
     Login {
         /// Clerk id.
-        #[arg(long, value_name = "ID")]
-        staff: String,
+        #[arg(long, value_name = "ID", required_unless_present = "qr")]
+        staff: Option<String>,
+        /// Show a QR code to scan and approve instead of typing a password.
+        #[arg(long, conflicts_with = "staff")]
+        qr: bool,
     },
     /// Log out.
     Logout,
@@ -57,6 +60,44 @@ pub enum Command {
     /// Show or change the configuration (changes need the configure permission).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage clerks (needs the manage-clerks permission).
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
+    /// The halt switch set by reconciliation.
+    #[command(subcommand)]
+    Halt(HaltCommand),
+    /// Hand over: close the shift with its summary and log out.
+    Handover {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summary of a period (default: since login) for one clerk or all (managers).
+    Summary(SummaryArgs),
+    /// Closed and open shifts, newest first.
+    Shifts {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Void a paid order taken today (the money goes back); a clerk needs --manager.
+    Void {
+        /// Order number.
+        #[arg(long, value_name = "NO")]
+        order: String,
+        /// A manager authorises it (their password on stdin).
+        #[arg(long, value_name = "ID")]
+        manager: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit chain of privileged actions.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// A guided tour on the embedded sandbox: log in, pay, see a failure, refund with a
     /// manager's authorisation, list the orders.
     Demo,
@@ -66,6 +107,130 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `clerk …`
+#[derive(Debug, Subcommand)]
+pub enum ClerkCommand {
+    /// Add a clerk (password on stdin).
+    Add {
+        /// Login id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// Name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// clerk, manager, admin (or provider_admin).
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// Phone.
+        #[arg(long, value_name = "P", default_value = "")]
+        phone: String,
+        /// May refund without a manager.
+        #[arg(long)]
+        can_refund: bool,
+        /// The Cloud Pay staff id this clerk maps to (for QR login and approvals).
+        #[arg(long, value_name = "STAFF")]
+        cloud_staff_id: Option<String>,
+    },
+    /// List or search clerks (by id, name or phone).
+    List {
+        /// Search text.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a clerk's fields.
+    Edit {
+        /// Login id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New phone.
+        #[arg(long)]
+        phone: Option<String>,
+        /// New role.
+        #[arg(long)]
+        role: Option<String>,
+        /// Refund permission: true or false.
+        #[arg(long, value_name = "BOOL")]
+        can_refund: Option<bool>,
+        /// Cloud Pay staff id ("" clears it).
+        #[arg(long, value_name = "STAFF")]
+        cloud_staff_id: Option<String>,
+    },
+    /// Remove a clerk.
+    Remove {
+        /// Login id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+    },
+    /// Set a new password (on stdin); also lifts a lockout.
+    ResetPassword {
+        /// Login id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+    },
+}
+
+/// `halt …`
+#[derive(Debug, Subcommand)]
+pub enum HaltCommand {
+    /// Is the till halted, and why.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clear the halt (the logged-in admin's password on stdin).
+    Clear,
+}
+
+/// `audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 0 when intact, else name the first bad record.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest records.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `summary …`
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Start (YYYY-MM-DD[ HH:MM[:SS]] shop time, or Unix seconds); default: since login.
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// End (exclusive); default: now.
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// One clerk (managers may ask for anyone).
+    #[arg(long, value_name = "ID")]
+    pub clerk: Option<String>,
+    /// A shift's summary (re-print a handover).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["from", "to", "clerk"])]
+    pub shift: Option<i64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the statistics picture (amount per hour and wallet) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub png: Option<PathBuf>,
 }
 
 /// `setup …`
@@ -154,8 +319,14 @@ pub struct RefundArgs {
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub reason: String,
     /// A manager authorises the refund (their password is read from stdin).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["qr", "approval"])]
     pub manager: Option<String>,
+    /// A manager approves on their phone: show a QR code and wait (up to 5 minutes).
+    #[arg(long, conflicts_with = "approval")]
+    pub qr: bool,
+    /// Use a challenge a manager already approved (from an earlier --qr).
+    #[arg(long, value_name = "TOKEN")]
+    pub approval: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -177,6 +348,12 @@ pub struct OrdersArgs {
     #[arg(long, value_name = "ID")]
     pub clerk: Option<String>,
     /// Print a JSON array.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["csv", "xlsx"])]
     pub json: bool,
+    /// Export to CSV (orders to FILE, refunds to FILE-refunds.csv).
+    #[arg(long, value_name = "FILE", conflicts_with = "xlsx")]
+    pub csv: Option<PathBuf>,
+    /// Export to an Excel workbook (sheets 订单 and 退款).
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
 }

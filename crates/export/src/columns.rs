@@ -195,7 +195,10 @@ impl sealed::Sealed for Refund {
             text(method_name(self.method, lang)),
             Cell::Money(self.amount),
             text(self.clerk_id.as_str()),
-            opt(self.authorized_by.as_ref().map(cloudpos_domain::clerk::ClerkId::as_str)),
+            opt(self
+                .authorized_by
+                .as_ref()
+                .map(cloudpos_domain::clerk::ClerkId::as_str)),
             text(&self.reason),
             Cell::Time(Some(self.created_at)),
             Cell::Time(self.succeeded_at),

@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use cloudpos_domain::order::Order;
 use cloudpos_domain::refund::Refund;
 
-use crate::columns::{Cell, Row, sealed::Sealed};
+use crate::columns::{Cell, Row};
 use crate::{ExportError, ExportOptions, Progress};
 
 /// The UTF-8 byte order mark Excel looks for.
@@ -70,7 +70,8 @@ impl<W: Write, R: Row> CsvExport<W, R> {
         for cell in row.cells(self.options.lang) {
             self.record.push(self.cell_text(cell));
         }
-        self.out.write_record(&self.record)?;
+        self.out
+            .write_record(self.record.iter().map(|c| c.as_bytes()))?;
         self.rows += 1;
         self.progress.add();
         Ok(())

@@ -127,7 +127,10 @@ mod tests {
     fn grouping() {
         assert_eq!(yuan_grouped(Money::from_fen(0)), "0.00");
         assert_eq!(yuan_grouped(Money::from_fen(123_456)), "1,234.56");
-        assert_eq!(yuan_grouped(Money::from_fen(12_345_678_901)), "123,456,789.01");
+        assert_eq!(
+            yuan_grouped(Money::from_fen(12_345_678_901)),
+            "123,456,789.01"
+        );
         assert_eq!(yuan_grouped(Money::from_fen(-100_000)), "-1,000.00");
         assert_eq!(yuan_grouped(Money::from_fen(99_999)), "999.99");
     }

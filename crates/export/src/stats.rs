@@ -40,7 +40,13 @@ pub struct StatsInput {
 impl StatsInput {
     /// An empty picture of a period.
     #[must_use]
-    pub fn new(store_name: &str, from: Timestamp, to: Timestamp, offset_seconds: i32, lang: Lang) -> Self {
+    pub fn new(
+        store_name: &str,
+        from: Timestamp,
+        to: Timestamp,
+        offset_seconds: i32,
+        lang: Lang,
+    ) -> Self {
         StatsInput {
             store_name: store_name.to_owned(),
             from,
@@ -209,8 +215,18 @@ pub fn stats_image(input: &StatsInput) -> RgbImage {
         let lw = c.text_width(&label, 1);
         c.text(PLOT_X - 8 - lw, y - 8, &label, 1, MUTED);
     }
-    let y_label = if zh { "金额（元）" } else { "Amount (CNY)" };
-    c.text(PLOT_X - c.text_width(y_label, 1) / 2, PLOT_TOP - 26, y_label, 1, INK);
+    let y_label = if zh {
+        "金额（元）"
+    } else {
+        "Amount (CNY)"
+    };
+    c.text(
+        PLOT_X - c.text_width(y_label, 1) / 2,
+        PLOT_TOP - 26,
+        y_label,
+        1,
+        INK,
+    );
 
     // Bars: each hour's methods stacked from the bottom, in legend order.
     for (hour, methods) in input.hourly.iter().enumerate() {
@@ -228,12 +244,28 @@ pub fn stats_image(input: &StatsInput) -> RgbImage {
         }
         let label = hour.to_string();
         let lw = c.text_width(&label, 1);
-        c.text(PLOT_X + h * COL_W + (COL_W - lw) / 2, PLOT_BOTTOM + 6, &label, 1, MUTED);
+        c.text(
+            PLOT_X + h * COL_W + (COL_W - lw) / 2,
+            PLOT_BOTTOM + 6,
+            &label,
+            1,
+            MUTED,
+        );
     }
     if max == 0 {
-        let none = if zh { "本时段无收款" } else { "No payments in this period" };
+        let none = if zh {
+            "本时段无收款"
+        } else {
+            "No payments in this period"
+        };
         let nw = c.text_width(none, 1);
-        c.text(PLOT_X + (PLOT_W - nw) / 2, PLOT_TOP + PLOT_H / 2 - 8, none, 1, MUTED);
+        c.text(
+            PLOT_X + (PLOT_W - nw) / 2,
+            PLOT_TOP + PLOT_H / 2 - 8,
+            none,
+            1,
+            MUTED,
+        );
     }
 
     // Axes.
@@ -245,7 +277,13 @@ pub fn stats_image(input: &StatsInput) -> RgbImage {
         "Hour paid"
     };
     let xw = c.text_width(x_label, 1);
-    c.text(PLOT_X + (PLOT_W - xw) / 2, PLOT_BOTTOM + 30, x_label, 1, INK);
+    c.text(
+        PLOT_X + (PLOT_W - xw) / 2,
+        PLOT_BOTTOM + 30,
+        x_label,
+        1,
+        INK,
+    );
     let note = if zh {
         "柱高为各小时收款额（按支付方式堆叠），退款不计入柱高"
     } else {
@@ -272,8 +310,8 @@ fn subtitle(input: &StatsInput) -> String {
     let zh = input.lang == Lang::Zh;
     let off = input.offset_seconds;
     let day = input.from.start_of_day(off);
-    let whole_day = day == input.from
-        && input.to.unix_millis() - input.from.unix_millis() == 86_400_000;
+    let whole_day =
+        day == input.from && input.to.unix_millis() - input.from.unix_millis() == 86_400_000;
     let minutes = |t: Timestamp| t.format(off).chars().take(16).collect::<String>();
     let period = if whole_day {
         input.from.format(off).chars().take(10).collect()
@@ -406,7 +444,11 @@ mod tests {
     fn hours_are_shop_hours() {
         let mut s = StatsInput::new("s", Timestamp::EPOCH, Timestamp::EPOCH, 8 * 3600, Lang::Zh);
         // 1970-01-01 16:30 UTC is 00:30 the next day in China.
-        s.add_payment(PaymentMethod::Cash, Timestamp::from_unix_seconds(16 * 3600 + 1800), Money::from_fen(5));
+        s.add_payment(
+            PaymentMethod::Cash,
+            Timestamp::from_unix_seconds(16 * 3600 + 1800),
+            Money::from_fen(5),
+        );
         assert_eq!(s.hourly[0][3], Money::from_fen(5));
         assert_eq!(s.total_paid(), Money::from_fen(5));
     }

@@ -192,7 +192,9 @@ impl Sheet {
         options: &ExportOptions,
         header: &Format,
     ) -> Result<(), ExportError> {
-        let part = u32::try_from(self.done.len()).unwrap_or(u32::MAX).saturating_add(2);
+        let part = u32::try_from(self.done.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(2);
         let mut next = new_worksheet(workbook, self.table, part, options, header)?;
         next.set_freeze_panes(1, 0)?;
         let mut full = std::mem::replace(&mut self.current, next);

@@ -17,6 +17,7 @@ mod clerks;
 mod embedded;
 mod error;
 mod events;
+mod export;
 mod halt;
 mod merchant;
 mod pay;
@@ -48,6 +49,7 @@ pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
 pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
+pub use export::{ExportReport, ExportTarget};
 pub use halt::{HALT_KEY, Halt};
 pub use merchant::{
     AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,

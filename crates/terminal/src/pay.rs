@@ -230,7 +230,7 @@ impl Terminal {
                 paid_at,
             } => {
                 self.advance(order, |o| {
-                    o.mark_paid(transaction_id, paid_at.unwrap_or(now), now)
+                    o.mark_paid(transaction_id, local_paid_at(o, paid_at, now), now)
                 })
                 .await
             }
@@ -268,7 +268,7 @@ impl Terminal {
                     return Ok(());
                 }
                 self.advance(order, |o| {
-                    o.mark_paid(transaction_id, paid_at.unwrap_or(now), now)
+                    o.mark_paid(transaction_id, local_paid_at(o, paid_at, now), now)
                 })
                 .await
             }
@@ -398,6 +398,17 @@ impl Terminal {
         }
         Ok(order)
     }
+}
+
+/// When the ledger says an order was paid: the cloud's time (whole seconds, the cloud's clock)
+/// kept between the order's creation and the moment the terminal learned it, so shift and
+/// period summaries, which are local intervals, count every payment in the shift it was
+/// taken in.
+fn local_paid_at(order: &Order, cloud: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    cloud
+        .unwrap_or(now)
+        .max(order.created_at)
+        .min(now.max(order.created_at))
 }
 
 fn default_body(merchant: &MerchantProfile) -> String {

@@ -216,7 +216,7 @@ impl FakeGateway {
             },
             _ => PayOutcome::Paid {
                 transaction_id: Some("42000".into()),
-                paid_at: None,
+                paid_at: Some(Timestamp::from_unix_seconds(1_000)),
             },
         }
     }
@@ -252,7 +252,7 @@ impl FakeGateway {
         match o.state {
             CloudOrderState::Paid => QueryOutcome::Paid {
                 transaction_id: Some("42000".into()),
-                paid_at: None,
+                paid_at: Some(Timestamp::from_unix_seconds(1_000)),
             },
             CloudOrderState::Pending => QueryOutcome::UserPaying,
             CloudOrderState::Failed => QueryOutcome::Failed {

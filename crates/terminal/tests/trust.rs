@@ -504,3 +504,23 @@ proptest! {
         })?;
     }
 }
+
+/// The cloud reports paid times in whole seconds, by its own clock: a payment taken right
+/// after a login still counts in that login's shift.
+#[tokio::test]
+async fn a_payment_counts_in_the_shift_it_was_taken_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = test_terminal(dir.path()).await;
+    t.clock.advance(Duration::from_millis(700)); // mid-second
+    t.terminal.login(&id("02"), "pw02").await.unwrap();
+    let o = pay(&t, 1, 999).await;
+    assert!(o.paid_at.unwrap() >= o.created_at);
+    let report = t.terminal.handover().await.unwrap();
+    assert_eq!(
+        (
+            report.summary.total.pay_count,
+            report.summary.total.paid.fen()
+        ),
+        (1, 999)
+    );
+}

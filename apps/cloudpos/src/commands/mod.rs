@@ -1,5 +1,11 @@
 //! One function per command; each calls the terminal and prints.
 
+mod clerk;
+pub mod export;
+mod halt;
+mod qr;
+mod shift;
+
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -49,7 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             credentials,
             sandbox,
         }) => setup_merchant(&terminal, &credentials, sandbox).await,
-        Command::Login { staff } => login(&terminal, &staff).await,
+        Command::Login { staff, qr } => login(&terminal, staff.as_deref(), qr).await,
         Command::Logout => {
             terminal.logout().await?;
             println!("logged out");
@@ -62,6 +68,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
+        Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
+        Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
+        Command::Audit(cmd) => halt::audit(&terminal, cmd).await,
+        Command::Handover { json } => shift::handover(&terminal, json).await,
+        Command::Summary(args) => shift::summary(&terminal, args).await,
+        Command::Shifts { limit, json } => shift::shifts(&terminal, limit, json).await,
+        Command::Void {
+            order,
+            manager,
+            json,
+        } => void(&terminal, &order, manager.as_deref(), json).await,
     }
 }
 
@@ -91,10 +108,21 @@ async fn setup_merchant(t: &Terminal, path: &std::path::Path, sandbox: bool) -> 
     Ok(exit::OK)
 }
 
-async fn login(t: &Terminal, staff: &str) -> anyhow::Result<u8> {
-    let id = clerk_id(staff)?;
-    let password = read_password("Password: ")?;
-    let session = t.login(&id, &password).await?;
+async fn login(t: &Terminal, staff: Option<&str>, qr: bool) -> anyhow::Result<u8> {
+    let session = if qr {
+        let ticket = t.start_qr_login().await?;
+        qr::show(&ticket, "QR login", t);
+        loop {
+            if let Some(s) = t.finish_qr_login(&ticket.token).await? {
+                break s;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    } else {
+        let id = clerk_id(staff.unwrap_or_default())?;
+        let password = read_password("Password: ")?;
+        t.login(&id, &password).await?
+    };
     println!(
         "logged in as {} (shift {} opened {})",
         session.clerk_id,
@@ -174,12 +202,25 @@ async fn refund(t: &Terminal, args: RefundArgs) -> anyhow::Result<u8> {
     let amount =
         Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
     let no = order_no(&args.order)?;
-    let authorization = match args.manager {
-        Some(m) => Some(Authorization::ManagerPassword {
+    let authorization = match (args.manager, args.qr, args.approval) {
+        (Some(m), _, _) => Some(Authorization::ManagerPassword {
             manager: clerk_id(&m)?,
             password: read_password("Manager password: ")?,
         }),
-        None => None,
+        (None, true, _) => {
+            let ticket = t.request_refund_approval(&no, amount).await?;
+            qr::show(
+                &ticket,
+                &format!("Refund of ¥{amount} on order {no}: manager approval"),
+                t,
+            );
+            qr::wait_approved(t, &ticket.token).await?;
+            Some(Authorization::Approval {
+                token: ticket.token,
+            })
+        }
+        (None, false, Some(token)) => Some(Authorization::Approval { token }),
+        (None, false, None) => None,
     };
     let result = t
         .refund(RefundInput {
@@ -248,6 +289,14 @@ async fn orders(t: &Terminal, args: OrdersArgs) -> anyhow::Result<u8> {
         && from > to
     {
         bail!("--from is after --to");
+    }
+    if let Some(path) = args.xlsx {
+        export::export(t, &filter, cloudpos_terminal::ExportTarget::Xlsx(path)).await?;
+        return Ok(exit::OK);
+    }
+    if let Some(path) = args.csv {
+        export::export(t, &filter, cloudpos_terminal::ExportTarget::Csv(path)).await?;
+        return Ok(exit::OK);
     }
     let page = t.orders(&filter).await?;
     if args.json {
@@ -338,4 +387,31 @@ async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Resul
         }
     }
     Ok(exit::OK)
+}
+
+async fn void(
+    t: &Terminal,
+    order: &str,
+    manager: Option<&str>,
+    as_json: bool,
+) -> anyhow::Result<u8> {
+    let no = order_no(order)?;
+    let authorization = match manager {
+        Some(m) => Some(Authorization::ManagerPassword {
+            manager: clerk_id(m)?,
+            password: read_password("Manager password: ")?,
+        }),
+        None => None,
+    };
+    let o = t.void(&no, authorization).await?;
+    if as_json {
+        println!("{}", order_json(&o, t.offset_seconds()));
+    } else {
+        println!("{}", order_line(&o, t.offset_seconds()));
+    }
+    Ok(if o.state == OrderState::Reversed {
+        exit::OK
+    } else {
+        exit::PENDING
+    })
 }
