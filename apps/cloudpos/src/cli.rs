@@ -71,6 +71,9 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also print the handover slip on the configured printer.
+        #[arg(long)]
+        print: bool,
     },
     /// Summary of a period (default: since login) for one clerk or all (managers).
     Summary(SummaryArgs),
@@ -95,6 +98,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print receipts, a test page, or a preview picture.
+    #[command(subcommand)]
+    Print(PrintCommand),
     /// The audit chain of privileged actions.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -231,6 +237,9 @@ pub struct SummaryArgs {
     /// Also write the statistics picture (amount per hour and wallet) to FILE.
     #[arg(long, value_name = "FILE")]
     pub png: Option<PathBuf>,
+    /// Also print the summary slip on the configured printer.
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `setup …`
@@ -252,6 +261,112 @@ pub enum SetupCommand {
 pub enum ConfigCommand {
     /// Timings of the payment loop (query interval, timeout before reversing, …).
     Payment(PaymentConfigArgs),
+    /// The receipt printer (used for automatic printing after payments and refunds).
+    Printer(PrinterConfigArgs),
+}
+
+/// `config printer …`: without options, shows the current settings.
+#[derive(Debug, Args)]
+pub struct PrinterConfigArgs {
+    /// Print receipts automatically: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub enabled: Option<bool>,
+    /// Device URI: file:PATH, serial:PORT?baud=9600&parity=none&data=8&stop=1&flow=none,
+    /// tcp:HOST:PORT, cups:QUEUE (Linux), spooler:NAME (Windows).
+    #[arg(long, value_name = "URI")]
+    pub device: Option<String>,
+    /// Copies of a payment receipt (refunds print one).
+    #[arg(long, value_name = "N")]
+    pub copies: Option<u32>,
+    /// Seconds between copies (to tear them off).
+    #[arg(long, value_name = "SECS")]
+    pub interval: Option<u32>,
+    /// Paper: 58, 80, or a number of columns (16–72).
+    #[arg(long, value_name = "W")]
+    pub width: Option<String>,
+    /// Blank lines before the receipt.
+    #[arg(long, value_name = "LINES")]
+    pub top_margin: Option<u8>,
+    /// Blank lines after the receipt.
+    #[arg(long, value_name = "LINES")]
+    pub bottom_margin: Option<u8>,
+    /// normal, double_height or double_width_height.
+    #[arg(long, value_name = "SIZE")]
+    pub font_size: Option<String>,
+    /// Closing line (惠顾语).
+    #[arg(long, value_name = "TEXT")]
+    pub closing_line: Option<String>,
+    /// Paper cut: none, partial or full.
+    #[arg(long, value_name = "MODE")]
+    pub cut: Option<String>,
+    /// Cash drawer kick on cash payments: none, pin2 or pin5.
+    #[arg(long, value_name = "PIN")]
+    pub drawer: Option<String>,
+    /// gb18030, gbk, big5 or ascii.
+    #[arg(long, value_name = "PAGE")]
+    pub code_page: Option<String>,
+    /// Print the order number as QR code and barcode: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub print_codes: Option<bool>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `print …`
+#[derive(Debug, Subcommand)]
+pub enum PrintCommand {
+    /// Print the test page.
+    Test {
+        /// Printer (default: the configured one).
+        #[arg(long, value_name = "URI")]
+        device: Option<String>,
+        /// 58, 80 or columns (default: the configured width).
+        #[arg(long, value_name = "W")]
+        width: Option<String>,
+    },
+    /// Print (again) the receipt of an order or a refund.
+    Receipt {
+        /// Order number.
+        #[arg(
+            long,
+            value_name = "NO",
+            required_unless_present = "refund",
+            conflicts_with = "refund"
+        )]
+        order: Option<String>,
+        /// Refund number.
+        #[arg(long, value_name = "NO")]
+        refund: Option<String>,
+        /// Printer (default: the configured one).
+        #[arg(long, value_name = "URI")]
+        device: Option<String>,
+        /// 58, 80 or columns (default: the configured width).
+        #[arg(long, value_name = "W")]
+        width: Option<String>,
+    },
+    /// Write a PNG of a receipt as the paper would look: an order's, a refund's, a shift's
+    /// handover slip, or the test page.
+    Preview {
+        /// Order number.
+        #[arg(long, value_name = "NO", required_unless_present_any = ["refund", "shift", "test"], conflicts_with_all = ["refund", "shift", "test"])]
+        order: Option<String>,
+        /// Refund number.
+        #[arg(long, value_name = "NO", conflicts_with_all = ["shift", "test"])]
+        refund: Option<String>,
+        /// Shift id (its handover slip).
+        #[arg(long, value_name = "ID", conflicts_with = "test")]
+        shift: Option<i64>,
+        /// The printer test page.
+        #[arg(long)]
+        test: bool,
+        /// 58, 80 or columns.
+        #[arg(long, value_name = "W")]
+        width: String,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        png: PathBuf,
+    },
 }
 
 /// `config payment …`: without options, shows the current values.

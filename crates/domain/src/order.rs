@@ -332,6 +332,9 @@ pub struct Order {
     pub cash_tendered: Option<Money>,
     /// Change given (cash payments).
     pub cash_change: Option<Money>,
+    /// Commodities sold (full mode); empty in plug-in and total-amount checkout.
+    #[serde(default)]
+    pub lines: Vec<crate::catalog::CartLine>,
     /// When the intent was created.
     pub created_at: Timestamp,
     /// Last change.
@@ -387,6 +390,7 @@ impl Order {
             never_reverse: false,
             cash_tendered: None,
             cash_change: None,
+            lines: Vec::new(),
             created_at: now,
             updated_at: now,
             paid_at: None,

@@ -17,7 +17,7 @@ use crate::error::{corrupt, db};
 
 const ORDER_COLUMNS: &str = "id, store_id, device_id, out_trade_no, method, amount_fen, state, \
     refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
-    never_reverse, cash_tendered_fen, cash_change_fen, created_at, updated_at, paid_at";
+    never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, paid_at";
 
 const REFUND_COLUMNS: &str = "out_refund_no, out_trade_no, method, amount_fen, state, reason, \
     clerk_id, authorized_by, shift_id, refund_id, failure, created_at, updated_at, succeeded_at";
@@ -54,6 +54,10 @@ fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
         never_reverse: get_i("never_reverse")? != 0,
         cash_tendered: get_oi("cash_tendered_fen")?.map(Money::from_fen),
         cash_change: get_oi("cash_change_fen")?.map(Money::from_fen),
+        lines: match get_os("lines_json")? {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text).map_err(|e| corrupt("order lines", e))?,
+        },
         created_at: Timestamp::from_unix_millis(get_i("created_at")?),
         updated_at: Timestamp::from_unix_millis(get_i("updated_at")?),
         paid_at: get_oi("paid_at")?.map(Timestamp::from_unix_millis),
@@ -202,6 +206,15 @@ fn push_paging(q: &mut QueryBuilder<Sqlite>, page: u32, page_size: u32) {
     }
 }
 
+fn lines_json(order: &Order) -> Result<Option<String>, StoreError> {
+    if order.lines.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&order.lines)
+        .map(Some)
+        .map_err(|e| StoreError::Backend(format!("order lines: {e}")))
+}
+
 fn method_str(m: PaymentMethod) -> &'static str {
     m.as_str()
 }
@@ -248,8 +261,8 @@ impl Ledger for Store {
         let result = sqlx::query(
             "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
              refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
-             never_reverse, cash_tendered_fen, cash_change_fen, created_at, updated_at, paid_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, \
+             paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&order.store_id)
         .bind(&order.device_id)
@@ -268,6 +281,7 @@ impl Ledger for Store {
         .bind(i64::from(order.never_reverse))
         .bind(order.cash_tendered.map(Money::fen))
         .bind(order.cash_change.map(Money::fen))
+        .bind(lines_json(order)?)
         .bind(order.created_at.unix_millis())
         .bind(order.updated_at.unix_millis())
         .bind(order.paid_at.map(Timestamp::unix_millis))

@@ -16,4 +16,11 @@ pub enum Event {
     HaltCleared,
     /// A clerk logged in or out.
     SessionChanged,
+    /// A receipt did not print (the record is safe; print it again from the list).
+    PrintFailed {
+        /// What was being printed.
+        what: String,
+        /// Why it failed.
+        reason: String,
+    },
 }

@@ -22,6 +22,7 @@ mod halt;
 mod merchant;
 mod pay;
 mod policy;
+mod printing;
 mod recover;
 mod refund;
 mod session;
@@ -46,6 +47,10 @@ use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+/// Printer configuration types, part of the terminal's configuration API.
+pub use cloudpos_printer::{
+    CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
+};
 pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
@@ -56,6 +61,7 @@ pub use merchant::{
 };
 pub use pay::PayInput;
 pub use policy::PayPolicy;
+pub use printing::{PRINTER_KEY, paper_width};
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use session::{SESSION_KEY, Session};
@@ -115,6 +121,8 @@ pub(crate) struct Inner {
     ports: Ports,
     gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
     approvals: RwLock<Option<Arc<dyn Approvals>>>,
+    printer: RwLock<Option<Arc<dyn ReceiptPrinter>>>,
+    prints: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     policy: RwLock<PayPolicy>,
     config: TerminalConfig,
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
@@ -143,6 +151,8 @@ impl Terminal {
             inner: Arc::new(Inner {
                 gateway: RwLock::new(ports.gateway.clone()),
                 approvals: RwLock::new(ports.approvals.clone()),
+                printer: RwLock::new(ports.printer.clone()),
+                prints: Mutex::new(Vec::new()),
                 policy: RwLock::new(config.policy.clone()),
                 ports,
                 config,

@@ -101,7 +101,9 @@ impl Terminal {
         }
         self.apply_pay_outcome(&mut order, outcome).await?;
         let timeout = input.timeout.unwrap_or(self.policy().pay_timeout);
-        self.settle(order, timeout).await
+        let order = self.settle(order, timeout).await?;
+        self.after_paid(&order).await;
+        Ok(order)
     }
 
     /// Refuses a code seen within the duplicate-scan window (a scanner reading twice).

@@ -134,6 +134,9 @@ impl Terminal {
             .await?
             .ok_or_else(|| TerminalError::NotFound(format!("order {}", order.no)))?;
         self.emit(Event::Order(order.clone()));
+        if refund.state == RefundState::Succeeded {
+            self.after_refunded(&refund, &order).await;
+        }
         Ok(RefundResult { refund, order })
     }
 

@@ -111,6 +111,7 @@ impl Terminal {
             },
         );
         terminal.rebuild_gateway().await?;
+        terminal.rebuild_printer().await?;
         Ok(terminal)
     }
 

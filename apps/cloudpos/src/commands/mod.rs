@@ -3,6 +3,7 @@
 mod clerk;
 pub mod export;
 mod halt;
+mod print;
 mod qr;
 mod shift;
 
@@ -49,7 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             home.display()
         );
     }
-    match cli.command {
+    let status = match cli.command {
         Command::Demo => crate::demo::run(&terminal, sandbox.as_ref()).await,
         Command::Setup(SetupCommand::Merchant {
             credentials,
@@ -68,10 +69,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
+        Command::Config(ConfigCommand::Printer(args)) => print::config(&terminal, &args).await,
+        Command::Print(cmd) => print::run(&terminal, cmd).await,
         Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
         Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
         Command::Audit(cmd) => halt::audit(&terminal, cmd).await,
-        Command::Handover { json } => shift::handover(&terminal, json).await,
+        Command::Handover { json, print } => shift::handover(&terminal, json, print).await,
         Command::Summary(args) => shift::summary(&terminal, args).await,
         Command::Shifts { limit, json } => shift::shifts(&terminal, limit, json).await,
         Command::Void {
@@ -79,7 +82,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             manager,
             json,
         } => void(&terminal, &order, manager.as_deref(), json).await,
-    }
+    };
+    // Receipts print in the background: let them finish before the process exits.
+    terminal.flush_prints().await;
+    status
 }
 
 fn clerk_id(text: &str) -> anyhow::Result<ClerkId> {

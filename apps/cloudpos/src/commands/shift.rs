@@ -84,9 +84,18 @@ fn shift_json(sh: &Shift, offset: i32) -> Value {
 }
 
 /// `handover`.
-pub async fn handover(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
+pub async fn handover(t: &Terminal, as_json: bool, print: bool) -> anyhow::Result<u8> {
     let r = t.handover().await?;
     let offset = t.offset_seconds();
+    if print {
+        let slip = t.summary_receipt(&r.summary).await?;
+        if let Err(e) = t.print_receipt(&slip, None).await {
+            eprintln!(
+                "cloudpos: the handover slip was not printed ({e}); re-print it with `cloudpos summary --shift {} --print`",
+                r.shift.id
+            );
+        }
+    }
     if as_json {
         println!(
             "{}",
@@ -121,6 +130,11 @@ pub async fn summary(t: &Terminal, args: SummaryArgs) -> anyhow::Result<u8> {
             .await?
         }
     };
+    if args.print {
+        let slip = t.summary_receipt(&summary).await?;
+        t.print_receipt(&slip, None).await?;
+        eprintln!("summary printed");
+    }
     if let Some(path) = &args.png {
         crate::commands::export::write_stats_png(t, &summary, path).await?;
         eprintln!("statistics picture written to {}", path.display());
