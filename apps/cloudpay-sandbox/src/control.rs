@@ -162,6 +162,9 @@ enum Mutation {
         device_id: Option<String>,
         #[serde(default)]
         staff_id: Option<String>,
+        /// The terminal it claims to come from (`INJECTED` when absent).
+        #[serde(default)]
+        machine_no: Option<String>,
         /// Unix seconds; now when absent.
         #[serde(default)]
         created_at: Option<i64>,
@@ -231,6 +234,7 @@ async fn mutate(State(app): State<Arc<App>>, Json(mutation): Json<Mutation>) -> 
                 out_shop_id,
                 device_id,
                 staff_id,
+                machine_no,
                 created_at,
             } => {
                 if l.find_order(&out_trade_no).is_some() {
@@ -259,7 +263,7 @@ async fn mutate(State(app): State<Arc<App>>, Json(mutation): Json<Mutation>) -> 
                     out_shop_id: shop,
                     device_id: device,
                     staff_id,
-                    machine_no: Some("INJECTED".to_owned()),
+                    machine_no: Some(machine_no.unwrap_or_else(|| "INJECTED".to_owned())),
                     state,
                     script: Script::Pay,
                     failure: None,

@@ -107,6 +107,8 @@ pub enum Command {
     /// A guided tour on the embedded sandbox: log in, pay, see a failure, refund with a
     /// manager's authorisation, list the orders.
     Demo,
+    /// Compare the ledger with Cloud Pay and halt on any discrepancy.
+    Reconcile(ReconcileArgs),
     /// Resolve payments and refunds left open by a crash or a lost answer.
     Recover {
         /// Print JSON.
@@ -263,6 +265,38 @@ pub enum ConfigCommand {
     Payment(PaymentConfigArgs),
     /// The receipt printer (used for automatic printing after payments and refunds).
     Printer(PrinterConfigArgs),
+    /// Reconciliation: how often, and how long records may stay in flight.
+    Reconcile {
+        /// Seconds between background runs (default 30).
+        #[arg(long, value_name = "SECS")]
+        interval_secs: Option<u64>,
+        /// Records touched more recently are still settling (default 120000).
+        #[arg(long, value_name = "MS")]
+        grace_ms: Option<u64>,
+        /// Back to the defaults.
+        #[arg(long)]
+        reset: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `reconcile …`
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Run once and exit: 0 when clean, non-zero (and halted) on any discrepancy.
+    #[arg(long)]
+    pub once: bool,
+    /// Check this window instead of the one since the last checkpoint (start).
+    #[arg(long, value_name = "T", requires = "to")]
+    pub from: Option<String>,
+    /// End of the window.
+    #[arg(long, value_name = "T", requires = "from")]
+    pub to: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `config printer …`: without options, shows the current settings.

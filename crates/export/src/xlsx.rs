@@ -50,6 +50,8 @@ pub struct XlsxExport {
     money: Format,
     time: Format,
     progress: Progress,
+    /// Rows per sheet, the header included ([`MAX_ROWS`]; smaller in tests).
+    max_rows: u32,
 }
 
 impl XlsxExport {
@@ -78,6 +80,7 @@ impl XlsxExport {
             money: Format::new().set_num_format("0.00"),
             time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             progress: Progress::default(),
+            max_rows: MAX_ROWS,
         })
     }
 
@@ -118,7 +121,7 @@ impl XlsxExport {
             Table::Orders => &mut self.orders,
             Table::Refunds => &mut self.refunds,
         };
-        if sheet.next_row == MAX_ROWS {
+        if sheet.next_row >= self.max_rows {
             sheet.next_sheet(&mut self.workbook, &self.options, &self.header)?;
         }
         let row = sheet.next_row;
@@ -198,7 +201,7 @@ impl Sheet {
         let mut next = new_worksheet(workbook, self.table, part, options, header)?;
         next.set_freeze_panes(1, 0)?;
         let mut full = std::mem::replace(&mut self.current, next);
-        filter(&mut full, self.table, MAX_ROWS - 1)?;
+        filter(&mut full, self.table, self.next_row - 1)?;
         self.done.push(full);
         self.next_row = 1;
         Ok(())
@@ -253,4 +256,63 @@ fn excel_time(t: Timestamp, offset_seconds: i32) -> Result<ExcelDateTime, Export
     Ok(ExcelDateTime::from_timestamp(
         t.unix_seconds() + i64::from(offset_seconds),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use cloudpos_domain::clerk::ClerkId;
+    use cloudpos_domain::order::PaymentMethod;
+    use cloudpos_domain::order_no::{OrderNo, RefundNo};
+    use cloudpos_domain::refund::RefundState;
+
+    fn refund(i: u32) -> Refund {
+        let t = Timestamp::from_unix_seconds(1_795_276_800);
+        Refund {
+            no: RefundNo::parse(&format!("R{i}")).unwrap(),
+            order_no: OrderNo::parse("O1").unwrap(),
+            method: PaymentMethod::Cash,
+            amount: Money::from_fen(i64::from(i)),
+            state: RefundState::Succeeded,
+            reason: String::new(),
+            clerk_id: ClerkId::parse("01").unwrap(),
+            authorized_by: None,
+            shift_id: None,
+            refund_id: None,
+            failure: None,
+            created_at: t,
+            updated_at: t,
+            succeeded_at: Some(t),
+        }
+    }
+
+    #[test]
+    fn a_full_sheet_continues_on_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.xlsx");
+        let mut x = XlsxExport::create(&path, &ExportOptions::default()).unwrap();
+        x.max_rows = 5;
+        for i in 0..11 {
+            x.push_refund(&refund(i)).unwrap();
+        }
+        let counts = x.finish().unwrap();
+        assert_eq!(counts.refunds, 11);
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(wb.sheet_names(), ["订单", "退款", "退款 2", "退款 3"]);
+        let mut numbers = Vec::new();
+        for (sheet, rows) in [("退款", 5), ("退款 2", 5), ("退款 3", 4)] {
+            let range = wb.worksheet_range(sheet).unwrap();
+            assert_eq!(range.height(), rows, "{sheet}");
+            assert_eq!(
+                range.get((0, 0)),
+                Some(&Data::String("退款单号".to_owned()))
+            );
+            for r in 1..rows {
+                numbers.push(range.get((r, 0)).unwrap().to_string());
+            }
+        }
+        let want: Vec<String> = (0..11).map(|i| format!("R{i}")).collect();
+        assert_eq!(numbers, want);
+    }
 }

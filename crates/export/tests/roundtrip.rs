@@ -48,11 +48,20 @@ fn order(i: u64) -> Order {
         method,
         amount: Money::from_fen(amount),
         state,
-        refunded: Money::from_fen(if paid && i % 3 == 0 { amount / 2 } else { 0 }),
+        refunded: Money::from_fen(if paid && i.is_multiple_of(3) {
+            amount / 2
+        } else {
+            0
+        }),
         code_masked: None,
         store_id: "门店01".to_owned(),
         device_id: "dev01".to_owned(),
-        clerk_id: ClerkId::parse(if i % 2 == 0 { "01" } else { "zhang.san" }).unwrap(),
+        clerk_id: ClerkId::parse(if i.is_multiple_of(2) {
+            "01"
+        } else {
+            "zhang.san"
+        })
+        .unwrap(),
         shift_id: Some(3),
         body: "商品".to_owned(),
         remark: REMARKS[usize::try_from(i % 8).unwrap()].to_owned(),
@@ -61,6 +70,7 @@ fn order(i: u64) -> Order {
         never_reverse: false,
         cash_tendered: None,
         cash_change: None,
+        lines: Vec::new(),
         created_at: created,
         updated_at: created,
         paid_at: paid.then(|| created.plus(Duration::from_secs(4))),

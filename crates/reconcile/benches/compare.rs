@@ -1,6 +1,8 @@
 //! `compare` on 1,000,000 matching orders and 100,000 refunds, next to two peers measured in
 //! the same run on the same data: building a hash map of the 1,000,000 order numbers (the
-//! least any keyed join must do), and sorting them (the first step of a merge join).
+//! least any keyed join must do), and sorting them from a shuffled order (the first step of
+//! a merge join). The listing is in the reverse order of the ledger, as the terminal sees it
+//! (ledger newest first, Cloud Pay oldest first).
 //!
 //! Run: `cargo bench -p cloudpos-reconcile -- --warm-up-time 1 --measurement-time 5`.
 #![allow(missing_docs)]
@@ -13,7 +15,7 @@ use std::hint::black_box;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::refund::RefundState;
 use common::*;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 const ORDERS: u64 = 1_000_000;
 const REFUNDS: u64 = 100_000;
@@ -27,7 +29,13 @@ fn matching() -> Fixture {
         let fen = 100 + i64::try_from(i % 9_000).unwrap();
         let mut o = paid(i, fen, t);
         if i % every == 0 {
-            let r = refund(&o, 0, 50, RefundState::Succeeded, t.plus(std::time::Duration::from_secs(30)));
+            let r = refund(
+                &o,
+                0,
+                50,
+                RefundState::Succeeded,
+                t.plus(std::time::Duration::from_secs(30)),
+            );
             o.refunded = Money::from_fen(50);
             f.cloud_refunds.push(cloud_refund_of(&r, 0));
             f.local_refunds.push(r);
@@ -74,12 +82,22 @@ fn bench(c: &mut Criterion) {
             black_box(m.len())
         });
     });
+    // The numbers in a shuffled order (sorting the reversed listing would be trivial).
+    let mut shuffled: Vec<&str> = f.cloud_orders.iter().map(|o| o.no.as_str()).collect();
+    let mut rng = Rng::new(42);
+    for i in (1..shuffled.len()).rev() {
+        let j = usize::try_from(rng.below(i as u64 + 1)).unwrap();
+        shuffled.swap(i, j);
+    }
     g.bench_function("peer_sort_1m_numbers", |b| {
-        b.iter(|| {
-            let mut v: Vec<&str> = f.cloud_orders.iter().map(|o| o.no.as_str()).collect();
-            v.sort_unstable();
-            black_box(v.len())
-        });
+        b.iter_batched(
+            || shuffled.clone(),
+            |mut v| {
+                v.sort_unstable();
+                black_box(v)
+            },
+            BatchSize::LargeInput,
+        );
     });
     g.finish();
 }

@@ -72,7 +72,9 @@
 //! total** ([`RefundedDiffers`](DiscrepancyKind::RefundedDiffers)) is compared when both
 //! sides are charged and no refund of that order (local or cloud) is unfinished or was
 //! touched within the grace. (An unfinished refund older than the grace is compared refund
-//! by refund instead: the cloud's total may or may not count a processing refund.)
+//! by refund instead: the cloud's total may or may not count a processing refund.) A refund
+//! of one of our orders made from another device is not in our ledger: the totals differ,
+//! and that is reported.
 //!
 //! **Refunds** are matched by `out_refund_no`: amounts are compared unless both sides
 //! failed; states succeeded ↔ failed differ; a local refund still requested or processing
@@ -336,7 +338,9 @@ impl Report {
 
 // ───────────────────────────── comparison ─────────────────────────────
 
-const NONE: usize = usize::MAX;
+/// No record on this side. Indexes are `u32` to keep a slot at 12 bytes: no slice of a
+/// billion records fits in a terminal's memory anyway.
+const NONE: u32 = u32::MAX;
 
 /// Two cloud records with this number are not copies of one record.
 const CONFLICT: u8 = 1;
@@ -348,10 +352,8 @@ const REFUND_BUSY: u8 = 4;
 /// Both sides of one number: indexes into the caller's slices.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    local: usize,
-    cloud: usize,
-    /// Index of a conflicting cloud copy (with [`CONFLICT`]).
-    other: usize,
+    local: u32,
+    cloud: u32,
     flags: u8,
 }
 
@@ -360,16 +362,74 @@ impl Default for Slot {
         Slot {
             local: NONE,
             cloud: NONE,
-            other: NONE,
             flags: 0,
         }
     }
 }
 
-type Map<'a> = std::collections::HashMap<&'a str, Slot, foldhash::fast::RandomState>;
+impl Slot {
+    fn local(self) -> Option<usize> {
+        (self.local != NONE).then_some(self.local as usize)
+    }
 
-fn map_with_capacity<'a>(n: usize) -> Map<'a> {
-    Map::with_capacity_and_hasher(n, foldhash::fast::RandomState::default())
+    fn cloud(self) -> Option<usize> {
+        (self.cloud != NONE).then_some(self.cloud as usize)
+    }
+}
+
+/// A record's index as stored in a [`Slot`].
+fn idx(i: usize) -> u32 {
+    debug_assert!(i < NONE as usize);
+    u32::try_from(i).unwrap_or(NONE - 1)
+}
+
+/// Numbers to slots. Slots live in a vector in the order they were first seen (the cloud
+/// listing's, then the ledger's), and the comparison walks that vector: both sides are read
+/// roughly in their own order, which keeps a million records cache-friendly, and nothing
+/// depends on the hash order. (Keys are the records' own `&str`: an inline 32-byte key was
+/// measured slower, the bigger table costing more than the pointer it saves.)
+struct Index<'a> {
+    ids: std::collections::HashMap<&'a str, usize, foldhash::fast::RandomState>,
+    slots: Vec<Slot>,
+    /// Slot id → a conflicting cloud copy (with [`CONFLICT`]); rare.
+    others: std::collections::HashMap<usize, usize, foldhash::fast::RandomState>,
+}
+
+impl<'a> Index<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Index {
+            ids: std::collections::HashMap::with_capacity_and_hasher(
+                n,
+                foldhash::fast::RandomState::default(),
+            ),
+            slots: Vec::with_capacity(n),
+            others: std::collections::HashMap::default(),
+        }
+    }
+
+    /// The id of the slot of `key`, created empty if new.
+    fn slot_id(&mut self, key: &'a str) -> usize {
+        let next = self.slots.len();
+        let id = *self.ids.entry(key).or_insert(next);
+        if id == next {
+            self.slots.push(Slot::default());
+        }
+        id
+    }
+
+    fn slot(&mut self, key: &'a str) -> &mut Slot {
+        let id = self.slot_id(key);
+        &mut self.slots[id]
+    }
+
+    fn other(&self, id: usize) -> Option<usize> {
+        self.others.get(&id).copied()
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Slot> {
+        let id = *self.ids.get(key)?;
+        self.slots.get_mut(id)
+    }
 }
 
 /// What a state means for money.
@@ -552,28 +612,38 @@ pub fn compare(
             repeats: 0,
         },
     };
-    let mut orders = map_with_capacity(cloud_orders.len().max(local_orders.len()));
+    let mut orders = Index::with_capacity(cloud_orders.len().max(local_orders.len()));
     index_cloud_orders(&mut ctx, &mut orders, cloud_orders);
     // Local orders taken under another store/device id: their refunds are not ours either.
     let mut foreign: Vec<&str> = Vec::new();
     index_local_orders(&mut ctx, &mut orders, local_orders, &mut foreign);
     foreign.sort_unstable();
 
-    let mut refunds = map_with_capacity(cloud_refunds.len().max(local_refunds.len()));
+    let mut refunds = Index::with_capacity(cloud_refunds.len().max(local_refunds.len()));
     index_cloud_refunds(&mut ctx, &mut refunds, cloud_refunds);
     index_local_refunds(&mut ctx, &mut refunds, local_refunds, &foreign);
-    for (no, slot) in &refunds {
+    for (id, slot) in refunds.slots.iter().enumerate() {
+        let other = if slot.flags & CONFLICT == 0 {
+            None
+        } else {
+            refunds.other(id)
+        };
         compare_refund(
             &mut ctx,
             &mut orders,
-            no,
             *slot,
+            other,
             local_refunds,
             cloud_refunds,
         );
     }
-    for (no, slot) in &orders {
-        compare_order(&mut ctx, no, *slot, local_orders, cloud_orders);
+    for (id, slot) in orders.slots.iter().enumerate() {
+        let other = if slot.flags & CONFLICT == 0 {
+            None
+        } else {
+            orders.other(id)
+        };
+        compare_order(&mut ctx, *slot, other, local_orders, cloud_orders);
     }
     ctx.report.discrepancies.sort_by(|a, b| {
         (&a.out_trade_no, &a.out_refund_no, a.kind).cmp(&(
@@ -585,44 +655,45 @@ pub fn compare(
     ctx.report
 }
 
-fn index_cloud_orders<'a>(ctx: &mut Ctx<'_>, map: &mut Map<'a>, cloud: &'a [CloudOrder]) {
+fn index_cloud_orders<'a>(ctx: &mut Ctx<'_>, map: &mut Index<'a>, cloud: &'a [CloudOrder]) {
     let p = ctx.p;
     for (i, c) in cloud.iter().enumerate() {
         if c.store_id != p.store_id || c.device_id != p.device_id {
             ctx.report.other_devices += 1;
             continue;
         }
-        let slot = map.entry(c.no.as_str()).or_default();
+        let id = map.slot_id(c.no.as_str());
+        let slot = &mut map.slots[id];
         if let (Some(ours), Some(theirs)) = (&p.machine_no, &c.machine_no)
             && ours != theirs
         {
             slot.flags |= FOREIGN_MACHINE;
             if slot.cloud == NONE {
-                slot.cloud = i;
+                slot.cloud = idx(i);
             }
             continue;
         }
-        if slot.cloud == NONE {
-            slot.cloud = i;
+        let Some(k) = slot.cloud() else {
+            slot.cloud = idx(i);
             continue;
-        }
-        let kept = &cloud[slot.cloud];
+        };
+        let kept = &cloud[k];
         if same_cloud_order(kept, c) {
             ctx.report.repeats += 1;
             let newer = (cloud_rank(c.state), c.refunded) > (cloud_rank(kept.state), kept.refunded);
             if newer {
-                slot.cloud = i;
+                slot.cloud = idx(i);
             }
         } else if slot.flags & CONFLICT == 0 {
             slot.flags |= CONFLICT;
-            slot.other = i;
+            map.others.insert(id, i);
         }
     }
 }
 
 fn index_local_orders<'a>(
     ctx: &mut Ctx<'_>,
-    map: &mut Map<'a>,
+    map: &mut Index<'a>,
     local: &'a [Order],
     foreign: &mut Vec<&'a str>,
 ) {
@@ -637,45 +708,47 @@ fn index_local_orders<'a>(
             foreign.push(o.no.as_str());
             continue;
         }
-        let slot = map.entry(o.no.as_str()).or_default();
-        if slot.local == NONE {
-            slot.local = i;
-        } else {
-            ctx.report.repeats += 1;
-            if last_touch_order(o) > last_touch_order(&local[slot.local]) {
-                slot.local = i;
+        let slot = map.slot(o.no.as_str());
+        match slot.local() {
+            None => slot.local = idx(i),
+            Some(k) => {
+                ctx.report.repeats += 1;
+                if last_touch_order(o) > last_touch_order(&local[k]) {
+                    slot.local = idx(i);
+                }
             }
         }
     }
 }
 
-fn index_cloud_refunds<'a>(ctx: &mut Ctx<'_>, map: &mut Map<'a>, cloud: &'a [CloudRefund]) {
+fn index_cloud_refunds<'a>(ctx: &mut Ctx<'_>, map: &mut Index<'a>, cloud: &'a [CloudRefund]) {
     for (i, c) in cloud.iter().enumerate() {
         if c.device_id != ctx.p.device_id {
             ctx.report.other_devices += 1;
             continue;
         }
-        let slot = map.entry(c.no.as_str()).or_default();
-        if slot.cloud == NONE {
-            slot.cloud = i;
+        let id = map.slot_id(c.no.as_str());
+        let slot = &mut map.slots[id];
+        let Some(k) = slot.cloud() else {
+            slot.cloud = idx(i);
             continue;
-        }
-        let kept = &cloud[slot.cloud];
+        };
+        let kept = &cloud[k];
         if same_cloud_refund(kept, c) {
             ctx.report.repeats += 1;
             if refund_rank(c.state) > refund_rank(kept.state) {
-                slot.cloud = i;
+                slot.cloud = idx(i);
             }
         } else if slot.flags & CONFLICT == 0 {
             slot.flags |= CONFLICT;
-            slot.other = i;
+            map.others.insert(id, i);
         }
     }
 }
 
 fn index_local_refunds<'a>(
     ctx: &mut Ctx<'_>,
-    map: &mut Map<'a>,
+    map: &mut Index<'a>,
     local: &'a [Refund],
     foreign: &[&str],
 ) {
@@ -688,23 +761,35 @@ fn index_local_refunds<'a>(
             ctx.report.other_devices += 1;
             continue;
         }
-        let slot = map.entry(r.no.as_str()).or_default();
-        if slot.local == NONE {
-            slot.local = i;
-        } else {
-            ctx.report.repeats += 1;
-            if last_touch_refund(r) > last_touch_refund(&local[slot.local]) {
-                slot.local = i;
+        let slot = map.slot(r.no.as_str());
+        match slot.local() {
+            None => slot.local = idx(i),
+            Some(k) => {
+                ctx.report.repeats += 1;
+                if last_touch_refund(r) > last_touch_refund(&local[k]) {
+                    slot.local = idx(i);
+                }
             }
         }
     }
 }
 
 #[allow(clippy::too_many_lines)] // one decision table, easier to audit in one place
-fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud: &[CloudOrder]) {
+fn compare_order(
+    ctx: &mut Ctx<'_>,
+    slot: Slot,
+    other: Option<usize>,
+    local: &[Order],
+    cloud: &[CloudOrder],
+) {
     use DiscrepancyKind as K;
-    let l = (slot.local != NONE).then(|| &local[slot.local]);
-    let c = (slot.cloud != NONE).then(|| &cloud[slot.cloud]);
+    let l = slot.local().map(|i| &local[i]);
+    let c = slot.cloud().map(|i| &cloud[i]);
+    let no = match (l, c) {
+        (_, Some(c)) => c.no.as_str(),
+        (Some(l), None) => l.no.as_str(),
+        (None, None) => return,
+    };
     let p = ctx.p;
     let Some(c) = c else {
         // Only in the ledger.
@@ -732,7 +817,6 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
         );
         return;
     };
-    let local_text = l.map(local_order_text);
     // Identity first: another terminal with our store and device id.
     if slot.flags & (FOREIGN_MACHINE | CONFLICT) != 0 {
         if l.is_none() && !p.in_window(c.created_at) {
@@ -748,7 +832,7 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
                 p.device_id
             )
         } else {
-            let o = &cloud[slot.other];
+            let o = other.map_or(c, |i| &cloud[i]);
             format!(
                 "Cloud Pay lists two different orders with this number ({} created {} and {} \
                  created {}): another terminal is using store {} and device {}",
@@ -764,7 +848,7 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
             K::DuplicateFromOtherDevice,
             no,
             None,
-            local_text,
+            l.map(local_order_text),
             Some(cloud_order_text(c)),
             detail,
         );
@@ -817,7 +901,7 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
             K::DuplicateFromOtherDevice,
             no,
             None,
-            local_text,
+            Some(local_order_text(l)),
             Some(cloud_order_text(c)),
             detail,
         );
@@ -851,7 +935,7 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
                     K::AmountDiffers,
                     no,
                     None,
-                    local_text.clone(),
+                    Some(local_order_text(l)),
                     Some(cloud_order_text(c)),
                     detail,
                 );
@@ -867,7 +951,7 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
                     K::RefundedDiffers,
                     no,
                     None,
-                    local_text,
+                    Some(local_order_text(l)),
                     Some(cloud_order_text(c)),
                     detail,
                 );
@@ -907,15 +991,20 @@ fn compare_order(ctx: &mut Ctx<'_>, no: &str, slot: Slot, local: &[Order], cloud
 
 fn compare_refund(
     ctx: &mut Ctx<'_>,
-    orders: &mut Map<'_>,
-    no: &str,
+    orders: &mut Index<'_>,
     slot: Slot,
+    other: Option<usize>,
     local: &[Refund],
     cloud: &[CloudRefund],
 ) {
     use DiscrepancyKind as K;
-    let l = (slot.local != NONE).then(|| &local[slot.local]);
-    let c = (slot.cloud != NONE).then(|| &cloud[slot.cloud]);
+    let l = slot.local().map(|i| &local[i]);
+    let c = slot.cloud().map(|i| &cloud[i]);
+    let no = match (l, c) {
+        (_, Some(c)) => c.no.as_str(),
+        (Some(l), None) => l.no.as_str(),
+        (None, None) => return,
+    };
     // Mark the order's refunded total as not comparable while a refund is under way.
     let busy = |ctx: &Ctx<'_>| {
         l.is_some_and(|l| !l.state.is_final() || ctx.recent(last_touch_refund(l)))
@@ -961,7 +1050,7 @@ fn compare_refund(
         }
         (None, Some(c)) => {
             if slot.flags & CONFLICT != 0 {
-                refund_conflict(ctx, no, slot, None, c, cloud);
+                refund_conflict(ctx, no, slot, other, None, c, cloud);
                 return;
             }
             if !p.in_window(c.created_at) {
@@ -994,7 +1083,7 @@ fn compare_refund(
         (Some(l), Some(c)) => {
             ctx.report.compared_refunds += 1;
             if slot.flags & CONFLICT != 0 || l.order_no.as_str() != c.order_no {
-                refund_conflict(ctx, no, slot, Some(l), c, cloud);
+                refund_conflict(ctx, no, slot, other, Some(l), c, cloud);
                 return;
             }
             let texts = || {
@@ -1051,6 +1140,7 @@ fn refund_conflict(
     ctx: &mut Ctx<'_>,
     no: &str,
     slot: Slot,
+    other: Option<usize>,
     l: Option<&Refund>,
     c: &CloudRefund,
     cloud: &[CloudRefund],
@@ -1059,7 +1149,7 @@ fn refund_conflict(
         return;
     }
     let detail = if slot.flags & CONFLICT != 0 {
-        let o = &cloud[slot.other];
+        let o = other.map_or(c, |i| &cloud[i]);
         format!(
             "Cloud Pay lists two different refunds with this number (of order {} for {} and of \
              order {} for {}): another terminal is using device {}",

@@ -23,7 +23,11 @@ fn only(report: &Report, kind: K) {
         "expected exactly one {kind}: {:#?}",
         report.discrepancies
     );
-    assert_eq!(report.discrepancies[0].kind, kind, "{:#?}", report.discrepancies);
+    assert_eq!(
+        report.discrepancies[0].kind, kind,
+        "{:#?}",
+        report.discrepancies
+    );
     assert_eq!(report.count(kind), 1);
     assert!(!report.is_clean());
 }
@@ -91,7 +95,9 @@ fn amount_differs() {
     f.cloud_orders[0].amount = Money::from_fen(1001);
     let r = f.report(&params());
     only(&r, K::AmountDiffers);
-    assert!(r.discrepancies[0].detail.contains("10.00") && r.discrepancies[0].detail.contains("10.01"));
+    assert!(
+        r.discrepancies[0].detail.contains("10.00") && r.discrepancies[0].detail.contains("10.01")
+    );
 }
 
 #[test]
@@ -151,6 +157,45 @@ fn duplicate_from_other_device_by_two_records() {
 fn duplicate_from_other_device_by_transaction_id() {
     let mut f = pair();
     f.cloud_orders[0].transaction_id = Some("4200999".to_owned());
+    only(&f.report(&params()), K::DuplicateFromOtherDevice);
+}
+
+#[test]
+fn duplicate_from_other_device_by_refund_number() {
+    // Two different refunds listed under one number.
+    let mut f = pair();
+    let mut other = f.cloud_refunds[0].clone();
+    other.order_no = "sz01dev10000000077".to_owned();
+    other.amount = Money::from_fen(999);
+    f.cloud_refunds.push(other);
+    let r = f.report(&params());
+    only(&r, K::DuplicateFromOtherDevice);
+    assert_eq!(
+        r.discrepancies[0].out_refund_no.as_deref(),
+        Some("sz01dev10000000001R0")
+    );
+    // Our refund number listed for another order.
+    let mut f = pair();
+    f.cloud_refunds[0].order_no = "sz01dev10000000077".to_owned();
+    only(&f.report(&params()), K::DuplicateFromOtherDevice);
+}
+
+#[test]
+fn another_machines_order_outside_the_window_is_left_to_its_window() {
+    let o = paid(8, 100, at(DAY_MS + 1_000));
+    let mut c = cloud_paid(&o);
+    c.machine_no = Some("CPOTHER".to_owned());
+    let f = Fixture {
+        cloud_orders: vec![c.clone()],
+        ..Fixture::default()
+    };
+    assert!(f.report(&params()).is_clean());
+    // Inside the window it is reported, once.
+    c.created_at = at(NOON);
+    let f = Fixture {
+        cloud_orders: vec![c.clone(), c],
+        ..Fixture::default()
+    };
     only(&f.report(&params()), K::DuplicateFromOtherDevice);
 }
 
@@ -237,8 +282,16 @@ fn missing_is_only_reported_inside_the_window() {
             cloud_orders: vec![cloud_paid(&o)],
             ..Fixture::default()
         };
-        assert_eq!(!only_local.report(&p).is_clean(), reported, "local at {t:?}");
-        assert_eq!(!only_cloud.report(&p).is_clean(), reported, "cloud at {t:?}");
+        assert_eq!(
+            !only_local.report(&p).is_clean(),
+            reported,
+            "local at {t:?}"
+        );
+        assert_eq!(
+            !only_cloud.report(&p).is_clean(),
+            reported,
+            "cloud at {t:?}"
+        );
     }
 }
 
@@ -339,19 +392,29 @@ fn a_clean_day_of_100_000_orders_has_no_discrepancy() {
 #[derive(Debug, Clone, Copy)]
 enum Mutation {
     /// Change the amount of a paid order, on one side.
-    Amount { cloud: bool },
+    Amount {
+        cloud: bool,
+    },
     /// Drop a record on one side.
     DropLocal,
     DropCloud,
     /// Flip a state across money classes, on one side.
-    Flip { cloud: bool },
+    Flip {
+        cloud: bool,
+    },
     /// Change the refunded total of a paid order, on one side.
-    Refunded { cloud: bool },
+    Refunded {
+        cloud: bool,
+    },
     /// Drop a succeeded refund on one side.
-    DropRefund { cloud: bool },
+    DropRefund {
+        cloud: bool,
+    },
     /// Change a succeeded refund's amount, or flip its state.
     RefundAmount,
-    RefundFlip { cloud: bool },
+    RefundFlip {
+        cloud: bool,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -368,10 +431,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 /// Whether a local record is settled: created in the window and untouched for the grace.
-fn settled_in_window(p: &Params, created: cloudpos_domain::timestamp::Timestamp, touched: cloudpos_domain::timestamp::Timestamp) -> bool {
-    p.window.0 <= created
-        && created < p.window.1
-        && touched < p.as_of.minus(p.settle_grace)
+fn settled_in_window(
+    p: &Params,
+    created: cloudpos_domain::timestamp::Timestamp,
+    touched: cloudpos_domain::timestamp::Timestamp,
+) -> bool {
+    p.window.0 <= created && created < p.window.1 && touched < p.as_of.minus(p.settle_grace)
 }
 
 /// Applies `m` to the `pick`-th eligible record; returns the kind expected, or `None` when
@@ -525,7 +590,10 @@ fn apply(f: &mut Fixture, p: &Params, m: Mutation, pick: usize) -> Option<K> {
                 .enumerate()
                 .filter(|(_, r)| r.state == RefundState::Succeeded)
                 .filter_map(|(i, r)| {
-                    Some((i, f.cloud_refunds.iter().position(|c| c.no == r.no.as_str())?))
+                    Some((
+                        i,
+                        f.cloud_refunds.iter().position(|c| c.no == r.no.as_str())?,
+                    ))
                 })
                 .collect();
             let (i, c) = cands[nth(cands.len())?];

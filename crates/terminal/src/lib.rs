@@ -23,6 +23,7 @@ mod merchant;
 mod pay;
 mod policy;
 mod printing;
+mod reconcile;
 mod recover;
 mod refund;
 mod session;
@@ -62,6 +63,9 @@ pub use merchant::{
 pub use pay::PayInput;
 pub use policy::PayPolicy;
 pub use printing::{PRINTER_KEY, paper_width};
+pub use reconcile::{
+    CHECKPOINT_KEY, Checkpoint, RECONCILE_POLICY_KEY, ReconcilePolicy, ReconcileRun,
+};
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use session::{SESSION_KEY, Session};

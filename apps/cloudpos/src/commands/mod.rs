@@ -5,6 +5,7 @@ pub mod export;
 mod halt;
 mod print;
 mod qr;
+mod reconcile;
 mod shift;
 
 use std::time::Duration;
@@ -70,6 +71,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Recover { json } => recover(&terminal, json).await,
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
         Command::Config(ConfigCommand::Printer(args)) => print::config(&terminal, &args).await,
+        Command::Config(ConfigCommand::Reconcile {
+            interval_secs,
+            grace_ms,
+            reset,
+            json,
+        }) => reconcile::config(&terminal, interval_secs, grace_ms, reset, json).await,
+        Command::Reconcile(args) => reconcile::run(&terminal, args).await,
         Command::Print(cmd) => print::run(&terminal, cmd).await,
         Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
         Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
@@ -145,7 +153,7 @@ async fn status(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
     if as_json {
         println!(
             "{}",
-            json!({"merchant": merchant, "session": session, "halt": halt})
+            json!({"merchant": merchant, "session": session, "halt": halt, "machine_no": t.machine_no().await?})
         );
         return Ok(exit::OK);
     }

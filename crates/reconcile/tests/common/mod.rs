@@ -64,6 +64,7 @@ pub fn local(i: u64, method: PaymentMethod, fen: i64, state: OrderState, t: Time
         never_reverse: false,
         cash_tendered: None,
         cash_change: None,
+        lines: Vec::new(),
         created_at: t,
         updated_at: settled,
         paid_at: (state == OrderState::Paid).then_some(settled),
@@ -71,7 +72,13 @@ pub fn local(i: u64, method: PaymentMethod, fen: i64, state: OrderState, t: Time
 }
 
 pub fn paid(i: u64, fen: i64, t: Timestamp) -> Order {
-    local(i, PaymentMethod::Wallet(Wallet::WeChat), fen, OrderState::Paid, t)
+    local(
+        i,
+        PaymentMethod::Wallet(Wallet::WeChat),
+        fen,
+        OrderState::Paid,
+        t,
+    )
 }
 
 /// The cloud's copy of a local order: whole seconds, a clock `skew_ms` ahead of ours.
@@ -215,8 +222,8 @@ pub fn clean_day(n: u64, seed: u64) -> Fixture {
                     if left < 2 {
                         break;
                     }
-                    let amount = 1 + i64::try_from(rng.below(u64::try_from(left / 2).unwrap()))
-                        .unwrap();
+                    let amount =
+                        1 + i64::try_from(rng.below(u64::try_from(left / 2).unwrap())).unwrap();
                     let rt = t.plus(Duration::from_secs(60 + k * 30));
                     match rng.below(10) {
                         0 => {
@@ -253,13 +260,15 @@ pub fn clean_day(n: u64, seed: u64) -> Fixture {
         } else if roll < 72 {
             // Paid, then voided (WeChat reverse of a paid order).
             let o = local(i, method, fen, OrderState::Reversed, t);
-            f.cloud_orders.push(cloud_of(&o, CloudOrderState::Reversed, skew));
+            f.cloud_orders
+                .push(cloud_of(&o, CloudOrderState::Reversed, skew));
             f.local_orders.push(o);
         } else if roll < 80 {
             // Failed: listed as failed, or never reached the cloud.
             let o = local(i, method, fen, OrderState::Failed, t);
             if rng.chance(60) {
-                f.cloud_orders.push(cloud_of(&o, CloudOrderState::Failed, skew));
+                f.cloud_orders
+                    .push(cloud_of(&o, CloudOrderState::Failed, skew));
             }
             f.local_orders.push(o);
         } else if roll < 83 {
@@ -302,7 +311,8 @@ pub fn clean_day(n: u64, seed: u64) -> Fixture {
             if fen > 1 {
                 o.refunded = Money::from_fen(1);
             }
-            f.cloud_orders.push(cloud_of(&o, CloudOrderState::Paid, skew));
+            f.cloud_orders
+                .push(cloud_of(&o, CloudOrderState::Paid, skew));
             f.local_orders.push(o);
         }
     }
@@ -321,7 +331,8 @@ fn in_flight(f: &mut Fixture, n: u64, skew: i64) {
     // The customer is typing a password: pending in the cloud.
     let mut o = local(base, wechat, 1200, OrderState::UserPaying, ago(100));
     o.updated_at = ago(90);
-    f.cloud_orders.push(cloud_of(&o, CloudOrderState::Pending, skew));
+    f.cloud_orders
+        .push(cloud_of(&o, CloudOrderState::Pending, skew));
     f.local_orders.push(o);
     // Just sent: not listed yet.
     let o = local(base + 1, wechat, 800, OrderState::Submitted, ago(95));
@@ -329,7 +340,8 @@ fn in_flight(f: &mut Fixture, n: u64, skew: i64) {
     // Just paid: the listing still says pending, or does not have it yet.
     let mut o = local(base + 2, wechat, 1500, OrderState::Paid, ago(110));
     o.updated_at = ago(100);
-    f.cloud_orders.push(cloud_of(&o, CloudOrderState::Pending, skew));
+    f.cloud_orders
+        .push(cloud_of(&o, CloudOrderState::Pending, skew));
     f.local_orders.push(o);
     let mut o = local(base + 3, wechat, 1600, OrderState::Paid, ago(100));
     o.updated_at = ago(97);
@@ -345,7 +357,8 @@ fn in_flight(f: &mut Fixture, n: u64, skew: i64) {
     // Being voided: reversing locally, already reversed in the cloud.
     let mut o = local(base + 5, wechat, 700, OrderState::Reversing, ago(600));
     o.updated_at = ago(10);
-    f.cloud_orders.push(cloud_of(&o, CloudOrderState::Reversed, skew));
+    f.cloud_orders
+        .push(cloud_of(&o, CloudOrderState::Reversed, skew));
     f.local_orders.push(o);
     // A refund in progress: processing on both sides; the cloud's refunded total already
     // counts it (some listings may), the ledger's not yet.
@@ -375,12 +388,26 @@ fn in_flight(f: &mut Fixture, n: u64, skew: i64) {
     f.local_refunds.push(r);
     // Stuck open for hours (recovery not run), but the cloud moved no money.
     let o = local(base + 9, wechat, 300, OrderState::Unknown, at(5 * HOUR_MS));
-    f.cloud_orders.push(cloud_of(&o, CloudOrderState::Failed, skew));
+    f.cloud_orders
+        .push(cloud_of(&o, CloudOrderState::Failed, skew));
     f.local_orders.push(o);
-    let o = local(base + 10, wechat, 310, OrderState::Reversing, at(6 * HOUR_MS));
-    f.cloud_orders.push(cloud_of(&o, CloudOrderState::Reversed, skew));
+    let o = local(
+        base + 10,
+        wechat,
+        310,
+        OrderState::Reversing,
+        at(6 * HOUR_MS),
+    );
+    f.cloud_orders
+        .push(cloud_of(&o, CloudOrderState::Reversed, skew));
     f.local_orders.push(o);
-    let o = local(base + 11, wechat, 320, OrderState::Submitted, at(7 * HOUR_MS));
+    let o = local(
+        base + 11,
+        wechat,
+        320,
+        OrderState::Submitted,
+        at(7 * HOUR_MS),
+    );
     f.local_orders.push(o);
     // A refund stuck requested locally that the cloud refused.
     let o = paid(base + 12, 4000, at(8 * HOUR_MS));
