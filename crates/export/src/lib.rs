@@ -6,7 +6,9 @@
 //! - [`CsvExport`] ([`OrderCsv`], [`RefundCsv`]): one table per file, UTF-8 **with a BOM**
 //!   (so Excel on a Chinese Windows opens it as UTF-8, not GBK), CRLF line ends. Text cells
 //!   are **formula-injection safe**: a cell starting with `=`, `+`, `-`, `@`, a tab or a
-//!   carriage return gets a leading `'`. Money cells are plain numbers (`12.30`) and are
+//!   carriage return (or `'` itself, so the prefix stays unambiguous) gets a leading `'`.
+//!   XLSX cells are typed strings, never formulas, and are written verbatim. Money cells
+//!   are plain numbers (`12.30`) and are
 //!   never prefixed. Text made only of 12 or more digits (transaction ids, all-digit order
 //!   numbers) gets a leading tab, which Excel hides, so it is shown as text instead of being
 //!   rounded to `4.2E+27`. [`csv_cell_text`] undoes both prefixes.

@@ -13,7 +13,7 @@
 //! ```
 //! let g = cloudpos_fonts::glyph('中').unwrap();
 //! assert_eq!((g.width(), cloudpos_fonts::GLYPH_HEIGHT), (16, 16));
-//! assert_eq!(cloudpos_fonts::text_width("合计 12.30"), 4 * 16 + 6 * 8);
+//! assert_eq!(cloudpos_fonts::text_width("合计 12.30"), 2 * 16 + 6 * 8);
 //! ```
 
 use std::sync::OnceLock;
