@@ -124,6 +124,14 @@ impl Cart {
         Cart::default()
     }
 
+    /// A cart holding these lines (e.g. to describe a recorded sale).
+    #[must_use]
+    pub fn from_lines(lines: &[CartLine]) -> Cart {
+        Cart {
+            lines: lines.to_vec(),
+        }
+    }
+
     /// The lines, in the order added.
     #[must_use]
     pub fn lines(&self) -> &[CartLine] {

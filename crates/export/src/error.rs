@@ -12,6 +12,9 @@ pub enum ExportError {
     /// The Excel writer failed.
     #[error("could not write the Excel export: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// A sheet to import could not be read (not a workbook, no header, …).
+    #[error("{0}")]
+    Import(String),
     /// The picture could not be encoded.
     #[error("could not draw the statistics picture: {0}")]
     Image(#[from] image::ImageError),

@@ -40,6 +40,7 @@
 //! the embedded bitmap font of `cloudpos-fonts`, so it is pixel-identical on every machine.
 //! [`StatsInput::from_records`] computes its input from orders and refunds.
 
+mod catalog;
 mod columns;
 mod csv_out;
 mod error;
@@ -53,6 +54,7 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::timestamp::CHINA_OFFSET_SECONDS;
 use serde::{Deserialize, Serialize};
 
+pub use catalog::{CatalogSheet, RowError, read_commodities, write_commodities};
 pub use columns::{ORDER_COLUMNS, REFUND_COLUMNS, Row, Table};
 pub use csv_out::{CsvExport, OrderCsv, RefundCsv, csv_cell_text};
 pub use error::ExportError;

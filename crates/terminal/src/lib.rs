@@ -13,6 +13,7 @@
 //! reversing, so nothing is lost and nothing is charged twice.
 
 mod approval;
+mod catalog;
 mod clerks;
 mod embedded;
 mod error;
@@ -47,6 +48,7 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
+pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
 /// Printer configuration types, part of the terminal's configuration API.
 pub use cloudpos_printer::{

@@ -45,6 +45,16 @@ impl Terminal {
     /// or, if a reverse is not acknowledged within the policy's budget, returns the order
     /// still `reversing` (recovery finishes it; the money is never kept).
     pub async fn pay(&self, input: PayInput) -> Result<Order> {
+        self.pay_with_lines(input, Vec::new()).await
+    }
+
+    /// [`Terminal::pay`] for a full-mode sale: the commodity lines are recorded with the
+    /// intent (for the receipt and re-prints).
+    pub(crate) async fn pay_with_lines(
+        &self,
+        input: PayInput,
+        lines: Vec<cloudpos_domain::catalog::CartLine>,
+    ) -> Result<Order> {
         self.ensure_not_halted().await?;
         let (session, clerk) = self.current_clerk().await?;
         if !clerk.may(Permission::Pay) {
@@ -77,7 +87,7 @@ impl Terminal {
                 .unwrap_or_else(|| default_body(&merchant)),
             remark: input.remark,
         };
-        let order = self.commit_intent(new, &merchant, now).await?;
+        let order = self.commit_intent(new, lines, &merchant, now).await?;
         tracing::info!(order = %order.no, amount = %order.amount, wallet = %code.wallet(), "payment intent committed");
 
         let outcome = gateway
@@ -168,11 +178,13 @@ impl Terminal {
     async fn commit_intent(
         &self,
         mut new: NewOrder,
+        lines: Vec<cloudpos_domain::catalog::CartLine>,
         merchant: &MerchantProfile,
         now: Timestamp,
     ) -> Result<Order> {
         for _ in 0..8 {
             let mut order = Order::new(new.clone(), now);
+            order.lines.clone_from(&lines);
             order.submit(now).map_err(illegal)?;
             match self.inner.ports.ledger.insert_order(&order).await {
                 Ok(()) => {
