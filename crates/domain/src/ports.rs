@@ -733,6 +733,24 @@ pub struct AmountReading {
     pub source: String,
 }
 
+/// A rectangle of a screen the user drew over the host POS program (where the total, or
+/// the receipt number, is shown). Coordinates are physical pixels of that screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScreenRegion {
+    /// Screen index (0 = primary).
+    pub screen: u32,
+    /// Left edge.
+    pub x: i32,
+    /// Top edge.
+    pub y: i32,
+    /// Width, > 0.
+    pub width: u32,
+    /// Height, > 0.
+    pub height: u32,
+    /// The screen's scale factor in percent when the region was drawn (100, 125, 150, 200).
+    pub scale_percent: u32,
+}
+
 /// Reads the payment amount (and the host's serial number) from the host POS.
 #[async_trait]
 pub trait AmountReader: Send + Sync {

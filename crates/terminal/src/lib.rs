@@ -13,8 +13,10 @@
 //! reversing, so nothing is lost and nothing is charged twice.
 
 mod approval;
+mod basic;
 mod catalog;
 mod clerks;
+mod devices;
 mod embedded;
 mod error;
 mod events;
@@ -42,17 +44,24 @@ use std::sync::{Arc, Mutex, RwLock};
 use cloudpos_domain::code::CodeTable;
 use cloudpos_domain::order_no::OrderNoGenerator;
 use cloudpos_domain::ports::{
-    Accounts, Approvals, AuditEntry, AuditTrail, Catalog, Clock, Ledger, PaymentGateway,
-    ReceiptPrinter, SecretVault, Settings,
+    Accounts, AmountReader, AmountReading, Approvals, AuditEntry, AuditTrail, Catalog, Clock,
+    Ledger, PaymentGateway, ReceiptPrinter, SecretVault, Settings,
 };
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
+pub use basic::{BASIC_KEY, BasicSettings, Language, Mode};
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+/// Key and scanner box configuration types, part of the terminal's configuration API.
+pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
 /// Printer configuration types, part of the terminal's configuration API.
 pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
+};
+pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+pub use devices::{
+    Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
 };
 pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
@@ -128,6 +137,7 @@ pub(crate) struct Inner {
     gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
     approvals: RwLock<Option<Arc<dyn Approvals>>>,
     printer: RwLock<Option<Arc<dyn ReceiptPrinter>>>,
+    amount_reader: RwLock<Option<Arc<dyn AmountReader>>>,
     prints: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     policy: RwLock<PayPolicy>,
     config: TerminalConfig,
@@ -158,6 +168,7 @@ impl Terminal {
                 gateway: RwLock::new(ports.gateway.clone()),
                 approvals: RwLock::new(ports.approvals.clone()),
                 printer: RwLock::new(ports.printer.clone()),
+                amount_reader: RwLock::new(None),
                 prints: Mutex::new(Vec::new()),
                 policy: RwLock::new(config.policy.clone()),
                 ports,
@@ -266,6 +277,42 @@ impl Terminal {
     fn emit(&self, event: Event) {
         // Nobody listening is fine.
         let _ = self.inner.events.send(event);
+    }
+
+    /// Installs the reader of the host POS screen (plug-in mode).
+    pub fn set_amount_reader(&self, reader: Option<Arc<dyn AmountReader>>) {
+        if let Ok(mut r) = self.inner.amount_reader.write() {
+            *r = reader;
+        }
+    }
+
+    fn amount_reader(&self) -> Result<Arc<dyn AmountReader>> {
+        self.inner
+            .amount_reader
+            .read()
+            .ok()
+            .and_then(|r| r.clone())
+            .ok_or_else(|| {
+                TerminalError::Invalid(
+                    "screen capture is not available: draw the amount region in the basic settings, or type the amount".into(),
+                )
+            })
+    }
+
+    /// Reads the amount off the host POS screen now (plug-in mode).
+    pub async fn read_amount(&self) -> Result<AmountReading> {
+        self.amount_reader()?
+            .read_amount()
+            .await
+            .map_err(|e| TerminalError::Invalid(format!("could not read the amount: {e}")))
+    }
+
+    /// Reads the host's receipt/serial number now, when a region is configured.
+    pub async fn read_serial(&self) -> Result<Option<String>> {
+        self.amount_reader()?
+            .read_serial()
+            .await
+            .map_err(|e| TerminalError::Invalid(format!("could not read the serial number: {e}")))
     }
 
     /// Checks the audit chain (read-only; anyone may).
