@@ -332,3 +332,122 @@ fn an_unreachable_cloud_refuses_payments_at_once() {
         "nothing queued: {report}"
     );
 }
+
+/// Reads stderr of a running `cloudpos` until a line holds an approval URL; returns the
+/// token (the last path segment of `…/approve/{token}`).
+fn approval_token(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        let line = lines.next().expect("an approval URL on stderr").unwrap();
+        if let Some(i) = line.find("/approve/") {
+            let token = line[i + "/approve/".len()..].trim().to_owned();
+            // Keep draining stderr so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return token;
+        }
+    }
+}
+
+/// A clerk's refund approved on the manager's phone (the sandbox's approval endpoint), over
+/// real HTTP; and a QR login.
+#[test]
+fn qr_approval_of_a_refund_and_qr_login() {
+    let env = Env::start();
+    env.ok(
+        &[
+            "clerk",
+            "add",
+            "--id",
+            "02",
+            "--name",
+            "李收银",
+            "--role",
+            "clerk",
+            "--cloud-staff-id",
+            "02",
+        ],
+        Some("2222"),
+    );
+    // `setup merchant` linked the admin (clerk 01) to Cloud Pay staff 01, the sandbox's manager.
+    env.ok(&["login", "--staff", "02"], Some("2222"));
+    let (_, o) = env.pay("20.00", &code("00"));
+    let no = o["out_trade_no"].as_str().unwrap().to_owned();
+
+    let mut child = env
+        .command(&[
+            "refund", "--order", &no, "--amount", "5.00", "--qr", "--json",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let token = approval_token(&mut child);
+    // A clerk's approval does not count for a refund (the sandbox refuses it, 403)…
+    let url = format!("{}approvals/{token}/approve", env.sandbox.control_url());
+    let status = env.rt.block_on(async {
+        env.http
+            .post(&url)
+            .json(&json!({"staff_id": "02"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status.as_u16(), 403);
+    // …the manager's does.
+    env.control(
+        &format!("approvals/{token}/approve"),
+        &json!({"staff_id": "01"}),
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["refund_state"].as_str(), r["authorized_by"].as_str()),
+        (Some("succeeded"), Some("01"))
+    );
+    // The same approval cannot be used twice.
+    let again = env.run(
+        &[
+            "refund",
+            "--order",
+            &no,
+            "--amount",
+            "5.00",
+            "--approval",
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("used"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // QR login: the phone of staff 02 approves, clerk 02 is logged in.
+    env.ok(&["logout"], None);
+    let mut child = env
+        .command(&["login", "--qr"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let token = approval_token(&mut child);
+    env.control(
+        &format!("approvals/{token}/approve"),
+        &json!({"staff_id": "02"}),
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("logged in as 02"));
+}
