@@ -304,6 +304,23 @@ async fn filters_and_paging() {
         .await
         .unwrap();
     assert_eq!(by_no.total, 1);
+    // A whole scanned number is matched exactly; a fragment through the trigram index.
+    let exact = store
+        .orders(&OrderFilter {
+            order_no: Some("P1A0000000000000017".into()),
+            ..OrderFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(exact.items[0].no.as_str(), "P1A0000000000000017");
+    let fragment = store
+        .orders(&OrderFilter {
+            order_no: Some("000001".into()),
+            ..OrderFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(fragment.total, 11, "…0001 and …0010–0019");
     // LIKE wildcards in the search text are literal.
     let wild = store
         .orders(&OrderFilter {

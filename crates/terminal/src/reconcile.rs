@@ -261,8 +261,7 @@ impl Terminal {
                 let interval = t
                     .reconcile_policy()
                     .await
-                    .map(|p| p.interval)
-                    .unwrap_or(Duration::from_secs(30));
+                    .map_or(Duration::from_secs(30), |p| p.interval);
                 match t.reconcile_once(None).await {
                     Ok(run) if run.halted => tracing::error!(
                         discrepancies = run.report.discrepancies.len(),

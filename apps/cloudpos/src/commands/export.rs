@@ -22,7 +22,7 @@ pub async fn export(
     let started = Instant::now();
     let report = t
         .export(filter, target, |done, total| {
-            let pct = if total == 0 { 100 } else { done * 100 / total };
+            let pct = (done * 100).checked_div(total).unwrap_or(100);
             if tty {
                 if last.elapsed() >= Duration::from_millis(100) || done == total {
                     eprint!("\rexporting: {done}/{total} rows ({pct}%)   ");

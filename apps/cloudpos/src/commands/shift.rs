@@ -42,8 +42,7 @@ pub fn print_summary(s: &Summary, offset: i32) {
         s.to.format(offset),
         s.clerk
             .as_ref()
-            .map(|c| format!("  clerk {c}"))
-            .unwrap_or_else(|| "  all clerks".into())
+            .map_or_else(|| "  all clerks".into(), |c| format!("  clerk {c}"))
     );
     println!(
         "{:<12} {:>6} {:>12} {:>6} {:>12} {:>12}",
