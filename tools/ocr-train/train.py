@@ -10,14 +10,20 @@ for a given (seed, workers, batch) up to PyTorch CPU kernel non-determinism.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import os
-import random
-import time
 
-import numpy as np
+# One BLAS thread per process: the data worker and the trainer each get a core.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 import torch
 from torch.utils.data import DataLoader, IterableDataset
 
@@ -138,6 +144,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kind", choices=["amount", "serial"], required=True)
     ap.add_argument("--steps", type=int, default=9000)
+    ap.add_argument("--minutes", type=float, default=0, help="wall-clock budget; overrides --steps")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1)
@@ -156,17 +163,31 @@ def main():
     torch.set_num_threads(args.threads)
     alphabet = alphabet_for(args.kind)
     model = Recognizer(len(alphabet) + 1, args.width)
-    if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    if args.init:  # warm start; tensors whose shape differs (output layer of another alphabet) stay fresh
+        own = model.state_dict()
+        src = torch.load(args.init, map_location="cpu")
+        keep = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
+        own.update(keep)
+        model.load_state_dict(own)
+        print(f"warm start from {args.init}: {len(keep)}/{len(own)} tensors", flush=True)
     print(f"params {n_params(model)}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.08,
-                                                div_factor=20, final_div_factor=200)
+    # One-cycle schedule over a step budget (--steps) or a wall-clock budget
+    # (--minutes, robust to other jobs sharing the CPU; the step count reached
+    # is logged in meta.json, re-run with --steps N to reproduce it exactly).
+    def lr_at(frac):
+        frac = min(max(frac, 0.0), 1.0)
+        if frac < 0.06:
+            return args.lr * (0.05 + 0.95 * frac / 0.06)
+        c = (frac - 0.06) / 0.94
+        return args.lr * (0.005 + 0.995 * 0.5 * (1 + math.cos(math.pi * c)))
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     dl = DataLoader(SynthStream(args.kind, args.seed, args.batch), batch_size=None,
                     num_workers=args.workers, prefetch_factor=2 if args.workers else None,
                     persistent_workers=bool(args.workers))
     val = make_val(args.kind, args.val, 424242 + args.seed)
+    if args.minutes:
+        args.steps = 10**9
     t0 = time.time()
     log = open(os.path.join(args.out, "train.log"), "a")
     run_loss = 0.0
@@ -177,13 +198,16 @@ def main():
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        frac = (time.time() - t0) / (60 * args.minutes) if args.minutes else step / args.steps
+        for g in opt.param_groups:
+            g["lr"] = lr_at(frac)
         opt.step()
-        sched.step()
         run_loss += loss.item()
         if step % 100 == 0:
-            msg = f"step {step} loss {run_loss / 100:.4f} lr {sched.get_last_lr()[0]:.2e} t {time.time() - t0:.0f}s"
+            msg = f"step {step} loss {run_loss / 100:.4f} lr {opt.param_groups[0]['lr']:.2e} t {time.time() - t0:.0f}s"
             run_loss = 0.0
-            if step % 1000 == 0 or step == args.steps:
+            done = (args.minutes and time.time() - t0 >= 60 * args.minutes) or step >= args.steps
+            if step % 1000 == 0 or done:
                 acc = evaluate(model, val, alphabet)
                 msg += f" val_exact {acc:.4f}"
                 torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
@@ -193,7 +217,7 @@ def main():
             print(msg, flush=True)
             log.write(msg + "\n")
             log.flush()
-        if step >= args.steps:
+        if (args.minutes and time.time() - t0 >= 60 * args.minutes) or step >= args.steps:
             break
     torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
     elapsed = time.time() - t0
@@ -201,7 +225,7 @@ def main():
     export_onnx(model, os.path.join(args.out, f"{args.kind}.onnx"))
     with open(os.path.join(args.out, f"{args.kind}.alphabet.txt"), "w", encoding="utf-8") as f:
         f.write(alphabet)
-    json.dump({"kind": args.kind, "steps": args.steps, "batch": args.batch, "seed": args.seed,
+    json.dump({"kind": args.kind, "steps": step, "minutes": args.minutes, "batch": args.batch, "seed": args.seed,
                "params": n_params(model), "train_seconds": round(elapsed), "width": args.width,
                "init": args.init},
               open(os.path.join(args.out, "meta.json"), "w"), indent=1)

@@ -9,19 +9,24 @@ Output: float32 (32, W') grey image in [0, 1], dark text (0) on white (1),
 
 Steps
  1. grey = 0.299 R + 0.587 G + 0.114 B                (same weights as ocrs)
- 2. bg   = median of the crop's border pixels
- 3. polarity: lo = pct(grey-bg, 0.5%), hi = pct(grey-bg, 99.5%);
-    text is lighter than bg (dark theme) if hi > -lo  -> invert (255 - v)
-    contrast = max(hi, -lo); contrast < MIN_CONTRAST -> "blank" (no text)
+ 2. bg   = most common grey level (32 bins of 8 levels; the first fullest bin b;
+    mean of the pixels in bins b-1..b+1). Not the border: the rectangle's edges
+    often lie on UI box lines.
+ 3. d = grey - bg; lo = pct(d, 0.5%), hi = pct(d, 99.5%), t = max(12, 0.3*max(hi,-lo));
+    light-on-dark (invert, v -> 255 - v) if #(d > t) > #(d < -t);
+    contrast = hi (inverted) or -lo; contrast < MIN_CONTRAST -> "blank" (no text)
  4. ink  = (bg - v) > INK_FRAC * contrast
- 5. rows: a row with ink in >= 80 % of its pixels is a UI rule line, not text;
+ 5. columns with ink over >= 90 % of the crop height (vertical UI lines) are left
+    out of the row profile; rows: a row with ink in >= 80 % of its pixels is a
+    UI rule line, not text;
     so is a band <= 3 rows tall whose pixels are > 50 % ink.
     Runs of ink rows are bands; keep the band with most ink, merge neighbouring
     bands closer than max(1, 0.2*h) that do not touch the crop edge (i dots).
  6. columns: first/last column with ink inside the kept rows, ignoring columns
     that are ink over >= 90 % of the whole crop height when the crop is
     >= 1.25x taller than the band (vertical UI rule lines).
- 7. normalise v' = clamp((v - (bg - contrast)) / contrast, 0, 1)  (ink 0, bg 1)
+ 7. contrast' = max(12, pct99 of the ink-side difference inside the text box);
+    normalise v' = clamp((v - (bg - contrast')) / contrast', 0, 1)  (ink 0, bg 1)
  8. pad with 1.0: pad_y = max(1, round(0.15*h)), pad_x = max(2, round(0.25*h))
  9. resize to height 32: separable; area (box) filter when shrinking,
     bilinear (half-pixel centres, edge clamp) when enlarging;
@@ -49,8 +54,9 @@ def rnd(x: float) -> int:
 def to_grey(rgb: np.ndarray) -> np.ndarray:
     rgb = rgb.astype(np.float32)
     if rgb.ndim == 2:
-        return rgb
-    return (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.float32)
+        return rgb.astype(np.float64)
+    g = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.float32)
+    return g.astype(np.float64)  # f32 luminance (as ocrs), then f64 like the Rust port
 
 
 def _pct(sorted_vals: np.ndarray, q: float) -> float:
@@ -93,15 +99,26 @@ def resample_weights(n_in: int, n_out: int) -> np.ndarray:
     return w
 
 
+def background_level(grey: np.ndarray) -> float:
+    """Most common grey level: 32 bins of 8 levels, first fullest bin b, then the
+    mean of all pixels in bins b-1..b+1."""
+    bins = np.minimum((grey / 8.0).astype(np.int64), 31)
+    counts = np.bincount(bins.ravel(), minlength=32)
+    b = int(np.argmax(counts))
+    sel = (bins >= b - 1) & (bins <= b + 1)
+    return float(grey[sel].astype(np.float64).sum() / int(sel.sum()))
+
+
 def trim_box(grey: np.ndarray):
     """Return (y0, y1, x0, x1 inclusive, bg, contrast, invert) or None if blank."""
     h, w = grey.shape
-    border = np.concatenate([grey[0, :], grey[h - 1, :], grey[:, 0], grey[:, w - 1]])
-    bg = _median_sorted(np.sort(border))
-    diff = np.sort((grey - bg).ravel())
+    bg = background_level(grey)
+    d = grey - bg
+    diff = np.sort(d.ravel())
     lo = _pct(diff, 0.005)
     hi = _pct(diff, 0.995)
-    invert = hi > -lo
+    t = max(MIN_CONTRAST, 0.3 * max(hi, -lo))
+    invert = int((d > t).sum()) > int((d < -t).sum())
     contrast = hi if invert else -lo
     if contrast < MIN_CONTRAST:
         return None
@@ -109,7 +126,10 @@ def trim_box(grey: np.ndarray):
         ink = (grey - bg) > INK_FRAC * contrast
     else:
         ink = (bg - grey) > INK_FRAC * contrast
-    rc = ink.sum(axis=1)
+    # vertical UI rule lines (ink over >= 90 % of the crop height) must not make
+    # every row look like text: leave them out of the row profile
+    vcol = ink.sum(axis=0) >= LINE_FRAC_V * h
+    rc = ink[:, ~vcol].sum(axis=1)
     row_ink = (rc >= 1) & (rc < LINE_FRAC * w)
     # bands of consecutive ink rows
     bands = []
@@ -145,12 +165,16 @@ def trim_box(grey: np.ndarray):
     # vertical UI rule lines: ink over >= 90 % of the full crop height while
     # the crop is clearly taller than the text band
     if h >= 1.25 * (y1 - y0 + 1):
-        full = ink.sum(axis=0)
-        cc = np.where(full >= LINE_FRAC_V * h, 0, cc)
+        cc = np.where(vcol, 0, cc)
     xs = np.nonzero(cc >= 1)[0]
     if xs.size == 0:
         return None
-    return y0, y1, int(xs[0]), int(xs[-1]), bg, contrast, invert
+    x0, x1 = int(xs[0]), int(xs[-1])
+    # contrast of the text itself (UI lines elsewhere may be stronger)
+    box = d[y0:y1 + 1, x0:x1 + 1]
+    side = np.sort((box if invert else -box).ravel())
+    contrast = max(MIN_CONTRAST, _pct(side, 0.99))
+    return y0, y1, x0, x1, bg, contrast, invert
 
 
 def preprocess(img: np.ndarray) -> np.ndarray | None:

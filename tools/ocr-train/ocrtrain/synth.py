@@ -78,6 +78,9 @@ HELD_OUT_CJK = {
 }
 HELD_OUT_FAMILIES = sorted(list(HELD_OUT_LATIN) + list(HELD_OUT_CJK))
 
+# Droid Sans Fallback has no Latin glyphs at all: only ever a fallback for CJK chars.
+CJK_FALLBACK_ONLY = {"Droid Sans Fallback"}
+
 CJK_CHARS = set("合计应收实总金额元单号流水￥：")
 
 
@@ -138,6 +141,8 @@ def _runs(text: str, face, cjk_face):
     runs = []
     for ch in text:
         f = face if (ch == " " or has_glyphs(face, ch)) else cjk_face
+        if not has_glyphs(f, ch):
+            raise ValueError(f"no glyph for {ch!r} in {face} / {cjk_face}")
         if runs and runs[-1][1] == f:
             runs[-1][0] += ch
         else:
@@ -173,8 +178,11 @@ def _choose_face(rng, split):
     latin, cjk = fonts_for(split)
     cjk_fam = rng.choice(sorted(cjk))
     cjk_face = rng.choice(cjk[cjk_fam])
-    if rng.random() < 0.25:  # whole line in the CJK font (common on Chinese POS)
-        return cjk_fam, cjk_face, cjk_face
+    if rng.random() < 0.25:  # whole line in a CJK font (common on Chinese POS)
+        full = sorted(f for f in cjk if f not in CJK_FALLBACK_ONLY)
+        fam = rng.choice(full)
+        face = rng.choice(cjk[fam])
+        return fam, face, face
     fam = rng.choice(sorted(latin))
     return fam, rng.choice(latin[fam]), cjk_face
 
@@ -217,11 +225,19 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
     th = ty1 - ty0
     # neighbouring lines above/below (partly visible in loose selections)
     line_h = ps * rng.uniform(1.2, 1.9)
+    limit_top, limit_bot = 0, H  # keep neighbour lines at most about half visible
     for sign in (-1, 1):
         if rng.random() < 0.35:
             nt = _neighbour_text(rng, kind)
             nx = x0 + rng.uniform(-2 * ps, 2 * ps)
-            _draw_text(draw, None, nx, yb + sign * line_h, nt, face, cjk_face, ps, fg, 0)
+            nmask = Image.new("L", (W, H), 0)
+            _draw_text(draw, ImageDraw.Draw(nmask), nx, yb + sign * line_h, nt, face, cjk_face, ps, fg, 0)
+            nb = nmask.getbbox()
+            if nb is not None:
+                if sign < 0:
+                    limit_top = max(limit_top, int(math.ceil(nb[1] + 0.45 * (nb[3] - nb[1]))))
+                else:
+                    limit_bot = min(limit_bot, int(math.floor(nb[1] + 0.55 * (nb[3] - nb[1]))))
     # choose the user's rectangle
     m = rng.random()
     if m < 0.35:  # tight
@@ -242,6 +258,8 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
     cx1 = int(math.ceil(tx1 + mr))
     cy0 = int(math.floor(ty0 - mt))
     cy1 = int(math.ceil(ty1 + mb))
+    cy0 = min(max(cy0, limit_top), ty0)
+    cy1 = max(min(cy1, limit_bot), ty1)
     cx0, cy0 = max(0, cx0), max(0, cy0)
     cx1, cy1 = min(W, max(cx1, cx0 + 2)), min(H, max(cy1, cy0 + 2))
     # UI rule lines / box borders inside the selection

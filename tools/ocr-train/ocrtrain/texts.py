@@ -111,6 +111,7 @@ def amount_fen(text: str | None):
         if neg:
             return None
         neg, s = True, s[1:]
+        s = _PREFIX_RE.sub("", s)
     if s.endswith("元"):
         s = s[:-1]
     m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?", s)
