@@ -50,6 +50,14 @@ fn hash_password(cost: PasswordCost, password: &str) -> Result<String, StoreErro
         .map_err(|e| StoreError::Backend(format!("password hashing failed: {e}")))
 }
 
+/// Hashes on a blocking thread: argon2id takes tens of milliseconds of CPU on purpose.
+async fn hash_in_background(cost: PasswordCost, password: &str) -> Result<String, StoreError> {
+    let pw = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(cost, &pw))
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+}
+
 fn verify(hash: &str, password: &str) -> bool {
     // The parameters come from the stored PHC string, so old hashes keep verifying when
     // the configured cost changes.
@@ -76,11 +84,7 @@ const CLERK_COLUMNS: &str = "id, name, phone, role, can_refund, cloud_staff_id, 
 #[async_trait]
 impl Accounts for Store {
     async fn create_clerk(&self, clerk: &Clerk, password: &str) -> Result<(), StoreError> {
-        let cost = self.password_cost;
-        let pw = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(cost, &pw))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))??;
+        let hash = hash_in_background(self.password_cost, password).await?;
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO clerks (id, name, phone, role, can_refund, cloud_staff_id, created_at, \
@@ -177,11 +181,7 @@ impl Accounts for Store {
     }
 
     async fn set_password(&self, id: &ClerkId, password: &str) -> Result<(), StoreError> {
-        let cost = self.password_cost;
-        let pw = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(cost, &pw))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))??;
+        let hash = hash_in_background(self.password_cost, password).await?;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE clerks SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",

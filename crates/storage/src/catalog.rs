@@ -74,6 +74,26 @@ fn push_filter(q: &mut QueryBuilder<Sqlite>, query: &CommodityQuery) {
     }
 }
 
+impl Store {
+    /// The commodity whose unique `column` (`sku` or `barcode`) equals `value`.
+    async fn commodity_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<Commodity>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM commodities WHERE {column} = ?"
+        )))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(commodity_from_row)
+        .transpose()
+    }
+}
+
 #[async_trait]
 impl Catalog for Store {
     async fn upsert(&self, commodity: &Commodity) -> Result<(), StoreError> {
@@ -91,29 +111,11 @@ impl Catalog for Store {
     }
 
     async fn by_sku(&self, sku: &str) -> Result<Option<Commodity>, StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM commodities WHERE sku = ?"
-        )))
-        .bind(sku)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(commodity_from_row)
-        .transpose()
+        self.commodity_where("sku", sku).await
     }
 
     async fn by_barcode(&self, barcode: &str) -> Result<Option<Commodity>, StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM commodities WHERE barcode = ?"
-        )))
-        .bind(barcode)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(commodity_from_row)
-        .transpose()
+        self.commodity_where("barcode", barcode).await
     }
 
     async fn delete(&self, sku: &str) -> Result<(), StoreError> {

@@ -10,8 +10,6 @@ use cloudpos_export::{ExportOptions, Lang, OrderCsv, RefundCsv, StatsInput, Xlsx
 
 use crate::{Result, Terminal, TerminalError};
 
-const PAGE: u32 = 5_000;
-
 /// Where an export goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportTarget {
@@ -110,7 +108,7 @@ impl Terminal {
         match target {
             ExportTarget::Xlsx(path) => {
                 let mut x = XlsxExport::create(&path, &options).map_err(export_error)?;
-                self.page_orders(&orders_filter, |page| {
+                self.each_order_page(&orders_filter, |page| {
                     for o in page {
                         x.push_order(o).map_err(export_error)?;
                     }
@@ -119,7 +117,7 @@ impl Terminal {
                     Ok(())
                 })
                 .await?;
-                self.page_refunds(&refund_filter, |page| {
+                self.each_refund_page(&refund_filter, |page| {
                     for r in page {
                         x.push_refund(r).map_err(export_error)?;
                     }
@@ -140,7 +138,7 @@ impl Terminal {
                     .map_err(|e| export_error(format!("{}: {e}", path.display())))?;
                 let mut orders =
                     OrderCsv::new(std::io::BufWriter::new(file), &options).map_err(export_error)?;
-                self.page_orders(&orders_filter, |page| {
+                self.each_order_page(&orders_filter, |page| {
                     orders.push_all(page).map_err(export_error)?;
                     done += page.len() as u64;
                     progress(done, total);
@@ -153,7 +151,7 @@ impl Terminal {
                     .map_err(|e| export_error(format!("{}: {e}", rpath.display())))?;
                 let mut refunds = RefundCsv::new(std::io::BufWriter::new(file), &options)
                     .map_err(export_error)?;
-                self.page_refunds(&refund_filter, |page| {
+                self.each_refund_page(&refund_filter, |page| {
                     refunds.push_all(page).map_err(export_error)?;
                     done += page.len() as u64;
                     progress(done, total);
@@ -167,56 +165,6 @@ impl Terminal {
                     files: vec![path, rpath],
                 })
             }
-        }
-    }
-
-    async fn page_orders(
-        &self,
-        filter: &OrderFilter,
-        mut each: impl FnMut(&[cloudpos_domain::order::Order]) -> Result<()>,
-    ) -> Result<()> {
-        let mut page = 0;
-        loop {
-            let p = self
-                .inner
-                .ports
-                .ledger
-                .orders(&OrderFilter {
-                    page,
-                    page_size: PAGE,
-                    ..filter.clone()
-                })
-                .await?;
-            each(&p.items)?;
-            if p.items.len() < PAGE as usize {
-                return Ok(());
-            }
-            page += 1;
-        }
-    }
-
-    async fn page_refunds(
-        &self,
-        filter: &RefundFilter,
-        mut each: impl FnMut(&[cloudpos_domain::refund::Refund]) -> Result<()>,
-    ) -> Result<()> {
-        let mut page = 0;
-        loop {
-            let p = self
-                .inner
-                .ports
-                .ledger
-                .refunds(&RefundFilter {
-                    page,
-                    page_size: PAGE,
-                    ..filter.clone()
-                })
-                .await?;
-            each(&p.items)?;
-            if p.items.len() < PAGE as usize {
-                return Ok(());
-            }
-            page += 1;
         }
     }
 
@@ -235,7 +183,7 @@ impl Terminal {
             .map(|m| m.store_name)
             .unwrap_or_default();
         let mut orders = Vec::new();
-        self.page_orders(
+        self.each_order_page(
             &OrderFilter {
                 paid_from: Some(from),
                 paid_to: Some(to),
@@ -249,7 +197,7 @@ impl Terminal {
         )
         .await?;
         let mut refunds = Vec::new();
-        self.page_refunds(
+        self.each_refund_page(
             &RefundFilter {
                 succeeded_from: Some(from),
                 succeeded_to: Some(to),

@@ -23,6 +23,7 @@ mod events;
 mod export;
 mod halt;
 mod merchant;
+mod paging;
 mod pay;
 mod policy;
 mod printing;

@@ -17,7 +17,6 @@ pub const CHECKPOINT_KEY: &str = "reconcile_checkpoint";
 pub const RECONCILE_POLICY_KEY: &str = "reconcile_policy";
 
 const CLOUD_PAGE: u32 = 100;
-const LEDGER_PAGE: u32 = 5_000;
 
 /// How often and how carefully to reconcile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,43 +158,31 @@ impl Terminal {
 
         let ledger = &self.inner.ports.ledger;
         let mut local_orders = Vec::new();
-        let mut page = 0;
-        loop {
-            let p = ledger
-                .orders(&OrderFilter {
-                    from: Some(fetch_from),
-                    to: Some(fetch_to),
-                    page,
-                    page_size: LEDGER_PAGE,
-                    ..OrderFilter::default()
-                })
-                .await?;
-            let n = p.items.len();
-            local_orders.extend(p.items);
-            if n < LEDGER_PAGE as usize {
-                break;
-            }
-            page += 1;
-        }
+        self.each_order_page(
+            &OrderFilter {
+                from: Some(fetch_from),
+                to: Some(fetch_to),
+                ..OrderFilter::default()
+            },
+            |p| {
+                local_orders.extend_from_slice(p);
+                Ok(())
+            },
+        )
+        .await?;
         let mut local_refunds = ledger.unfinished_refunds().await?;
-        let mut page = 0;
-        loop {
-            let p = ledger
-                .refunds(&RefundFilter {
-                    from: Some(fetch_from),
-                    to: Some(fetch_to),
-                    page,
-                    page_size: LEDGER_PAGE,
-                    ..RefundFilter::default()
-                })
-                .await?;
-            let n = p.items.len();
-            local_refunds.extend(p.items);
-            if n < LEDGER_PAGE as usize {
-                break;
-            }
-            page += 1;
-        }
+        self.each_refund_page(
+            &RefundFilter {
+                from: Some(fetch_from),
+                to: Some(fetch_to),
+                ..RefundFilter::default()
+            },
+            |p| {
+                local_refunds.extend_from_slice(p);
+                Ok(())
+            },
+        )
+        .await?;
         // Refunds of orders outside the window need their orders for context.
         let known: std::collections::HashSet<_> =
             local_orders.iter().map(|o| o.no.clone()).collect();

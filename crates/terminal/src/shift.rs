@@ -10,8 +10,6 @@ use serde::Serialize;
 
 use crate::{Event, Result, Terminal, TerminalError};
 
-const PAGE: u32 = 5_000;
-
 /// A closed shift and its numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandoverReport {
@@ -64,46 +62,33 @@ impl Terminal {
         to: Timestamp,
         clerk: Option<&ClerkId>,
     ) -> Result<Summary> {
-        let ledger = &self.inner.ports.ledger;
         let mut summary = Summary::empty(from, to, clerk.cloned());
-        let mut page = 0;
-        loop {
-            let orders = ledger
-                .orders(&OrderFilter {
-                    paid_from: Some(from),
-                    paid_to: Some(to),
-                    clerk: clerk.cloned(),
-                    page,
-                    page_size: PAGE,
-                    ..OrderFilter::default()
-                })
-                .await?;
-            let part = Summary::build(from, to, clerk, &orders.items, &[]);
-            summary.merge(&part);
-            if orders.items.len() < PAGE as usize {
-                break;
-            }
-            page += 1;
-        }
-        let mut page = 0;
-        loop {
-            let refunds = ledger
-                .refunds(&RefundFilter {
-                    succeeded_from: Some(from),
-                    succeeded_to: Some(to),
-                    clerk: clerk.cloned(),
-                    page,
-                    page_size: PAGE,
-                    ..RefundFilter::default()
-                })
-                .await?;
-            let part = Summary::build(from, to, clerk, &[], &refunds.items);
-            summary.merge(&part);
-            if refunds.items.len() < PAGE as usize {
-                break;
-            }
-            page += 1;
-        }
+        self.each_order_page(
+            &OrderFilter {
+                paid_from: Some(from),
+                paid_to: Some(to),
+                clerk: clerk.cloned(),
+                ..OrderFilter::default()
+            },
+            |orders| {
+                summary.merge(&Summary::build(from, to, clerk, orders, &[]));
+                Ok(())
+            },
+        )
+        .await?;
+        self.each_refund_page(
+            &RefundFilter {
+                succeeded_from: Some(from),
+                succeeded_to: Some(to),
+                clerk: clerk.cloned(),
+                ..RefundFilter::default()
+            },
+            |refunds| {
+                summary.merge(&Summary::build(from, to, clerk, &[], refunds));
+                Ok(())
+            },
+        )
+        .await?;
         Ok(summary)
     }
 
