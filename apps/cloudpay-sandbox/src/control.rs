@@ -279,6 +279,7 @@ async fn mutate(State(app): State<Arc<App>>, Json(mutation): Json<Mutation>) -> 
                     injected: true,
                     refunded_override: None,
                     fingerprint: String::new(),
+                    held: None,
                 });
                 l.orders.len() - 1
             }

@@ -16,6 +16,32 @@ pub struct Latency {
     pub max_ms: u64,
 }
 
+/// Customers who take a while to confirm: a share of ordinary payments (codes whose
+/// script is "paid at once") stays user-paying for a drawn time, then turns paid — or
+/// failed, for `fail_rate` of them — at the first request after that time. The 45 s
+/// auto-revoke still applies.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UserPaying {
+    /// Share of ordinary payments held (0–1).
+    pub rate: f64,
+    /// Shortest hold, ms.
+    pub min_ms: u64,
+    /// Longest hold, ms.
+    pub max_ms: u64,
+    /// Share of held payments the customer abandons (0–1).
+    #[serde(default)]
+    pub fail_rate: f64,
+}
+
+/// How one held payment ends (drawn by [`Faults::plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hold {
+    /// How long the customer takes.
+    pub for_: Duration,
+    /// The customer abandons instead of confirming.
+    pub fails: bool,
+}
+
 /// The fault-injection settings (`POST /control/faults`). Every rate is a share of
 /// requests, 0–1. Pre-commit faults are exclusive, tried in this order: connection reset,
 /// hang, HTTP 5xx, status 3, status 103; post-commit: response dropped, truncated body.
@@ -47,6 +73,9 @@ pub struct FaultConfig {
     /// The 5xx status to send (503 by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http5xx_status: Option<u16>,
+    /// Customers who confirm late (ordinary `micro_pay` codes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_paying: Option<UserPaying>,
 }
 
 impl FaultConfig {
@@ -60,6 +89,11 @@ impl FaultConfig {
             ("status103_rate", self.status103_rate),
             ("http5xx_rate", self.http5xx_rate),
             ("latency.rate", self.latency.map_or(0.0, |l| l.rate)),
+            ("user_paying.rate", self.user_paying.map_or(0.0, |u| u.rate)),
+            (
+                "user_paying.fail_rate",
+                self.user_paying.map_or(0.0, |u| u.fail_rate),
+            ),
         ];
         for (name, rate) in rates {
             if !(0.0..=1.0).contains(&rate) {
@@ -70,6 +104,11 @@ impl FaultConfig {
             && l.min_ms > l.max_ms
         {
             return Err("latency.min_ms must not exceed latency.max_ms".to_owned());
+        }
+        if let Some(u) = self.user_paying
+            && u.min_ms > u.max_ms
+        {
+            return Err("user_paying.min_ms must not exceed user_paying.max_ms".to_owned());
         }
         if let Some(s) = self.http5xx_status
             && !(500..=599).contains(&s)
@@ -99,6 +138,8 @@ pub struct FaultPlan {
     pub drop_after_commit: bool,
     /// Truncate the answer after processing.
     pub truncate: bool,
+    /// Hold an ordinary payment in user-paying (`micro_pay` only).
+    pub user_paying: Option<Hold>,
 }
 
 /// Counts of injected faults.
@@ -122,6 +163,9 @@ pub struct FaultStats {
     pub status103: u64,
     /// HTTP 5xx answers.
     pub http5xx: u64,
+    /// Payments held in user-paying.
+    #[serde(default)]
+    pub user_paying: u64,
 }
 
 /// SplitMix64: tiny, seedable, good enough to pick faults.
@@ -144,6 +188,19 @@ impl SplitMix64 {
         let v = (self.next_u64() >> 11) as f64;
         v / (1u64 << 53) as f64
     }
+}
+
+/// A duration in `[min_ms, max_ms]` picked by `unit` (in [0, 1)).
+fn between(min_ms: u64, max_ms: u64, unit: f64) -> Duration {
+    let span = max_ms - min_ms;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a fraction of a small span of milliseconds"
+    )]
+    let extra = (unit * (span as f64 + 1.0)) as u64;
+    Duration::from_millis(min_ms + extra.min(span))
 }
 
 /// The live fault state.
@@ -198,24 +255,39 @@ impl Faults {
             return FaultPlan::default();
         }
         // Always draw the same number of values per request, whatever the settings.
-        let draws: [f64; 9] = std::array::from_fn(|_| self.rng.next_unit());
-        let [lat, lat_value, reset, hang, http, s3, s103, drop, trunc] = draws;
+        let draws: [f64; 12] = std::array::from_fn(|_| self.rng.next_unit());
+        let [
+            lat,
+            lat_value,
+            reset,
+            hang,
+            http,
+            s3,
+            s103,
+            drop,
+            trunc,
+            hold,
+            hold_value,
+            hold_fails,
+        ] = draws;
         let mut plan = FaultPlan::default();
         let stats = &mut self.stats;
         stats.requests += 1;
         if let Some(l) = c.latency
             && lat < l.rate
         {
-            let span = l.max_ms - l.min_ms;
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                clippy::cast_precision_loss,
-                reason = "a fraction of a small span of milliseconds"
-            )]
-            let extra = (lat_value * (span as f64 + 1.0)) as u64;
-            plan.latency = Some(Duration::from_millis(l.min_ms + extra.min(span)));
+            plan.latency = Some(between(l.min_ms, l.max_ms, lat_value));
             stats.latency += 1;
+        }
+        if let Some(u) = c.user_paying
+            && endpoint == "micro_pay"
+            && hold < u.rate
+        {
+            plan.user_paying = Some(Hold {
+                for_: between(u.min_ms, u.max_ms, hold_value),
+                fails: hold_fails < u.fail_rate,
+            });
+            stats.user_paying += 1;
         }
         if reset < c.reset_before_commit_rate {
             plan.reset_before_commit = true;

@@ -212,6 +212,19 @@ pub struct Order {
     /// The anti-reentry parameters.
     #[serde(default)]
     pub fingerprint: String,
+    /// A customer slow to confirm (fault injection): how the payment ends, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// A user-paying order that resolves by itself at a set time (the customer confirming or
+/// abandoning on the phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// When the customer acts, Unix ms.
+    pub until_ms: i64,
+    /// The customer abandons instead of confirming.
+    pub fails: bool,
 }
 
 /// A refund's state.
@@ -392,8 +405,23 @@ impl Ledger {
     pub fn settle(&mut self, now_ms: i64, timings: &Timings) {
         let revoke_ms = i64::try_from(timings.auto_revoke_after.as_millis()).unwrap_or(i64::MAX);
         for o in &mut self.orders {
-            if o.state == OrderState::UserPaying && now_ms >= o.created_ms.saturating_add(revoke_ms)
+            if o.state != OrderState::UserPaying {
+                continue;
+            }
+            let revoke_at = o.created_ms.saturating_add(revoke_ms);
+            if let Some(h) = o.held
+                && now_ms >= h.until_ms
+                && h.until_ms < revoke_at
             {
+                if h.fails {
+                    o.state = OrderState::Failed;
+                    o.failure = Some("用户取消支付 (USERCANCEL)".to_owned());
+                } else {
+                    o.state = OrderState::Paid;
+                    o.paid_ms = Some(h.until_ms);
+                }
+                o.updated_ms = now_ms;
+            } else if now_ms >= revoke_at {
                 o.state = OrderState::Reversed;
                 o.auto_revoked = true;
                 o.updated_ms = now_ms;
@@ -596,6 +624,7 @@ impl Ledger {
         m: &MerchantConfig,
         req: &wire::MicroPayRequest,
         now_ms: i64,
+        hold: Option<crate::faults::Hold>,
     ) -> Result<Done, Fail> {
         let pc = &req.pay_content;
         let platform = req.pay_mch_key.pay_platform.unwrap_or(0);
@@ -667,11 +696,22 @@ impl Ledger {
             injected: false,
             refunded_override: None,
             fingerprint,
+            held: None,
         };
         let mut after = After::Answer;
         let mut fail = None;
         match script {
-            Script::Pay => {}
+            Script::Pay => {
+                if let Some(h) = hold {
+                    order.state = OrderState::UserPaying;
+                    order.paid_ms = None;
+                    let ms = i64::try_from(h.for_.as_millis()).unwrap_or(i64::MAX);
+                    order.held = Some(Held {
+                        until_ms: now_ms.saturating_add(ms),
+                        fails: h.fails,
+                    });
+                }
+            }
             Script::PaidOnSecondQuery
             | Script::FailedOnSecondQuery
             | Script::UntilReversed
@@ -799,6 +839,7 @@ impl Ledger {
                 injected: false,
                 refunded_override: None,
                 fingerprint: String::new(),
+                held: None,
             });
             return Ok(ack);
         };

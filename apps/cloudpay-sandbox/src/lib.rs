@@ -76,7 +76,7 @@ use tokio::task::JoinHandle;
 pub use config::{
     MerchantConfig, SandboxConfig, ShopConfig, SignKeyMode, StaffMember, StaffRole, Timings,
 };
-pub use faults::{FaultConfig, FaultStats, Latency};
+pub use faults::{FaultConfig, FaultStats, Latency, UserPaying};
 pub use ledger::{OrderState, Script};
 
 use crate::server::{App, PersistedState};

@@ -28,7 +28,7 @@ use tokio::sync::{Notify, watch};
 use tower::ServiceExt as _;
 
 use crate::config::{MerchantConfig, Timings};
-use crate::faults::Faults;
+use crate::faults::{Faults, Hold};
 use crate::ledger::{After, Done, Fail, Ledger};
 use crate::validate;
 
@@ -407,7 +407,7 @@ async fn cpay(
             description: "系统繁忙, 请3秒后重试 (unknown, injected)".to_owned(),
         });
     }
-    let (mut response, after) = handle(&app, &name, &body);
+    let (mut response, after) = handle(&app, &name, &body, plan.user_paying);
     match after {
         After::Answer => {}
         After::Status3 => response = app.status3(),
@@ -439,8 +439,8 @@ const KNOWN: [&str; 10] = [
 ];
 
 /// Parses, authenticates and dispatches one protocol request.
-fn handle(app: &App, name: &str, body: &[u8]) -> (Response, After) {
-    match authenticate(app, name, body).and_then(|content| dispatch(app, name, &content)) {
+fn handle(app: &App, name: &str, body: &[u8], hold: Option<Hold>) -> (Response, After) {
+    match authenticate(app, name, body).and_then(|content| dispatch(app, name, &content, hold)) {
         Ok(done) => {
             let after = done.after;
             (app.ok(name, done.op), after)
@@ -517,14 +517,14 @@ fn parse<T: serde::de::DeserializeOwned>(content: &str) -> Result<T, Fail> {
     serde_json::from_str(content).map_err(|e| Fail::param(e.to_string()))
 }
 
-fn dispatch(app: &App, name: &str, content: &str) -> Result<Done, Fail> {
+fn dispatch(app: &App, name: &str, content: &str, hold: Option<Hold>) -> Result<Done, Fail> {
     let m = &app.merchant;
     let t = &app.timings;
     match name {
         endpoint::MICRO_PAY => {
             let req: wire::MicroPayRequest = parse(content)?;
             validate::micro_pay(m, &req)?;
-            app.with_ledger(|l, now| l.micro_pay(m, &req, now))
+            app.with_ledger(|l, now| l.micro_pay(m, &req, now, hold))
         }
         endpoint::QUERY_ORDER => {
             let req: wire::QueryOrderRequest = parse(content)?;

@@ -144,3 +144,61 @@ async fn the_same_seed_gives_the_same_faults() {
     .await;
     assert_ne!(pattern(&env).await, a, "another seed, another sequence");
 }
+
+#[tokio::test]
+async fn slow_customers_stay_user_paying_then_confirm_or_abandon() {
+    let env = start().await;
+    for (fail_rate, expect_paid) in [(0.0, true), (1.0, false)] {
+        set(
+            &env,
+            json!({"user_paying": {"rate": 1.0, "min_ms": 300, "max_ms": 300, "fail_rate": fail_rate}}),
+        )
+        .await;
+        let req = env.pay(&wx("00"), 100);
+        assert_eq!(env.client.micro_pay(&req).await, PayOutcome::UserPaying);
+        assert_eq!(
+            env.client.query_order(&req.order_no, None).await,
+            QueryOutcome::UserPaying,
+            "still on the customer's phone"
+        );
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let after = env.client.query_order(&req.order_no, None).await;
+        if expect_paid {
+            assert!(matches!(after, QueryOutcome::Paid { .. }), "{after:?}");
+        } else {
+            assert!(matches!(after, QueryOutcome::Failed { .. }), "{after:?}");
+        }
+    }
+    assert_eq!(env.get("faults").await["stats"]["user_paying"], 1);
+    // Scripted codes keep their script; other endpoints are never held.
+    let req = env.pay(&wx("03"), 100);
+    assert!(matches!(
+        env.client.micro_pay(&req).await,
+        PayOutcome::Failed { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_held_payment_is_auto_revoked_if_the_customer_is_too_slow() {
+    let env = crate::start_with(cloudpay_sandbox::Timings {
+        auto_revoke_after: Duration::from_millis(1_500),
+        ..crate::test_timings()
+    })
+    .await;
+    set(
+        &env,
+        json!({"user_paying": {"rate": 1.0, "min_ms": 5000, "max_ms": 5000}}),
+    )
+    .await;
+    let req = env.pay(&wx("00"), 100);
+    assert_eq!(env.client.micro_pay(&req).await, PayOutcome::UserPaying);
+    tokio::time::sleep(Duration::from_millis(1_700)).await;
+    assert_eq!(
+        env.client.query_order(&req.order_no, None).await,
+        QueryOutcome::Reversed
+    );
+    let bad = env
+        .post("faults", &json!({"user_paying": {"rate": 2.0, "min_ms": 0, "max_ms": 1}}))
+        .await;
+    assert_eq!(bad.0, 400, "{}", bad.1);
+}
