@@ -451,3 +451,31 @@ fn qr_approval_of_a_refund_and_qr_login() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("logged in as 02"));
 }
+
+/// A cloud that stops answering mid-payment (queries and reverses hang) does not hold the
+/// cashier past the payment timeout plus the reverse budget: `pay` returns "pending" in
+/// time, and recovery finishes the order once the cloud answers again.
+#[test]
+fn a_hanging_cloud_does_not_hold_the_cashier() {
+    let env = Env::start(); // timeout 1.2 s, reverse budget 1.5 s, request timeout 10 s
+    env.control(
+        "faults",
+        &json!({"endpoints": ["query_order", "reverse"], "hang_rate": 1.0}),
+    );
+    let started = std::time::Instant::now();
+    let (status, v) = env.pay("3.21", &code("01"));
+    let took = started.elapsed();
+    assert_eq!(status, 4, "left for recovery: {v}");
+    assert!(
+        took < std::time::Duration::from_secs(4),
+        "the cashier waited {took:?}"
+    );
+    assert_eq!(v["payment_state"], "reversing", "{v}");
+    let url = format!("{}faults", env.sandbox.control_url());
+    env.rt
+        .block_on(async { env.http.delete(url).send().await.unwrap() });
+    let (status, report) = env.json(&["recover", "--json"], None);
+    assert_eq!(status, 0, "{report}");
+    let (_, list) = env.json(&["orders", "--json"], None);
+    assert_eq!(list[0]["payment_state"], "reversed", "{list}");
+}

@@ -157,8 +157,10 @@ pub struct Timeouts {
     pub request_ms: u64,
 }
 
+/// 3 s: a connection that takes longer is treated as "cloud unreachable" and the payment is
+/// refused (nothing was sent), so a cashier learns of an outage within 5 s.
 fn default_connect_ms() -> u64 {
-    5_000
+    3_000
 }
 
 fn default_request_ms() -> u64 {
@@ -269,6 +271,6 @@ mod tests {
         .unwrap();
         assert_eq!(c.timeouts, Timeouts::default());
         assert_eq!(c.sdk_version, "1.0");
-        assert_eq!(c.timeouts.connect(), Duration::from_secs(5));
+        assert_eq!(c.timeouts.connect(), Duration::from_secs(3));
     }
 }

@@ -110,8 +110,10 @@ impl Terminal {
             return Err(TerminalError::CloudUnreachable(reason.clone()));
         }
         self.apply_pay_outcome(&mut order, outcome).await?;
-        let timeout = input.timeout.unwrap_or(self.policy().pay_timeout);
-        let order = self.settle(order, timeout).await?;
+        let policy = self.policy();
+        let timeout = input.timeout.unwrap_or(policy.pay_timeout);
+        let answer_by = order.created_at.plus(timeout).plus(policy.reverse_budget);
+        let order = self.settle(order, timeout, Some(answer_by)).await?;
         self.after_paid(&order).await;
         Ok(order)
     }
@@ -324,7 +326,19 @@ impl Terminal {
 
     /// Follows an order to a final state: query until the deadline (`timeout` after the
     /// order's creation), then reverse.
-    pub(crate) async fn settle(&self, mut order: Order, timeout: Duration) -> Result<Order> {
+    ///
+    /// With `answer_by` (a live payment), no call is left waiting past it: a query that
+    /// has not answered a poll interval after the deadline is abandoned, and reversing
+    /// stops at `answer_by`, leaving the order `reversing` for recovery. The cashier's
+    /// wait is therefore bounded by `pay_timeout + reverse_budget` (57 s by default), whatever
+    /// the network does. Without it (recovery), reversing gets the full budget from its
+    /// start.
+    pub(crate) async fn settle(
+        &self,
+        mut order: Order,
+        timeout: Duration,
+        answer_by: Option<Timestamp>,
+    ) -> Result<Order> {
         let clock = &self.inner.ports.clock;
         let policy = self.policy();
         let deadline = order.created_at.plus(timeout);
@@ -332,7 +346,11 @@ impl Terminal {
         loop {
             match order.state {
                 OrderState::Paid | OrderState::Failed | OrderState::Reversed => return Ok(order),
-                OrderState::Reversing => return self.reverse_until_acknowledged(order).await,
+                OrderState::Reversing => {
+                    let until =
+                        answer_by.unwrap_or_else(|| clock.now().plus(policy.reverse_budget));
+                    return self.reverse_until_acknowledged(order, until).await;
+                }
                 OrderState::Created
                 | OrderState::Submitted
                 | OrderState::UserPaying
@@ -350,15 +368,25 @@ impl Terminal {
                     clock
                         .sleep(policy.poll_interval.min(deadline.since(now)))
                         .await;
-                    let q = self.gateway()?.query_order(&order.no, wallet).await;
+                    let give_up = deadline.plus(policy.poll_interval);
+                    let q = self
+                        .within(give_up, self.gateway()?.query_order(&order.no, wallet))
+                        .await
+                        .unwrap_or_else(|| QueryOutcome::Unknown {
+                            reason: "no answer to the query before the deadline".into(),
+                        });
                     self.apply_query(&mut order, q).await?;
                 }
             }
         }
     }
 
-    /// Calls `reverse` until Cloud Pay acknowledges it, within the policy's budget.
-    pub(crate) async fn reverse_until_acknowledged(&self, mut order: Order) -> Result<Order> {
+    /// Calls `reverse` until Cloud Pay acknowledges it, or `until` (at least one attempt).
+    pub(crate) async fn reverse_until_acknowledged(
+        &self,
+        mut order: Order,
+        until: Timestamp,
+    ) -> Result<Order> {
         let clock = &self.inner.ports.clock;
         let policy = self.policy();
         let earliest = order.created_at.plus(policy.min_reverse_after);
@@ -366,11 +394,19 @@ impl Terminal {
         if now < earliest {
             clock.sleep(earliest.since(now)).await;
         }
-        let started = clock.now();
+        // One attempt always gets at least a poll interval, even past `until`.
+        let first_until = until.max(clock.now().plus(policy.poll_interval));
         let mut backoff = policy.reverse_backoff;
         let wallet = order.method.wallet();
+        let mut attempt_until = first_until;
         while order.state == OrderState::Reversing {
-            let outcome = self.gateway()?.reverse(&order.no, wallet).await;
+            let outcome = self
+                .within(attempt_until, self.gateway()?.reverse(&order.no, wallet))
+                .await
+                .unwrap_or_else(|| ReverseOutcome::Retry {
+                    reason: "no answer to the reverse in time".into(),
+                });
+            attempt_until = until;
             let now = clock.now();
             match outcome {
                 ReverseOutcome::Reversed => {
@@ -385,10 +421,18 @@ impl Terminal {
                     // A definite refusal: find out where the order stands. Closed or unknown
                     // to the cloud means not charged, which is what a reverse achieves.
                     tracing::error!(order = %order.no, %reason, "reverse refused");
-                    match self.gateway()?.query_order(&order.no, wallet).await {
-                        QueryOutcome::Reversed
-                        | QueryOutcome::Failed { .. }
-                        | QueryOutcome::NotFound => {
+                    let q = self
+                        .within(
+                            until.max(now.plus(policy.poll_interval)),
+                            self.gateway()?.query_order(&order.no, wallet),
+                        )
+                        .await;
+                    match q {
+                        Some(
+                            QueryOutcome::Reversed
+                            | QueryOutcome::Failed { .. }
+                            | QueryOutcome::NotFound,
+                        ) => {
                             self.advance(&mut order, |o| o.mark_reversed(now)).await?;
                             break;
                         }
@@ -403,7 +447,8 @@ impl Terminal {
                     }
                 }
             }
-            if clock.now().since(started) >= policy.reverse_budget {
+            let now = clock.now();
+            if now.plus(backoff) >= until {
                 tracing::warn!(order = %order.no, "reverse still unacknowledged; recovery will continue");
                 break;
             }
@@ -411,6 +456,15 @@ impl Terminal {
             backoff = (backoff * 2).min(policy.reverse_backoff_max);
         }
         Ok(order)
+    }
+
+    /// Runs a Cloud Pay call, abandoning it (as if no answer came) at `until`. An abandoned
+    /// call may still take effect in the cloud; every caller treats "no answer" as unknown
+    /// and resolves it by query or reverse. (A real-time limit: a virtual test clock does
+    /// not race the call.)
+    async fn within<T>(&self, until: Timestamp, call: impl Future<Output = T>) -> Option<T> {
+        let left = until.since(self.inner.ports.clock.now());
+        tokio::time::timeout(left, call).await.ok()
     }
 }
 

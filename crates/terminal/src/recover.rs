@@ -49,7 +49,7 @@ impl Terminal {
                     .await;
                 self.apply_query(&mut order, q).await?;
             }
-            let order = self.settle(order, timeout).await?;
+            let order = self.settle(order, timeout, None).await?;
             match order.state {
                 OrderState::Paid => report.paid += 1,
                 OrderState::Failed => report.failed += 1,

@@ -75,7 +75,10 @@ impl Terminal {
                 self.advance(&mut order, |o| o.mark_reversed(now)).await?;
                 Ok(order)
             }
-            PaymentMethod::Wallet(_) => self.reverse_until_acknowledged(order).await,
+            PaymentMethod::Wallet(_) => {
+                let until = now.plus(self.policy().reverse_budget);
+                self.reverse_until_acknowledged(order, until).await
+            }
         }
     }
 }

@@ -198,7 +198,10 @@ async fn a_held_payment_is_auto_revoked_if_the_customer_is_too_slow() {
         QueryOutcome::Reversed
     );
     let bad = env
-        .post("faults", &json!({"user_paying": {"rate": 2.0, "min_ms": 0, "max_ms": 1}}))
+        .post(
+            "faults",
+            &json!({"user_paying": {"rate": 2.0, "min_ms": 0, "max_ms": 1}}),
+        )
         .await;
     assert_eq!(bad.0, 400, "{}", bad.1);
 }
