@@ -265,6 +265,8 @@ pub enum ConfigCommand {
     Payment(PaymentConfigArgs),
     /// The receipt printer (used for automatic printing after payments and refunds).
     Printer(PrinterConfigArgs),
+    /// How the terminal reaches Cloud Pay: proxy (代理), timeouts, an extra root CA.
+    Network(NetworkConfigArgs),
     /// Reconciliation: how often, and how long records may stay in flight.
     Reconcile {
         /// Seconds between background runs (default 30).
@@ -401,6 +403,35 @@ pub enum PrintCommand {
         #[arg(long, value_name = "FILE")]
         png: PathBuf,
     },
+}
+
+/// `config network …`: without options, shows the current settings (never the password).
+#[derive(Debug, Args)]
+pub struct NetworkConfigArgs {
+    /// HTTP proxy, e.g. http://10.0.0.1:3128 (an empty value removes it).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Proxy user (an empty value removes it).
+    #[arg(long, value_name = "USER")]
+    pub proxy_user: Option<String>,
+    /// Read the proxy password from stdin (sealed; an empty line removes it).
+    #[arg(long)]
+    pub proxy_password_stdin: bool,
+    /// Connect timeout, 100–120000 ms (default 3000).
+    #[arg(long, value_name = "MS")]
+    pub connect_timeout_ms: Option<u64>,
+    /// Whole-request timeout, 100–120000 ms (default 10000).
+    #[arg(long, value_name = "MS")]
+    pub request_timeout_ms: Option<u64>,
+    /// Extra trusted root CA for TLS to Cloud Pay (PEM file; an empty value removes it).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Back to the defaults (no proxy, default timeouts, no extra CA).
+    #[arg(long)]
+    pub reset: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `config payment …`: without options, shows the current values.

@@ -479,3 +479,139 @@ fn a_hanging_cloud_does_not_hold_the_cashier() {
     let (_, list) = env.json(&["orders", "--json"], None);
     assert_eq!(list[0]["payment_state"], "reversed", "{list}");
 }
+
+/// `config network`: with a proxy set, every request goes through it with the user and the
+/// sealed password (never written in plain text); nonsense is refused; `--reset` goes back to
+/// a direct connection. (The proxy here is a byte pipe to the sandbox that records what the
+/// terminal sent; the cloud is addressed as 127.0.0.2, which only the proxy can reach, since
+/// the loopback address itself is never proxied.)
+#[test]
+fn network_settings_route_payments_through_the_proxy() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    let env = Env::start();
+    let mut creds: Value = serde_json::from_slice(&std::fs::read(&env.creds).unwrap()).unwrap();
+    let base = creds["base_url"].as_str().unwrap().to_owned();
+    let port: u16 = base
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    creds["base_url"] = json!(base.replace("127.0.0.1", "127.0.0.2"));
+    std::fs::write(&env.creds, creds.to_string()).unwrap();
+    env.ok(
+        &[
+            "setup",
+            "merchant",
+            "--credentials",
+            env.creds.to_str().unwrap(),
+        ],
+        Some(ADMIN_PW),
+    );
+
+    let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let record = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for client in proxy.incoming().flatten() {
+            let record = Arc::clone(&record);
+            std::thread::spawn(move || {
+                let upstream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let (mut from_client, mut to_upstream) =
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let (mut from_upstream, mut to_client) = (upstream, client);
+                std::thread::spawn(move || std::io::copy(&mut from_upstream, &mut to_client));
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = from_client.read(&mut buf) {
+                    if n == 0 || to_upstream.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    record.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+    });
+
+    let (status, shown) = env.json(
+        &[
+            "config",
+            "network",
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "bob",
+            "--proxy-password-stdin",
+            "--connect-timeout-ms",
+            "2000",
+            "--json",
+        ],
+        Some("proxy-s3cret-pw\n"),
+    );
+    assert_eq!(status, 0, "{shown}");
+    assert_eq!(shown["proxy"], proxy_url.as_str());
+    assert_eq!(shown["proxy_user"], "bob");
+    assert_eq!(shown["proxy_password_set"], true);
+    assert_eq!(shown["connect_timeout_ms"], 2000);
+    for entry in walk(env.home()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(15).any(|w| w == b"proxy-s3cret-pw"),
+            "the proxy password is in plain text in {}",
+            entry.display()
+        );
+    }
+
+    let (status, paid) = env.pay("1.00", &code("00"));
+    assert_eq!(
+        (status, paid["state"].as_str()),
+        (0, Some("paid")),
+        "{paid}"
+    );
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(
+        sent.contains("micro_pay"),
+        "the payment went through the proxy: {sent}"
+    );
+    assert!(
+        sent.to_ascii_lowercase()
+            .contains("proxy-authorization: basic ym9ionbyb3h5lxmzy3jldc1wdw=="),
+        "with the proxy user and password: {sent}"
+    );
+
+    let bad = env.run(&["config", "network", "--proxy", "not a url"], None);
+    assert_ne!(bad.status.code(), Some(0), "a malformed proxy is refused");
+
+    let (status, shown) = env.json(&["config", "network", "--reset", "--json"], None);
+    assert_eq!(status, 0, "{shown}");
+    assert!(shown["proxy"].is_null(), "{shown}");
+    assert_eq!(shown["proxy_password_set"], false);
+    let started = std::time::Instant::now();
+    let out = env.run(
+        &["pay", "--amount", "1.00", "--code", &code("00"), "--json"],
+        None,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "without the proxy 127.0.0.2 is out of reach"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -32,6 +32,7 @@ mod recover;
 mod refund;
 mod session;
 mod shift;
+mod ui_support;
 mod void;
 mod wiring;
 
@@ -82,6 +83,10 @@ pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use session::{SESSION_KEY, Session};
 pub use shift::HandoverReport;
+pub use ui_support::{
+    AUTO_LOGIN_KEY, AlreadyRunning, INSTANCE_LOCK_FILE, InstanceLock, LockError,
+    RAISE_REQUEST_FILE, Relogin, WINDOW_KEY_PREFIX, WindowState,
+};
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
     resolve_home,

@@ -3,6 +3,7 @@
 mod clerk;
 pub mod export;
 mod halt;
+mod network;
 mod print;
 mod qr;
 mod reconcile;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Recover { json } => recover(&terminal, json).await,
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
         Command::Config(ConfigCommand::Printer(args)) => print::config(&terminal, &args).await,
+        Command::Config(ConfigCommand::Network(args)) => network::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Reconcile {
             interval_secs,
             grace_ms,
