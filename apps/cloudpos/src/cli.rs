@@ -63,6 +63,9 @@ pub enum Command {
     /// Manage clerks (needs the manage-clerks permission).
     #[command(subcommand)]
     Clerk(ClerkCommand),
+    /// Plug-in mode: read the amount off the screen or out of pictures; set the regions.
+    #[command(subcommand)]
+    Capture(CaptureCommand),
     /// The halt switch set by reconciliation.
     #[command(subcommand)]
     Halt(HaltCommand),
@@ -536,4 +539,52 @@ pub struct OrdersArgs {
     /// Export to an Excel workbook (sheets 订单 and 退款).
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
+}
+
+/// `capture …`
+#[derive(Debug, Subcommand)]
+pub enum CaptureCommand {
+    /// Read amounts (or serial numbers) in pictures of a region, or off the screen now.
+    /// Exit 0 when every amount was read with confidence, 3 when one needs the cashier.
+    Read {
+        /// A picture (PNG, JPEG, BMP) of an amount region; repeat for several.
+        #[arg(
+            long = "image",
+            value_name = "FILE",
+            required_unless_present = "screen"
+        )]
+        images: Vec<PathBuf>,
+        /// Read the configured region of the screen now.
+        #[arg(long, conflicts_with = "images")]
+        screen: bool,
+        /// Read receipt/serial numbers instead of amounts.
+        #[arg(long)]
+        serial: bool,
+        /// Print JSON (one object per picture).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set or clear where the host POS shows the total and the receipt number (needs the
+    /// configure permission).
+    Region {
+        /// The total's rectangle, physical pixels: X,Y,W,H.
+        #[arg(long, value_name = "X,Y,W,H")]
+        amount: Option<String>,
+        /// The receipt number's rectangle, physical pixels: X,Y,W,H (also turns on reading
+        /// it into the remark).
+        #[arg(long, value_name = "X,Y,W,H")]
+        serial: Option<String>,
+        /// Screen index (0 = primary).
+        #[arg(long, default_value_t = 0)]
+        screen: u32,
+        /// The screen's display scale in percent when the rectangle was measured.
+        #[arg(long, default_value_t = 100)]
+        scale: u32,
+        /// Remove both regions (the cashier types amounts).
+        #[arg(long, conflicts_with_all = ["amount", "serial"])]
+        clear: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -30,6 +30,7 @@ mod printing;
 mod reconcile;
 mod recover;
 mod refund;
+mod screen_reader;
 mod session;
 mod shift;
 mod ui_support;
@@ -81,6 +82,7 @@ pub use reconcile::{
 };
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
+pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{SESSION_KEY, Session};
 pub use shift::HandoverReport;
 pub use ui_support::{
@@ -144,6 +146,8 @@ pub(crate) struct Inner {
     approvals: RwLock<Option<Arc<dyn Approvals>>>,
     printer: RwLock<Option<Arc<dyn ReceiptPrinter>>>,
     amount_reader: RwLock<Option<Arc<dyn AmountReader>>>,
+    /// The reader was built from the basic settings (rebuilt when they change), not installed.
+    amount_reader_built: std::sync::atomic::AtomicBool,
     prints: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     policy: RwLock<PayPolicy>,
     config: TerminalConfig,
@@ -175,6 +179,7 @@ impl Terminal {
                 approvals: RwLock::new(ports.approvals.clone()),
                 printer: RwLock::new(ports.printer.clone()),
                 amount_reader: RwLock::new(None),
+                amount_reader_built: std::sync::atomic::AtomicBool::new(false),
                 prints: Mutex::new(Vec::new()),
                 policy: RwLock::new(config.policy.clone()),
                 ports,
@@ -285,29 +290,46 @@ impl Terminal {
         let _ = self.inner.events.send(event);
     }
 
-    /// Installs the reader of the host POS screen (plug-in mode).
+    /// Installs the reader of the host POS screen (plug-in mode), in place of the one the
+    /// terminal builds from the basic settings; `None` goes back to that one.
     pub fn set_amount_reader(&self, reader: Option<Arc<dyn AmountReader>>) {
         if let Ok(mut r) = self.inner.amount_reader.write() {
             *r = reader;
         }
+        self.inner
+            .amount_reader_built
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
-    fn amount_reader(&self) -> Result<Arc<dyn AmountReader>> {
+    fn installed_amount_reader(&self) -> Option<Arc<dyn AmountReader>> {
+        self.inner.amount_reader.read().ok().and_then(|r| r.clone())
+    }
+
+    fn install_built_reader(&self, reader: Arc<dyn AmountReader>) {
+        if let Ok(mut r) = self.inner.amount_reader.write() {
+            *r = Some(reader);
+        }
         self.inner
-            .amount_reader
-            .read()
-            .ok()
-            .and_then(|r| r.clone())
-            .ok_or_else(|| {
-                TerminalError::Invalid(
-                    "screen capture is not available: draw the amount region in the basic settings, or type the amount".into(),
-                )
-            })
+            .amount_reader_built
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Drops a reader built from the basic settings (they changed); an installed one stays.
+    fn forget_built_reader(&self) {
+        if self
+            .inner
+            .amount_reader_built
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+            && let Ok(mut r) = self.inner.amount_reader.write()
+        {
+            *r = None;
+        }
     }
 
     /// Reads the amount off the host POS screen now (plug-in mode).
     pub async fn read_amount(&self) -> Result<AmountReading> {
-        self.amount_reader()?
+        self.screen_reader()
+            .await?
             .read_amount()
             .await
             .map_err(|e| TerminalError::Invalid(format!("could not read the amount: {e}")))
@@ -315,7 +337,8 @@ impl Terminal {
 
     /// Reads the host's receipt/serial number now, when a region is configured.
     pub async fn read_serial(&self) -> Result<Option<String>> {
-        self.amount_reader()?
+        self.screen_reader()
+            .await?
             .read_serial()
             .await
             .map_err(|e| TerminalError::Invalid(format!("could not read the serial number: {e}")))

@@ -1,5 +1,6 @@
 //! One function per command; each calls the terminal and prints.
 
+mod capture;
 mod clerk;
 pub mod export;
 mod halt;
@@ -83,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Print(cmd) => print::run(&terminal, cmd).await,
         Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
         Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
+        Command::Capture(cmd) => capture::run(&terminal, cmd).await,
         Command::Audit(cmd) => halt::audit(&terminal, cmd).await,
         Command::Handover { json, print } => shift::handover(&terminal, json, print).await,
         Command::Summary(args) => shift::summary(&terminal, args).await,

@@ -1,0 +1,195 @@
+//! `capture read` and `capture region`: plug-in mode's screen reading from the command line
+//! (checking a region or the recogniser on pictures, and drawing regions without the GUI).
+
+use cloudpos_terminal::{Terminal, parse_screen_region, screen_region_text};
+use serde_json::json;
+
+use crate::cli::CaptureCommand;
+use crate::exit;
+
+/// Runs one `capture` command.
+pub async fn run(t: &Terminal, cmd: CaptureCommand) -> anyhow::Result<u8> {
+    match cmd {
+        CaptureCommand::Read {
+            images,
+            screen,
+            serial,
+            json,
+        } => {
+            if screen {
+                read_screen(t, serial, json).await
+            } else {
+                read_pictures(t, &images, serial, json).await
+            }
+        }
+        CaptureCommand::Region {
+            amount,
+            serial,
+            screen,
+            scale,
+            clear,
+            json,
+        } => {
+            region(
+                t,
+                amount.as_deref(),
+                serial.as_deref(),
+                screen,
+                scale,
+                clear,
+                json,
+            )
+            .await
+        }
+    }
+}
+
+async fn read_pictures(
+    t: &Terminal,
+    images: &[std::path::PathBuf],
+    serial: bool,
+    as_json: bool,
+) -> anyhow::Result<u8> {
+    let mut status = exit::OK;
+    for path in images {
+        let file = path.display().to_string();
+        if serial {
+            let read = t.read_serial_in_picture(path).await?;
+            if read.is_none() {
+                status = exit::NOT_DONE;
+            }
+            if as_json {
+                println!("{}", json!({"file": file, "serial": read}));
+            } else {
+                println!("{file}\t{}", read.as_deref().unwrap_or("(nothing read)"));
+            }
+            continue;
+        }
+        let r = t.read_amount_in_picture(path).await?;
+        if r.needs_confirmation {
+            status = exit::NOT_DONE;
+        }
+        if as_json {
+            println!(
+                "{}",
+                json!({
+                    "file": file,
+                    "amount_fen": r.reading.amount.map(cloudpos_domain::money::Money::fen),
+                    "amount": r.reading.amount.map(|m| m.to_string()),
+                    "text": r.reading.text,
+                    "confidence_permille": r.reading.confidence_permille,
+                    "source": r.reading.source,
+                    "needs_confirmation": r.needs_confirmation,
+                    "problem": r.problem,
+                })
+            );
+        } else {
+            let amount = r
+                .reading
+                .amount
+                .map_or_else(|| "-".to_owned(), |m| m.to_string());
+            let note = r.problem.clone().unwrap_or_else(|| {
+                if r.needs_confirmation {
+                    "needs the cashier's confirmation".to_owned()
+                } else {
+                    String::new()
+                }
+            });
+            println!(
+                "{file}\t{amount}\t\"{}\"\t{:.1}%\t{note}",
+                r.reading.text,
+                f64::from(r.reading.confidence_permille) / 10.0
+            );
+        }
+    }
+    Ok(status)
+}
+
+async fn read_screen(t: &Terminal, serial: bool, as_json: bool) -> anyhow::Result<u8> {
+    if serial {
+        let read = t.read_serial().await?;
+        if as_json {
+            println!("{}", json!({"serial": read}));
+        } else {
+            println!("{}", read.as_deref().unwrap_or("(nothing read)"));
+        }
+        return Ok(if read.is_some() {
+            exit::OK
+        } else {
+            exit::NOT_DONE
+        });
+    }
+    let r = t.read_amount().await?;
+    let min = t.basic_settings().await?.min_confidence_permille;
+    let confident = r.amount.is_some() && r.confidence_permille >= min;
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "amount_fen": r.amount.map(cloudpos_domain::money::Money::fen),
+                "amount": r.amount.map(|m| m.to_string()),
+                "text": r.text,
+                "confidence_permille": r.confidence_permille,
+                "source": r.source,
+                "needs_confirmation": !confident,
+            })
+        );
+    } else {
+        println!(
+            "{}\t\"{}\"\t{:.1}%\t{}",
+            r.amount.map_or_else(|| "-".to_owned(), |m| m.to_string()),
+            r.text,
+            f64::from(r.confidence_permille) / 10.0,
+            r.source
+        );
+    }
+    Ok(if confident { exit::OK } else { exit::NOT_DONE })
+}
+
+async fn region(
+    t: &Terminal,
+    amount: Option<&str>,
+    serial: Option<&str>,
+    screen: u32,
+    scale: u32,
+    clear: bool,
+    as_json: bool,
+) -> anyhow::Result<u8> {
+    let mut basic = t.basic_settings().await?;
+    let changed = clear || amount.is_some() || serial.is_some();
+    if clear {
+        basic.amount_region = None;
+        basic.serial_region = None;
+        basic.capture_serial = false;
+    }
+    if let Some(rect) = amount {
+        basic.amount_region = Some(parse_screen_region(screen, rect, scale)?);
+        basic.capture_amount = true;
+    }
+    if let Some(rect) = serial {
+        basic.serial_region = Some(parse_screen_region(screen, rect, scale)?);
+        basic.capture_serial = true;
+    }
+    if changed {
+        t.set_basic_settings(&basic).await?;
+    }
+    let show = |r: Option<cloudpos_domain::ports::ScreenRegion>| {
+        r.map(|r| {
+            json!({"screen": r.screen, "rect": screen_region_text(&r), "scale_percent": r.scale_percent})
+        })
+    };
+    let shown = json!({
+        "amount": show(basic.amount_region),
+        "serial": show(basic.serial_region),
+        "capture_amount": basic.capture_amount,
+        "capture_serial": basic.capture_serial,
+    });
+    if as_json {
+        println!("{shown}");
+    } else if let serde_json::Value::Object(map) = shown {
+        for (k, v) in map {
+            println!("{k:<16} {v}");
+        }
+    }
+    Ok(exit::OK)
+}
