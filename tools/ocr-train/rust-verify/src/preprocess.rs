@@ -137,7 +137,10 @@ pub fn trim_box(grey: &[f64], w: usize, h: usize) -> Option<TrimBox> {
     let rc: Vec<usize> = (0..h)
         .map(|y| (0..w).filter(|&x| !vcol[x] && ink[y * w + x]).count())
         .collect();
-    let row_ink: Vec<bool> = rc.iter().map(|&c| c >= 1 && (c as f64) < LINE_FRAC * w as f64).collect();
+    let row_ink: Vec<bool> = rc
+        .iter()
+        .map(|&c| c >= 1 && (c as f64) < LINE_FRAC * w as f64)
+        .collect();
     // bands: (start, end inclusive, ink count)
     let mut bands: Vec<(usize, usize, usize)> = Vec::new();
     let mut y = 0;
@@ -237,7 +240,8 @@ pub fn preprocess_rgb(rgb: &[u8], w: usize, h: usize) -> Option<Prepared> {
             if b.invert {
                 g = 255.0 - g;
             }
-            canvas[(pad_y + y) * wp + pad_x + x] = ((g - (bgv - b.contrast)) / b.contrast).clamp(0.0, 1.0);
+            canvas[(pad_y + y) * wp + pad_x + x] =
+                ((g - (bgv - b.contrast)) / b.contrast).clamp(0.0, 1.0);
         }
     }
     let out_w = rnd(wp as f64 * OUT_H as f64 / hp as f64).max(1);
