@@ -1,0 +1,744 @@
+//! 基础配置 Basic settings (D/F6, plug-in D/F4): mode (插件 / 完整), the checkout style,
+//! store and device, capture options (自动抓取 / 人工输入, 抓取流水号, 扫码拉起收银窗口,
+//! 预处理, 放大, 触屏), the amount and serial-number regions, the auto-pay delay, how long
+//! a result stays, the language, the keys (masked), the proxy, 重新配置 and 软件更新.
+
+use std::path::PathBuf;
+
+use cloudpos_domain::catalog::CheckoutMode;
+use cloudpos_domain::ports::ScreenRegion;
+use cloudpos_terminal::{
+    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, TerminalError,
+};
+use iced::widget::{
+    Space, button, checkbox, column, container, pick_list, radio, row, scrollable, text, text_input,
+};
+use iced::{Alignment, Element, Length};
+
+use crate::ctx::Ctx;
+use crate::i18n::{error_text, tr, trs};
+use crate::screen::region::Target;
+use crate::style;
+use crate::widgets;
+
+/// The auto-pay delay choice (人工确认收银金额时间).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoPay(pub Option<u32>);
+
+impl std::fmt::Display for AutoPay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str(tr("人工确认（按 Enter）", "Confirm with Enter")),
+            Some(s) => write!(f, "{s} {}", tr("秒后自动收款", "s, then pay")),
+        }
+    }
+}
+
+/// Seconds choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Secs(pub u32);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0, tr("秒", "s"))
+    }
+}
+
+/// Language choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lang(pub Language);
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Language::Zh => "简体中文",
+            Language::En => "English",
+        })
+    }
+}
+
+/// The re-configuration dialog (重新配置).
+#[derive(Debug, Clone, Default)]
+pub struct Reconfigure {
+    /// The credentials file.
+    pub path: String,
+    /// The admin password.
+    pub password: String,
+    /// Inline problem.
+    pub error: Option<String>,
+    /// Running.
+    pub busy: bool,
+}
+
+/// The basic settings page.
+#[derive(Debug, Clone)]
+pub struct Basic {
+    /// The settings being edited.
+    pub settings: BasicSettings,
+    /// The confidence threshold, in percent, as typed.
+    pub threshold: String,
+    /// Proxy URL.
+    pub proxy_url: String,
+    /// Proxy user.
+    pub proxy_user: String,
+    /// Proxy password typed (empty: keep the sealed one).
+    pub proxy_password: String,
+    /// A proxy password is sealed.
+    pub has_proxy_password: bool,
+    /// The other network settings, kept as loaded.
+    pub network: NetworkSettings,
+    /// The software update check's answer.
+    pub update: Option<String>,
+    /// The re-configuration dialog.
+    pub reconfigure: Option<Reconfigure>,
+    /// Inline problem.
+    pub error: Option<String>,
+    /// Inline success.
+    pub notice: Option<String>,
+    /// Saving.
+    pub busy: bool,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// The stored settings arrived.
+    Loaded(Result<(BasicSettings, NetworkSettings, bool), TerminalError>),
+    /// 插件 / 完整.
+    Mode(Mode),
+    /// The full-mode checkout style.
+    Checkout(CheckoutMode),
+    /// 自动抓取 (true) / 人工输入 (false).
+    Capture(bool),
+    /// 抓取流水号.
+    CaptureSerial(bool),
+    /// 扫码拉起收银窗口.
+    ScanOpens(bool),
+    /// 预处理.
+    Preprocess(bool),
+    /// 放大.
+    Zoom(bool),
+    /// 触屏.
+    Touch(bool),
+    /// Auto-pay delay.
+    AutoPay(AutoPay),
+    /// Result display time.
+    ResultSecs(Secs),
+    /// Language.
+    Language(Lang),
+    /// Threshold typed.
+    Threshold(String),
+    /// 确定金额位置 / 确定流水号位置.
+    PickRegion(Target),
+    /// A region was drawn (or the overlay was left with `None`).
+    RegionPicked(Target, Option<ScreenRegion>),
+    /// Forget a region.
+    ClearRegion(Target),
+    /// Proxy URL typed.
+    ProxyUrl(String),
+    /// Proxy user typed.
+    ProxyUser(String),
+    /// Proxy password typed.
+    ProxyPassword(String),
+    /// 保存配置.
+    Save,
+    /// Saved.
+    Saved(Result<(), TerminalError>),
+    /// 软件更新.
+    CheckUpdate,
+    /// 重新配置.
+    OpenReconfigure,
+    /// Credentials path typed.
+    ReconfigurePath(String),
+    /// Admin password typed.
+    ReconfigurePassword(String),
+    /// Apply the credentials.
+    ReconfigureSubmit,
+    /// Applied.
+    Reconfigured(Result<MerchantProfile, TerminalError>),
+    /// Close the dialog.
+    CloseDialog,
+    /// 重新登录.
+    Relogin,
+}
+
+/// What the app must do.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Store the settings (and the network settings; `proxy_password` as for
+    /// `set_network_settings`).
+    Save {
+        /// Basic settings.
+        basic: BasicSettings,
+        /// Network settings.
+        network: NetworkSettings,
+        /// Proxy password change.
+        proxy_password: Option<String>,
+    },
+    /// Open the region overlay.
+    PickRegion(Target),
+    /// Configure the merchant from a credentials file.
+    Reconfigure {
+        /// The file.
+        path: PathBuf,
+        /// The admin password.
+        password: String,
+    },
+    /// Go to the login screen.
+    Relogin,
+}
+
+impl Basic {
+    /// The page over the settings in force.
+    #[must_use]
+    pub fn new(settings: BasicSettings) -> Basic {
+        Basic {
+            threshold: (settings.min_confidence_permille / 10).to_string(),
+            settings,
+            proxy_url: String::new(),
+            proxy_user: String::new(),
+            proxy_password: String::new(),
+            has_proxy_password: false,
+            network: NetworkSettings::default(),
+            update: None,
+            reconfigure: None,
+            error: None,
+            notice: None,
+            busy: false,
+        }
+    }
+
+    fn edited(&mut self) {
+        self.notice = None;
+        self.error = None;
+    }
+
+    /// Handles a message.
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        let s = &mut self.settings;
+        match message {
+            Message::Loaded(Ok((basic, network, has_pw))) => {
+                *self = Basic::new(basic);
+                self.proxy_url = network.proxy_url.clone().unwrap_or_default();
+                self.proxy_user = network.proxy_user.clone().unwrap_or_default();
+                self.has_proxy_password = has_pw;
+                self.network = network;
+                return None;
+            }
+            Message::Loaded(Err(e)) => {
+                self.error = Some(error_text(&e));
+                return None;
+            }
+            Message::Mode(m) => s.mode = m,
+            Message::Checkout(c) => s.checkout_mode = c,
+            Message::Capture(on) => s.capture_amount = on,
+            Message::CaptureSerial(on) => s.capture_serial = on,
+            Message::ScanOpens(on) => s.scan_opens_window = on,
+            Message::Preprocess(on) => s.preprocess = on,
+            Message::Zoom(on) => s.zoom = on,
+            Message::Touch(on) => s.touch = on,
+            Message::AutoPay(a) => s.auto_pay_secs = a.0,
+            Message::ResultSecs(Secs(n)) => s.result_display_secs = n,
+            Message::Language(Lang(l)) => s.language = l,
+            Message::Threshold(v) => {
+                self.threshold = v.chars().filter(char::is_ascii_digit).collect();
+            }
+            Message::PickRegion(t) => return Some(Event::PickRegion(t)),
+            Message::RegionPicked(t, region) => {
+                let r = region?;
+                match t {
+                    Target::Amount => s.amount_region = Some(r),
+                    Target::Serial => s.serial_region = Some(r),
+                }
+                self.notice = Some(
+                    tr(
+                        "位置已选定，保存配置后生效",
+                        "Region chosen; save to keep it",
+                    )
+                    .to_owned(),
+                );
+                return None;
+            }
+            Message::ClearRegion(t) => match t {
+                Target::Amount => s.amount_region = None,
+                Target::Serial => s.serial_region = None,
+            },
+            Message::ProxyUrl(v) => self.proxy_url = v,
+            Message::ProxyUser(v) => self.proxy_user = v,
+            Message::ProxyPassword(v) => self.proxy_password = v,
+            Message::Save => {
+                let pct: u16 = match self.threshold.parse() {
+                    Ok(p) if p <= 100 => p,
+                    _ => {
+                        self.error = Some(
+                            tr("可信度阈值为 0–100", "The confidence threshold is 0–100")
+                                .to_owned(),
+                        );
+                        return None;
+                    }
+                };
+                self.settings.min_confidence_permille = pct * 10;
+                self.busy = true;
+                self.error = None;
+                self.notice = None;
+                let network = NetworkSettings {
+                    proxy_url: Some(self.proxy_url.trim().to_owned()).filter(|u| !u.is_empty()),
+                    proxy_user: Some(self.proxy_user.trim().to_owned()).filter(|u| !u.is_empty()),
+                    ..self.network.clone()
+                };
+                let proxy_password = if network.proxy_url.is_none() && self.has_proxy_password {
+                    Some(String::new())
+                } else {
+                    Some(self.proxy_password.clone()).filter(|p| !p.is_empty())
+                };
+                return Some(Event::Save {
+                    basic: self.settings.clone(),
+                    network,
+                    proxy_password,
+                });
+            }
+            Message::Saved(r) => {
+                self.busy = false;
+                match r {
+                    Ok(()) => {
+                        self.notice = Some(tr("配置已保存", "Settings saved").to_owned());
+                        if !self.proxy_password.is_empty() {
+                            self.has_proxy_password = true;
+                        }
+                        self.proxy_password.clear();
+                    }
+                    Err(e) => self.error = Some(error_text(&e)),
+                }
+                return None;
+            }
+            Message::CheckUpdate => {
+                self.update = Some(trs(
+                    format!(
+                        "当前版本 {}。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。",
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                    format!(
+                        "Version {}. No update server is configured for this installation, so updates cannot be checked or downloaded here; ask your service provider for a new installer.",
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                ));
+                return None;
+            }
+            Message::OpenReconfigure => {
+                self.reconfigure = Some(Reconfigure::default());
+                return None;
+            }
+            Message::ReconfigurePath(v) => {
+                if let Some(r) = &mut self.reconfigure {
+                    r.path = v;
+                }
+                return None;
+            }
+            Message::ReconfigurePassword(v) => {
+                if let Some(r) = &mut self.reconfigure {
+                    r.password = v;
+                }
+                return None;
+            }
+            Message::ReconfigureSubmit => {
+                let r = self.reconfigure.as_mut()?;
+                if r.path.trim().is_empty() || r.password.is_empty() {
+                    r.error = Some(
+                        tr(
+                            "请填写凭证文件和管理员密码",
+                            "Give the credentials file and the admin password",
+                        )
+                        .to_owned(),
+                    );
+                    return None;
+                }
+                r.busy = true;
+                r.error = None;
+                return Some(Event::Reconfigure {
+                    path: PathBuf::from(r.path.trim()),
+                    password: std::mem::take(&mut r.password),
+                });
+            }
+            Message::Reconfigured(result) => {
+                match result {
+                    Ok(m) => {
+                        self.reconfigure = None;
+                        self.notice = Some(trs(
+                            format!(
+                                "商户已重新配置：{} {}，请重新登录",
+                                m.out_sub_mch_id, m.store_name
+                            ),
+                            format!(
+                                "Merchant reconfigured: {} {}; log in again",
+                                m.out_sub_mch_id, m.store_name
+                            ),
+                        ));
+                    }
+                    Err(e) => {
+                        if let Some(r) = &mut self.reconfigure {
+                            r.busy = false;
+                            r.error = Some(error_text(&e));
+                        }
+                    }
+                }
+                return None;
+            }
+            Message::CloseDialog => {
+                if !self.reconfigure.as_ref().is_some_and(|r| r.busy) {
+                    self.reconfigure = None;
+                }
+                return None;
+            }
+            Message::Relogin => return Some(Event::Relogin),
+        }
+        self.edited();
+        None
+    }
+
+    /// Draws the page.
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let s = &self.settings;
+        let plug_in = s.mode == Mode::Plugin;
+        let mode = row![
+            radio(
+                tr("插件模式", "Plug-in mode"),
+                Mode::Plugin,
+                Some(s.mode),
+                Message::Mode
+            ),
+            radio(
+                tr("完整模式", "Full mode"),
+                Mode::Full,
+                Some(s.mode),
+                Message::Mode
+            ),
+        ]
+        .spacing(24);
+        let merchant = ctx.merchant.as_ref();
+        let store = merchant.map_or_else(
+            || tr("未配置商户", "No merchant").to_owned(),
+            |m| {
+                format!(
+                    "{} ({}) · {} {}",
+                    m.store_name,
+                    m.out_shop_id,
+                    tr("设备", "device"),
+                    m.device_id
+                )
+            },
+        );
+        let mut general = column![
+            style::heading(tr("基本", "General")),
+            widgets::inline(tr("选择模式", "Mode"), 150.0, mode),
+            widgets::inline(
+                tr("门店 / 设备", "Store / device"),
+                150.0,
+                text(store).size(15)
+            ),
+            widgets::inline(
+                tr("认证密钥 / 签名私钥", "Keys"),
+                150.0,
+                text(tr(
+                    "●●●●●●●●（已加密保存，不再显示）",
+                    "●●●●●●●● (sealed; never shown again)"
+                ))
+                .size(15)
+                .color(style::MUTED),
+            ),
+            widgets::inline(
+                tr("语言", "Language"),
+                150.0,
+                pick_list(
+                    [Lang(Language::Zh), Lang(Language::En)],
+                    Some(Lang(s.language)),
+                    Message::Language
+                ),
+            ),
+        ]
+        .spacing(12);
+        if !plug_in {
+            general = general.push(widgets::inline(
+                tr("收银方式", "Checkout style"),
+                150.0,
+                row![
+                    radio(
+                        tr("全功能", "Full cart"),
+                        CheckoutMode::Full,
+                        Some(s.checkout_mode),
+                        Message::Checkout
+                    ),
+                    radio(
+                        tr("简单", "Single item"),
+                        CheckoutMode::Simple,
+                        Some(s.checkout_mode),
+                        Message::Checkout
+                    ),
+                    radio(
+                        tr("总额", "Total amount"),
+                        CheckoutMode::TotalAmount,
+                        Some(s.checkout_mode),
+                        Message::Checkout
+                    ),
+                ]
+                .spacing(18),
+            ));
+        }
+
+        let mut capture = column![style::heading(tr(
+            "收银小窗（插件模式）",
+            "Payment window (plug-in mode)"
+        ))]
+        .spacing(12);
+        if plug_in {
+            let region_text = |r: Option<ScreenRegion>| match r {
+                Some(r) => format!(
+                    "{} {} · ({}, {}) {}×{} · {}%",
+                    tr("屏幕", "screen"),
+                    r.screen,
+                    r.x,
+                    r.y,
+                    r.width,
+                    r.height,
+                    r.scale_percent
+                ),
+                None => tr("未设置", "not set").to_owned(),
+            };
+            let threshold = text_input("90", &self.threshold)
+                .on_input(Message::Threshold)
+                .font(style::MONO)
+                .width(Length::Fixed(70.0));
+            capture = capture
+                .push(
+                    row![
+                        radio(
+                            tr("自动抓取金额", "Read the amount off the screen"),
+                            true,
+                            Some(s.capture_amount),
+                            Message::Capture
+                        ),
+                        radio(
+                            tr("人工输入金额", "Type the amount"),
+                            false,
+                            Some(s.capture_amount),
+                            Message::Capture
+                        ),
+                    ]
+                    .spacing(24),
+                )
+                .push(
+                    row![
+                        checkbox(s.capture_serial)
+                            .label(tr(
+                                "抓取流水号（存为备注）",
+                                "Read the serial number (saved as remark)"
+                            ))
+                            .on_toggle(Message::CaptureSerial),
+                        checkbox(s.scan_opens_window)
+                            .label(tr("扫码拉起收银窗口", "A scan opens the window"))
+                            .on_toggle(Message::ScanOpens),
+                    ]
+                    .spacing(24),
+                )
+                .push(
+                    row![
+                        checkbox(s.preprocess)
+                            .label(tr("对抓取图片进行预处理", "Preprocess the capture"))
+                            .on_toggle(Message::Preprocess),
+                        checkbox(s.zoom)
+                            .label(tr("对抓取图片进行放大", "Zoom the capture"))
+                            .on_toggle(Message::Zoom),
+                        checkbox(s.touch)
+                            .label(tr("支持触屏", "Touch screen"))
+                            .on_toggle(Message::Touch),
+                    ]
+                    .spacing(24),
+                )
+                .push(widgets::inline(
+                    tr("金额位置", "Amount region"),
+                    150.0,
+                    row![
+                        text(region_text(s.amount_region))
+                            .font(style::MONO)
+                            .size(14),
+                        button(text(tr("确定金额位置", "Choose region")).size(14))
+                            .on_press(Message::PickRegion(Target::Amount)),
+                        button(text(tr("清除", "Clear")).size(14))
+                            .style(button::secondary)
+                            .on_press(Message::ClearRegion(Target::Amount)),
+                    ]
+                    .spacing(8)
+                    .align_y(Alignment::Center),
+                ))
+                .push(widgets::inline(
+                    tr("流水号位置", "Serial no. region"),
+                    150.0,
+                    row![
+                        text(region_text(s.serial_region))
+                            .font(style::MONO)
+                            .size(14),
+                        button(text(tr("确定流水号位置", "Choose region")).size(14))
+                            .on_press(Message::PickRegion(Target::Serial)),
+                        button(text(tr("清除", "Clear")).size(14))
+                            .style(button::secondary)
+                            .on_press(Message::ClearRegion(Target::Serial)),
+                    ]
+                    .spacing(8)
+                    .align_y(Alignment::Center),
+                ))
+                .push(widgets::inline(
+                    tr("人工确认收银金额时间", "Auto-pay delay"),
+                    150.0,
+                    pick_list(
+                        [
+                            AutoPay(None),
+                            AutoPay(Some(0)),
+                            AutoPay(Some(1)),
+                            AutoPay(Some(2)),
+                            AutoPay(Some(3)),
+                            AutoPay(Some(5)),
+                            AutoPay(Some(10)),
+                        ],
+                        Some(AutoPay(s.auto_pay_secs)),
+                        Message::AutoPay,
+                    ),
+                ))
+                .push(widgets::inline(
+                    tr("结果显示时间", "Show the result for"),
+                    150.0,
+                    pick_list(
+                        [Secs(1), Secs(2), Secs(3), Secs(5), Secs(10)],
+                        Some(Secs(s.result_display_secs)),
+                        Message::ResultSecs,
+                    ),
+                ))
+                .push(widgets::inline(
+                    tr("识别可信度阈值", "Confidence threshold"),
+                    150.0,
+                    row![
+                        threshold,
+                        text("%  ").size(15),
+                        style::hint(tr(
+                            "低于此值需收银员确认金额",
+                            "below it the cashier confirms the amount"
+                        ))
+                    ]
+                    .align_y(Alignment::Center),
+                ));
+        } else {
+            capture = capture.push(style::hint(tr(
+                "完整模式不使用收银小窗和金额抓取",
+                "Full mode uses no payment window or capture",
+            )));
+        }
+
+        let mut network = column![
+            style::heading(tr("代理网络", "Proxy")),
+            widgets::inline(
+                tr("代理地址", "Proxy URL"),
+                150.0,
+                text_input("http://10.0.0.1:3128", &self.proxy_url)
+                    .on_input(Message::ProxyUrl)
+                    .font(style::MONO),
+            ),
+            widgets::inline(
+                tr("用户名", "User"),
+                150.0,
+                text_input("", &self.proxy_user).on_input(Message::ProxyUser)
+            ),
+            widgets::inline(
+                tr("密码", "Password"),
+                150.0,
+                text_input(
+                    if self.has_proxy_password {
+                        tr("已设置（留空不变）", "set (leave empty to keep)")
+                    } else {
+                        ""
+                    },
+                    &self.proxy_password,
+                )
+                .secure(true)
+                .on_input(Message::ProxyPassword),
+            ),
+        ]
+        .spacing(12);
+        if let Some(u) = &self.update {
+            network = network.push(widgets::notice(u, style::REVERSED));
+        }
+
+        let mut col = column![
+            container(general).padding(16).style(style::card),
+            container(capture).padding(16).style(style::card),
+            container(network).padding(16).style(style::card),
+        ]
+        .spacing(12);
+        if let Some(e) = &self.error {
+            col = col.push(widgets::notice(e, style::FAILED));
+        }
+        if let Some(n) = &self.notice {
+            col = col.push(widgets::notice(n, style::PAID));
+        }
+        col = col.push(
+            row![
+                button(text(if self.busy {
+                    tr("正在保存…", "Saving…")
+                } else {
+                    tr("保存配置", "Save")
+                }))
+                .padding(10)
+                .on_press_maybe((!self.busy).then_some(Message::Save)),
+                button(text(tr("重新登录", "Log in again")))
+                    .style(button::secondary)
+                    .padding(10)
+                    .on_press(Message::Relogin),
+                button(text(tr("重新配置", "Reconfigure")))
+                    .style(button::secondary)
+                    .padding(10)
+                    .on_press(Message::OpenReconfigure),
+                button(text(tr("软件更新", "Software update")))
+                    .style(button::secondary)
+                    .padding(10)
+                    .on_press(Message::CheckUpdate),
+                Space::new().width(Length::Fill),
+            ]
+            .spacing(10),
+        );
+        let base: Element<'_, Message> = container(scrollable(col.padding(14))).into();
+        if let Some(r) = &self.reconfigure {
+            let mut body = column![
+                style::hint(tr(
+                    "用服务商提供的商户凭证文件（JSON）替换当前商户；需要当前管理员密码。",
+                    "Replace the merchant with the credentials file (JSON) from your service provider; needs the current admin password.",
+                )),
+                widgets::field(tr("凭证文件路径", "Credentials file"), text_input("", &r.path).on_input(Message::ReconfigurePath)),
+                widgets::field(
+                    tr("管理员密码", "Admin password"),
+                    text_input("", &r.password).secure(true).on_input(Message::ReconfigurePassword).on_submit(Message::ReconfigureSubmit),
+                ),
+            ]
+            .spacing(12);
+            if let Some(e) = &r.error {
+                body = body.push(widgets::notice(e, style::FAILED));
+            }
+            body = body.push(
+                row![
+                    button(text(if r.busy {
+                        tr("正在配置…", "Configuring…")
+                    } else {
+                        tr("确定", "Apply")
+                    }))
+                    .on_press_maybe((!r.busy).then_some(Message::ReconfigureSubmit)),
+                    button(text(tr("取消 (Esc)", "Cancel (Esc)")))
+                        .style(button::secondary)
+                        .on_press(Message::CloseDialog),
+                ]
+                .spacing(10),
+            );
+            return widgets::modal(
+                base,
+                widgets::dialog(tr("重新配置商户", "Reconfigure the merchant"), body, 520.0),
+                Message::CloseDialog,
+            );
+        }
+        base
+    }
+}

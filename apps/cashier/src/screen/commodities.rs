@@ -1,0 +1,904 @@
+//! 商品管理 Commodities (full mode, G/F3): search by 货号 / 条码 / 类别 / 名称, a paged
+//! table (上一页 / 下一页 / 跳转), 新建商品, E 编辑, D 删除 (with confirmation), 导入商品
+//! (Excel, with a progress bar and a per-row error report) and 导出库存.
+
+use std::path::PathBuf;
+
+use cloudpos_domain::catalog::Commodity;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::ports::{CommodityQuery, Page};
+use cloudpos_terminal::{ImportReport, TerminalError};
+use iced::widget::{
+    Space, button, column, container, pick_list, progress_bar, row, scrollable, text, text_input,
+};
+use iced::{Alignment, Element, Length};
+
+use crate::ctx::Ctx;
+use crate::i18n::{error_text, tr, trs};
+use crate::style;
+use crate::widgets;
+
+/// Id of the search field.
+pub const SEARCH_FIELD: &str = "commodity-search";
+/// Id of the editor's first field.
+pub const EDITOR_FIELD: &str = "commodity-sku";
+/// Id of the path field of the import and export dialogs.
+pub const PATH_FIELD: &str = "commodity-path";
+
+/// Rows per page.
+pub const PAGE_SIZE: u32 = 12;
+
+/// What the search field matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchBy {
+    /// 货号.
+    Sku,
+    /// 条码.
+    Barcode,
+    /// 类别 (exact).
+    Category,
+    /// 名称.
+    Name,
+}
+
+impl std::fmt::Display for SearchBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SearchBy::Sku => tr("货号", "SKU"),
+            SearchBy::Barcode => tr("条码", "Barcode"),
+            SearchBy::Category => tr("类别", "Category"),
+            SearchBy::Name => tr("名称", "Name"),
+        })
+    }
+}
+
+/// A field of the commodity editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// 货号.
+    Sku,
+    /// 条码.
+    Barcode,
+    /// 名称.
+    Name,
+    /// 类别.
+    Category,
+    /// 单位.
+    Unit,
+    /// 单价.
+    Price,
+    /// 库存.
+    Stock,
+}
+
+/// The add/edit dialog.
+#[derive(Debug, Clone, Default)]
+pub struct Editor {
+    /// The SKU being edited (`None`: a new commodity).
+    pub original: Option<String>,
+    /// 货号.
+    pub sku: String,
+    /// 条码.
+    pub barcode: String,
+    /// 名称.
+    pub name: String,
+    /// 类别.
+    pub category: String,
+    /// 单位.
+    pub unit: String,
+    /// 单价 (yuan).
+    pub price: String,
+    /// 库存.
+    pub stock: String,
+    /// Inline problem.
+    pub error: Option<String>,
+}
+
+impl Editor {
+    fn from(c: &Commodity) -> Editor {
+        Editor {
+            original: Some(c.sku.clone()),
+            sku: c.sku.clone(),
+            barcode: c.barcode.clone().unwrap_or_default(),
+            name: c.name.clone(),
+            category: c.category.clone(),
+            unit: c.unit.clone(),
+            price: c.price.to_string(),
+            stock: c.stock.to_string(),
+            error: None,
+        }
+    }
+
+    fn commodity(&self) -> Result<Commodity, String> {
+        let price = Money::parse_yuan(self.price.trim())
+            .map_err(|e| trs(format!("单价有误：{e}"), format!("Bad price: {e}")))?;
+        let stock = if self.stock.trim().is_empty() {
+            0
+        } else {
+            self.stock
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| tr("库存必须是整数", "Stock must be a whole number").to_owned())?
+        };
+        let c = Commodity {
+            sku: self.sku.trim().to_owned(),
+            barcode: Some(self.barcode.trim().to_owned()).filter(|b| !b.is_empty()),
+            name: self.name.trim().to_owned(),
+            category: self.category.trim().to_owned(),
+            unit: self.unit.trim().to_owned(),
+            price,
+            stock,
+        };
+        c.validate().map_err(|e| e.to_string())?;
+        Ok(c)
+    }
+}
+
+/// The import dialog.
+#[derive(Debug, Clone, Default)]
+pub struct ImportDialog {
+    /// The workbook path.
+    pub path: String,
+    /// Rows done / rows in all.
+    pub progress: Option<(usize, usize)>,
+    /// The report once finished.
+    pub report: Option<ImportReport>,
+    /// Failure.
+    pub error: Option<String>,
+    /// Running.
+    pub busy: bool,
+}
+
+/// The export dialog.
+#[derive(Debug, Clone, Default)]
+pub struct ExportDialog {
+    /// The workbook path.
+    pub path: String,
+    /// What happened.
+    pub result: Option<Result<String, String>>,
+    /// Running.
+    pub busy: bool,
+}
+
+/// The commodities screen.
+#[derive(Debug, Clone)]
+pub struct Commodities {
+    /// What the search matches.
+    pub search_by: SearchBy,
+    /// The search text.
+    pub query: String,
+    /// The page shown.
+    pub page: Option<Page<Commodity>>,
+    /// The page asked for.
+    pub page_index: u32,
+    /// 跳转 page number.
+    pub jump: String,
+    /// The selected row.
+    pub selected: Option<usize>,
+    /// The add/edit dialog.
+    pub editor: Option<Editor>,
+    /// The delete confirmation.
+    pub confirm_delete: Option<Commodity>,
+    /// The import dialog.
+    pub import: Option<ImportDialog>,
+    /// The export dialog.
+    pub export: Option<ExportDialog>,
+    /// Inline problem.
+    pub error: Option<String>,
+    /// Where import and export dialogs start.
+    pub default_dir: PathBuf,
+}
+
+/// What the cashier did.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// Search criterion.
+    SearchBy(SearchBy),
+    /// Search text typed.
+    Query(String),
+    /// 查询.
+    Search,
+    /// A page arrived.
+    Loaded(Result<Page<Commodity>, TerminalError>),
+    /// 上一页.
+    Prev,
+    /// 下一页.
+    Next,
+    /// Page number typed.
+    JumpInput(String),
+    /// 跳转.
+    Jump,
+    /// Row clicked.
+    Select(usize),
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// 新建商品.
+    New,
+    /// E.
+    Edit,
+    /// Editor field typed.
+    EditorField(Field, String),
+    /// 保存.
+    EditorSave,
+    /// Close the editor.
+    EditorCancel,
+    /// Saved.
+    Saved(Result<(), TerminalError>),
+    /// D.
+    Delete,
+    /// 确认删除.
+    DeleteConfirm,
+    /// 取消.
+    DeleteCancel,
+    /// Deleted.
+    Deleted(Result<(), TerminalError>),
+    /// 导入商品.
+    OpenImport,
+    /// Import path typed.
+    ImportPath(String),
+    /// Start the import.
+    ImportStart,
+    /// Import progress.
+    ImportProgress(usize, usize),
+    /// Import finished.
+    ImportDone(Result<ImportReport, TerminalError>),
+    /// 导出库存.
+    OpenExport,
+    /// Export path typed.
+    ExportPath(String),
+    /// Start the export.
+    ExportStart,
+    /// Export finished.
+    ExportDone(Result<usize, TerminalError>),
+    /// Close the import or export dialog.
+    CloseDialog,
+    /// Esc.
+    Escape,
+}
+
+/// What the app must do.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Load a page.
+    Load(CommodityQuery),
+    /// Save a commodity.
+    Save(Commodity),
+    /// Delete a commodity.
+    Delete(String),
+    /// Import a workbook.
+    Import(PathBuf),
+    /// Export the inventory.
+    Export(PathBuf),
+    /// Move the focus.
+    Focus(&'static str),
+}
+
+impl Commodities {
+    /// The screen, with import/export dialogs starting in `default_dir`.
+    #[must_use]
+    pub fn new(default_dir: PathBuf) -> Commodities {
+        Commodities {
+            search_by: SearchBy::Name,
+            query: String::new(),
+            page: None,
+            page_index: 0,
+            jump: String::new(),
+            selected: None,
+            editor: None,
+            confirm_delete: None,
+            import: None,
+            export: None,
+            error: None,
+            default_dir,
+        }
+    }
+
+    /// Whether a dialog is open (letters then belong to it).
+    #[must_use]
+    pub fn dialog_open(&self) -> bool {
+        self.editor.is_some()
+            || self.confirm_delete.is_some()
+            || self.import.is_some()
+            || self.export.is_some()
+    }
+
+    /// The query of the page to show.
+    #[must_use]
+    pub fn query(&self) -> CommodityQuery {
+        let text = Some(self.query.trim().to_owned()).filter(|t| !t.is_empty());
+        let (text, category) = match self.search_by {
+            SearchBy::Category => (None, text),
+            _ => (text, None),
+        };
+        CommodityQuery {
+            text,
+            category,
+            page: self.page_index,
+            page_size: PAGE_SIZE,
+        }
+    }
+
+    fn reload(&self) -> Option<Event> {
+        Some(Event::Load(self.query()))
+    }
+
+    fn selected_commodity(&self) -> Option<&Commodity> {
+        self.page.as_ref()?.items.get(self.selected?)
+    }
+
+    /// Handles a message.
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::SearchBy(s) => {
+                self.search_by = s;
+                Some(Event::Focus(SEARCH_FIELD))
+            }
+            Message::Query(q) => {
+                self.query = q;
+                None
+            }
+            Message::Search => {
+                self.page_index = 0;
+                self.reload()
+            }
+            Message::Loaded(Ok(page)) => {
+                let n = page.items.len();
+                self.selected = match self.selected {
+                    _ if n == 0 => None,
+                    Some(i) => Some(i.min(n - 1)),
+                    None => Some(0),
+                };
+                self.page = Some(page);
+                self.error = None;
+                None
+            }
+            Message::Loaded(Err(e)) | Message::Deleted(Err(e)) => {
+                self.error = Some(error_text(&e));
+                self.confirm_delete = None;
+                None
+            }
+            Message::Prev => {
+                self.page_index = self.page_index.saturating_sub(1);
+                self.selected = None;
+                self.reload()
+            }
+            Message::Next => {
+                let count = self.page.as_ref().map_or(1, Page::page_count);
+                if self.page_index + 1 < count {
+                    self.page_index += 1;
+                    self.selected = None;
+                }
+                self.reload()
+            }
+            Message::JumpInput(v) => {
+                self.jump = v.chars().filter(char::is_ascii_digit).collect();
+                None
+            }
+            Message::Jump => {
+                let count = self.page.as_ref().map_or(1, Page::page_count);
+                if let Ok(n) = self.jump.parse::<u32>() {
+                    self.page_index = n.clamp(1, count) - 1;
+                    self.selected = None;
+                }
+                self.reload()
+            }
+            Message::Select(i) => {
+                self.selected = Some(i);
+                None
+            }
+            Message::Up => {
+                self.selected = Some(self.selected.map_or(0, |i| i.saturating_sub(1)));
+                None
+            }
+            Message::Down => {
+                let n = self.page.as_ref().map_or(0, |p| p.items.len());
+                if n > 0 {
+                    self.selected = Some(self.selected.map_or(0, |i| (i + 1).min(n - 1)));
+                }
+                None
+            }
+            Message::New => {
+                self.editor = Some(Editor {
+                    unit: tr("件", "pc").to_owned(),
+                    stock: "0".into(),
+                    ..Editor::default()
+                });
+                Some(Event::Focus(EDITOR_FIELD))
+            }
+            Message::Edit => {
+                let c = self.selected_commodity()?.clone();
+                self.editor = Some(Editor::from(&c));
+                Some(Event::Focus(EDITOR_FIELD))
+            }
+            Message::EditorField(field, v) => {
+                let e = self.editor.as_mut()?;
+                let slot = match field {
+                    Field::Sku => &mut e.sku,
+                    Field::Barcode => &mut e.barcode,
+                    Field::Name => &mut e.name,
+                    Field::Category => &mut e.category,
+                    Field::Unit => &mut e.unit,
+                    Field::Price => &mut e.price,
+                    Field::Stock => &mut e.stock,
+                };
+                *slot = v;
+                e.error = None;
+                None
+            }
+            Message::EditorSave => {
+                let e = self.editor.as_mut()?;
+                match e.commodity() {
+                    Ok(c) => Some(Event::Save(c)),
+                    Err(msg) => {
+                        e.error = Some(msg);
+                        None
+                    }
+                }
+            }
+            Message::EditorCancel => {
+                self.editor = None;
+                None
+            }
+            Message::Saved(Ok(())) => {
+                self.editor = None;
+                self.reload()
+            }
+            Message::Saved(Err(err)) => {
+                match &mut self.editor {
+                    Some(e) => e.error = Some(error_text(&err)),
+                    None => self.error = Some(error_text(&err)),
+                }
+                None
+            }
+            Message::Delete => {
+                self.confirm_delete = Some(self.selected_commodity()?.clone());
+                None
+            }
+            Message::DeleteConfirm => {
+                let c = self.confirm_delete.take()?;
+                Some(Event::Delete(c.sku))
+            }
+            Message::DeleteCancel => {
+                self.confirm_delete = None;
+                None
+            }
+            Message::Deleted(Ok(())) => self.reload(),
+            Message::OpenImport => {
+                self.import = Some(ImportDialog {
+                    path: self.default_dir.join("商品.xlsx").display().to_string(),
+                    ..ImportDialog::default()
+                });
+                Some(Event::Focus(PATH_FIELD))
+            }
+            Message::ImportPath(p) => {
+                if let Some(d) = &mut self.import {
+                    d.path = p;
+                }
+                None
+            }
+            Message::ImportStart => {
+                let d = self.import.as_mut()?;
+                if d.busy || d.path.trim().is_empty() {
+                    return None;
+                }
+                d.busy = true;
+                d.error = None;
+                d.report = None;
+                d.progress = Some((0, 0));
+                Some(Event::Import(PathBuf::from(d.path.trim())))
+            }
+            Message::ImportProgress(done, total) => {
+                if let Some(d) = &mut self.import {
+                    d.progress = Some((done, total));
+                }
+                None
+            }
+            Message::ImportDone(result) => {
+                let d = self.import.as_mut()?;
+                d.busy = false;
+                match result {
+                    Ok(r) => {
+                        d.progress = Some((r.imported, r.imported));
+                        d.report = Some(r);
+                        self.page_index = 0;
+                        return self.reload();
+                    }
+                    Err(e) => d.error = Some(error_text(&e)),
+                }
+                None
+            }
+            Message::OpenExport => {
+                self.export = Some(ExportDialog {
+                    path: self.default_dir.join("库存.xlsx").display().to_string(),
+                    ..ExportDialog::default()
+                });
+                Some(Event::Focus(PATH_FIELD))
+            }
+            Message::ExportPath(p) => {
+                if let Some(d) = &mut self.export {
+                    d.path = p;
+                }
+                None
+            }
+            Message::ExportStart => {
+                let d = self.export.as_mut()?;
+                if d.busy || d.path.trim().is_empty() {
+                    return None;
+                }
+                d.busy = true;
+                d.result = None;
+                Some(Event::Export(PathBuf::from(d.path.trim())))
+            }
+            Message::ExportDone(result) => {
+                let d = self.export.as_mut()?;
+                d.busy = false;
+                d.result = Some(match result {
+                    Ok(n) => Ok(trs(
+                        format!("已导出 {n} 种商品到 {}", d.path),
+                        format!("Exported {n} commodities to {}", d.path),
+                    )),
+                    Err(e) => Err(error_text(&e)),
+                });
+                None
+            }
+            Message::CloseDialog => {
+                if !self.import.as_ref().is_some_and(|d| d.busy) {
+                    self.import = None;
+                }
+                if !self.export.as_ref().is_some_and(|d| d.busy) {
+                    self.export = None;
+                }
+                None
+            }
+            Message::Escape => {
+                self.editor = None;
+                self.confirm_delete = None;
+                self.update(Message::CloseDialog)
+            }
+        }
+    }
+
+    /// Draws the screen.
+    pub fn view<'a>(&'a self, _ctx: &'a Ctx) -> Element<'a, Message> {
+        let toolbar = row![
+            pick_list(
+                [
+                    SearchBy::Sku,
+                    SearchBy::Barcode,
+                    SearchBy::Category,
+                    SearchBy::Name
+                ],
+                Some(self.search_by),
+                Message::SearchBy
+            )
+            .text_size(15),
+            text_input(
+                tr("查询内容（空：全部商品）", "Search (empty: all)"),
+                &self.query
+            )
+            .id(SEARCH_FIELD)
+            .on_input(Message::Query)
+            .on_submit(Message::Search)
+            .width(Length::Fixed(260.0)),
+            button(text(tr("查询", "Search"))).on_press(Message::Search),
+            Space::new().width(Length::Fill),
+            button(text(tr("新建商品", "New")))
+                .style(button::success)
+                .on_press(Message::New),
+            button(text(tr("编辑 (E)", "Edit (E)")))
+                .style(button::secondary)
+                .on_press_maybe(self.selected.map(|_| Message::Edit)),
+            button(text(tr("删除 (D)", "Delete (D)")))
+                .style(button::danger)
+                .on_press_maybe(self.selected.map(|_| Message::Delete)),
+            button(text(tr("导入商品", "Import")))
+                .style(button::secondary)
+                .on_press(Message::OpenImport),
+            button(text(tr("导出库存", "Export")))
+                .style(button::secondary)
+                .on_press(Message::OpenExport),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+
+        let header = container(
+            row![
+                style::cell(text(tr("货号", "SKU")), 2),
+                style::cell(text(tr("条码", "Barcode")), 3),
+                style::cell(text(tr("名称", "Name")), 4),
+                style::cell(text(tr("类别", "Category")), 2),
+                style::cell(text(tr("单位", "Unit")), 1),
+                style::cell(
+                    text(tr("单价", "Price"))
+                        .width(Length::Fill)
+                        .align_x(Alignment::End),
+                    2
+                ),
+                style::cell(
+                    text(tr("库存", "Stock"))
+                        .width(Length::Fill)
+                        .align_x(Alignment::End),
+                    2
+                ),
+            ]
+            .spacing(8)
+            .padding([6, 10]),
+        )
+        .style(style::header_row);
+        let mut rows = column![];
+        if let Some(page) = &self.page {
+            for (i, c) in page.items.iter().enumerate() {
+                let selected = self.selected == Some(i);
+                let r = row![
+                    style::cell(style::mono(&c.sku, 15.0), 2),
+                    style::cell(style::mono(c.barcode.as_deref().unwrap_or("-"), 15.0), 3),
+                    style::cell(text(c.name.clone()).size(15), 4),
+                    style::cell(text(c.category.clone()).size(15), 2),
+                    style::cell(text(c.unit.clone()).size(15), 1),
+                    style::cell(style::money(c.price, 15.0), 2),
+                    style::cell(
+                        style::mono(c.stock, 15.0)
+                            .width(Length::Fill)
+                            .align_x(Alignment::End),
+                        2
+                    ),
+                ]
+                .spacing(8)
+                .padding([0, 10])
+                .height(Length::Fixed(style::ROW_HEIGHT))
+                .align_y(Alignment::Center);
+                rows = rows.push(
+                    button(container(r).style(style::row_style(i, selected)))
+                        .padding(0)
+                        .style(style::row_button)
+                        .on_press(Message::Select(i)),
+                );
+            }
+            if page.items.is_empty() {
+                rows =
+                    rows.push(container(style::hint(tr("没有商品", "No commodities"))).padding(12));
+            }
+        }
+        let pager = self.page.as_ref().map(|p| {
+            widgets::pager(
+                self.page_index,
+                p.page_count(),
+                p.total,
+                &self.jump,
+                Message::Prev,
+                Message::Next,
+                Message::JumpInput,
+                Message::Jump,
+            )
+        });
+        let mut col = column![toolbar].spacing(10);
+        if let Some(e) = &self.error {
+            col = col.push(widgets::notice(e, style::FAILED));
+        }
+        col = col.push(
+            container(column![header, scrollable(rows).height(Length::Fill)])
+                .style(style::card)
+                .height(Length::Fill),
+        );
+        if let Some(p) = pager {
+            col = col.push(p);
+        }
+        let base: Element<'_, Message> = container(col).padding(14).into();
+
+        if let Some(e) = &self.editor {
+            return widgets::modal(base, self.editor_view(e), Message::EditorCancel);
+        }
+        if let Some(c) = &self.confirm_delete {
+            let body = column![
+                text(trs(
+                    format!("确定删除商品 {} {}？此操作不能撤销。", c.sku, c.name),
+                    format!("Delete {} {}? This cannot be undone.", c.sku, c.name),
+                ))
+                .size(16),
+                row![
+                    button(text(tr("确认删除 (Enter)", "Delete (Enter)")))
+                        .style(button::danger)
+                        .on_press(Message::DeleteConfirm),
+                    button(text(tr("取消 (Esc)", "Cancel (Esc)")))
+                        .style(button::secondary)
+                        .on_press(Message::DeleteCancel),
+                ]
+                .spacing(10),
+            ]
+            .spacing(16);
+            return widgets::modal(
+                base,
+                widgets::dialog(tr("删除商品", "Delete commodity"), body, 420.0),
+                Message::DeleteCancel,
+            );
+        }
+        if let Some(d) = &self.import {
+            return widgets::modal(base, self.import_view(d), Message::CloseDialog);
+        }
+        if let Some(d) = &self.export {
+            return widgets::modal(base, self.export_view(d), Message::CloseDialog);
+        }
+        base
+    }
+
+    fn editor_view<'a>(&'a self, e: &'a Editor) -> Element<'a, Message> {
+        let input =
+            |label: &str, value: &'a str, field: Field, id: Option<&'static str>, mono: bool| {
+                let mut ti = text_input("", value)
+                    .on_input(move |v| Message::EditorField(field, v))
+                    .on_submit(Message::EditorSave)
+                    .size(16);
+                if let Some(id) = id {
+                    ti = ti.id(id);
+                }
+                if mono {
+                    ti = ti.font(style::MONO);
+                }
+                widgets::inline(label, 80.0, ti)
+            };
+        let mut body = column![
+            input(
+                tr("货号", "SKU"),
+                &e.sku,
+                Field::Sku,
+                Some(EDITOR_FIELD),
+                true
+            ),
+            input(
+                tr("条码", "Barcode"),
+                &e.barcode,
+                Field::Barcode,
+                None,
+                true
+            ),
+            input(tr("名称", "Name"), &e.name, Field::Name, None, false),
+            input(
+                tr("类别", "Category"),
+                &e.category,
+                Field::Category,
+                None,
+                false
+            ),
+            input(tr("单位", "Unit"), &e.unit, Field::Unit, None, false),
+            input(tr("单价(元)", "Price"), &e.price, Field::Price, None, true),
+            input(tr("库存", "Stock"), &e.stock, Field::Stock, None, true),
+        ]
+        .spacing(10);
+        if let Some(err) = &e.error {
+            body = body.push(widgets::notice(err, style::FAILED));
+        }
+        body = body.push(
+            row![
+                button(text(tr("保存 (Enter)", "Save (Enter)")))
+                    .style(button::success)
+                    .on_press(Message::EditorSave),
+                button(text(tr("取消 (Esc)", "Cancel (Esc)")))
+                    .style(button::secondary)
+                    .on_press(Message::EditorCancel),
+            ]
+            .spacing(10),
+        );
+        let title = if e.original.is_some() {
+            tr("编辑商品", "Edit commodity")
+        } else {
+            tr("新建商品", "New commodity")
+        };
+        widgets::dialog(title, body, 460.0)
+    }
+
+    fn import_view<'a>(&'a self, d: &'a ImportDialog) -> Element<'a, Message> {
+        let mut body = column![
+            style::hint(tr(
+                "Excel 表头：货号 条码 名称 类别 单位 单价 库存；每行一种商品，货号相同则覆盖",
+                "Excel header: SKU, barcode, name, category, unit, price, stock; one commodity per row, same SKU replaces",
+            )),
+            widgets::field(
+                tr("Excel 文件路径", "Workbook path"),
+                text_input("", &d.path)
+                    .id(PATH_FIELD)
+                    .on_input(Message::ImportPath)
+                    .on_submit(Message::ImportStart),
+            ),
+        ]
+        .spacing(12);
+        if let Some((done, total)) = d.progress {
+            let value = if total == 0 {
+                0.0
+            } else {
+                done as f32 / total as f32
+            };
+            body = body.push(progress_bar(
+                0.0..=1.0,
+                if d.busy && total == 0 { 0.05 } else { value },
+            ));
+        }
+        if let Some(r) = &d.report {
+            body = body.push(
+                text(trs(
+                    format!(
+                        "读取 {} 行，导入 {} 种，{} 行有错误",
+                        r.rows,
+                        r.imported,
+                        r.errors.len()
+                    ),
+                    format!(
+                        "{} rows read, {} imported, {} rows with errors",
+                        r.rows,
+                        r.imported,
+                        r.errors.len()
+                    ),
+                ))
+                .color(if r.errors.is_empty() {
+                    style::PAID
+                } else {
+                    style::PENDING
+                }),
+            );
+            if !r.errors.is_empty() {
+                let mut list = column![].spacing(2);
+                for e in &r.errors {
+                    list = list.push(
+                        row![
+                            style::mono(format!("{} {}", tr("第", "row"), e.row), 14.0)
+                                .width(Length::Fixed(80.0)),
+                            text(e.reason.clone()).size(14).color(style::FAILED),
+                        ]
+                        .spacing(8),
+                    );
+                }
+                body = body.push(scrollable(list).height(Length::Fixed(160.0)));
+            }
+        }
+        if let Some(e) = &d.error {
+            body = body.push(widgets::notice(e, style::FAILED));
+        }
+        body = body.push(
+            row![
+                button(text(if d.busy {
+                    tr("正在导入…", "Importing…")
+                } else {
+                    tr("开始导入", "Import")
+                }))
+                .on_press_maybe((!d.busy).then_some(Message::ImportStart)),
+                button(text(tr("关闭 (Esc)", "Close (Esc)")))
+                    .style(button::secondary)
+                    .on_press_maybe((!d.busy).then_some(Message::CloseDialog)),
+            ]
+            .spacing(10),
+        );
+        widgets::dialog(tr("导入商品", "Import commodities"), body, 560.0)
+    }
+
+    fn export_view<'a>(&'a self, d: &'a ExportDialog) -> Element<'a, Message> {
+        let mut body = column![widgets::field(
+            tr("保存到（Excel）", "Save to (Excel)"),
+            text_input("", &d.path)
+                .id(PATH_FIELD)
+                .on_input(Message::ExportPath)
+                .on_submit(Message::ExportStart),
+        )]
+        .spacing(12);
+        match &d.result {
+            Some(Ok(m)) => body = body.push(widgets::notice(m, style::PAID)),
+            Some(Err(m)) => body = body.push(widgets::notice(m, style::FAILED)),
+            None => {}
+        }
+        body = body.push(
+            row![
+                button(text(if d.busy {
+                    tr("正在导出…", "Exporting…")
+                } else {
+                    tr("导出", "Export")
+                }))
+                .on_press_maybe((!d.busy).then_some(Message::ExportStart)),
+                button(text(tr("关闭 (Esc)", "Close (Esc)")))
+                    .style(button::secondary)
+                    .on_press(Message::CloseDialog),
+            ]
+            .spacing(10),
+        );
+        widgets::dialog(tr("导出库存", "Export inventory"), body, 520.0)
+    }
+}

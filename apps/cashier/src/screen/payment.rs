@@ -1,0 +1,722 @@
+//! 收银小窗 The payment window of plug-in mode: small, always on top, opened by the hotkey
+//! (`~`) or a scanned code. The amount is the biggest thing on it, with its source (抓取
+//! captured / 手动 typed); the code field has the focus for the scanner; Enter confirms,
+//! Esc or `~` cancels; with auto-pay configured a captured amount and a code pay by
+//! themselves after the delay. While the outcome is open it says so in words with the time
+//! waited and what happens next; the result stays for the configured time.
+
+use cloudpos_domain::code::Wallet;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::ports::AmountReading;
+use cloudpos_domain::timestamp::Timestamp;
+use cloudpos_terminal::{PayInput, TerminalError};
+use iced::widget::{Space, button, column, container, row, text, text_input};
+use iced::{Alignment, Element, Length};
+
+use crate::ctx::Ctx;
+use crate::i18n::{error_text, method_text, state_text, tr, trs};
+use crate::style;
+use crate::widgets;
+
+/// Id of the amount field.
+pub const AMOUNT_FIELD: &str = "pay-amount";
+/// Id of the payment code field.
+pub const CODE_FIELD: &str = "pay-code";
+/// Id of the remark field.
+pub const REMARK_FIELD: &str = "pay-remark";
+
+/// Where the amount came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountSource {
+    /// Read off the host POS screen (抓取), with its confidence.
+    Captured {
+        /// Confidence, per mille.
+        confidence_permille: u16,
+    },
+    /// Typed by the cashier (手动).
+    Typed,
+}
+
+/// Where the payment stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for the amount and the code.
+    Entering,
+    /// Sent; no state committed yet.
+    Submitting,
+    /// Following the order (user paying, unknown, reversing).
+    Following(Order),
+    /// Finished: the order in its final state, or why it was refused.
+    Done(Result<Order, String>),
+}
+
+/// The payment window.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    /// The amount text.
+    pub amount: String,
+    /// Its source.
+    pub source: AmountSource,
+    /// The cashier confirmed a low-confidence captured amount.
+    pub confirmed: bool,
+    /// The payment code.
+    pub code: String,
+    /// The remark (the host's serial number when captured).
+    pub remark: String,
+    /// Where the payment stands.
+    pub stage: Stage,
+    /// Inline problem (bad amount, missing code, …).
+    pub error: Option<String>,
+    /// What the capture said (not available, unreadable, low confidence).
+    pub capture_note: Option<String>,
+    /// Pay automatically at this time.
+    pub auto_pay_at: Option<Timestamp>,
+    /// Close the result at this time.
+    pub close_at: Option<Timestamp>,
+    /// When the payment was sent.
+    pub started: Timestamp,
+    /// The wallet, once known from the code.
+    pub wallet: Option<Wallet>,
+    /// Still capturing the amount (window not usable yet).
+    pub preparing: bool,
+    /// The field with the keyboard focus (Tab cycles the window's own fields).
+    pub field: &'static str,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// Amount typed.
+    Amount(String),
+    /// Code typed or scanned.
+    Code(String),
+    /// Remark typed.
+    Remark(String),
+    /// On-screen keypad.
+    Keypad(char),
+    /// Enter / 确定.
+    Confirm,
+    /// Esc / `~` / 取消.
+    Cancel,
+    /// The capture finished (amount and serial number), or was not configured.
+    Prepared {
+        /// The amount reading, when capture is configured.
+        amount: Option<Result<AmountReading, TerminalError>>,
+        /// The serial number reading, when configured.
+        serial: Option<Result<Option<String>, TerminalError>>,
+    },
+    /// A code scanned while the window is open.
+    Scanned(String),
+    /// `pay` returned.
+    Finished(Result<Order, TerminalError>),
+    /// The ledger committed a new state of our order.
+    Update(Order),
+    /// Time passed.
+    Tick(Timestamp),
+}
+
+/// What the app must do.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Take the payment.
+    Pay(PayInput),
+    /// Close the window; `paid` carries the wallet of a successful payment (for the keys
+    /// pressed in the host POS after payment).
+    Close {
+        /// The wallet of the payment taken, if one succeeded.
+        paid: Option<Option<Wallet>>,
+    },
+    /// Move the focus.
+    Focus(&'static str),
+}
+
+impl Payment {
+    /// A fresh window; `code` when opened by a scan.
+    #[must_use]
+    pub fn new(code: Option<String>, now: Timestamp) -> Payment {
+        Payment {
+            amount: String::new(),
+            source: AmountSource::Typed,
+            confirmed: false,
+            code: code.unwrap_or_default(),
+            remark: String::new(),
+            stage: Stage::Entering,
+            error: None,
+            capture_note: None,
+            auto_pay_at: None,
+            close_at: None,
+            started: now,
+            wallet: None,
+            preparing: true,
+            field: AMOUNT_FIELD,
+        }
+    }
+
+    /// The field Tab (or Shift+Tab) moves to from the focused one.
+    #[must_use]
+    pub fn next_field(&self, back: bool, halted: bool) -> &'static str {
+        let fields: &[&'static str] = if halted {
+            &[AMOUNT_FIELD, REMARK_FIELD]
+        } else {
+            &[AMOUNT_FIELD, CODE_FIELD, REMARK_FIELD]
+        };
+        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
+        let n = fields.len();
+        fields[if back { (i + n - 1) % n } else { (i + 1) % n }]
+    }
+
+    /// Whether a payment is on its way (the window must stay open).
+    #[must_use]
+    pub fn in_flight(&self) -> bool {
+        matches!(self.stage, Stage::Submitting | Stage::Following(_))
+    }
+
+    /// The order this window follows, if any.
+    #[must_use]
+    pub fn order(&self) -> Option<&Order> {
+        match &self.stage {
+            Stage::Following(o) | Stage::Done(Ok(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Whether `order` is the one this window just sent (first commit of its intent).
+    #[must_use]
+    pub fn is_ours(&self, order: &Order) -> bool {
+        match &self.stage {
+            Stage::Following(o) => o.no == order.no,
+            Stage::Submitting => {
+                Money::parse_yuan(&self.amount).is_ok_and(|a| a == order.amount)
+                    && order.code_masked.as_deref()
+                        == Some(cloudpos_domain::code::mask_code(self.code.trim()).as_str())
+            }
+            _ => false,
+        }
+    }
+
+    fn low_confidence(&self, ctx: &Ctx) -> bool {
+        matches!(self.source, AmountSource::Captured { confidence_permille } if confidence_permille < ctx.basic.min_confidence_permille)
+    }
+
+    /// Arms auto-pay when everything it needs is there: a captured amount trusted without
+    /// confirmation, a code, and a configured delay.
+    fn arm_auto_pay(&mut self, ctx: &Ctx) {
+        let captured = matches!(self.source, AmountSource::Captured { .. });
+        let ready = self.stage == Stage::Entering
+            && ctx.basic.capture_amount
+            && captured
+            && (!self.low_confidence(ctx) || self.confirmed)
+            && !self.code.trim().is_empty()
+            && Money::parse_yuan(&self.amount).is_ok_and(Money::is_positive);
+        self.auto_pay_at = match (ready, ctx.basic.auto_pay_secs) {
+            (true, Some(secs)) => Some(ctx.now.plus(std::time::Duration::from_millis(
+                u64::from(secs) * 1000 + 100,
+            ))),
+            _ => None,
+        };
+    }
+
+    fn finish(&mut self, result: Result<Order, String>, ctx: &Ctx) {
+        self.close_at = Some(ctx.now.plus(std::time::Duration::from_secs(u64::from(
+            ctx.basic.result_display_secs.max(1),
+        ))));
+        self.auto_pay_at = None;
+        self.stage = Stage::Done(result);
+    }
+
+    fn close_event(&self) -> Event {
+        let paid = match &self.stage {
+            Stage::Done(Ok(o)) if o.state == OrderState::Paid => Some(o.method.wallet()),
+            _ => None,
+        };
+        Event::Close { paid }
+    }
+
+    /// Handles a message.
+    pub fn update(&mut self, message: Message, ctx: &Ctx) -> Option<Event> {
+        match message {
+            Message::Prepared { amount, serial } => {
+                self.preparing = false;
+                match amount {
+                    Some(Ok(reading)) => match reading.amount {
+                        Some(a) => {
+                            self.amount = a.to_string();
+                            self.source = AmountSource::Captured {
+                                confidence_permille: reading.confidence_permille,
+                            };
+                            if reading.confidence_permille < ctx.basic.min_confidence_permille {
+                                self.capture_note = Some(trs(
+                                    format!(
+                                        "识别可信度 {}%（读到“{}”）：请核对金额，按 Enter 确认",
+                                        reading.confidence_permille / 10,
+                                        reading.text
+                                    ),
+                                    format!(
+                                        "Confidence {}% (read \"{}\"): check the amount and press Enter",
+                                        reading.confidence_permille / 10,
+                                        reading.text
+                                    ),
+                                ));
+                            }
+                        }
+                        None => {
+                            self.capture_note = Some(trs(
+                                format!("未能识别金额（读到“{}”），请手动输入", reading.text),
+                                format!(
+                                    "Could not read the amount (\"{}\"); type it",
+                                    reading.text
+                                ),
+                            ));
+                        }
+                    },
+                    Some(Err(_)) if ctx.basic.amount_region.is_none() => {
+                        self.capture_note = Some(
+                            tr(
+                                "未确定金额位置（基础配置 → 确定金额位置），请手动输入金额",
+                                "No amount region yet (Basic settings → Choose region): type the amount",
+                            )
+                            .to_owned(),
+                        );
+                    }
+                    Some(Err(e)) => {
+                        self.capture_note = Some(trs(
+                            format!("抓取不可用，请手动输入金额（{}）", error_text(&e)),
+                            format!("Capture unavailable, type the amount ({})", error_text(&e)),
+                        ));
+                    }
+                    None => {}
+                }
+                match serial {
+                    Some(Ok(Some(s))) => self.remark = s,
+                    Some(Err(e)) => {
+                        let note = self.capture_note.take().map_or(String::new(), |n| n + "\n");
+                        self.capture_note = Some(format!(
+                            "{note}{}{}",
+                            tr("流水号未抓取：", "Serial number not read: "),
+                            error_text(&e)
+                        ));
+                    }
+                    _ => {}
+                }
+                if let Some(w) = self.classify(ctx) {
+                    self.wallet = Some(w);
+                }
+                self.arm_auto_pay(ctx);
+                Some(Event::Focus(
+                    if self.amount.is_empty() || self.low_confidence(ctx) {
+                        AMOUNT_FIELD
+                    } else {
+                        CODE_FIELD
+                    },
+                ))
+            }
+            Message::Amount(v) => {
+                if self.stage != Stage::Entering {
+                    return None;
+                }
+                if v.contains('~') {
+                    return self.update(Message::Cancel, ctx);
+                }
+                self.field = AMOUNT_FIELD;
+                self.amount = v
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                self.source = AmountSource::Typed;
+                self.confirmed = true;
+                self.capture_note = None;
+                self.error = None;
+                self.auto_pay_at = None;
+                None
+            }
+            Message::Keypad(k) => {
+                if self.stage != Stage::Entering {
+                    return None;
+                }
+                let mut v = self.amount.clone();
+                if k == '⌫' {
+                    v.pop();
+                } else {
+                    v.push(k);
+                }
+                self.update(Message::Amount(v), ctx)
+            }
+            Message::Code(v) | Message::Scanned(v) => {
+                if self.stage != Stage::Entering {
+                    return None;
+                }
+                if v.contains('~') {
+                    return self.update(Message::Cancel, ctx);
+                }
+                self.field = CODE_FIELD;
+                self.code = v.chars().filter(char::is_ascii_alphanumeric).collect();
+                self.error = None;
+                self.wallet = self.classify(ctx);
+                self.arm_auto_pay(ctx);
+                None
+            }
+            Message::Remark(v) => {
+                self.field = REMARK_FIELD;
+                self.remark = v;
+                None
+            }
+            Message::Confirm => match &self.stage {
+                Stage::Entering => self.submit(ctx),
+                Stage::Done(_) => Some(self.close_event()),
+                Stage::Submitting | Stage::Following(_) => None,
+            },
+            Message::Cancel => {
+                if self.in_flight() {
+                    self.error = Some(
+                        tr(
+                            "支付已发出，不能取消：请等待结果（错收请到退款）",
+                            "The payment is on its way and cannot be cancelled: wait for the result (refund it if it was wrong)",
+                        )
+                        .to_owned(),
+                    );
+                    None
+                } else {
+                    Some(self.close_event())
+                }
+            }
+            Message::Finished(result) => {
+                let result = result.map_err(|e| error_text(&e));
+                self.finish(result, ctx);
+                None
+            }
+            Message::Update(order) => {
+                if self.is_ours(&order) && !matches!(self.stage, Stage::Done(_)) {
+                    self.stage = Stage::Following(order);
+                }
+                None
+            }
+            Message::Tick(now) => {
+                if let Some(at) = self.auto_pay_at
+                    && now >= at
+                    && self.stage == Stage::Entering
+                {
+                    self.auto_pay_at = None;
+                    return self.submit(ctx);
+                }
+                if let Some(at) = self.close_at
+                    && now >= at
+                    && matches!(self.stage, Stage::Done(_))
+                {
+                    return Some(self.close_event());
+                }
+                None
+            }
+        }
+    }
+
+    fn classify(&self, _ctx: &Ctx) -> Option<Wallet> {
+        cloudpos_domain::code::CodeTable::default()
+            .classify(self.code.trim())
+            .ok()
+            .map(|c| c.wallet())
+    }
+
+    fn submit(&mut self, ctx: &Ctx) -> Option<Event> {
+        if let Some(h) = &ctx.halt {
+            self.error = Some(trs(
+                format!("已停止收款：{}", h.reason),
+                format!("Payments are halted: {}", h.reason),
+            ));
+            return None;
+        }
+        let amount = match Money::parse_yuan(self.amount.trim()) {
+            Ok(a) if a.is_positive() => a,
+            Ok(_) => {
+                self.error =
+                    Some(tr("金额必须大于 0", "The amount must be more than 0").to_owned());
+                return Some(Event::Focus(AMOUNT_FIELD));
+            }
+            Err(e) => {
+                self.error = Some(trs(format!("金额有误：{e}"), format!("Bad amount: {e}")));
+                return Some(Event::Focus(AMOUNT_FIELD));
+            }
+        };
+        if self.low_confidence(ctx) && !self.confirmed {
+            self.confirmed = true;
+            self.capture_note = None;
+            self.arm_auto_pay(ctx);
+            return Some(Event::Focus(CODE_FIELD));
+        }
+        if self.code.trim().is_empty() {
+            self.error = Some(
+                tr(
+                    "请扫描或输入顾客付款码",
+                    "Scan or type the customer's payment code",
+                )
+                .to_owned(),
+            );
+            return Some(Event::Focus(CODE_FIELD));
+        }
+        self.error = None;
+        self.auto_pay_at = None;
+        self.started = ctx.now;
+        self.stage = Stage::Submitting;
+        Some(Event::Pay(PayInput {
+            amount,
+            code: self.code.trim().to_owned(),
+            remark: self.remark.trim().to_owned(),
+            body: None,
+            timeout: None,
+        }))
+    }
+
+    /// Draws the window.
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let store = ctx.merchant.as_ref().map_or("", |m| m.store_name.as_str());
+        let mut header = row![
+            text(tr("收银", "Payment")).size(20).font(style::bold()),
+            text(store.to_owned()).size(14).color(style::MUTED),
+            Space::new().width(Length::Fill),
+        ]
+        .spacing(10)
+        .align_y(Alignment::Center);
+        if ctx.sandbox() {
+            header = header.push(style::sandbox_badge());
+        }
+        let mut body = column![header].spacing(10);
+        if let Some(h) = &ctx.halt {
+            body = body.push(
+                container(
+                    text(trs(
+                        format!("已停止收款和退款：{}", h.reason),
+                        format!("Payments and refunds are halted: {}", h.reason),
+                    ))
+                    .size(16),
+                )
+                .padding(10)
+                .width(Length::Fill)
+                .style(style::band(style::HALT)),
+            );
+        }
+
+        match &self.stage {
+            Stage::Entering => body = body.push(self.entry_view(ctx)),
+            Stage::Submitting => {
+                body = body.push(self.amount_line(ctx));
+                body = body.push(widgets::pay_progress(
+                    None,
+                    ctx.now,
+                    ctx.pay_timeout,
+                    self.started,
+                ));
+            }
+            Stage::Following(o) => {
+                body = body.push(self.amount_line(ctx));
+                body = body.push(widgets::pay_progress(
+                    Some(o),
+                    ctx.now,
+                    ctx.pay_timeout,
+                    self.started,
+                ));
+            }
+            Stage::Done(result) => body = body.push(self.result_view(result, ctx)),
+        }
+        if let Some(e) = &self.error {
+            body = body.push(widgets::notice(e, style::FAILED));
+        }
+        container(body)
+            .padding(16)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(style::page)
+            .into()
+    }
+
+    fn source_tag(&self) -> Element<'_, Message> {
+        match self.source {
+            AmountSource::Captured { .. } => {
+                style::badge(tr("抓取", "Captured"), style::BRAND, iced::Color::WHITE)
+            }
+            AmountSource::Typed => {
+                style::badge(tr("手动", "Typed"), style::MUTED, iced::Color::WHITE)
+            }
+        }
+    }
+
+    fn amount_line(&self, _ctx: &Ctx) -> Element<'_, Message> {
+        row![
+            self.source_tag(),
+            style::money(Money::parse_yuan(&self.amount).unwrap_or(Money::ZERO), 48.0)
+        ]
+        .spacing(10)
+        .align_y(Alignment::Center)
+        .into()
+    }
+
+    fn entry_view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let touch = ctx.basic.touch;
+        let amount = text_input("0.00", &self.amount)
+            .id(AMOUNT_FIELD)
+            .on_input(Message::Amount)
+            .on_submit(Message::Confirm)
+            .font(style::MONO)
+            .size(48)
+            .align_x(Alignment::End)
+            .padding(6);
+        let mut col = column![
+            row![
+                text("¥").size(40).font(style::MONO),
+                amount,
+                self.source_tag(),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+        ]
+        .spacing(10);
+        if self.preparing {
+            col = col.push(style::hint(tr("正在抓取金额…", "Reading the amount…")));
+        }
+        if let Some(note) = &self.capture_note {
+            col = col.push(widgets::notice(note, style::PENDING));
+        }
+        if ctx.halt.is_none() {
+            col = col.push(widgets::field(
+                tr(
+                    "付款码（扫码枪扫描顾客手机）",
+                    "Payment code (scan the customer's phone)",
+                ),
+                text_input(tr("请扫描付款码", "Scan the payment code"), &self.code)
+                    .id(CODE_FIELD)
+                    .on_input(Message::Code)
+                    .on_submit(Message::Confirm)
+                    .font(style::MONO)
+                    .size(22)
+                    .padding(8),
+            ));
+        }
+        col = col.push(widgets::field(
+            tr("备注（流水号）", "Remark (receipt no.)"),
+            text_input("", &self.remark)
+                .id(REMARK_FIELD)
+                .on_input(Message::Remark)
+                .on_submit(Message::Confirm)
+                .size(15),
+        ));
+        let hint = match self.auto_pay_at {
+            Some(at) => trs(
+                format!(
+                    "{} 秒后自动收款 · Enter 立即收款 · Esc 或 ~ 取消",
+                    widgets::secs_between(ctx.now, at)
+                ),
+                format!(
+                    "Pays by itself in {} s · Enter pays now · Esc or ~ cancels",
+                    widgets::secs_between(ctx.now, at)
+                ),
+            ),
+            None => tr(
+                "Enter 确认收款 · Esc 或 ~ 取消",
+                "Enter to take the payment · Esc or ~ to cancel",
+            )
+            .to_owned(),
+        };
+        col = col.push(text(hint).size(15).color(if self.auto_pay_at.is_some() {
+            style::PENDING
+        } else {
+            style::MUTED
+        }));
+        if touch {
+            col = col.push(
+                row![
+                    widgets::keypad(Message::Keypad),
+                    column![
+                        button(
+                            text(tr("确定", "OK"))
+                                .size(24)
+                                .width(Length::Fill)
+                                .align_x(Alignment::Center)
+                        )
+                        .width(Length::Fixed(120.0))
+                        .height(Length::Fixed(100.0))
+                        .style(button::success)
+                        .on_press(Message::Confirm),
+                        button(
+                            text(tr("取消", "Cancel"))
+                                .size(24)
+                                .width(Length::Fill)
+                                .align_x(Alignment::Center)
+                        )
+                        .width(Length::Fixed(120.0))
+                        .height(Length::Fixed(100.0))
+                        .style(button::danger)
+                        .on_press(Message::Cancel),
+                    ]
+                    .spacing(8),
+                ]
+                .spacing(12),
+            );
+        }
+        col.into()
+    }
+
+    fn result_view<'a>(
+        &'a self,
+        result: &'a Result<Order, String>,
+        ctx: &'a Ctx,
+    ) -> Element<'a, Message> {
+        let (color, headline, detail) = match result {
+            Ok(o) => {
+                let detail = match o.state {
+                    OrderState::Paid => format!(
+                        "{} · {}",
+                        method_text(o.method),
+                        o.transaction_id.clone().unwrap_or_default()
+                    ),
+                    OrderState::Reversed => tr("已撤单，顾客未被扣款", "Reversed: the customer was not charged").to_owned(),
+                    OrderState::Failed => o.reason.clone().unwrap_or_default(),
+                    _ => tr(
+                        "撤单尚未确认：系统会在后台完成，顾客不会被扣款",
+                        "The reversal is not confirmed yet: it finishes in the background; the customer will not be charged",
+                    )
+                    .to_owned(),
+                };
+                (
+                    style::state_color(o.state),
+                    state_text(o.state).to_owned(),
+                    detail,
+                )
+            }
+            Err(e) => (
+                style::FAILED,
+                tr("未能收款", "Not charged").to_owned(),
+                e.clone(),
+            ),
+        };
+        let amount = result.as_ref().map_or_else(
+            |_| Money::parse_yuan(&self.amount).unwrap_or(Money::ZERO),
+            |o| o.amount,
+        );
+        let left = self
+            .close_at
+            .map_or(0, |at| widgets::secs_between(ctx.now, at));
+        let mut col = column![
+            text(headline).size(34).font(style::bold()).color(color),
+            style::money(amount, 48.0).color(color),
+            text(detail).size(15).color(color),
+        ]
+        .spacing(8);
+        if let Ok(o) = result {
+            col = col.push(style::mono(
+                format!("{} {}", tr("单号", "Order"), o.no),
+                14.0,
+            ));
+        }
+        column![
+            container(col)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::outcome_box(color)),
+            style::hint(trs(
+                format!("{left} 秒后关闭 · Enter 或 Esc 立即关闭"),
+                format!("Closes in {left} s · Enter or Esc closes now"),
+            )),
+        ]
+        .spacing(8)
+        .into()
+    }
+}

@@ -1,0 +1,871 @@
+//! 退款 Refund: the order number (typed, or scanned from the receipt's barcode), the
+//! original amount, what is already refunded, the refund amount (default: what is left) and
+//! the reason. A clerk without the refund permission gets 店长授权: the manager scans a QR
+//! code on their phone, or types their ID and password here. Then 返回 / 查看退款.
+//!
+//! The form is one component: the refund screen (R/F5) shows it inline, the order list (R)
+//! in a dialog.
+
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::order_no::{OrderNo, RefundNo};
+use cloudpos_domain::ports::{Approval, ApprovalState, ApprovalTicket};
+use cloudpos_domain::refund::{Refund, RefundState, remaining_refundable};
+use cloudpos_domain::timestamp::Timestamp;
+use cloudpos_terminal::{Authorization, RefundInput, RefundResult, TerminalError};
+use iced::widget::qr_code::Data;
+use iced::widget::{Space, button, column, container, qr_code, row, scrollable, text, text_input};
+use iced::{Alignment, Element, Length};
+
+use crate::ctx::Ctx;
+use crate::i18n::{error_text, method_text, refund_state_text, status_text, tr, trs};
+use crate::style;
+use crate::widgets;
+
+/// Id of the order number field.
+pub const ORDER_FIELD: &str = "refund-order";
+/// Id of the amount field.
+pub const AMOUNT_FIELD: &str = "refund-amount";
+/// Id of the manager ID field.
+pub const MANAGER_FIELD: &str = "refund-manager";
+
+const POLL_EVERY_MS: i64 = 1_500;
+
+/// How the manager authorises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// 扫码授权.
+    Qr,
+    /// 店长密码.
+    Password,
+}
+
+/// The manager's authorisation in progress.
+#[derive(Debug)]
+pub struct Auth {
+    /// QR or password.
+    pub mode: AuthMode,
+    ticket: Option<(ApprovalTicket, Data)>,
+    /// Manager ID typed.
+    pub manager: String,
+    /// Manager password typed.
+    pub password: String,
+    /// Inline problem.
+    pub error: Option<String>,
+    polling: bool,
+    last_poll: Option<Timestamp>,
+}
+
+/// Where the refund stands.
+#[derive(Debug)]
+pub enum Stage {
+    /// Filling in the form.
+    Entering,
+    /// Sent.
+    Submitting,
+    /// Waiting for a manager.
+    Authorising(Auth),
+    /// Finished.
+    Done(Result<RefundResult, String>),
+}
+
+/// The refund form.
+#[derive(Debug)]
+pub struct RefundForm {
+    /// The order number typed or scanned.
+    pub order_no: String,
+    /// The order, once found.
+    pub order: Option<Order>,
+    /// Its refunds so far.
+    pub refunds: Vec<Refund>,
+    /// The refund amount.
+    pub amount: String,
+    /// The reason.
+    pub reason: String,
+    /// Where it stands.
+    pub stage: Stage,
+    /// Inline problem.
+    pub error: Option<String>,
+    /// Shown in a dialog (has 返回 to close).
+    pub in_dialog: bool,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// Order number typed or scanned.
+    OrderNo(String),
+    /// Enter in the order field.
+    Lookup,
+    /// The order and its refunds.
+    Loaded(Result<(Order, Vec<Refund>), TerminalError>),
+    /// Amount typed.
+    Amount(String),
+    /// Reason typed.
+    Reason(String),
+    /// 确认退款.
+    Submit,
+    /// The refund returned.
+    Submitted(Result<RefundResult, TerminalError>),
+    /// QR or password.
+    AuthMode(AuthMode),
+    /// A QR challenge was opened.
+    Ticket(Result<ApprovalTicket, TerminalError>),
+    /// The challenge was polled.
+    Polled(Result<Approval, TerminalError>),
+    /// Manager ID typed.
+    Manager(String),
+    /// Manager password typed.
+    ManagerPassword(String),
+    /// 授权 with the password.
+    AuthorizeWithPassword,
+    /// 返回.
+    Back,
+    /// 查看退款.
+    ViewRefunds,
+    /// 打印退款单.
+    Print(RefundNo),
+    /// Time passed (polls the approval).
+    Tick(Timestamp),
+}
+
+/// What the app must do.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Load an order and its refunds.
+    Lookup(OrderNo),
+    /// Refund.
+    Refund(RefundInput),
+    /// Open a manager approval challenge for this refund.
+    RequestApproval(OrderNo, Money),
+    /// Poll a challenge.
+    Poll(String),
+    /// Close the dialog.
+    Close,
+    /// Show the order's refunds in the list.
+    ViewRefunds(OrderNo),
+    /// Print a refund receipt.
+    Print(RefundNo),
+    /// Move the focus.
+    Focus(&'static str),
+}
+
+impl RefundForm {
+    /// An empty form.
+    #[must_use]
+    pub fn new(in_dialog: bool) -> RefundForm {
+        RefundForm {
+            order_no: String::new(),
+            order: None,
+            refunds: Vec::new(),
+            amount: String::new(),
+            reason: String::new(),
+            stage: Stage::Entering,
+            error: None,
+            in_dialog,
+        }
+    }
+
+    /// A form for an order already in hand (R in the order list).
+    #[must_use]
+    pub fn for_order(order: &Order) -> (RefundForm, Event) {
+        let mut f = RefundForm::new(true);
+        f.order_no = order.no.to_string();
+        (f, Event::Lookup(order.no.clone()))
+    }
+
+    fn remaining(&self) -> Money {
+        self.order
+            .as_ref()
+            .map_or(Money::ZERO, |o| remaining_refundable(o, &self.refunds))
+    }
+
+    fn parsed(&self) -> Result<(OrderNo, Money), String> {
+        let order = self.order.as_ref().ok_or_else(|| {
+            tr("请先输入订单号并按 Enter", "Enter the order number first").to_owned()
+        })?;
+        let amount = Money::parse_yuan(self.amount.trim()).map_err(|e| {
+            trs(
+                format!("退款金额有误：{e}"),
+                format!("Bad refund amount: {e}"),
+            )
+        })?;
+        if !amount.is_positive() {
+            return Err(tr("退款金额必须大于 0", "The refund must be more than 0").to_owned());
+        }
+        if amount > self.remaining() {
+            return Err(trs(
+                format!("最多可退 ¥{}", self.remaining()),
+                format!("At most ¥{} can be refunded", self.remaining()),
+            ));
+        }
+        Ok((order.no.clone(), amount))
+    }
+
+    fn input(&self, authorization: Option<Authorization>) -> Option<RefundInput> {
+        let (order_no, amount) = self.parsed().ok()?;
+        Some(RefundInput {
+            order_no,
+            amount,
+            reason: self.reason.trim().to_owned(),
+            authorization,
+        })
+    }
+
+    /// The manager approval challenge shown, if any.
+    #[must_use]
+    pub fn approval_ticket(&self) -> Option<&ApprovalTicket> {
+        match &self.stage {
+            Stage::Authorising(a) => a.ticket.as_ref().map(|(t, _)| t),
+            _ => None,
+        }
+    }
+
+    /// Whether the form is busy with the cloud or a manager.
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        matches!(self.stage, Stage::Submitting | Stage::Authorising(_))
+    }
+
+    /// Handles a message.
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::OrderNo(v) => {
+                if matches!(self.stage, Stage::Done(_)) {
+                    *self = RefundForm::new(self.in_dialog);
+                }
+                self.order_no = v.chars().filter(char::is_ascii_alphanumeric).collect();
+                self.error = None;
+                None
+            }
+            Message::Lookup => {
+                if self
+                    .order
+                    .as_ref()
+                    .is_some_and(|o| o.no.as_str() == self.order_no)
+                {
+                    return Some(Event::Focus(AMOUNT_FIELD));
+                }
+                match OrderNo::parse(self.order_no.trim()) {
+                    Ok(no) => Some(Event::Lookup(no)),
+                    Err(e) => {
+                        self.error = Some(trs(
+                            format!("订单号有误：{e}"),
+                            format!("Bad order number: {e}"),
+                        ));
+                        None
+                    }
+                }
+            }
+            Message::Loaded(Ok((order, refunds))) => {
+                self.order_no = order.no.to_string();
+                self.refunds = refunds;
+                self.order = Some(order);
+                self.amount = self.remaining().to_string();
+                self.error = match self.order.as_ref().map(|o| o.state) {
+                    Some(OrderState::Paid) if self.remaining().is_positive() => None,
+                    Some(OrderState::Paid) => {
+                        Some(tr("该订单已全部退款", "This order is fully refunded").to_owned())
+                    }
+                    Some(s) => Some(trs(
+                        format!(
+                            "该订单状态为“{}”，只能退款支付成功的订单",
+                            crate::i18n::state_text(s)
+                        ),
+                        format!("This order is {s}; only paid orders can be refunded"),
+                    )),
+                    None => None,
+                };
+                Some(Event::Focus(AMOUNT_FIELD))
+            }
+            Message::Loaded(Err(e)) => {
+                self.order = None;
+                self.error = Some(error_text(&e));
+                Some(Event::Focus(ORDER_FIELD))
+            }
+            Message::Amount(v) => {
+                self.amount = v
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                self.error = None;
+                None
+            }
+            Message::Reason(v) => {
+                self.reason = v;
+                None
+            }
+            Message::Submit => match &self.stage {
+                Stage::Entering => match self.parsed() {
+                    Ok(_) => {
+                        self.stage = Stage::Submitting;
+                        self.error = None;
+                        self.input(None).map(Event::Refund)
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        Some(Event::Focus(AMOUNT_FIELD))
+                    }
+                },
+                Stage::Authorising(a) if a.mode == AuthMode::Password => {
+                    self.update(Message::AuthorizeWithPassword)
+                }
+                Stage::Done(_) => self.update(Message::Back),
+                _ => None,
+            },
+            Message::Submitted(Err(TerminalError::NeedsAuthorization(_))) => {
+                self.stage = Stage::Authorising(Auth {
+                    mode: AuthMode::Qr,
+                    ticket: None,
+                    manager: String::new(),
+                    password: String::new(),
+                    error: None,
+                    polling: false,
+                    last_poll: None,
+                });
+                let (no, amount) = self.parsed().ok()?;
+                Some(Event::RequestApproval(no, amount))
+            }
+            Message::Submitted(Err(e)) => {
+                // A refused authorisation keeps the manager's panel open.
+                if let Stage::Authorising(a) = &mut self.stage
+                    && matches!(
+                        e,
+                        TerminalError::AuthorizationRefused(_) | TerminalError::Login(_)
+                    )
+                {
+                    a.error = Some(error_text(&e));
+                    a.password.clear();
+                    a.ticket = None;
+                    if a.mode == AuthMode::Qr {
+                        let (no, amount) = self.parsed().ok()?;
+                        return Some(Event::RequestApproval(no, amount));
+                    }
+                    return Some(Event::Focus(MANAGER_FIELD));
+                }
+                self.stage = Stage::Done(Err(error_text(&e)));
+                None
+            }
+            Message::Submitted(Ok(r)) => {
+                self.order = Some(r.order.clone());
+                self.refunds.push(r.refund.clone());
+                self.stage = Stage::Done(Ok(r));
+                None
+            }
+            Message::AuthMode(mode) => {
+                let Stage::Authorising(a) = &mut self.stage else {
+                    return None;
+                };
+                a.mode = mode;
+                a.error = None;
+                match mode {
+                    AuthMode::Password => Some(Event::Focus(MANAGER_FIELD)),
+                    AuthMode::Qr if a.ticket.is_none() => {
+                        let (no, amount) = self.parsed().ok()?;
+                        Some(Event::RequestApproval(no, amount))
+                    }
+                    AuthMode::Qr => None,
+                }
+            }
+            Message::Ticket(result) => {
+                let Stage::Authorising(a) = &mut self.stage else {
+                    return None;
+                };
+                match result {
+                    Ok(t) => match Data::new(t.approve_url.as_bytes()) {
+                        Ok(d) => a.ticket = Some((t, d)),
+                        Err(e) => a.error = Some(e.to_string()),
+                    },
+                    Err(e) => a.error = Some(error_text(&e)),
+                }
+                None
+            }
+            Message::Polled(result) => {
+                let Stage::Authorising(a) = &mut self.stage else {
+                    return None;
+                };
+                a.polling = false;
+                match result {
+                    Ok(approval) => match approval.state {
+                        ApprovalState::Pending => None,
+                        ApprovalState::Approved => {
+                            let token = approval.token.clone();
+                            self.stage = Stage::Submitting;
+                            self.input(Some(Authorization::Approval { token }))
+                                .map(Event::Refund)
+                        }
+                        ApprovalState::Expired | ApprovalState::Used => {
+                            a.ticket = None;
+                            a.error = Some(
+                                tr(
+                                    "二维码已过期，已生成新的二维码",
+                                    "The QR code expired; here is a new one",
+                                )
+                                .to_owned(),
+                            );
+                            let (no, amount) = self.parsed().ok()?;
+                            Some(Event::RequestApproval(no, amount))
+                        }
+                    },
+                    Err(e) => {
+                        a.error = Some(error_text(&e));
+                        None
+                    }
+                }
+            }
+            Message::Manager(v) => {
+                if let Stage::Authorising(a) = &mut self.stage {
+                    a.manager = v.trim().to_owned();
+                    a.error = None;
+                }
+                None
+            }
+            Message::ManagerPassword(v) => {
+                if let Stage::Authorising(a) = &mut self.stage {
+                    a.password = v;
+                    a.error = None;
+                }
+                None
+            }
+            Message::AuthorizeWithPassword => {
+                let Stage::Authorising(a) = &mut self.stage else {
+                    return None;
+                };
+                let manager = match ClerkId::parse(&a.manager) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        a.error = Some(trs(
+                            format!("店长 ID 有误：{e}"),
+                            format!("Bad manager ID: {e}"),
+                        ));
+                        return Some(Event::Focus(MANAGER_FIELD));
+                    }
+                };
+                let password = std::mem::take(&mut a.password);
+                let input =
+                    self.input(Some(Authorization::ManagerPassword { manager, password }))?;
+                Some(Event::Refund(input))
+            }
+            Message::Back => {
+                if self.in_dialog {
+                    Some(Event::Close)
+                } else {
+                    *self = RefundForm::new(false);
+                    Some(Event::Focus(ORDER_FIELD))
+                }
+            }
+            Message::ViewRefunds => self
+                .order
+                .as_ref()
+                .map(|o| Event::ViewRefunds(o.no.clone())),
+            Message::Print(no) => Some(Event::Print(no)),
+            Message::Tick(now) => {
+                let Stage::Authorising(a) = &mut self.stage else {
+                    return None;
+                };
+                let (ticket, _) = a.ticket.as_ref()?;
+                let due = a
+                    .last_poll
+                    .is_none_or(|t| now.unix_millis() - t.unix_millis() >= POLL_EVERY_MS);
+                if a.mode != AuthMode::Qr || a.polling || !due {
+                    return None;
+                }
+                a.polling = true;
+                a.last_poll = Some(now);
+                Some(Event::Poll(ticket.token.clone()))
+            }
+        }
+    }
+
+    /// Draws the form.
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        let mut col = column![widgets::field(
+            tr(
+                "订单号（可扫描小票条码）",
+                "Order number (scan the receipt's barcode)"
+            ),
+            text_input(
+                tr("输入或扫描订单号后按 Enter", "Type or scan, then Enter"),
+                &self.order_no
+            )
+            .id(ORDER_FIELD)
+            .on_input(Message::OrderNo)
+            .on_submit(Message::Lookup)
+            .font(style::MONO)
+            .size(18)
+            .padding(8),
+        )]
+        .spacing(12);
+
+        if let Some(o) = &self.order {
+            let line = |label: &str, value: Element<'a, Message>| {
+                row![
+                    text(label.to_owned()).size(16).width(Length::Fixed(110.0)),
+                    value
+                ]
+                .align_y(Alignment::Center)
+                .spacing(8)
+            };
+            col = col.push(
+                container(
+                    column![
+                        line(
+                            tr("原订单金额", "Paid"),
+                            style::money(o.amount, 22.0).into()
+                        ),
+                        line(
+                            tr("已退款", "Refunded"),
+                            style::money(o.refunded, 18.0).color(style::REVERSED).into()
+                        ),
+                        line(
+                            tr("可退金额", "Refundable"),
+                            style::money(self.remaining(), 18.0).into()
+                        ),
+                        line(
+                            tr("支付方式", "Method"),
+                            text(format!(
+                                "{} · {}",
+                                method_text(o.method),
+                                status_text(o.status())
+                            ))
+                            .color(style::status_color(o.status()))
+                            .into()
+                        ),
+                        line(
+                            tr("支付时间", "Paid at"),
+                            style::mono(ctx.time(o.paid_at.unwrap_or(o.created_at)), 15.0).into()
+                        ),
+                    ]
+                    .spacing(6),
+                )
+                .padding(12)
+                .style(style::card),
+            );
+            for r in &self.refunds {
+                col = col.push(
+                    row![
+                        style::mono(&r.no, 13.0),
+                        style::money(r.amount, 13.0).width(Length::Shrink),
+                        text(refund_state_text(r.state))
+                            .size(13)
+                            .color(style::refund_color(r.state)),
+                    ]
+                    .spacing(10),
+                );
+            }
+        }
+
+        match &self.stage {
+            Stage::Entering | Stage::Submitting => {
+                let submitting = matches!(self.stage, Stage::Submitting);
+                col = col.push(widgets::field(
+                    tr(
+                        "退款金额（元，可部分退款）",
+                        "Refund amount (yuan; partial allowed)",
+                    ),
+                    text_input("0.00", &self.amount)
+                        .id(AMOUNT_FIELD)
+                        .on_input(Message::Amount)
+                        .on_submit(Message::Submit)
+                        .font(style::MONO)
+                        .size(28)
+                        .align_x(Alignment::End)
+                        .padding(6),
+                ));
+                col = col.push(widgets::field(
+                    tr("退款原因", "Reason"),
+                    text_input(tr("例如：顾客退货", "e.g. goods returned"), &self.reason)
+                        .on_input(Message::Reason)
+                        .on_submit(Message::Submit),
+                ));
+                if let Some(e) = &self.error {
+                    col = col.push(widgets::notice(e, style::FAILED));
+                }
+                let mut buttons = row![
+                    button(text(if submitting {
+                        tr("正在退款…", "Refunding…")
+                    } else {
+                        tr("确认退款 (Enter)", "Refund (Enter)")
+                    }))
+                    .style(button::danger)
+                    .padding(10)
+                    .on_press_maybe(
+                        (!submitting && self.order.is_some()).then_some(Message::Submit)
+                    )
+                ]
+                .spacing(10);
+                if self.in_dialog {
+                    buttons = buttons.push(
+                        button(text(tr("返回 (Esc)", "Back (Esc)")))
+                            .style(button::secondary)
+                            .padding(10)
+                            .on_press_maybe((!submitting).then_some(Message::Back)),
+                    );
+                }
+                col = col.push(buttons);
+            }
+            Stage::Authorising(a) => col = col.push(self.auth_view(a, ctx)),
+            Stage::Done(result) => {
+                let (color, headline, detail) = match result {
+                    Ok(r) => (
+                        style::refund_color(r.refund.state),
+                        refund_state_text(r.refund.state).to_owned(),
+                        format!(
+                            "{} ¥{} · {} {}{}",
+                            tr("退款", "Refund"),
+                            r.refund.amount,
+                            tr("退款单号", "No."),
+                            r.refund.no,
+                            r.refund
+                                .failure
+                                .as_ref()
+                                .filter(|_| r.refund.state == RefundState::Failed)
+                                .map(|f| format!(" · {f}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Err(e) => (
+                        style::FAILED,
+                        tr("退款未完成", "Not refunded").to_owned(),
+                        e.clone(),
+                    ),
+                };
+                col = col.push(
+                    container(
+                        column![
+                            text(headline).size(26).font(style::bold()).color(color),
+                            text(detail).size(15).color(color),
+                        ]
+                        .spacing(6),
+                    )
+                    .padding(14)
+                    .width(Length::Fill)
+                    .style(style::outcome_box(color)),
+                );
+                let mut buttons = row![
+                    button(text(tr("返回 (Enter)", "Back (Enter)")))
+                        .padding(10)
+                        .on_press(Message::Back),
+                    button(text(tr("查看退款", "View refunds")))
+                        .style(button::secondary)
+                        .padding(10)
+                        .on_press(Message::ViewRefunds),
+                ]
+                .spacing(10);
+                if let Ok(r) = result {
+                    buttons = buttons.push(
+                        button(text(tr("打印退款单", "Print refund")))
+                            .style(button::secondary)
+                            .padding(10)
+                            .on_press(Message::Print(r.refund.no.clone())),
+                    );
+                }
+                col = col.push(buttons);
+            }
+        }
+        col.into()
+    }
+
+    fn auth_view<'a>(&'a self, a: &'a Auth, ctx: &'a Ctx) -> Element<'a, Message> {
+        let tabs = row![
+            button(text(tr("扫码授权", "Scan to approve")))
+                .style(style::nav_button(a.mode == AuthMode::Qr))
+                .on_press(Message::AuthMode(AuthMode::Qr)),
+            button(text(tr("店长密码", "Manager password")))
+                .style(style::nav_button(a.mode == AuthMode::Password))
+                .on_press(Message::AuthMode(AuthMode::Password)),
+        ]
+        .spacing(8);
+        let body: Element<'_, Message> = match a.mode {
+            AuthMode::Qr => match &a.ticket {
+                Some((t, data)) => column![
+                    container(qr_code(data).total_size(200.0)).padding(4),
+                    text(tr(
+                        "请店长用手机扫码批准本次退款",
+                        "The manager scans this to approve this refund"
+                    ))
+                    .size(15),
+                    style::hint(t.approve_url.clone()),
+                    style::hint(trs(
+                        format!(
+                            "等待批准… {} 秒后过期",
+                            widgets::secs_between(ctx.now, t.expires_at)
+                        ),
+                        format!(
+                            "Waiting… expires in {} s",
+                            widgets::secs_between(ctx.now, t.expires_at)
+                        ),
+                    )),
+                ]
+                .spacing(6)
+                .align_x(Alignment::Center)
+                .into(),
+                None => text(tr("正在生成授权二维码…", "Preparing the QR code…")).into(),
+            },
+            AuthMode::Password => column![
+                widgets::field(
+                    tr("店长 ID", "Manager ID"),
+                    text_input("", &a.manager)
+                        .id(MANAGER_FIELD)
+                        .on_input(Message::Manager)
+                        .font(style::MONO),
+                ),
+                widgets::field(
+                    tr("店长密码", "Manager password"),
+                    text_input("", &a.password)
+                        .secure(true)
+                        .on_input(Message::ManagerPassword)
+                        .on_submit(Message::AuthorizeWithPassword),
+                ),
+                button(text(tr("授权退款 (Enter)", "Authorise (Enter)")))
+                    .style(button::danger)
+                    .on_press(Message::AuthorizeWithPassword),
+            ]
+            .spacing(10)
+            .into(),
+        };
+        let mut col = column![
+            widgets::notice(
+                &trs(
+                    format!("当前店员没有退款权限：退款 ¥{} 需店长授权", self.amount),
+                    format!(
+                        "This clerk may not refund: ¥{} needs a manager's approval",
+                        self.amount
+                    ),
+                ),
+                style::PENDING,
+            ),
+            tabs,
+            body,
+        ]
+        .spacing(12);
+        if let Some(e) = &a.error {
+            col = col.push(widgets::notice(e, style::FAILED));
+        }
+        if self.in_dialog {
+            col = col.push(row![
+                Space::new().width(Length::Fill),
+                button(text(tr("返回 (Esc)", "Back (Esc)")))
+                    .style(button::secondary)
+                    .on_press(Message::Back)
+            ]);
+        }
+        container(col).padding(12).style(style::card).into()
+    }
+}
+
+/// The refund screen (退款操作, R/F5): the form, and the latest refunds with their states.
+#[derive(Debug)]
+pub struct RefundScreen {
+    /// The form.
+    pub form: RefundForm,
+    /// The latest refunds.
+    pub recent: Vec<Refund>,
+    /// Selected refund in the list.
+    pub selected: Option<usize>,
+}
+
+/// What happened on the refund screen.
+#[derive(Debug, Clone)]
+pub enum ScreenMessage {
+    /// The form.
+    Form(Message),
+    /// The latest refunds arrived.
+    Recent(Result<Vec<Refund>, TerminalError>),
+    /// A refund clicked.
+    Select(usize),
+    /// P: print the selected refund.
+    Print,
+}
+
+impl Default for RefundScreen {
+    fn default() -> Self {
+        RefundScreen {
+            form: RefundForm::new(false),
+            recent: Vec::new(),
+            selected: None,
+        }
+    }
+}
+
+impl RefundScreen {
+    /// Handles a message; `Some(Event)` for the app.
+    pub fn update(&mut self, message: ScreenMessage) -> Option<Event> {
+        match message {
+            ScreenMessage::Form(m) => self.form.update(m),
+            ScreenMessage::Recent(Ok(list)) => {
+                self.recent = list;
+                None
+            }
+            ScreenMessage::Recent(Err(e)) => {
+                self.form.error = Some(error_text(&e));
+                None
+            }
+            ScreenMessage::Select(i) => {
+                self.selected = Some(i);
+                None
+            }
+            ScreenMessage::Print => {
+                let r = self.recent.get(self.selected?)?;
+                Some(Event::Print(r.no.clone()))
+            }
+        }
+    }
+
+    /// Draws the screen.
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, ScreenMessage> {
+        let form = container(scrollable(self.form.view(ctx).map(ScreenMessage::Form)))
+            .padding(16)
+            .width(Length::FillPortion(1))
+            .height(Length::Fill)
+            .style(style::card);
+        let mut list = column![
+            row![
+                style::heading(tr("最近退款", "Latest refunds")),
+                Space::new().width(Length::Fill),
+                button(text(tr("打印 P", "Print P")).size(14))
+                    .style(button::secondary)
+                    .on_press_maybe(self.selected.map(|_| ScreenMessage::Print)),
+            ]
+            .align_y(Alignment::Center)
+        ]
+        .spacing(4);
+        for (i, r) in self.recent.iter().enumerate() {
+            let line = column![
+                row![
+                    style::mono(ctx.short_time(r.created_at), 13.0),
+                    Space::new().width(Length::Fill),
+                    text(refund_state_text(r.state))
+                        .size(14)
+                        .color(style::refund_color(r.state)),
+                    style::money(r.amount, 15.0).width(Length::Fixed(90.0)),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+                style::mono(format!("{} ← {}", r.no, r.order_no), 12.0),
+            ]
+            .spacing(2);
+            list = list.push(
+                button(
+                    container(line)
+                        .padding([4, 8])
+                        .width(Length::Fill)
+                        .style(style::row_style(i, self.selected == Some(i))),
+                )
+                .padding(0)
+                .style(style::row_button)
+                .on_press(ScreenMessage::Select(i)),
+            );
+        }
+        if self.recent.is_empty() {
+            list = list.push(style::hint(tr("还没有退款", "No refunds yet")));
+        }
+        let side = container(scrollable(list))
+            .padding(16)
+            .width(Length::FillPortion(1))
+            .height(Length::Fill)
+            .style(style::card);
+        row![form, side].spacing(14).padding(14).into()
+    }
+}

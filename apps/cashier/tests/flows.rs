@@ -1,0 +1,1356 @@
+//! Every screen flow of the cashier, headless: the app runs over a test terminal (fake Cloud
+//! Pay, fake approvals, virtual clock, a real SQLite ledger in a temp dir); the views are
+//! built into `iced_test` simulators to click and type, and the tasks the app returns are
+//! driven to completion here (terminal calls, window and clipboard actions).
+#![allow(missing_docs, clippy::missing_panics_doc)]
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cashier::app::Message;
+use cashier::keys::KeyPress;
+use cashier::screen::{Screen, checkout, commodities, login, orders, payment, refund, summary};
+use cashier::{App, Options};
+use cloudpos_domain::catalog::{CheckoutMode, Commodity};
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::code::Wallet;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{NewOrder, Order, OrderState, PaymentMethod};
+use cloudpos_domain::order_no::OrderNo;
+use cloudpos_domain::ports::{
+    AmountReader, AmountReading, Catalog, CodeOrigin, CommodityQuery, DeviceError, Ledger,
+    ScannedCode,
+};
+use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
+use cloudpos_terminal::{BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, Mode};
+use iced::keyboard::Key;
+use iced::keyboard::key::Named;
+use iced::{Task, window};
+use iced_test::runtime::Action;
+use iced_test::runtime::futures::futures::StreamExt;
+use iced_test::runtime::task::into_stream;
+use iced_test::simulator::Simulator;
+
+/// The app, the terminal it runs on, and what the windowing system was asked to do.
+struct Ui {
+    app: App,
+    tt: TestTerminal,
+    _dir: tempfile::TempDir,
+    clipboard: Vec<String>,
+    opened: Vec<(window::Id, window::Settings)>,
+    closed: Vec<window::Id>,
+    modes: Vec<(window::Id, window::Mode)>,
+}
+
+impl Ui {
+    /// The app over a fresh test terminal; `prepare` runs on the terminal first.
+    async fn start() -> Ui {
+        let dir = tempfile::tempdir().unwrap();
+        let tt = test_terminal(dir.path()).await;
+        Ui::start_on(tt, dir).await
+    }
+
+    async fn start_on(tt: TestTerminal, dir: tempfile::TempDir) -> Ui {
+        let (app, task) = App::with_terminal(
+            tt.terminal.clone(),
+            Options {
+                home: dir.path().to_owned(),
+                lock: None,
+                devices: false,
+            },
+        );
+        let mut ui = Ui {
+            app,
+            tt,
+            _dir: dir,
+            clipboard: Vec::new(),
+            opened: Vec::new(),
+            closed: Vec::new(),
+            modes: Vec::new(),
+        };
+        ui.run(task).await;
+        assert!(ui.app.main_window().is_some(), "the main window opens");
+        ui
+    }
+
+    fn main(&self) -> window::Id {
+        self.app.main_window().unwrap()
+    }
+
+    fn pay_window(&self) -> window::Id {
+        self.app.payment_window().expect("payment window open")
+    }
+
+    /// Drives a task and everything it leads to.
+    async fn run(&mut self, task: Task<Message>) {
+        let mut queue = VecDeque::from([task]);
+        let mut steps = 0;
+        while let Some(task) = queue.pop_front() {
+            let Some(mut stream) = into_stream(task) else {
+                continue;
+            };
+            while let Some(action) = stream.next().await {
+                steps += 1;
+                assert!(steps < 20_000, "runaway tasks");
+                match action {
+                    Action::Output(m) => queue.push_back(self.app.update(m)),
+                    Action::Window(iced_test::runtime::window::Action::Open(id, settings, tx)) => {
+                        let _ = tx.send(id);
+                        self.opened.push((id, settings));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Close(id)) => {
+                        self.closed.push(id);
+                        queue
+                            .push_back(self.app.update(Message::Window(id, window::Event::Closed)));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::SetMode(id, mode)) => {
+                        self.modes.push((id, mode));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::GetScaleFactor(_, tx)) => {
+                        let _ = tx.send(1.0);
+                    }
+                    Action::Clipboard(iced_test::runtime::clipboard::Action::Write {
+                        contents,
+                        ..
+                    }) => {
+                        self.clipboard.push(contents);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    async fn send(&mut self, m: Message) {
+        let t = self.app.update(m);
+        self.run(t).await;
+    }
+
+    async fn key(&mut self, window: window::Id, press: KeyPress) {
+        self.send(Message::Key(window, press)).await;
+    }
+
+    async fn letter(&mut self, c: char) {
+        let w = self.main();
+        self.key(w, KeyPress::char(c)).await;
+    }
+
+    async fn named(&mut self, window: window::Id, named: Named) {
+        self.key(window, KeyPress::plain(Key::Named(named))).await;
+    }
+
+    async fn tick(&mut self) {
+        self.send(Message::Tick).await;
+    }
+
+    fn sim(&self, window: window::Id) -> Simulator<'_, Message> {
+        Simulator::with_size(
+            iced_test::core::Settings::default(),
+            (1440.0, 960.0),
+            self.app.view(window),
+        )
+    }
+
+    fn sees(&self, window: window::Id, text: &str) -> bool {
+        self.sim(window).find(text).is_ok()
+    }
+
+    #[track_caller]
+    fn assert_sees(&self, window: window::Id, text: &str) {
+        assert!(
+            self.sees(window, text),
+            "expected to see {text:?} in {window:?} on {:?}",
+            self.app.screen()
+        );
+    }
+
+    /// Clicks the widget showing `text` and processes what it sent.
+    async fn click(&mut self, window: window::Id, text: &str) {
+        let messages: Vec<Message> = {
+            let mut ui = self.sim(window);
+            ui.click(text)
+                .unwrap_or_else(|e| panic!("click {text:?}: {e}"));
+            ui.into_messages().collect()
+        };
+        for m in messages {
+            self.send(m).await;
+        }
+    }
+
+    /// Clicks the text field `id`, types `text` and, with `enter`, presses Enter in it.
+    async fn type_in(&mut self, window: window::Id, id: &'static str, text: &str, enter: bool) {
+        let messages: Vec<Message> = {
+            let mut ui = self.sim(window);
+            ui.click(iced::widget::Id::new(id))
+                .unwrap_or_else(|e| panic!("field {id}: {e}"));
+            let _ = ui.typewrite(text);
+            if enter {
+                let _ = ui.tap_key(Key::Named(Named::Enter));
+            }
+            ui.into_messages().collect()
+        };
+        for m in messages {
+            self.send(m).await;
+        }
+    }
+
+    async fn login(&mut self, id: &str, pw: &str) {
+        let w = self.main();
+        self.type_in(w, login::CLERK_FIELD, id, false).await;
+        self.type_in(w, login::PASSWORD_FIELD, pw, true).await;
+        assert_eq!(
+            self.app
+                .ctx()
+                .clerk
+                .as_ref()
+                .map(|c| c.id.to_string())
+                .as_deref(),
+            Some(id),
+            "logged in as {id}; login error: {:?}",
+            self.app.login().error
+        );
+    }
+
+    async fn set_basic(&self, f: impl FnOnce(&mut BasicSettings)) {
+        let t = &self.tt.terminal;
+        let before = t.session().await.unwrap();
+        t.login(&ClerkId::parse("09").unwrap(), "pw09")
+            .await
+            .unwrap();
+        let mut b = t.basic_settings().await.unwrap();
+        f(&mut b);
+        t.set_basic_settings(&b).await.unwrap();
+        if before.is_none() {
+            t.logout().await.unwrap();
+        }
+    }
+
+    fn advance(&self, d: Duration) {
+        self.tt.clock.advance(d);
+    }
+
+    async fn add_commodity(&self, sku: &str, name: &str, fen: i64, stock: i64) {
+        self.tt
+            .store
+            .upsert_many(&[Commodity {
+                sku: sku.into(),
+                barcode: Some(format!("690000{sku}")),
+                name: name.into(),
+                category: "饮料".into(),
+                unit: "瓶".into(),
+                price: Money::from_fen(fen),
+                stock,
+            }])
+            .await
+            .unwrap();
+    }
+}
+
+/// An amount reader standing in for the screen-capture adapter.
+struct FakeReader {
+    fen: i64,
+    confidence: u16,
+}
+
+#[async_trait]
+impl AmountReader for FakeReader {
+    async fn read_amount(&self) -> Result<AmountReading, DeviceError> {
+        Ok(AmountReading {
+            amount: Some(Money::from_fen(self.fen)),
+            text: format!("¥{}", Money::from_fen(self.fen)),
+            confidence_permille: self.confidence,
+            source: "test".into(),
+        })
+    }
+
+    async fn read_serial(&self) -> Result<Option<String>, DeviceError> {
+        Ok(Some("POS-000123".into()))
+    }
+}
+
+fn hotkey() -> Message {
+    Message::Device(DeviceEvent::Hotkey(HotkeyAction::PaymentWindow))
+}
+
+// ───────────────────────────── login ─────────────────────────────
+
+#[tokio::test]
+async fn login_with_password_shows_errors_inline_then_lands_on_orders() {
+    let mut ui = Ui::start().await;
+    let w = ui.main();
+    assert_eq!(ui.app.screen(), Screen::Login);
+    ui.assert_sees(w, "账号密码登录");
+    ui.assert_sees(w, "扫码登录");
+    ui.assert_sees(w, "SANDBOX 沙箱演示");
+
+    ui.type_in(w, login::CLERK_FIELD, "02", false).await;
+    ui.type_in(w, login::PASSWORD_FIELD, "wrong", true).await;
+    let err = ui.app.login().error.clone().expect("inline error");
+    assert!(err.contains("wrong password"), "{err}");
+    assert!(ui.app.ctx().session.is_none());
+
+    // Other screens need a login: P stays on the login screen.
+    ui.letter('p').await;
+    assert_eq!(ui.app.screen(), Screen::Login);
+
+    ui.type_in(w, login::PASSWORD_FIELD, "pw02", true).await;
+    assert_eq!(
+        ui.app.screen(),
+        Screen::Orders,
+        "plug-in mode lands on the order list"
+    );
+    ui.assert_sees(w, "02 clerk 02 · 店员");
+}
+
+#[tokio::test]
+async fn locked_clerk_sees_until_when() {
+    let mut ui = Ui::start().await;
+    let w = ui.main();
+    ui.type_in(w, login::CLERK_FIELD, "02", false).await;
+    for _ in 0..10 {
+        ui.type_in(w, login::PASSWORD_FIELD, "nope", true).await;
+    }
+    let err = ui.app.login().error.clone().unwrap();
+    assert!(err.contains("locked until"), "{err}");
+    ui.assert_sees(w, &err);
+}
+
+#[tokio::test]
+async fn qr_login_and_relogin_hands_the_shift_over_with_its_summary() {
+    let mut ui = Ui::start().await;
+    let w = ui.main();
+    let ticket = ui
+        .app
+        .login()
+        .qr_ticket()
+        .cloned()
+        .expect("QR shown at start");
+    ui.assert_sees(w, &ticket.approve_url);
+    ui.tick().await;
+    assert!(ui.app.ctx().session.is_none(), "pending until approved");
+    ui.tt.approvals.approve(&ticket.token, "02");
+    ui.advance(Duration::from_secs(2));
+    ui.tick().await;
+    assert_eq!(ui.app.ctx().clerk.as_ref().unwrap().id.as_str(), "02");
+
+    // 02 takes a payment, then 01 logs in (L, then the form): 02's shift is handed over.
+    ui.tt
+        .terminal
+        .pay(cloudpos_terminal::PayInput {
+            amount: Money::from_fen(990),
+            code: code(1, "00"),
+            remark: String::new(),
+            body: None,
+            timeout: None,
+        })
+        .await
+        .unwrap();
+    ui.letter('l').await;
+    assert_eq!(ui.app.screen(), Screen::Login);
+    let since = ui.app.ctx().session.as_ref().unwrap().since;
+    ui.assert_sees(
+        w,
+        &format!(
+            "当前班次：店员 02，自 {} 起。其他店员登录将交接此班并显示汇总。",
+            ui.app.ctx().time(since)
+        ),
+    );
+    ui.login("01", "pw01").await;
+    let panel = ui.app.summary().expect("handover summary shown");
+    assert_eq!(
+        panel.handover.as_ref().unwrap().shift.clerk_id.as_str(),
+        "02"
+    );
+    assert_eq!(
+        panel.loaded.as_ref().unwrap().summary.total.paid,
+        Money::from_fen(990)
+    );
+    ui.assert_sees(w, "交接班汇总");
+    ui.named(w, Named::Enter).await;
+    assert!(ui.app.summary().is_none());
+}
+
+#[tokio::test]
+async fn auto_login_resumes_the_session_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    let mut ui = Ui::start_on(tt, dir).await;
+    let w = ui.main();
+    ui.click(w, "自动登录（下次启动直接进入）").await;
+    ui.login("02", "pw02").await;
+    assert_eq!(
+        ui.tt.terminal.auto_login().await.unwrap().unwrap().as_str(),
+        "02"
+    );
+    // A new app over the same ledger goes straight in.
+    let (app, task) = App::with_terminal(
+        ui.tt.terminal.clone(),
+        Options {
+            home: ui._dir.path().to_owned(),
+            lock: None,
+            devices: false,
+        },
+    );
+    ui.app = app;
+    ui.run(task).await;
+    assert_ne!(ui.app.screen(), Screen::Login);
+    assert!(ui.app.ctx().session.is_some());
+}
+
+// ───────────────────────────── plug-in payments ─────────────────────────────
+
+#[tokio::test]
+async fn plug_in_hotkey_typed_amount_and_scanned_code_is_paid_then_closes() {
+    let mut ui = Ui::start().await;
+    ui.login("02", "pw02").await;
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    let (_, settings) = ui.opened.iter().find(|(id, _)| *id == pw).unwrap();
+    assert_eq!(settings.level, window::Level::AlwaysOnTop, "always on top");
+    let p = ui.app.payment().unwrap();
+    assert!(
+        p.capture_note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("未确定金额位置"),
+        "capture not available yet: type the amount ({:?})",
+        p.capture_note
+    );
+    ui.assert_sees(pw, "手动");
+    ui.assert_sees(pw, "SANDBOX 沙箱演示");
+
+    ui.type_in(pw, payment::AMOUNT_FIELD, "12.30", false).await;
+    ui.type_in(pw, payment::CODE_FIELD, &code(7, "00"), true)
+        .await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("paid: {:?}", p.stage);
+    };
+    assert_eq!(order.state, OrderState::Paid);
+    assert_eq!(order.amount, Money::from_fen(1230));
+    ui.assert_sees(pw, "支付成功");
+    ui.assert_sees(pw, "¥12.30");
+
+    // The result stays for the configured 3 s, then the window closes.
+    ui.advance(Duration::from_secs(1));
+    ui.tick().await;
+    assert!(ui.app.payment_window().is_some());
+    ui.advance(Duration::from_secs(3));
+    ui.tick().await;
+    assert!(ui.app.payment_window().is_none());
+    assert!(ui.closed.contains(&pw));
+    assert_eq!(ui.tt.gateway.count_calls("micro_pay"), 1);
+}
+
+#[tokio::test]
+async fn plug_in_escape_or_tilde_cancels_and_failures_are_red_words() {
+    let mut ui = Ui::start().await;
+    ui.login("02", "pw02").await;
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.named(pw, Named::Escape).await;
+    assert!(ui.app.payment_window().is_none(), "Esc cancels");
+    ui.send(hotkey()).await;
+    ui.send(hotkey()).await;
+    assert!(ui.app.payment_window().is_none(), "~ again cancels");
+
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.type_in(pw, payment::AMOUNT_FIELD, "5", false).await;
+    ui.type_in(pw, payment::CODE_FIELD, &code(8, "03"), true)
+        .await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("{:?}", p.stage)
+    };
+    assert_eq!(order.state, OrderState::Failed);
+    ui.assert_sees(pw, "支付失败");
+    // Enter closes a result at once.
+    ui.named(pw, Named::Enter).await;
+    assert!(ui.app.payment_window().is_none());
+
+    // A bad amount stays in the window with the reason.
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.type_in(pw, payment::AMOUNT_FIELD, "1.234", false).await;
+    ui.type_in(pw, payment::CODE_FIELD, &code(9, "00"), true)
+        .await;
+    assert!(
+        ui.app
+            .payment()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("金额有误")
+    );
+    assert_eq!(ui.app.payment().unwrap().stage, payment::Stage::Entering);
+}
+
+#[tokio::test]
+async fn plug_in_scan_opens_the_window_with_captured_amount_serial_and_auto_pay() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal.set_amount_reader(Some(Arc::new(FakeReader {
+        fen: 888,
+        confidence: 980,
+    })));
+    let mut ui = Ui::start_on(tt, dir).await;
+    ui.set_basic(|b| {
+        b.auto_pay_secs = Some(2);
+        b.capture_serial = true;
+    })
+    .await;
+    ui.login("02", "pw02").await;
+    let scanned = code(11, "00");
+    ui.send(Message::Device(DeviceEvent::Code(ScannedCode {
+        text: scanned.clone(),
+        origin: CodeOrigin::Wedge,
+        at: ui.tt.terminal.now(),
+    })))
+    .await;
+    let pw = ui.pay_window();
+    let p = ui.app.payment().unwrap();
+    assert_eq!(p.amount, "8.88");
+    assert_eq!(p.code, scanned);
+    assert_eq!(p.remark, "POS-000123", "the serial number is the remark");
+    assert!(p.auto_pay_at.is_some());
+    ui.assert_sees(pw, "抓取");
+    ui.assert_sees(pw, "2 秒后自动收款 · Enter 立即收款 · Esc 或 ~ 取消");
+    ui.advance(Duration::from_secs(1));
+    ui.tick().await;
+    assert_eq!(ui.app.payment().unwrap().stage, payment::Stage::Entering);
+    ui.advance(Duration::from_secs(2));
+    ui.tick().await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("{:?}", p.stage)
+    };
+    assert_eq!(
+        (order.state, order.amount),
+        (OrderState::Paid, Money::from_fen(888))
+    );
+    assert_eq!(order.remark, "POS-000123");
+}
+
+#[tokio::test]
+async fn low_confidence_capture_needs_confirmation_and_touch_mode_has_a_keypad() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal.set_amount_reader(Some(Arc::new(FakeReader {
+        fen: 500,
+        confidence: 600,
+    })));
+    let mut ui = Ui::start_on(tt, dir).await;
+    ui.set_basic(|b| {
+        b.auto_pay_secs = Some(0);
+        b.touch = true;
+    })
+    .await;
+    ui.login("02", "pw02").await;
+    assert!(
+        ui.opened.iter().any(|(_, s)| s.size.width < 200.0),
+        "touch: the floating 收款 button"
+    );
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.assert_sees(pw, "确定");
+    ui.assert_sees(pw, "取消");
+    assert!(
+        ui.app
+            .payment()
+            .unwrap()
+            .capture_note
+            .as_deref()
+            .unwrap()
+            .contains("识别可信度 60%")
+    );
+    ui.type_in(pw, payment::CODE_FIELD, &code(12, "00"), false)
+        .await;
+    assert!(
+        ui.app.payment().unwrap().auto_pay_at.is_none(),
+        "no auto-pay before confirmation"
+    );
+    // The keypad edits the amount: 5.00 → 5.0 → 5.05 (typed now: no more confirmation).
+    ui.click(pw, "⌫").await;
+    ui.click(pw, "5").await;
+    assert_eq!(ui.app.payment().unwrap().amount, "5.05");
+    ui.click(pw, "确定").await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("{:?}", p.stage)
+    };
+    assert_eq!(order.amount, Money::from_fen(505));
+}
+
+#[tokio::test]
+async fn open_outcome_is_amber_words_with_a_countdown() {
+    let ui = Ui::start().await;
+    let now = ui.tt.terminal.now();
+    let mut p = payment::Payment::new(Some(code(13, "04")), now);
+    let mut ctx = ui.app.ctx().clone();
+    let _ = p.update(
+        payment::Message::Prepared {
+            amount: None,
+            serial: None,
+        },
+        &ctx,
+    );
+    let _ = p.update(payment::Message::Amount("30".into()), &ctx);
+    let Some(payment::Event::Pay(_)) = p.update(payment::Message::Confirm, &ctx) else {
+        panic!("pays")
+    };
+    let mut order = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000001").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(3000),
+            code_masked: Some(cloudpos_domain::code::mask_code(&code(13, "04"))),
+            store_id: "shop1".into(),
+            device_id: "dev1".into(),
+            clerk_id: ClerkId::parse("02").unwrap(),
+            shift_id: None,
+            body: "x".into(),
+            remark: String::new(),
+        },
+        now,
+    );
+    order.submit(now).unwrap();
+    order.mark_user_paying(now).unwrap();
+    let _ = p.update(payment::Message::Update(order), &ctx);
+    ctx.now = now.plus(Duration::from_secs(12));
+    {
+        let mut sim = iced_test::simulator(p.view(&ctx));
+        assert!(sim.find("顾客正在输入密码…").is_ok());
+        assert!(
+            sim.find("已等待 12 秒 · 33 秒后自动撤单 · 请勿重复收款")
+                .is_ok()
+        );
+    }
+    // Esc cannot cancel a payment on its way.
+    assert!(p.update(payment::Message::Cancel, &ctx).is_none());
+    assert!(p.error.as_deref().unwrap().contains("不能取消"));
+}
+
+// ───────────────────────────── full mode ─────────────────────────────
+
+#[tokio::test]
+async fn full_mode_cart_by_sku_and_barcode_with_quantity_keys_then_wallet_and_cash_change() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.add_commodity("B2", "薯片", 800, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    assert_eq!(
+        ui.app.screen(),
+        Screen::Checkout,
+        "full mode lands on checkout"
+    );
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    ui.type_in(w, checkout::LOOKUP_FIELD, "690000B2", true)
+        .await;
+    // + in the field adds one to the selected line (the last added).
+    ui.type_in(w, checkout::LOOKUP_FIELD, "+", false).await;
+    let lines = ui.app.checkout().cart.lines().to_vec();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.sku.as_str(), l.quantity))
+            .collect::<Vec<_>>(),
+        [("A1", 1), ("B2", 2)]
+    );
+    ui.assert_sees(w, "¥19.50");
+    ui.type_in(w, checkout::LOOKUP_FIELD, "ZZZ", true).await;
+    assert!(ui.app.checkout().error.as_deref().unwrap().contains("ZZZ"));
+
+    ui.type_in(w, checkout::CODE_FIELD, &code(21, "00"), true)
+        .await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!("{:?}", ui.app.checkout().stage)
+    };
+    assert_eq!(
+        (order.state, order.amount, order.lines.len()),
+        (OrderState::Paid, Money::from_fen(1950), 2)
+    );
+    ui.assert_sees(w, "支付成功");
+    let b2 = ui
+        .tt
+        .terminal
+        .commodity_by_code("B2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b2.stock, 8, "stock taken");
+
+    // Cash: 现金收款, 实收 50 → 找零 46.50 live, Enter confirms.
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    assert_eq!(ui.app.checkout().cart.lines().len(), 1, "a new sale");
+    ui.click(w, "现金收款").await;
+    ui.type_in(w, checkout::CASH_FIELD, "50", false).await;
+    ui.assert_sees(w, "¥46.50");
+    ui.type_in(w, checkout::CASH_FIELD, "", true).await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!()
+    };
+    assert_eq!(order.method, PaymentMethod::Cash);
+    assert_eq!(order.cash_change, Some(Money::from_fen(4650)));
+    ui.assert_sees(w, "找零");
+}
+
+#[tokio::test]
+async fn simple_and_total_amount_checkout() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| {
+        b.mode = Mode::Full;
+        b.checkout_mode = CheckoutMode::TotalAmount;
+    })
+    .await;
+    ui.add_commodity("C3", "矿泉水", 200, 5).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.type_in(w, checkout::TOTAL_FIELD, "66.60", false).await;
+    ui.type_in(w, checkout::CODE_FIELD, &code(31, "00"), true)
+        .await;
+    let checkout::Stage::Done(Ok(o)) = &ui.app.checkout().stage else {
+        panic!()
+    };
+    assert_eq!(o.amount, Money::from_fen(6660));
+
+    ui.click(w, "简单收银").await;
+    assert_eq!(ui.app.checkout().choices.len(), 1);
+    let pick = ui.app.checkout().choices[0].clone();
+    ui.send(Message::Checkout(checkout::Message::Pick(pick)))
+        .await;
+    ui.send(Message::Checkout(checkout::Message::Quantity("3".into())))
+        .await;
+    ui.assert_sees(w, "¥6.00");
+    ui.type_in(w, checkout::CODE_FIELD, &code(32, "00"), true)
+        .await;
+    let checkout::Stage::Done(Ok(o)) = &ui.app.checkout().stage else {
+        panic!()
+    };
+    assert_eq!((o.amount, o.lines[0].quantity), (Money::from_fen(600), 3));
+}
+
+// ───────────────────────────── orders and refunds ─────────────────────────────
+
+async fn paid_order(ui: &Ui, n: u32, fen: i64) -> Order {
+    ui.tt
+        .terminal
+        .pay(cloudpos_terminal::PayInput {
+            amount: Money::from_fen(fen),
+            code: code(n, "00"),
+            remark: String::new(),
+            body: None,
+            timeout: None,
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn clerk_refund_needs_the_manager_by_qr_or_password() {
+    let mut ui = Ui::start().await;
+    ui.login("02", "pw02").await;
+    let order = paid_order(&ui, 41, 2000).await;
+    let w = ui.main();
+    ui.named(w, Named::F2).await;
+    assert_eq!(ui.app.screen(), Screen::Orders);
+    assert_eq!(ui.app.orders().selected_order().unwrap().no, order.no);
+    ui.letter('r').await;
+    let form = ui.app.orders().refund.as_ref().expect("refund dialog");
+    assert_eq!(form.amount, "20.00", "default: what is left");
+    ui.type_in(w, refund::AMOUNT_FIELD, "", false).await;
+    ui.send(Message::Orders(orders::Message::RefundForm(
+        refund::Message::Amount("5.00".into()),
+    )))
+    .await;
+    ui.click(w, "确认退款 (Enter)").await;
+    ui.assert_sees(w, "扫码授权");
+    let ticket = ui
+        .app
+        .orders()
+        .refund
+        .as_ref()
+        .unwrap()
+        .approval_ticket()
+        .cloned()
+        .expect("QR");
+    ui.assert_sees(w, &ticket.approve_url);
+    ui.tt.approvals.approve(&ticket.token, "01");
+    ui.advance(Duration::from_secs(2));
+    ui.tick().await;
+    let form = ui.app.orders().refund.as_ref().unwrap();
+    let refund::Stage::Done(Ok(r)) = &form.stage else {
+        panic!("{:?}", form.stage)
+    };
+    assert_eq!(r.refund.amount, Money::from_fen(500));
+    assert_eq!(r.refund.authorized_by.as_ref().unwrap().as_str(), "01");
+    ui.assert_sees(w, "退款成功");
+
+    // Again with the manager's password, from the refund screen (R/F3 in plug-in mode).
+    ui.click(w, "返回 (Enter)").await;
+    ui.named(w, Named::F3).await;
+    assert_eq!(ui.app.screen(), Screen::Refund);
+    ui.type_in(w, refund::ORDER_FIELD, order.no.as_str(), true)
+        .await;
+    assert_eq!(ui.app.refund_screen().form.amount, "15.00");
+    ui.click(w, "确认退款 (Enter)").await;
+    ui.click(w, "店长密码").await;
+    ui.type_in(w, refund::MANAGER_FIELD, "01", false).await;
+    ui.send(Message::Refund(refund::ScreenMessage::Form(
+        refund::Message::ManagerPassword("bad".into()),
+    )))
+    .await;
+    ui.click(w, "授权退款 (Enter)").await;
+    let refund::Stage::Authorising(a) = &ui.app.refund_screen().form.stage else {
+        panic!()
+    };
+    assert!(
+        a.error.is_some(),
+        "a wrong password keeps the panel with the reason"
+    );
+    ui.send(Message::Refund(refund::ScreenMessage::Form(
+        refund::Message::ManagerPassword("pw01".into()),
+    )))
+    .await;
+    ui.click(w, "授权退款 (Enter)").await;
+    let refund::Stage::Done(Ok(r)) = &ui.app.refund_screen().form.stage else {
+        panic!("{:?}", ui.app.refund_screen().form.stage)
+    };
+    assert_eq!(r.order.refunded, Money::from_fen(2000));
+    // 查看退款: the order list shows this order's refunds.
+    ui.click(w, "查看退款").await;
+    assert_eq!(ui.app.screen(), Screen::Orders);
+    assert_eq!(ui.app.orders().refunds.as_ref().unwrap().total, 2);
+}
+
+#[tokio::test]
+async fn order_list_filters_remark_copy_print_and_summary() {
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    for i in 0..14 {
+        paid_order(&ui, 50 + i, 100 + i64::from(i)).await;
+    }
+    let w = ui.main();
+    ui.named(w, Named::F2).await;
+    let page = ui.app.orders().orders.as_ref().unwrap();
+    assert_eq!((page.total, page.items.len()), (14, 12), "paged");
+    ui.click(w, "下一页").await;
+    assert_eq!(ui.app.orders().orders.as_ref().unwrap().items.len(), 2);
+    ui.click(w, "上一页").await;
+
+    // Ctrl+C copies the selected number.
+    let selected = ui.app.orders().selected_order().unwrap().no.to_string();
+    let mut ctrl_c = KeyPress::char('c');
+    ctrl_c.modifiers = iced::keyboard::Modifiers::CTRL;
+    ui.key(w, ctrl_c).await;
+    assert_eq!(ui.clipboard, std::slice::from_ref(&selected));
+
+    // E edits the remark.
+    ui.named(w, Named::ArrowDown).await;
+    let second = ui.app.orders().selected_order().unwrap().no.clone();
+    ui.letter('e').await;
+    ui.type_in(w, orders::REMARK_FIELD, "收银机流水 0042", true)
+        .await;
+    assert_eq!(
+        ui.tt.terminal.query(&second).await.unwrap().remark,
+        "收银机流水 0042"
+    );
+    ui.assert_sees(w, "收银机流水 0042");
+
+    // Filter by number.
+    ui.type_in(w, orders::ORDER_NO_FIELD, selected.as_str(), true)
+        .await;
+    assert_eq!(ui.app.orders().orders.as_ref().unwrap().total, 1);
+
+    // P prints: no printer is configured, so the reason shows inline.
+    ui.letter('p').await;
+    assert!(
+        ui.app
+            .orders()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no printer is enabled")
+    );
+
+    // H: the shift summary with its picture; H again prints (no printer: the reason).
+    ui.letter('h').await;
+    let s = ui.app.summary().expect("summary");
+    let l = s.loaded.as_ref().expect("loaded");
+    assert_eq!(l.summary.total.pay_count, 14);
+    assert!(l.png.as_ref().is_some_and(|p| p.starts_with(b"\x89PNG")));
+    ui.assert_sees(w, "统计汇总");
+    ui.letter('h').await;
+    assert!(
+        ui.app
+            .summary()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no printer")
+    );
+    // 交接班 from the summary: the shift closes and the login screen shows.
+    ui.click(w, "交接班").await;
+    assert!(ui.app.summary().unwrap().handover.is_some());
+    assert_eq!(ui.app.screen(), Screen::Login);
+    assert!(ui.app.ctx().session.is_none());
+}
+
+// ───────────────────────────── commodities ─────────────────────────────
+
+#[tokio::test]
+async fn commodity_add_edit_delete_and_excel_import_with_row_errors() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    ui.letter('g').await;
+    assert_eq!(ui.app.screen(), Screen::Commodities);
+    ui.click(w, "新建商品").await;
+    for (id, value) in [(commodities::EDITOR_FIELD, "K9")] {
+        ui.type_in(w, id, value, false).await;
+    }
+    use commodities::Field;
+    for (f, v) in [
+        (Field::Barcode, "6901234567892"),
+        (Field::Name, "绿茶"),
+        (Field::Category, "饮料"),
+        (Field::Price, "3.5"),
+        (Field::Stock, "24"),
+    ] {
+        ui.send(Message::Commodities(commodities::Message::EditorField(
+            f,
+            v.into(),
+        )))
+        .await;
+    }
+    ui.click(w, "保存 (Enter)").await;
+    assert!(
+        ui.app.commodities().editor.is_none(),
+        "{:?}",
+        ui.app.commodities().editor
+    );
+    ui.assert_sees(w, "绿茶");
+    ui.letter('e').await;
+    ui.send(Message::Commodities(commodities::Message::EditorField(
+        Field::Price,
+        "4.00".into(),
+    )))
+    .await;
+    ui.click(w, "保存 (Enter)").await;
+    assert_eq!(
+        ui.tt
+            .terminal
+            .commodity_by_code("K9")
+            .await
+            .unwrap()
+            .unwrap()
+            .price,
+        Money::from_fen(400)
+    );
+    ui.letter('d').await;
+    ui.assert_sees(w, "确定删除商品 K9 绿茶？此操作不能撤销。");
+    ui.named(w, Named::Enter).await;
+    assert!(
+        ui.tt
+            .terminal
+            .commodity_by_code("K9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Export an inventory from another terminal, add a bad row, import it here.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = test_terminal(other_dir.path()).await;
+    other
+        .terminal
+        .login(&ClerkId::parse("01").unwrap(), "pw01")
+        .await
+        .unwrap();
+    for i in 0..5 {
+        other
+            .terminal
+            .save_commodity(&Commodity {
+                sku: format!("X{i}"),
+                barcode: None,
+                name: format!("商品{i}"),
+                category: "零食".into(),
+                unit: "袋".into(),
+                price: Money::from_fen(100 + i),
+                stock: 3,
+            })
+            .await
+            .unwrap();
+    }
+    let xlsx = other_dir.path().join("inventory.xlsx");
+    other.terminal.export_inventory(&xlsx).await.unwrap();
+    ui.click(w, "导入商品").await;
+    ui.send(Message::Commodities(commodities::Message::ImportPath(
+        xlsx.display().to_string(),
+    )))
+    .await;
+    ui.click(w, "开始导入").await;
+    let d = ui.app.commodities().import.as_ref().unwrap();
+    let report = d.report.as_ref().expect("report");
+    assert_eq!((report.rows, report.imported), (5, 5));
+    assert_eq!(d.progress, Some((5, 5)));
+    ui.assert_sees(w, "读取 5 行，导入 5 种，0 行有错误");
+    ui.named(w, Named::Escape).await;
+    assert_eq!(ui.app.commodities().page.as_ref().unwrap().total, 5);
+
+    // A missing file is reported in the dialog.
+    ui.click(w, "导入商品").await;
+    ui.send(Message::Commodities(commodities::Message::ImportPath(
+        "/nonexistent/x.xlsx".into(),
+    )))
+    .await;
+    ui.click(w, "开始导入").await;
+    assert!(
+        ui.app
+            .commodities()
+            .import
+            .as_ref()
+            .unwrap()
+            .error
+            .is_some()
+    );
+    ui.named(w, Named::Escape).await;
+
+    // Search by category, and inventory export.
+    ui.send(Message::Commodities(commodities::Message::SearchBy(
+        commodities::SearchBy::Category,
+    )))
+    .await;
+    ui.type_in(w, commodities::SEARCH_FIELD, "零食", true).await;
+    assert_eq!(ui.app.commodities().page.as_ref().unwrap().total, 5);
+    let out = ui._dir.path().join("库存.xlsx");
+    ui.click(w, "导出库存").await;
+    ui.send(Message::Commodities(commodities::Message::ExportPath(
+        out.display().to_string(),
+    )))
+    .await;
+    ui.click(w, "导出").await;
+    assert!(out.exists());
+    let _ = CommodityQuery::default();
+}
+
+// ───────────────────────────── configuration ─────────────────────────────
+
+#[tokio::test]
+async fn configuration_pages_save_through_the_terminal() {
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    // 基础配置 (D/F4 in plug-in mode).
+    ui.named(w, Named::F4).await;
+    assert_eq!(ui.app.screen(), Screen::Basic);
+    ui.click(w, "支持触屏").await;
+    ui.click(w, "抓取流水号（存为备注）").await;
+    ui.send(Message::Basic(cashier::screen::basic::Message::AutoPay(
+        cashier::screen::basic::AutoPay(Some(3)),
+    )))
+    .await;
+    ui.send(Message::Basic(cashier::screen::basic::Message::ResultSecs(
+        cashier::screen::basic::Secs(5),
+    )))
+    .await;
+    ui.click(w, "保存配置").await;
+    assert_eq!(ui.app.basic().error, None);
+    let b = ui.tt.terminal.basic_settings().await.unwrap();
+    assert!(b.touch && b.capture_serial);
+    assert_eq!((b.auto_pay_secs, b.result_display_secs), (Some(3), 5));
+    assert!(ui.app.ctx().basic.touch, "in force at once");
+    ui.click(w, "软件更新").await;
+    ui.assert_sees(w, "当前版本 0.1.0。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。");
+
+    // A clerk may not configure: the terminal's refusal shows inline.
+    // 打印机配置 (Y): width 80, two copies, a file device; the preview follows.
+    ui.letter('y').await;
+    assert_eq!(ui.app.screen(), Screen::Printer);
+    ui.tick().await;
+    use cashier::screen::printer;
+    ui.send(Message::Printer(printer::Message::Width(
+        printer::Width::Mm80,
+    )))
+    .await;
+    ui.send(Message::Printer(printer::Message::Text(
+        printer::Field::Copies,
+        "2".into(),
+    )))
+    .await;
+    ui.send(Message::Printer(printer::Message::Conn(
+        printer::Conn::Device,
+    )))
+    .await;
+    let out = ui._dir.path().join("receipt.bin");
+    ui.send(Message::Printer(printer::Message::Text(
+        printer::Field::Path,
+        out.display().to_string(),
+    )))
+    .await;
+    ui.click(w, "启用小票机（支付和退款完成后打印）").await;
+    ui.click(w, "测试打印").await;
+    assert!(
+        out.metadata().is_ok_and(|m| m.len() > 100),
+        "test page printed to the device file"
+    );
+    ui.click(w, "保存配置").await;
+    let p = ui.tt.terminal.printer_settings().await.unwrap();
+    assert_eq!(
+        (p.enabled, p.copies, p.width),
+        (true, 2, cloudpos_terminal::PaperWidth::Mm80)
+    );
+    assert_eq!(p.device, format!("file:{}", out.display()));
+
+    // 快捷键设置 (S): record Ctrl+Shift+K for the payment window.
+    ui.letter('s').await;
+    assert_eq!(ui.app.screen(), Screen::Hotkeys);
+    ui.click(w, "录制").await;
+    ui.assert_sees(w, "请按下组合键…（Esc 取消）");
+    let mut k = KeyPress::char('k');
+    k.modifiers = iced::keyboard::Modifiers::CTRL | iced::keyboard::Modifiers::SHIFT;
+    ui.key(w, k).await;
+    ui.assert_sees(w, "Ctrl+Shift+K");
+    ui.send(Message::Hotkeys(
+        cashier::screen::hotkeys::Message::Sequence(
+            cashier::screen::hotkeys::Moment::After,
+            cashier::screen::hotkeys::Slot::Default,
+            "F12, Ctrl+Enter".into(),
+        ),
+    ))
+    .await;
+    ui.click(w, "保存").await;
+    let keys = ui.tt.terminal.key_settings().await.unwrap();
+    assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
+    assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
+
+    // The proxy is stored; the clerk 02 may not change the configuration.
+    ui.letter('d').await;
+    ui.send(Message::Basic(cashier::screen::basic::Message::ProxyUrl(
+        "http://10.1.2.3:3128".into(),
+    )))
+    .await;
+    ui.click(w, "保存配置").await;
+    assert_eq!(
+        ui.tt
+            .terminal
+            .network_settings()
+            .await
+            .unwrap()
+            .proxy_url
+            .as_deref(),
+        Some("http://10.1.2.3:3128")
+    );
+    ui.tt
+        .terminal
+        .login(&ClerkId::parse("02").unwrap(), "pw02")
+        .await
+        .unwrap();
+    ui.tick().await;
+    ui.click(w, "保存配置").await;
+    assert!(
+        ui.app.basic().error.as_deref().unwrap().contains("无权限"),
+        "{:?}",
+        ui.app.basic().error
+    );
+}
+
+#[tokio::test]
+async fn region_overlay_stores_the_dragged_rectangle() {
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    ui.named(w, Named::F4).await;
+    ui.click(w, "确定金额位置").await;
+    use cashier::screen::region;
+    for m in [
+        region::Message::Moved(iced::Point::new(100.0, 200.0)),
+        region::Message::Pressed,
+        region::Message::Moved(iced::Point::new(260.0, 240.0)),
+        region::Message::Released,
+    ] {
+        ui.send(Message::Region(m)).await;
+    }
+    let r = ui
+        .tt
+        .terminal
+        .basic_settings()
+        .await
+        .unwrap()
+        .amount_region
+        .expect("stored");
+    assert_eq!(
+        (r.x, r.y, r.width, r.height, r.scale_percent),
+        (100, 200, 160, 40, 100)
+    );
+    // Right-click leaves without a change.
+    ui.send(Message::Device(DeviceEvent::Hotkey(
+        HotkeyAction::AmountRegion,
+    )))
+    .await;
+    ui.send(Message::Region(region::Message::Cancel)).await;
+    assert_eq!(
+        ui.tt.terminal.basic_settings().await.unwrap().amount_region,
+        Some(r)
+    );
+}
+
+// ───────────────────────────── halt, recovery, navigation ─────────────────────────────
+
+#[tokio::test]
+async fn halt_banner_on_every_screen_blocks_payment_until_an_admin_clears_it() {
+    let mut ui = Ui::start().await;
+    ui.login("02", "pw02").await;
+    ui.tt
+        .terminal
+        .halt("amount mismatch on order X", vec![])
+        .await
+        .unwrap();
+    ui.send(Message::Terminal(TerminalEvent::Halted(
+        "amount mismatch on order X".into(),
+    )))
+    .await;
+    let w = ui.main();
+    ui.assert_sees(w, "管理员解除");
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.assert_sees(pw, "已停止收款和退款：amount mismatch on order X");
+    assert!(
+        ui.sim(pw)
+            .find(iced::widget::Id::new(payment::CODE_FIELD))
+            .is_err(),
+        "no code field"
+    );
+    ui.named(pw, Named::Escape).await;
+    ui.click(w, "管理员解除").await;
+    ui.send(Message::Halt(cashier::app::HaltMessage::Admin("09".into())))
+        .await;
+    ui.send(Message::Halt(cashier::app::HaltMessage::Password(
+        "pw09".into(),
+    )))
+    .await;
+    ui.click(w, "解除停止").await;
+    assert!(ui.app.ctx().halt.is_none());
+}
+
+#[tokio::test]
+async fn first_screen_lists_payments_left_open_by_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    let now = tt.terminal.now();
+    let mut order = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000009").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(4200),
+            code_masked: Some("1345********00".into()),
+            store_id: "shop1".into(),
+            device_id: "dev1".into(),
+            clerk_id: ClerkId::parse("02").unwrap(),
+            shift_id: None,
+            body: "x".into(),
+            remark: String::new(),
+        },
+        now,
+    );
+    order.submit(now).unwrap();
+    tt.store.insert_order(&order).await.unwrap();
+    let mut ui = Ui::start_on(tt, dir).await;
+    assert_eq!(ui.app.pending().len(), 1);
+    let w = ui.main();
+    ui.assert_sees(w, "上次异常退出时未完成的支付");
+    ui.assert_sees(w, "正在确认支付结果…");
+    ui.advance(Duration::from_secs(120));
+    let report = ui.tt.terminal.recover_pending().await;
+    ui.send(Message::Recovered(report)).await;
+    ui.assert_sees(w, "知道了");
+}
+
+#[tokio::test]
+async fn navigation_letters_and_function_keys_follow_the_manual() {
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    for (key, screen) in [
+        (Named::F2, Screen::Orders),
+        (Named::F3, Screen::Refund),
+        (Named::F4, Screen::Basic),
+        (Named::F5, Screen::Printer),
+        (Named::F6, Screen::Hotkeys),
+        (Named::F1, Screen::Login),
+    ] {
+        ui.named(w, key).await;
+        assert_eq!(ui.app.screen(), screen, "{key:?} in plug-in mode");
+    }
+    // On the order list R and P act on the selected order, on the refund screen P prints:
+    // the screen's own letters come first, so the tour avoids them.
+    for (c, screen) in [
+        ('p', Screen::Orders),
+        ('d', Screen::Basic),
+        ('r', Screen::Refund),
+        ('y', Screen::Printer),
+        ('s', Screen::Hotkeys),
+    ] {
+        ui.letter(c).await;
+        assert_eq!(ui.app.screen(), screen, "{c} in plug-in mode");
+    }
+    // A letter typed into a text field is text, not a shortcut.
+    let mut typed = KeyPress::char('p');
+    typed.captured = true;
+    ui.key(w, typed).await;
+    assert_eq!(ui.app.screen(), Screen::Hotkeys);
+
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.tt
+        .terminal
+        .login(&ClerkId::parse("01").unwrap(), "pw01")
+        .await
+        .unwrap();
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    for (key, screen) in [
+        (Named::F2, Screen::Checkout),
+        (Named::F3, Screen::Commodities),
+        (Named::F4, Screen::Orders),
+        (Named::F5, Screen::Refund),
+        (Named::F6, Screen::Basic),
+        (Named::F7, Screen::Printer),
+        (Named::F8, Screen::Hotkeys),
+    ] {
+        ui.named(w, key).await;
+        assert_eq!(ui.app.screen(), screen, "{key:?} in full mode");
+    }
+    for (c, screen) in [
+        ('c', Screen::Checkout),
+        ('g', Screen::Commodities),
+        ('l', Screen::Login),
+    ] {
+        ui.letter(c).await;
+        assert_eq!(ui.app.screen(), screen, "{c} in full mode");
+    }
+    // Ctrl+E hides the main window.
+    let mut ctrl_e = KeyPress::char('e');
+    ctrl_e.modifiers = iced::keyboard::Modifiers::CTRL;
+    ui.key(w, ctrl_e).await;
+    assert_eq!(ui.modes.last(), Some(&(w, window::Mode::Hidden)));
+    ui.send(Message::Device(DeviceEvent::Hotkey(
+        HotkeyAction::MainWindow,
+    )))
+    .await;
+    assert_eq!(ui.modes.last(), Some(&(w, window::Mode::Windowed)));
+}
+
+#[test]
+fn summary_panel_defaults_to_the_shift_of_the_clerk() {
+    let ctx = cashier::ctx::Ctx::default();
+    let (panel, event) = summary::SummaryPanel::for_shift(&ctx, std::env::temp_dir());
+    assert_eq!(panel.kind, summary::Kind::Shift);
+    assert!(matches!(event, summary::Event::Load { to: None, .. }));
+}
