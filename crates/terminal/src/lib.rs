@@ -22,18 +22,22 @@ mod error;
 mod events;
 mod export;
 mod halt;
+mod instance;
 mod merchant;
+mod network;
 mod paging;
 mod pay;
 mod policy;
+mod preferences;
 mod printing;
 mod reconcile;
 mod recover;
 mod refund;
+mod relogin;
+mod remark;
 mod screen_reader;
 mod session;
 mod shift;
-mod ui_support;
 mod void;
 mod wiring;
 
@@ -71,24 +75,25 @@ pub use error::{Result, TerminalError};
 pub use events::Event;
 pub use export::{ExportReport, ExportTarget};
 pub use halt::{HALT_KEY, Halt};
+pub use instance::{
+    AlreadyRunning, INSTANCE_LOCK_FILE, InstanceLock, LockError, RAISE_REQUEST_FILE,
+};
 pub use merchant::{
     AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,
 };
 pub use pay::PayInput;
 pub use policy::PayPolicy;
+pub use preferences::{AUTO_LOGIN_KEY, WINDOW_KEY_PREFIX, WindowState};
 pub use printing::{PRINTER_KEY, paper_width};
 pub use reconcile::{
     CHECKPOINT_KEY, Checkpoint, RECONCILE_POLICY_KEY, ReconcilePolicy, ReconcileRun,
 };
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
+pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{SESSION_KEY, Session};
 pub use shift::HandoverReport;
-pub use ui_support::{
-    AUTO_LOGIN_KEY, AlreadyRunning, INSTANCE_LOCK_FILE, InstanceLock, LockError,
-    RAISE_REQUEST_FILE, Relogin, WINDOW_KEY_PREFIX, WindowState,
-};
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
     resolve_home,

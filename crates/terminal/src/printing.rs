@@ -314,3 +314,16 @@ impl Terminal {
         }
     }
 }
+
+impl Terminal {
+    /// A PNG of `receipt` printed with `settings` (the printer page's live preview of
+    /// settings not saved yet).
+    #[must_use]
+    pub fn receipt_preview_with(
+        &self,
+        receipt: &cloudpos_domain::receipt::Receipt,
+        settings: &cloudpos_printer::PrinterSettings,
+    ) -> Vec<u8> {
+        cloudpos_printer::preview_png(receipt, settings)
+    }
+}

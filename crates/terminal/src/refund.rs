@@ -392,3 +392,29 @@ fn placeholder_clerk(id: &ClerkId) -> Clerk {
         created_at: Timestamp::EPOCH,
     }
 }
+
+impl Terminal {
+    /// Refunds matching a filter, newest first: every clerk's for managers, only one's own
+    /// otherwise (退款操作 list).
+    pub async fn refunds(
+        &self,
+        filter: &cloudpos_domain::ports::RefundFilter,
+    ) -> Result<cloudpos_domain::ports::Page<cloudpos_domain::refund::Refund>> {
+        let (_, me) = self.current_clerk().await?;
+        let mut filter = filter.clone();
+        if !me.may(cloudpos_domain::clerk::Permission::SeeAllSummaries) {
+            filter.clerk = Some(me.id.clone());
+        }
+        Ok(self.inner.ports.ledger.refunds(&filter).await?)
+    }
+
+    /// The refunds of one order, oldest first (the refund dialog shows what is already
+    /// refunded or still in progress).
+    pub async fn refunds_of(
+        &self,
+        no: &cloudpos_domain::order_no::OrderNo,
+    ) -> Result<Vec<cloudpos_domain::refund::Refund>> {
+        self.current_clerk().await?;
+        Ok(self.inner.ports.ledger.refunds_of(no).await?)
+    }
+}

@@ -1,0 +1,86 @@
+//! Network settings (代理 proxy, timeouts, extra root CA): validated, stored, the proxy
+//! password sealed in the vault, and the Cloud Pay client rebuilt with them.
+
+use crate::{NETWORK_KEY, NetworkSettings, PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+
+impl Terminal {
+    /// Stores the network settings (代理 proxy URL, user, timeouts) and rebuilds the Cloud
+    /// Pay client with them (configure permission; audited). `proxy_password`: `None` keeps
+    /// the sealed password, `Some("")` removes it, `Some(p)` seals `p`.
+    pub async fn set_network_settings(
+        &self,
+        settings: &NetworkSettings,
+        proxy_password: Option<&str>,
+    ) -> Result<()> {
+        self.configure_guard().await?;
+        let mut settings = settings.clone();
+        settings.proxy_url = settings
+            .proxy_url
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
+        settings.proxy_user = settings
+            .proxy_user
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &settings.proxy_url {
+            let scheme_ok = ["http://", "https://", "socks5://", "socks5h://"]
+                .iter()
+                .any(|s| url.starts_with(s));
+            let host = url.split("://").nth(1).unwrap_or_default();
+            if !scheme_ok || host.is_empty() || url.chars().any(char::is_whitespace) {
+                return Err(TerminalError::Invalid(format!(
+                    "proxy \"{url}\": write it as http://HOST:PORT (e.g. http://10.0.0.1:3128)"
+                )));
+            }
+        }
+        if settings.proxy_url.is_none() && settings.proxy_user.is_some() {
+            return Err(TerminalError::Invalid(
+                "a proxy user needs a proxy address".into(),
+            ));
+        }
+        for (name, v) in [
+            ("connect timeout", settings.connect_timeout_ms),
+            ("request timeout", settings.request_timeout_ms),
+        ] {
+            if v.is_some_and(|ms| !(100..=120_000).contains(&ms)) {
+                return Err(TerminalError::Invalid(format!(
+                    "the {name} must be 100–120000 ms"
+                )));
+            }
+        }
+        let value =
+            serde_json::to_value(&settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
+        self.inner.ports.settings.put(NETWORK_KEY, &value).await?;
+        let vault = &self.inner.ports.vault;
+        match proxy_password {
+            None => {}
+            Some("") => vault.delete(PROXY_PASSWORD_SECRET).await?,
+            Some(p) => vault.store(PROXY_PASSWORD_SECRET, p.as_bytes()).await?,
+        }
+        let (_, me) = self.current_clerk().await?;
+        self.audit(
+            me.id.as_str(),
+            "config_network",
+            serde_json::json!({
+                "proxy_url": settings.proxy_url,
+                "proxy_user": settings.proxy_user,
+                "proxy_password": proxy_password.map(|p| if p.is_empty() { "removed" } else { "set" }),
+                "connect_timeout_ms": settings.connect_timeout_ms,
+                "request_timeout_ms": settings.request_timeout_ms,
+            }),
+        )
+        .await?;
+        self.rebuild_gateway().await
+    }
+
+    /// Whether a proxy password is sealed (the settings page shows "已设置", never the text).
+    pub async fn has_proxy_password(&self) -> Result<bool> {
+        Ok(self
+            .inner
+            .ports
+            .vault
+            .load(PROXY_PASSWORD_SECRET)
+            .await?
+            .is_some())
+    }
+}
