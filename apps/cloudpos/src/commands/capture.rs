@@ -1,6 +1,8 @@
 //! `capture read` and `capture region`: plug-in mode's screen reading from the command line
 //! (checking a region or the recogniser on pictures, and drawing regions without the GUI).
 
+use cloudpos_domain::money::Money;
+use cloudpos_domain::ports::AmountReading;
 use cloudpos_terminal::{Terminal, parse_screen_region, screen_region_text};
 use serde_json::json;
 
@@ -70,24 +72,11 @@ async fn read_pictures(
             status = exit::NOT_DONE;
         }
         if as_json {
-            println!(
-                "{}",
-                json!({
-                    "file": file,
-                    "amount_fen": r.reading.amount.map(cloudpos_domain::money::Money::fen),
-                    "amount": r.reading.amount.map(|m| m.to_string()),
-                    "text": r.reading.text,
-                    "confidence_permille": r.reading.confidence_permille,
-                    "source": r.reading.source,
-                    "needs_confirmation": r.needs_confirmation,
-                    "problem": r.problem,
-                })
-            );
+            let mut v = reading_json(&r.reading, r.needs_confirmation);
+            v["file"] = json!(file);
+            v["problem"] = json!(r.problem);
+            println!("{v}");
         } else {
-            let amount = r
-                .reading
-                .amount
-                .map_or_else(|| "-".to_owned(), |m| m.to_string());
             let note = r.problem.clone().unwrap_or_else(|| {
                 if r.needs_confirmation {
                     "needs the cashier's confirmation".to_owned()
@@ -95,11 +84,7 @@ async fn read_pictures(
                     String::new()
                 }
             });
-            println!(
-                "{file}\t{amount}\t\"{}\"\t{:.1}%\t{note}",
-                r.reading.text,
-                f64::from(r.reading.confidence_permille) / 10.0
-            );
+            println!("{file}\t{}\t{note}", reading_line(&r.reading));
         }
     }
     Ok(status)
@@ -123,27 +108,33 @@ async fn read_screen(t: &Terminal, serial: bool, as_json: bool) -> anyhow::Resul
     let min = t.basic_settings().await?.min_confidence_permille;
     let confident = r.amount.is_some() && r.confidence_permille >= min;
     if as_json {
-        println!(
-            "{}",
-            json!({
-                "amount_fen": r.amount.map(cloudpos_domain::money::Money::fen),
-                "amount": r.amount.map(|m| m.to_string()),
-                "text": r.text,
-                "confidence_permille": r.confidence_permille,
-                "source": r.source,
-                "needs_confirmation": !confident,
-            })
-        );
+        println!("{}", reading_json(&r, !confident));
     } else {
-        println!(
-            "{}\t\"{}\"\t{:.1}%\t{}",
-            r.amount.map_or_else(|| "-".to_owned(), |m| m.to_string()),
-            r.text,
-            f64::from(r.confidence_permille) / 10.0,
-            r.source
-        );
+        println!("{}\t{}", reading_line(&r), r.source);
     }
     Ok(if confident { exit::OK } else { exit::NOT_DONE })
+}
+
+/// One reading as JSON (the fields both `capture read` forms print).
+fn reading_json(r: &AmountReading, needs_confirmation: bool) -> serde_json::Value {
+    json!({
+        "amount_fen": r.amount.map(Money::fen),
+        "amount": r.amount.map(|m| m.to_string()),
+        "text": r.text,
+        "confidence_permille": r.confidence_permille,
+        "source": r.source,
+        "needs_confirmation": needs_confirmation,
+    })
+}
+
+/// One reading as text: amount (or `-`), the text read, the confidence.
+fn reading_line(r: &AmountReading) -> String {
+    format!(
+        "{}\t\"{}\"\t{:.1}%",
+        r.amount.map_or_else(|| "-".to_owned(), |m| m.to_string()),
+        r.text,
+        f64::from(r.confidence_permille) / 10.0
+    )
 }
 
 async fn region(
