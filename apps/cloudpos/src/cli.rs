@@ -545,7 +545,8 @@ pub struct OrdersArgs {
 #[derive(Debug, Subcommand)]
 pub enum CaptureCommand {
     /// Read amounts (or serial numbers) in pictures of a region, or off the screen now.
-    /// Exit 0 when every amount was read with confidence, 3 when one needs the cashier.
+    /// Exit 0 when an amount was read in every picture, 3 when one had none (with --screen:
+    /// 3 also when the read needs the cashier's confirmation).
     Read {
         /// A picture (PNG, JPEG, BMP) of an amount region; repeat for several.
         #[arg(
@@ -564,25 +565,41 @@ pub enum CaptureCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set or clear where the host POS shows the total and the receipt number (needs the
-    /// configure permission).
-    Region {
-        /// The total's rectangle, physical pixels: X,Y,W,H.
-        #[arg(long, value_name = "X,Y,W,H")]
-        amount: Option<String>,
-        /// The receipt number's rectangle, physical pixels: X,Y,W,H (also turns on reading
-        /// it into the remark).
-        #[arg(long, value_name = "X,Y,W,H")]
-        serial: Option<String>,
+    /// Where the host POS shows the total and the receipt number.
+    #[command(subcommand)]
+    Region(RegionCommand),
+}
+
+/// `capture region …`
+#[derive(Debug, Subcommand)]
+pub enum RegionCommand {
+    /// Set the amount region (or, with --serial, the receipt-number region; that also turns
+    /// on reading it into the remark). Needs the configure permission.
+    Set {
         /// Screen index (0 = primary).
         #[arg(long, default_value_t = 0)]
         screen: u32,
+        /// The rectangle, physical pixels of that screen: X,Y,W,H.
+        #[arg(long, value_name = "X,Y,W,H")]
+        rect: String,
         /// The screen's display scale in percent when the rectangle was measured.
         #[arg(long, default_value_t = 100)]
         scale: u32,
-        /// Remove both regions (the cashier types amounts).
-        #[arg(long, conflicts_with_all = ["amount", "serial"])]
-        clear: bool,
+        /// Set the receipt-number region instead of the amount region.
+        #[arg(long)]
+        serial: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the regions.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove both regions (the cashier types amounts). Needs the configure permission.
+    Clear {
         /// Print JSON.
         #[arg(long)]
         json: bool,

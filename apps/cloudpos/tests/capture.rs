@@ -58,10 +58,17 @@ fn amounts_in_pictures_are_read_exactly_or_flagged() {
         }
     }
     assert!(exact >= 18, "only {exact}/20 read exactly: {stdout}");
-    let all_confident = lines.iter().all(|v| v["needs_confirmation"] == false);
+    for v in &lines {
+        for field in ["file", "amount_fen", "text", "confidence"] {
+            assert!(v.get(field).is_some(), "{field} missing in {v}");
+        }
+        let c = v["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c), "{v}");
+    }
+    let all_read = lines.iter().all(|v| !v["amount_fen"].is_null());
     assert_eq!(
         out.status.code(),
-        Some(if all_confident { 0 } else { 3 }),
+        Some(if all_read { 0 } else { 3 }),
         "{stdout}"
     );
 
@@ -128,16 +135,32 @@ fn serial_numbers_are_read_from_pictures() {
 #[test]
 fn regions_are_stored_for_the_payment_window() {
     let env = Env::start();
+    let (status, _) = env.json(
+        &[
+            "capture",
+            "region",
+            "set",
+            "--serial",
+            "--screen",
+            "1",
+            "--rect",
+            "10,10,200,30",
+            "--scale",
+            "150",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(status, 0);
     let (status, v) = env.json(
         &[
             "capture",
             "region",
-            "--amount",
-            "100, 200, 180, 40",
-            "--serial",
-            "10,10,200,30",
+            "set",
             "--screen",
             "1",
+            "--rect",
+            "100, 200, 180, 40",
             "--scale",
             "150",
             "--json",
@@ -151,10 +174,10 @@ fn regions_are_stored_for_the_payment_window() {
     assert_eq!(v["capture_serial"], true);
 
     for bad in ["100,200,0,40", "1,2,3", "a,b,c,d"] {
-        let out = env.run(&["capture", "region", "--amount", bad], None);
+        let out = env.run(&["capture", "region", "set", "--rect", bad], None);
         assert_eq!(out.status.code(), Some(1), "{bad} accepted");
     }
-    let (_, v) = env.json(&["capture", "region", "--json"], None);
+    let (_, v) = env.json(&["capture", "region", "show", "--json"], None);
     assert_eq!(
         v["amount"]["rect"], "100,200,180,40",
         "nonsense changed nothing"
@@ -173,7 +196,7 @@ fn regions_are_stored_for_the_payment_window() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let (status, v) = env.json(&["capture", "region", "--clear", "--json"], None);
+    let (status, v) = env.json(&["capture", "region", "clear", "--json"], None);
     assert_eq!(status, 0);
     assert!(v["amount"].is_null() && v["serial"].is_null(), "{v}");
     let out = env.run(&["capture", "read", "--screen"], None);

@@ -6,7 +6,7 @@ use cloudpos_domain::ports::AmountReading;
 use cloudpos_terminal::{Terminal, parse_screen_region, screen_region_text};
 use serde_json::json;
 
-use crate::cli::CaptureCommand;
+use crate::cli::{CaptureCommand, RegionCommand};
 use crate::exit;
 
 /// Runs one `capture` command.
@@ -24,24 +24,25 @@ pub async fn run(t: &Terminal, cmd: CaptureCommand) -> anyhow::Result<u8> {
                 read_pictures(t, &images, serial, json).await
             }
         }
-        CaptureCommand::Region {
-            amount,
-            serial,
+        CaptureCommand::Region(RegionCommand::Set {
             screen,
+            rect,
             scale,
-            clear,
+            serial,
             json,
-        } => {
-            region(
-                t,
-                amount.as_deref(),
-                serial.as_deref(),
-                screen,
-                scale,
-                clear,
-                json,
-            )
-            .await
+        }) => {
+            let (amount, serial_rect) = if serial {
+                (None, Some(rect.as_str()))
+            } else {
+                (Some(rect.as_str()), None)
+            };
+            region(t, amount, serial_rect, screen, scale, false, json).await
+        }
+        CaptureCommand::Region(RegionCommand::Show { json }) => {
+            region(t, None, None, 0, 100, false, json).await
+        }
+        CaptureCommand::Region(RegionCommand::Clear { json }) => {
+            region(t, None, None, 0, 100, true, json).await
         }
     }
 }
@@ -68,7 +69,7 @@ async fn read_pictures(
             continue;
         }
         let r = t.read_amount_in_picture(path).await?;
-        if r.needs_confirmation {
+        if r.reading.amount.is_none() {
             status = exit::NOT_DONE;
         }
         if as_json {
@@ -121,6 +122,7 @@ fn reading_json(r: &AmountReading, needs_confirmation: bool) -> serde_json::Valu
         "amount_fen": r.amount.map(Money::fen),
         "amount": r.amount.map(|m| m.to_string()),
         "text": r.text,
+        "confidence": f64::from(r.confidence_permille) / 1000.0,
         "confidence_permille": r.confidence_permille,
         "source": r.source,
         "needs_confirmation": needs_confirmation,
