@@ -271,11 +271,43 @@ impl Machine {
                 *p = 255 - *p;
             }
         }
-        for y in 0..24 * c.h {
-            for x in 0..base_w * c.w {
-                let v = px[(y / c.h) * base_w + x / c.w];
-                if v < 255 {
-                    self.set(x0 + x, y0 + y, v);
+        self.blit_scaled(&px, base_w, c.w, c.h, x0, y0);
+    }
+
+    /// Inks `src` (`src_w` × 24 dots, 255 = paper) magnified `sw` × `sh` at (`x0`, `y0`),
+    /// clipped to the paper; row slices rather than dot by dot, since a magnified line is
+    /// the preview's hottest loop (up to 8 × 8 per character on a 4096-dot roll).
+    fn blit_scaled(
+        &mut self,
+        src: &[u8],
+        src_w: usize,
+        sw: usize,
+        sh: usize,
+        x0: usize,
+        y0: usize,
+    ) {
+        let x_end = (x0 + src_w * sw).min(self.width);
+        let y_end = (y0 + 24 * sh).min(MAX_HEIGHT);
+        if x0 >= x_end || y0 >= y_end || src.iter().all(|&v| v == 255) {
+            return;
+        }
+        let need = y_end * self.width;
+        if self.rows.len() < need {
+            self.rows.resize(need, 255);
+        }
+        for (sy, src_row) in src.chunks_exact(src_w).enumerate() {
+            if src_row.iter().all(|&v| v == 255) {
+                continue;
+            }
+            let first = y0 + sy * sh;
+            for y in first..(first + sh).min(y_end) {
+                let dst = &mut self.rows[y * self.width + x0..y * self.width + x_end];
+                for (chunk, &v) in dst.chunks_mut(sw).zip(src_row) {
+                    if v < 255 {
+                        for d in chunk {
+                            *d = (*d).min(v);
+                        }
+                    }
                 }
             }
         }
