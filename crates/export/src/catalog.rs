@@ -15,6 +15,7 @@ use cloudpos_domain::money::Money;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::ExportError;
+use crate::compound::{check_compound_file, is_compound_file};
 
 /// The columns, in export order: (Chinese, English, required).
 const COLUMNS: [(&str, &str, bool); 7] = [
@@ -108,10 +109,20 @@ fn stock(cell: &Data) -> Result<i64, String> {
 /// cut short after its 512-byte header makes its compound-file reader (`cfb.rs`) index out
 /// of bounds (found by the `excel_import` fuzz target). A panic inside the reader is turned
 /// into the same "not a readable workbook" error as any other bad file, so an import never
-/// fails with a panic, whoever calls it. (A compound file whose sector chain loops still
-/// makes calamine allocate without bound; that cannot be contained here, see
-/// `fuzz/README.md`.)
+/// fails with a panic, whoever calls it. A compound file (`.xls`) is first checked for
+/// damaged sector chains, which would make calamine allocate without bound
+/// ([`crate::compound`]).
 fn first_sheet(path: &Path) -> Result<Range<Data>, ExportError> {
+    let unreadable = |why: String| {
+        ExportError::Import(format!(
+            "{} is not a readable Excel workbook: {why}",
+            path.display()
+        ))
+    };
+    if is_compound_file(path).map_err(|e| unreadable(e.to_string()))? {
+        check_compound_file(path)
+            .map_err(|e| unreadable(format!("the .xls container is damaged ({e})")))?;
+    }
     let read = || -> Result<Range<Data>, ExportError> {
         let mut book = open_workbook_auto(path).map_err(|e| {
             ExportError::Import(format!(

@@ -42,6 +42,7 @@
 
 mod catalog;
 mod columns;
+mod compound;
 mod csv_out;
 mod error;
 mod stats;
