@@ -1,5 +1,6 @@
 //! Shared set-up for the CloudPOS benchmarks: ledgers of realistic size, built fast.
 
+use cloudpos_storage::row_check::order_check;
 use cloudpos_storage::{PasswordCost, Store, StoreOptions};
 
 /// Opens a store for benchmarking (cheap password hashing; no integrity check on open).
@@ -37,8 +38,8 @@ pub async fn fill_orders(store: &Store, n: u64, start_ms: i64) {
         let clerk = ["01", "02", "03", "04"][usize::try_from((i / 7) % 4).unwrap_or(0)];
         sqlx::query(
             "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, refunded_fen, \
-             clerk_id, body, remark, created_at, updated_at, paid_at) \
-             VALUES ('shop', 'dev', ?, ?, ?, ?, ?, ?, 'b', '', ?, ?, ?)",
+             clerk_id, body, remark, created_at, updated_at, paid_at, row_check) \
+             VALUES ('shop', 'dev', ?, ?, ?, ?, ?, ?, 'b', '', ?, ?, ?, ?)",
         )
         .bind(format!("sz01BNCH{i:016}"))
         .bind(method)
@@ -49,6 +50,13 @@ pub async fn fill_orders(store: &Store, n: u64, start_ms: i64) {
         .bind(created)
         .bind(created)
         .bind((state == "paid").then_some(created + 1500))
+        .bind(order_check(
+            &format!("sz01BNCH{i:016}"),
+            method,
+            state,
+            amount,
+            refunded.min(amount),
+        ))
         .execute(&mut *tx)
         .await
         .expect("insert");

@@ -14,13 +14,16 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::Store;
 use crate::error::{corrupt, db};
+use crate::row_check::{Checked, REFUND_CHECKED};
 
 const ORDER_COLUMNS: &str = "id, store_id, device_id, out_trade_no, method, amount_fen, state, \
     refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
-    never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, paid_at";
+    never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, paid_at, \
+    row_check";
 
-const REFUND_COLUMNS: &str = "out_refund_no, out_trade_no, method, amount_fen, state, reason, \
-    clerk_id, authorized_by, shift_id, refund_id, failure, created_at, updated_at, succeeded_at";
+const REFUND_COLUMNS: &str = "id, out_refund_no, out_trade_no, method, amount_fen, state, reason, \
+    clerk_id, authorized_by, shift_id, refund_id, failure, created_at, updated_at, succeeded_at, \
+    row_check";
 
 const FINAL_STATES_SQL: &str = "('paid', 'failed', 'reversed')";
 
@@ -32,6 +35,7 @@ where
 }
 
 fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
+    Checked::Order.verify(row)?;
     let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
     let get_i = |c: &str| row.try_get::<i64, _>(c).map_err(db);
@@ -65,6 +69,7 @@ fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
 }
 
 fn refund_from_row(row: &SqliteRow) -> Result<Refund, StoreError> {
+    Checked::Refund.verify(row)?;
     let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
     let get_i = |c: &str| row.try_get::<i64, _>(c).map_err(db);
@@ -312,7 +317,11 @@ impl Ledger for Store {
         .execute(&mut *tx)
         .await;
         match result {
-            Ok(_) => {}
+            Ok(done) => {
+                Checked::Order
+                    .seal(&mut tx, done.last_insert_rowid())
+                    .await?;
+            }
             Err(e) => {
                 return Err(match db(e) {
                     StoreError::Duplicate(_) => {
@@ -376,6 +385,14 @@ impl Ledger for Store {
                 )),
             });
         }
+        let id: i64 = sqlx::query_scalar(
+            "SELECT id FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(order.no.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        Checked::Order.seal(&mut tx, id).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -478,7 +495,7 @@ impl Ledger for Store {
             )));
         }
         check_new_refund(&order, &existing, refund.amount)?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO refunds (out_refund_no, order_id, out_trade_no, method, amount_fen, \
              state, reason, clerk_id, authorized_by, shift_id, refund_id, failure, created_at, \
              updated_at, succeeded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -506,6 +523,9 @@ impl Ledger for Store {
             }
             other => other,
         })?;
+        Checked::Refund
+            .seal(&mut tx, inserted.last_insert_rowid())
+            .await?;
         if refund.state == RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, refund.amount).await?;
         }
@@ -518,13 +538,16 @@ impl Ledger for Store {
         expected: RefundState,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let row =
-            sqlx::query("SELECT order_id, state, amount_fen FROM refunds WHERE out_refund_no = ?")
-                .bind(refund.no.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .ok_or_else(|| StoreError::NotFound(format!("refund {}", refund.no)))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT order_id, {REFUND_CHECKED} FROM refunds WHERE out_refund_no = ?"
+        )))
+        .bind(refund.no.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound(format!("refund {}", refund.no)))?;
+        Checked::Refund.verify(&row)?;
+        let refund_row: i64 = row.try_get("id").map_err(db)?;
         let order_id: i64 = row.try_get("order_id").map_err(db)?;
         let stored: RefundState = parse(
             "refund state",
@@ -574,6 +597,7 @@ impl Ledger for Store {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        Checked::Refund.seal(&mut tx, refund_row).await?;
         if refund.state == RefundState::Succeeded && stored != RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, amount).await?;
         }
@@ -740,6 +764,6 @@ impl Store {
                 )),
                 other => other,
             })?;
-        Ok(())
+        Checked::Order.seal(&mut *tx, order_id).await
     }
 }

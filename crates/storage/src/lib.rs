@@ -23,6 +23,7 @@ mod catalog;
 mod error;
 mod ledger;
 mod master_key;
+pub mod row_check;
 mod settings;
 mod vault;
 
@@ -55,8 +56,8 @@ pub struct StoreOptions {
     pub password_cost: PasswordCost,
     /// How long a writer waits for another process's write lock.
     pub busy_timeout: Duration,
-    /// Run `PRAGMA quick_check` when opening (reads the whole file; seconds for very large
-    /// ledgers).
+    /// Run `PRAGMA quick_check` and compare every order's and refund's row check when
+    /// opening (reads the whole file; seconds for very large ledgers).
     pub check_on_open: bool,
     /// Largest number of pooled connections.
     pub max_connections: u32,
@@ -154,6 +155,14 @@ impl Store {
                     path.display()
                 )),
             })?;
+        row_check::backfill(&pool).await?;
+        if options.check_on_open
+            && existed
+            && let Err(e) = row_check::verify_all(&pool).await
+        {
+            pool.close().await;
+            return Err(e);
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "PRAGMA application_id = {APPLICATION_ID}"
         )))

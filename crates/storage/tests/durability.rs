@@ -8,11 +8,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order_no::RefundNo;
 use cloudpos_domain::ports::{
-    AuditEntry, AuditTrail, AuditVerdict, Ledger, SecretVault, StoreError,
+    AuditEntry, AuditTrail, AuditVerdict, Ledger, OrderFilter, SecretVault, StoreError,
 };
-use cloudpos_storage::{DATABASE_FILE, Store};
-use common::{open, options, paid, t};
+use cloudpos_domain::refund::{Refund, RefundState};
+use cloudpos_storage::row_check::order_check;
+use cloudpos_storage::{DATABASE_FILE, Store, StoreOptions};
+use common::{open, options, order, paid, t};
 
 const CHILD_ENV: &str = "CLOUDPOS_STORAGE_CRASH_CHILD";
 const BATCH: i64 = 40;
@@ -42,11 +47,12 @@ fn crash_child() {
                 let n = batch * BATCH + i;
                 sqlx::query(
                     "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
-                     clerk_id, body, remark, created_at, updated_at) \
-                     VALUES ('s', 'd', ?, 'wechat', ?, 'paid', '01', 'b', '', 0, 0)",
+                     clerk_id, body, remark, created_at, updated_at, row_check) \
+                     VALUES ('s', 'd', ?, 'wechat', ?, 'paid', '01', 'b', '', 0, 0, ?)",
                 )
                 .bind(format!("C{n:020}"))
                 .bind(n + 1)
+                .bind(order_check(&format!("C{n:020}"), "wechat", "paid", n + 1, 0))
                 .execute(&mut *tx)
                 .await
                 .unwrap();
@@ -399,4 +405,140 @@ async fn audit_tampering_is_pinpointed() {
         store.verify().await.unwrap(),
         AuditVerdict::Broken { .. }
     ));
+}
+
+/// A changed amount, state or refunded total inside an order row (what a flipped byte on
+/// disk does) is refused at open, naming the order, and on read when the open check is off.
+#[tokio::test]
+async fn a_changed_order_row_is_refused_not_traded_over() {
+    for (column, value) in [
+        ("amount_fen", "amount_fen + 1"),
+        ("refunded_fen", "100"),
+        ("state", "'failed'"),
+        ("out_trade_no", "'P0000000000000000009'"),
+        ("row_check", "NULL"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path()).await;
+        store
+            .insert_order(&paid("P0000000000000000001", 500, 1))
+            .await
+            .unwrap();
+        store
+            .insert_order(&paid("P0000000000000000002", 700, 2))
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE orders SET {column} = {value} WHERE out_trade_no = 'P0000000000000000002'"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.pool().close().await;
+        drop(store);
+
+        let Err(err) = Store::open(dir.path(), options()).await else {
+            panic!("{column}: the damaged ledger opened");
+        };
+        assert!(matches!(err, StoreError::Corrupt(_)), "{column}: {err:?}");
+        assert!(
+            err.to_string().contains("does not match its check"),
+            "{column}: {err}"
+        );
+
+        let unchecked = Store::open(
+            dir.path(),
+            StoreOptions {
+                check_on_open: false,
+                ..options()
+            },
+        )
+        .await
+        .unwrap();
+        let listed = unchecked.orders(&OrderFilter::default()).await;
+        assert!(
+            matches!(listed, Err(StoreError::Corrupt(_))),
+            "{column}: reading the damaged row must fail, got {listed:?}"
+        );
+        // The undamaged order still reads.
+        unchecked
+            .order(&"P0000000000000000001".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// Every write keeps the check current: updates, refunds and the refunded total.
+#[tokio::test]
+async fn writes_through_the_ledger_keep_their_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut o = order("P0000000000000000003", 900, 1);
+    store.insert_order(&o).await.unwrap();
+    let before = o.state;
+    o.mark_paid(Some("tx3".into()), t(2), t(2)).unwrap();
+    store.update_order(&o, before).await.unwrap();
+    let mut r = Refund {
+        no: RefundNo::parse("R0000000000000000003").unwrap(),
+        order_no: o.no.clone(),
+        method: o.method,
+        amount: Money::from_fen(300),
+        state: RefundState::Requested,
+        reason: "退货".into(),
+        clerk_id: ClerkId::parse("02").unwrap(),
+        authorized_by: None,
+        shift_id: None,
+        refund_id: None,
+        failure: None,
+        created_at: t(3),
+        updated_at: t(3),
+        succeeded_at: None,
+    };
+    store.insert_refund(&r).await.unwrap();
+    let requested = r.state;
+    r.mark_succeeded(Some("rf1".into()), t(4)).unwrap();
+    store.update_refund(&r, requested).await.unwrap();
+    store.pool().close().await;
+    drop(store);
+
+    let store = open(dir.path()).await;
+    let stored = store.order(&o.no).await.unwrap().unwrap();
+    assert_eq!(stored.refunded, Money::from_fen(300));
+    assert_eq!(store.refunds_of(&o.no).await.unwrap().len(), 1);
+}
+
+/// A ledger from before row checks gets them once, on the first open after the upgrade.
+#[tokio::test]
+async fn rows_from_before_the_upgrade_are_checked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store
+        .insert_order(&paid("P0000000000000000004", 800, 1))
+        .await
+        .unwrap();
+    // What the migration leaves on an old ledger: no checks, and the marker.
+    for s in [
+        "UPDATE orders SET row_check = NULL",
+        "INSERT INTO row_check_backfill (pending) VALUES (1)",
+    ] {
+        sqlx::query(s).execute(store.pool()).await.unwrap();
+    }
+    store.pool().close().await;
+    drop(store);
+    let store = open(dir.path()).await;
+    let o = store
+        .order(&"P0000000000000000004".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.amount, Money::from_fen(800));
+    // Done once: a check lost later is damage, not an old row.
+    sqlx::query("UPDATE orders SET row_check = NULL")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.pool().close().await;
+    drop(store);
+    assert!(Store::open(dir.path(), options()).await.is_err());
 }

@@ -1,0 +1,225 @@
+//! Row checks: a checksum over the money-bearing fields of every order and refund row.
+//!
+//! SQLite has no page checksums, so a flipped byte inside a row (found by the disk campaign
+//! of `docs/reliability.md`) reads back as a valid record with another amount, state or
+//! number. Every write of an order or refund row recomputes its check in the same
+//! transaction; every read compares it, and opening the ledger (with
+//! [`crate::StoreOptions::check_on_open`]) compares them all, so such damage stops the till
+//! with an error naming the record instead of being traded over.
+//!
+//! The check is the first eight bytes of a SHA-256 over the fields that carry money and
+//! name the record (number, method, state, amounts): it detects damage, it does not stop someone who edits the file on purpose and
+//! recomputes it (reconciliation against the cloud is what catches that).
+
+use futures_util::TryStreamExt;
+use ring::digest::{SHA256, digest};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use cloudpos_domain::ports::StoreError;
+
+use crate::error::db;
+
+/// The columns an order's check covers, as selected by [`order_check_of`].
+pub(crate) const ORDER_CHECKED: &str =
+    "id, out_trade_no, method, state, amount_fen, refunded_fen, row_check";
+/// The columns a refund's check covers, as selected by [`refund_check_of`].
+pub(crate) const REFUND_CHECKED: &str =
+    "id, out_refund_no, out_trade_no, method, state, amount_fen, row_check";
+
+fn check_of(parts: &[&str]) -> i64 {
+    let text = parts.join("\u{1f}");
+    let hash = digest(&SHA256, text.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_ref()[..8]);
+    i64::from_le_bytes(first)
+}
+
+/// The `row_check` of an order row with these column values (for rows written with SQL of
+/// one's own, e.g. a benchmark filling a ledger; the ledger computes it itself).
+#[must_use]
+pub fn order_check(
+    out_trade_no: &str,
+    method: &str,
+    state: &str,
+    amount_fen: i64,
+    refunded_fen: i64,
+) -> i64 {
+    check_of(&[
+        "order",
+        out_trade_no,
+        method,
+        state,
+        &amount_fen.to_string(),
+        &refunded_fen.to_string(),
+    ])
+}
+
+/// The `row_check` of a refund row with these column values.
+#[must_use]
+pub fn refund_check(
+    out_refund_no: &str,
+    out_trade_no: &str,
+    method: &str,
+    state: &str,
+    amount_fen: i64,
+) -> i64 {
+    check_of(&[
+        "refund",
+        out_refund_no,
+        out_trade_no,
+        method,
+        state,
+        &amount_fen.to_string(),
+    ])
+}
+
+/// The check an order row should carry (the row must hold the [`ORDER_CHECKED`] columns).
+pub(crate) fn order_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    Ok(order_check(
+        &row.try_get::<String, _>("out_trade_no").map_err(db)?,
+        &row.try_get::<String, _>("method").map_err(db)?,
+        &row.try_get::<String, _>("state").map_err(db)?,
+        row.try_get::<i64, _>("amount_fen").map_err(db)?,
+        row.try_get::<i64, _>("refunded_fen").map_err(db)?,
+    ))
+}
+
+/// The check a refund row should carry (the row must hold the [`REFUND_CHECKED`] columns).
+pub(crate) fn refund_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    Ok(refund_check(
+        &row.try_get::<String, _>("out_refund_no").map_err(db)?,
+        &row.try_get::<String, _>("out_trade_no").map_err(db)?,
+        &row.try_get::<String, _>("method").map_err(db)?,
+        &row.try_get::<String, _>("state").map_err(db)?,
+        row.try_get::<i64, _>("amount_fen").map_err(db)?,
+    ))
+}
+
+/// Which table a check belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Checked {
+    /// `orders`, named by `out_trade_no`.
+    Order,
+    /// `refunds`, named by `out_refund_no`.
+    Refund,
+}
+
+impl Checked {
+    fn table(self) -> &'static str {
+        match self {
+            Checked::Order => "orders",
+            Checked::Refund => "refunds",
+        }
+    }
+
+    fn columns(self) -> &'static str {
+        match self {
+            Checked::Order => ORDER_CHECKED,
+            Checked::Refund => REFUND_CHECKED,
+        }
+    }
+
+    fn check_of(self, row: &SqliteRow) -> Result<i64, StoreError> {
+        match self {
+            Checked::Order => order_check_of(row),
+            Checked::Refund => refund_check_of(row),
+        }
+    }
+
+    fn name_of(self, row: &SqliteRow) -> String {
+        let (what, column) = match self {
+            Checked::Order => ("order", "out_trade_no"),
+            Checked::Refund => ("refund", "out_refund_no"),
+        };
+        let no = row
+            .try_get::<String, _>(column)
+            .unwrap_or_else(|_| "(unreadable number)".into());
+        let id = row.try_get::<i64, _>("id").unwrap_or(-1);
+        format!("{what} {no} (row {id})")
+    }
+
+    /// Compares a row's stored check with its fields.
+    pub(crate) fn verify(self, row: &SqliteRow) -> Result<(), StoreError> {
+        let stored: Option<i64> = row.try_get("row_check").map_err(db)?;
+        if stored == Some(self.check_of(row)?) {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "the ledger's record of {} does not match its check: its amount, state or \
+                 number was changed outside CloudPOS or by disk damage; restore the data \
+                 directory from a backup and reconcile with Cloud Pay",
+                self.name_of(row)
+            )))
+        }
+    }
+
+    /// Recomputes and stores the check of row `id` (inside the writer's transaction).
+    pub(crate) async fn seal(self, tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM {} WHERE id = ?",
+            self.columns(),
+            self.table()
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET row_check = ? WHERE id = ?",
+            self.table()
+        )))
+        .bind(self.check_of(&row)?)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Every row of the table, checked as it streams by; the first mismatch is the error.
+    async fn verify_all(self, pool: &SqlitePool) -> Result<(), StoreError> {
+        let sql = format!("SELECT {} FROM {}", self.columns(), self.table());
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
+        while let Some(row) = rows.try_next().await.map_err(db)? {
+            self.verify(&row)?;
+        }
+        Ok(())
+    }
+}
+
+/// Gives every row its check once, after the migration that added the column (the marker
+/// row of `row_check_backfill`), in one transaction.
+pub(crate) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let pending: Option<i64> = sqlx::query_scalar("SELECT pending FROM row_check_backfill")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    for checked in [Checked::Order, Checked::Refund] {
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM {}",
+            checked.table()
+        )))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for id in ids {
+            checked.seal(&mut tx, id).await?;
+        }
+    }
+    sqlx::query("DELETE FROM row_check_backfill")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+/// Compares the check of every order and refund row.
+pub(crate) async fn verify_all(pool: &SqlitePool) -> Result<(), StoreError> {
+    Checked::Order.verify_all(pool).await?;
+    Checked::Refund.verify_all(pool).await
+}
