@@ -14,7 +14,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::Store;
 use crate::error::{corrupt, db};
-use crate::row_check::{Checked, REFUND_CHECKED};
+use crate::row_check::{Checked, ORDER_CHECKED, REFUND_CHECKED, order_check, refund_check};
 
 const ORDER_COLUMNS: &str = "id, store_id, device_id, out_trade_no, method, amount_fen, state, \
     refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
@@ -291,7 +291,8 @@ impl Ledger for Store {
             "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
              refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
              never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, \
-             paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             paid_at, row_check) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&order.store_id)
         .bind(&order.device_id)
@@ -314,14 +315,17 @@ impl Ledger for Store {
         .bind(order.created_at.unix_millis())
         .bind(order.updated_at.unix_millis())
         .bind(order.paid_at.map(Timestamp::unix_millis))
+        .bind(order_check(
+            order.no.as_str(),
+            method_str(order.method),
+            order.state.as_str(),
+            order.amount.fen(),
+            order.refunded.fen(),
+        ))
         .execute(&mut *tx)
         .await;
         match result {
-            Ok(done) => {
-                Checked::Order
-                    .seal(&mut tx, done.last_insert_rowid())
-                    .await?;
-            }
+            Ok(_) => {}
             Err(e) => {
                 return Err(match db(e) {
                     StoreError::Duplicate(_) => {
@@ -344,12 +348,28 @@ impl Ledger for Store {
         let mut tx = self.begin_write().await?;
         // Compare and set: only if the stored state is still the one the writer read. The
         // never-reverse flag can be set, never cleared.
-        let done = sqlx::query(
+        // The stored row is checked before it is changed, so a damaged record is never
+        // given a fresh check.
+        let current = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_CHECKED} FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(order.no.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(row) = &current {
+            Checked::Order.verify(row)?;
+        }
+        let id: Option<i64> = current
+            .map(|row| row.try_get("id"))
+            .transpose()
+            .map_err(db)?;
+        let updated = sqlx::query(
             "UPDATE orders SET state = ?, code_masked = ?, shift_id = ?, body = ?, remark = ?, \
              transaction_id = ?, reason = ?, never_reverse = max(never_reverse, ?), \
              cash_tendered_fen = ?, cash_change_fen = ?, updated_at = ?, paid_at = ? \
-             WHERE id = (SELECT id FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1) \
-             AND state = ? AND (never_reverse = 0 OR ? = 1)",
+             WHERE id = ? AND state = ? AND (never_reverse = 0 OR ? = 1) \
+             RETURNING id, out_trade_no, method, state, amount_fen, refunded_fen",
         )
         .bind(order.state.as_str())
         .bind(&order.code_masked)
@@ -363,13 +383,13 @@ impl Ledger for Store {
         .bind(order.cash_change.map(Money::fen))
         .bind(order.updated_at.unix_millis())
         .bind(order.paid_at.map(Timestamp::unix_millis))
-        .bind(order.no.as_str())
+        .bind(id)
         .bind(expected.as_str())
         .bind(i64::from(order.never_reverse))
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
+        let Some(updated) = updated else {
             let stored = Self::load_order_for_update(&mut tx, &order.no).await?;
             return Err(match stored {
                 None => StoreError::NotFound(format!("order {}", order.no)),
@@ -384,15 +404,8 @@ impl Ledger for Store {
                     order.no, s.state
                 )),
             });
-        }
-        let id: i64 = sqlx::query_scalar(
-            "SELECT id FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(order.no.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        Checked::Order.seal(&mut tx, id).await?;
+        };
+        Checked::Order.store(&mut tx, &updated).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -495,10 +508,11 @@ impl Ledger for Store {
             )));
         }
         check_new_refund(&order, &existing, refund.amount)?;
-        let inserted = sqlx::query(
+        sqlx::query(
             "INSERT INTO refunds (out_refund_no, order_id, out_trade_no, method, amount_fen, \
              state, reason, clerk_id, authorized_by, shift_id, refund_id, failure, created_at, \
-             updated_at, succeeded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             updated_at, succeeded_at, row_check) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(refund.no.as_str())
         .bind(order_id)
@@ -515,6 +529,13 @@ impl Ledger for Store {
         .bind(refund.created_at.unix_millis())
         .bind(refund.updated_at.unix_millis())
         .bind(refund.succeeded_at.map(Timestamp::unix_millis))
+        .bind(refund_check(
+            refund.no.as_str(),
+            refund.order_no.as_str(),
+            method_str(order.method),
+            refund.state.as_str(),
+            refund.amount.fen(),
+        ))
         .execute(&mut *tx)
         .await
         .map_err(|e| match db(e) {
@@ -523,9 +544,6 @@ impl Ledger for Store {
             }
             other => other,
         })?;
-        Checked::Refund
-            .seal(&mut tx, inserted.last_insert_rowid())
-            .await?;
         if refund.state == RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, refund.amount).await?;
         }
@@ -753,6 +771,7 @@ impl Store {
         order_id: i64,
         amount: Money,
     ) -> Result<(), StoreError> {
+        Checked::Order.verify_stored(&mut *tx, order_id).await?;
         sqlx::query("UPDATE orders SET refunded_fen = refunded_fen + ? WHERE id = ?")
             .bind(amount.fen())
             .bind(order_id)

@@ -154,9 +154,8 @@ impl Checked {
         }
     }
 
-    /// Recomputes and stores the check of row `id` (inside the writer's transaction).
-    pub(crate) async fn seal(self, tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    async fn stored(self, tx: &mut SqliteConnection, id: i64) -> Result<SqliteRow, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM {} WHERE id = ?",
             self.columns(),
             self.table()
@@ -164,17 +163,43 @@ impl Checked {
         .bind(id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(db)?;
+        .map_err(db)
+    }
+
+    /// Compares the stored check of row `id` before the writer changes the row, so that a
+    /// damaged record is never given a fresh check.
+    pub(crate) async fn verify_stored(
+        self,
+        tx: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        self.verify(&self.stored(tx, id).await?)
+    }
+
+    /// Stores the check of a row just written; `row` holds the checked columns as written
+    /// (e.g. from `RETURNING`), including `id`.
+    pub(crate) async fn store(
+        self,
+        tx: &mut SqliteConnection,
+        row: &SqliteRow,
+    ) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {} SET row_check = ? WHERE id = ?",
             self.table()
         )))
-        .bind(self.check_of(&row)?)
-        .bind(id)
+        .bind(self.check_of(row)?)
+        .bind(row.try_get::<i64, _>("id").map_err(db)?)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    /// Recomputes and stores the check of row `id` (inside the writer's transaction, after
+    /// a change it made to a row it had verified).
+    pub(crate) async fn seal(self, tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+        let row = self.stored(tx, id).await?;
+        self.store(tx, &row).await
     }
 
     /// Every row of the table, checked as it streams by; the first mismatch is the error.

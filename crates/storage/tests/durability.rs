@@ -542,3 +542,33 @@ async fn rows_from_before_the_upgrade_are_checked_once() {
     drop(store);
     assert!(Store::open(dir.path(), options()).await.is_err());
 }
+
+/// A write to a damaged row is refused: the damage is never given a fresh check.
+#[tokio::test]
+async fn a_damaged_row_is_never_resealed_by_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(
+        dir.path(),
+        StoreOptions {
+            check_on_open: false,
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
+    let mut o = order("P0000000000000000005", 600, 1);
+    store.insert_order(&o).await.unwrap();
+    sqlx::query("UPDATE orders SET amount_fen = 60000 WHERE out_trade_no = 'P0000000000000000005'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let before = o.state;
+    o.mark_paid(Some("tx5".into()), t(2), t(2)).unwrap();
+    let err = store.update_order(&o, before).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    // Still damaged, still refused: the failed write did not reseal it.
+    assert!(matches!(
+        store.order(&o.no).await,
+        Err(StoreError::Corrupt(_))
+    ));
+}
