@@ -44,6 +44,37 @@ fn main() {
         let t = Instant::now();
         fill_orders(&s, n, START_MS).await;
         eprintln!("filled {n} orders in {:.1} s", t.elapsed().as_secs_f64());
+        // Opening the ledger as the till does (SQLite's quick_check and every row's check),
+        // beside opening it with no checks at all, both on the warm file.
+        s.pool().close().await;
+        drop(s);
+        let open = |check_on_open: bool| {
+            let dir = dir.path().to_owned();
+            async move {
+                let t = Instant::now();
+                let s = cloudpos_storage::Store::open(
+                    &dir,
+                    cloudpos_storage::StoreOptions {
+                        password_cost: cloudpos_storage::PasswordCost::TestOnly,
+                        check_on_open,
+                        ..cloudpos_storage::StoreOptions::default()
+                    },
+                )
+                .await
+                .expect("open");
+                let took = t.elapsed();
+                s.pool().close().await;
+                took
+            }
+        };
+        let bare = open(false).await;
+        let checked = open(true).await;
+        println!(
+            "open ({n} orders): with quick_check and row checks {:.2} s; peer, no checks {:.3} s",
+            checked.as_secs_f64(),
+            bare.as_secs_f64()
+        );
+        let s = store(dir.path()).await;
 
         let day = 86_400_000;
         let mid = START_MS + 15 * day;
