@@ -145,6 +145,10 @@ impl Store {
                 )));
             }
         }
+        if existed && let Err(e) = Self::check_schema_text(&pool, &path).await {
+            pool.close().await;
+            return Err(e);
+        }
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
@@ -177,6 +181,25 @@ impl Store {
             sealer: Sealer::new(&key),
             password_cost: options.password_cost,
         })
+    }
+
+    /// Refuses a schema whose stored text is not UTF-8 (a flipped byte in `sqlite_master`):
+    /// SQLite still opens such a file, but sqlx panics when a statement's column type is not
+    /// UTF-8 (found by the disk campaign), which would fail a payment after the cloud took it.
+    async fn check_schema_text(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+        let texts: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT CAST(sql AS BLOB) FROM sqlite_master WHERE sql IS NOT NULL")
+                .fetch_all(pool)
+                .await
+                .map_err(|e| describe_open_error(path, &e))?;
+        if texts.iter().any(|t| std::str::from_utf8(t).is_err()) {
+            return Err(StoreError::Corrupt(format!(
+                "{}: the database schema is damaged (its table definitions are not readable \
+                 text); restore the data directory from a backup",
+                path.display()
+            )));
+        }
+        Ok(())
     }
 
     /// The connection settings every CloudPOS connection uses: WAL, `synchronous=FULL`,

@@ -572,3 +572,44 @@ async fn a_damaged_row_is_never_resealed_by_a_write() {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+/// A flipped byte in the stored schema text (not UTF-8 any more) is refused at open with an
+/// error; sqlx would otherwise panic on the first statement that reads that column.
+#[tokio::test]
+async fn a_damaged_schema_text_is_refused_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store
+        .insert_order(&paid("P0000000000000000006", 300, 1))
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.pool().close().await;
+    drop(store);
+    let path = dir.path().join(DATABASE_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let needle = b"refunded_fen      INTEGER";
+    // Every copy of the definition (a migration may have left an old one in a free page).
+    let places: Vec<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        !places.is_empty(),
+        "the orders table's definition is in the file"
+    );
+    for at in places {
+        bytes[at + needle.len() - 7] = 0xFF; // "INTEGER" → "\xFFNTEGER"
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let Err(err) = Store::open(dir.path(), options()).await else {
+        panic!("a damaged schema opened");
+    };
+    assert!(err.to_string().contains("schema is damaged"), "{err}");
+}
