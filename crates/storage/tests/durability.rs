@@ -16,8 +16,8 @@ use cloudpos_domain::ports::{
 };
 use cloudpos_domain::refund::{Refund, RefundState};
 use cloudpos_storage::row_check::order_check;
-use cloudpos_storage::{DATABASE_FILE, Store, StoreOptions};
-use common::{open, options, order, paid, t};
+use cloudpos_storage::{DATABASE_FILE, Store};
+use common::{open, open_unchecked, options, order, paid, t};
 
 const CHILD_ENV: &str = "CLOUDPOS_STORAGE_CRASH_CHILD";
 const BATCH: i64 = 40;
@@ -446,15 +446,7 @@ async fn a_changed_order_row_is_refused_not_traded_over() {
             "{column}: {err}"
         );
 
-        let unchecked = Store::open(
-            dir.path(),
-            StoreOptions {
-                check_on_open: false,
-                ..options()
-            },
-        )
-        .await
-        .unwrap();
+        let unchecked = open_unchecked(dir.path()).await;
         let listed = unchecked.orders(&OrderFilter::default()).await;
         assert!(
             matches!(listed, Err(StoreError::Corrupt(_))),
@@ -547,15 +539,7 @@ async fn rows_from_before_the_upgrade_are_checked_once() {
 #[tokio::test]
 async fn a_damaged_row_is_never_resealed_by_a_write() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        dir.path(),
-        StoreOptions {
-            check_on_open: false,
-            ..options()
-        },
-    )
-    .await
-    .unwrap();
+    let store = open_unchecked(dir.path()).await;
     let mut o = order("P0000000000000000005", 600, 1);
     store.insert_order(&o).await.unwrap();
     sqlx::query("UPDATE orders SET amount_fen = 60000 WHERE out_trade_no = 'P0000000000000000005'")

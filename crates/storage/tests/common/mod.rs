@@ -15,6 +15,19 @@ pub async fn open(dir: &Path) -> Store {
     Store::open(dir, options()).await.expect("open store")
 }
 
+/// Opens without the open-time checks (to reach damage that only reads and writes see).
+pub async fn open_unchecked(dir: &Path) -> Store {
+    Store::open(
+        dir,
+        StoreOptions {
+            check_on_open: false,
+            ..options()
+        },
+    )
+    .await
+    .expect("open store")
+}
+
 pub fn options() -> StoreOptions {
     StoreOptions {
         password_cost: PasswordCost::TestOnly,
