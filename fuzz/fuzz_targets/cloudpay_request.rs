@@ -1,13 +1,10 @@
-//! A request envelope as the sandbox reads it (`apps/cloudpay-sandbox/src/server.rs`,
-//! `authenticate` then the `parse` of `dispatch`).
-//!
-//! Those two functions are private to the sandbox and take its whole `App`, so this target
-//! repeats their steps with the same public pieces, in the same order: the outer JSON, the
-//! `request_content` string, the inner JSON, the sub-merchant check, `authen_info` (HMAC
-//! with `AuthenKey::verify`, RSA-PSS with `PssVerifier::verify_signature`, for the signable
-//! endpoints only), then the request type of the endpoint and the public checks of
-//! `cloudpay_sandbox` (`code_matches_platform`, `MerchantConfig` look-ups). The merchant is
-//! the one of `fixtures/cloudpay`, so the recorded requests in the corpus authenticate.
+//! A request envelope as the sandbox reads it: the sandbox's own
+//! `cloudpay_sandbox::envelope::authenticate` (outer JSON, `request_content`, inner JSON,
+//! sub-merchant, HMAC or RSA-PSS), then the `parse` half of the sandbox's `dispatch`
+//! (private to it and tied to its whole state, so repeated here with its public pieces):
+//! the request type of the endpoint and the public checks of `cloudpay_sandbox`
+//! (`code_matches_platform`, `MerchantConfig` look-ups). The merchant is the one of
+//! `fixtures/cloudpay`, so the recorded requests in the corpus authenticate.
 //!
 //! The first byte picks the endpoint (the URL path), the rest is the HTTP body.
 //! Checked: no panic; an accepted request carries a valid MAC or signature.
@@ -17,25 +14,26 @@ use std::sync::LazyLock;
 
 use cloudpay_api::wire::{self, endpoint};
 use cloudpay_api::{AuthenKey, PssVerifier};
-use cloudpay_sandbox::ledger::{Fail, code_matches_platform};
+use cloudpay_sandbox::envelope::{Gate, KNOWN, SIGNABLE, authenticate};
+use cloudpay_sandbox::ledger::code_matches_platform;
 use cloudpay_sandbox::{MerchantConfig, ShopConfig};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
+/// The sandbox's endpoints and one it does not know.
 const ENDPOINTS: [&str; 11] = [
-    endpoint::MICRO_PAY,
-    endpoint::QUERY_ORDER,
-    endpoint::REFUND,
-    endpoint::QUERY_REFUND_ORDER,
-    endpoint::REVERSE,
-    endpoint::CLOSE_ORDER,
-    endpoint::CLIENT_ORDER_DETAIL,
-    endpoint::X_CREATE_APPROVAL,
-    endpoint::X_QUERY_APPROVAL,
-    endpoint::X_CONSUME_APPROVAL,
+    KNOWN[0],
+    KNOWN[1],
+    KNOWN[2],
+    KNOWN[3],
+    KNOWN[4],
+    KNOWN[5],
+    KNOWN[6],
+    KNOWN[7],
+    KNOWN[8],
+    KNOWN[9],
     "no_such_endpoint",
 ];
-const SIGNABLE: [&str; 2] = [endpoint::REFUND, endpoint::REVERSE];
 
 struct App {
     merchant: MerchantConfig,
@@ -65,55 +63,6 @@ static APP: LazyLock<App> = LazyLock::new(|| {
         merchant,
     }
 });
-
-/// The sandbox's `authenticate`, step for step.
-fn authenticate(app: &App, name: &str, body: &[u8]) -> Result<String, Fail> {
-    if !ENDPOINTS[..10].contains(&name) {
-        return Err(Fail::rejected(4, format!("接口不存在: {name}")));
-    }
-    let outer: Value = serde_json::from_slice(body)
-        .map_err(|e| Fail::rejected(1, format!("请求包不是合法的 JSON: {e}")))?;
-    let Some(content) = outer.get("request_content").and_then(Value::as_str) else {
-        return Err(Fail::rejected(1, "request_content 必须是字符串"));
-    };
-    let inner: Value = serde_json::from_str(content)
-        .map_err(|e| Fail::rejected(2, format!("request_content 不是合法的 JSON: {e}")))?;
-    let sub = inner
-        .pointer("/pay_mch_key/out_sub_mch_id")
-        .or_else(|| inner.get("out_sub_mch_id"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if sub != app.merchant.out_sub_mch_id {
-        return Err(Fail::rejected(3, format!("子商户不存在: {sub}")));
-    }
-    let info: wire::AuthenInfo = match outer.get("authen_info") {
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| Fail::rejected(7, format!("参数authen_code错误. ({e})")))?,
-        None => wire::AuthenInfo::default(),
-    };
-    let mut authenticated = false;
-    if let Some(a) = &info.a {
-        if a.authen_type != wire::AUTHEN_TYPE_HMAC_SHA256
-            || !app.key.verify(content, &a.authen_code)
-        {
-            return Err(Fail::rejected(7, "参数authen_code错误."));
-        }
-        authenticated = true;
-    }
-    if let Some(s) = &info.s {
-        if !SIGNABLE.contains(&name) {
-            return Err(Fail::rejected(8, "该接口不支持签名"));
-        }
-        if app.verifier.verify_signature(content, s).is_err() {
-            return Err(Fail::rejected(8, "参数sign错误."));
-        }
-        authenticated = true;
-    }
-    if !authenticated {
-        return Err(Fail::rejected(7, "参数authen_code错误."));
-    }
-    Ok(content.to_owned())
-}
 
 fn parse<T: serde::de::DeserializeOwned>(content: &str) -> Option<T> {
     serde_json::from_str(content).ok()
@@ -202,7 +151,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let app = &*APP;
     let name = ENDPOINTS[usize::from(selector) % ENDPOINTS.len()];
-    match authenticate(app, name, body) {
+    let gate = Gate {
+        out_sub_mch_id: &app.merchant.out_sub_mch_id,
+        key: &app.key,
+        verifier: Some(&app.verifier),
+    };
+    match authenticate(&gate, name, body) {
         Ok(content) => {
             // Accepted only with a valid MAC or signature over the exact content.
             let outer: Value = serde_json::from_slice(body).expect("parsed once already");
@@ -215,7 +169,10 @@ fuzz_target!(|data: &[u8]| {
                     .pointer("/authen_info/s")
                     .and_then(|s| serde_json::from_value::<wire::Signature>(s.clone()).ok())
                     .is_some_and(|s| app.verifier.verify_signature(&content, &s).is_ok());
-            assert!(mac_ok || sig_ok, "accepted without a valid MAC or signature");
+            assert!(
+                mac_ok || sig_ok,
+                "accepted without a valid MAC or signature"
+            );
             dispatch(app, name, &content);
         }
         Err(fail) => {

@@ -53,6 +53,7 @@
 pub mod approvals;
 pub mod config;
 mod control;
+pub mod envelope;
 pub mod faults;
 pub mod ledger;
 mod server;

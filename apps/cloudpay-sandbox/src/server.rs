@@ -28,6 +28,7 @@ use tokio::sync::{Notify, watch};
 use tower::ServiceExt as _;
 
 use crate::config::{MerchantConfig, Timings};
+use crate::envelope::{Gate, authenticate};
 use crate::faults::{Faults, Hold};
 use crate::ledger::{After, Done, Fail, Ledger};
 use crate::validate;
@@ -423,94 +424,20 @@ async fn cpay(
     response
 }
 
-const SIGNABLE: [&str; 2] = [endpoint::REFUND, endpoint::REVERSE];
-
-const KNOWN: [&str; 10] = [
-    endpoint::MICRO_PAY,
-    endpoint::QUERY_ORDER,
-    endpoint::REFUND,
-    endpoint::QUERY_REFUND_ORDER,
-    endpoint::REVERSE,
-    endpoint::CLOSE_ORDER,
-    endpoint::CLIENT_ORDER_DETAIL,
-    endpoint::X_CREATE_APPROVAL,
-    endpoint::X_QUERY_APPROVAL,
-    endpoint::X_CONSUME_APPROVAL,
-];
-
 /// Parses, authenticates and dispatches one protocol request.
 fn handle(app: &App, name: &str, body: &[u8], hold: Option<Hold>) -> (Response, After) {
-    match authenticate(app, name, body).and_then(|content| dispatch(app, name, &content, hold)) {
+    let gate = Gate {
+        out_sub_mch_id: &app.merchant.out_sub_mch_id,
+        key: &app.key,
+        verifier: app.verifier.as_ref(),
+    };
+    match authenticate(&gate, name, body).and_then(|content| dispatch(app, name, &content, hold)) {
         Ok(done) => {
             let after = done.after;
             (app.ok(name, done.op), after)
         }
         Err(f) => (app.fail(&f), After::Answer),
     }
-}
-
-/// Checks the envelope and its authentication; returns the raw `request_content`.
-fn authenticate(app: &App, name: &str, body: &[u8]) -> Result<String, Fail> {
-    if !KNOWN.contains(&name) {
-        return Err(Fail::rejected(
-            4,
-            format!("接口不存在: {name} (unknown interface)"),
-        ));
-    }
-    let outer: Value = serde_json::from_slice(body)
-        .map_err(|e| Fail::rejected(1, format!("请求包不是合法的 JSON: {e}")))?;
-    let Some(content) = outer.get("request_content").and_then(Value::as_str) else {
-        return Err(Fail::rejected(
-            1,
-            "request_content 必须是字符串 (a JSON document serialised to a string)",
-        ));
-    };
-    let inner: Value = serde_json::from_str(content)
-        .map_err(|e| Fail::rejected(2, format!("request_content 不是合法的 JSON: {e}")))?;
-    let sub = inner
-        .pointer("/pay_mch_key/out_sub_mch_id")
-        .or_else(|| inner.get("out_sub_mch_id"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if sub != app.merchant.out_sub_mch_id {
-        return Err(Fail::rejected(
-            3,
-            format!("子商户不存在: out_sub_mch_id \"{sub}\""),
-        ));
-    }
-    let info: wire::AuthenInfo = match outer.get("authen_info") {
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| Fail::rejected(7, format!("参数authen_code错误. ({e})")))?,
-        None => wire::AuthenInfo::default(),
-    };
-    let mut authenticated = false;
-    if let Some(a) = &info.a {
-        if a.authen_type != wire::AUTHEN_TYPE_HMAC_SHA256
-            || !app.key.verify(content, &a.authen_code)
-        {
-            return Err(Fail::rejected(7, "参数authen_code错误."));
-        }
-        authenticated = true;
-    }
-    if let Some(s) = &info.s {
-        if !SIGNABLE.contains(&name) {
-            return Err(Fail::rejected(
-                8,
-                "该接口不支持签名, 请使用认证码 authen_info.a",
-            ));
-        }
-        let Some(verifier) = &app.verifier else {
-            return Err(Fail::rejected(8, "子商户未配置签名公钥"));
-        };
-        if verifier.verify_signature(content, s).is_err() {
-            return Err(Fail::rejected(8, "参数sign错误."));
-        }
-        authenticated = true;
-    }
-    if !authenticated {
-        return Err(Fail::rejected(7, "参数authen_code错误."));
-    }
-    Ok(content.to_owned())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(content: &str) -> Result<T, Fail> {
