@@ -19,15 +19,11 @@ const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Whether the file at `path` starts with the compound-file signature.
 pub(crate) fn is_compound_file(path: &Path) -> io::Result<bool> {
     let mut head = [0u8; 8];
-    let mut file = File::open(path)?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => return Ok(false),
-            n => filled += n,
-        }
+    match File::open(path)?.read_exact(&mut head) {
+        Ok(()) => Ok(head == SIGNATURE),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
     }
-    Ok(head == SIGNATURE)
 }
 
 /// Checks the structure of the compound file at `path`: its allocation tables, its

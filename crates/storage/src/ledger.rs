@@ -351,7 +351,8 @@ impl Ledger for Store {
         // The stored row is checked before it is changed, so a damaged record is never
         // given a fresh check.
         let current = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ORDER_CHECKED} FROM orders WHERE out_trade_no = ? ORDER BY id DESC LIMIT 1"
+            "SELECT {ORDER_CHECKED}, row_check FROM orders WHERE out_trade_no = ? \
+             ORDER BY id DESC LIMIT 1"
         )))
         .bind(order.no.as_str())
         .fetch_optional(&mut *tx)
@@ -364,13 +365,13 @@ impl Ledger for Store {
             .map(|row| row.try_get("id"))
             .transpose()
             .map_err(db)?;
-        let updated = sqlx::query(
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE orders SET state = ?, code_masked = ?, shift_id = ?, body = ?, remark = ?, \
              transaction_id = ?, reason = ?, never_reverse = max(never_reverse, ?), \
              cash_tendered_fen = ?, cash_change_fen = ?, updated_at = ?, paid_at = ? \
              WHERE id = ? AND state = ? AND (never_reverse = 0 OR ? = 1) \
-             RETURNING id, out_trade_no, method, state, amount_fen, refunded_fen",
-        )
+             RETURNING {ORDER_CHECKED}"
+        )))
         .bind(order.state.as_str())
         .bind(&order.code_masked)
         .bind(order.shift_id)
@@ -557,7 +558,7 @@ impl Ledger for Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT order_id, {REFUND_CHECKED} FROM refunds WHERE out_refund_no = ?"
+            "SELECT order_id, {REFUND_CHECKED}, row_check FROM refunds WHERE out_refund_no = ?"
         )))
         .bind(refund.no.as_str())
         .fetch_optional(&mut *tx)
@@ -602,20 +603,20 @@ impl Ledger for Store {
                 .collect();
             check_new_refund(&order, &others, refund.amount)?;
         }
-        sqlx::query(
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE refunds SET state = ?, refund_id = ?, failure = ?, updated_at = ?, \
-             succeeded_at = ? WHERE out_refund_no = ?",
-        )
+             succeeded_at = ? WHERE id = ? RETURNING {REFUND_CHECKED}"
+        )))
         .bind(refund.state.as_str())
         .bind(&refund.refund_id)
         .bind(&refund.failure)
         .bind(refund.updated_at.unix_millis())
         .bind(refund.succeeded_at.map(Timestamp::unix_millis))
-        .bind(refund.no.as_str())
-        .execute(&mut *tx)
+        .bind(refund_row)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        Checked::Refund.seal(&mut tx, refund_row).await?;
+        Checked::Refund.store(&mut tx, &updated).await?;
         if refund.state == RefundState::Succeeded && stored != RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, amount).await?;
         }
@@ -772,17 +773,20 @@ impl Store {
         amount: Money,
     ) -> Result<(), StoreError> {
         Checked::Order.verify_stored(&mut *tx, order_id).await?;
-        sqlx::query("UPDATE orders SET refunded_fen = refunded_fen + ? WHERE id = ?")
-            .bind(amount.fen())
-            .bind(order_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db(e) {
-                StoreError::Conflict(msg) => StoreError::Conflict(format!(
-                    "refunded total would exceed the order amount: {msg}"
-                )),
-                other => other,
-            })?;
-        Checked::Order.seal(&mut *tx, order_id).await
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE orders SET refunded_fen = refunded_fen + ? WHERE id = ? \
+             RETURNING {ORDER_CHECKED}"
+        )))
+        .bind(amount.fen())
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db(e) {
+            StoreError::Conflict(msg) => StoreError::Conflict(format!(
+                "refunded total would exceed the order amount: {msg}"
+            )),
+            other => other,
+        })?;
+        Checked::Order.store(&mut *tx, &updated).await
     }
 }

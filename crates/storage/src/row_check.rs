@@ -20,12 +20,12 @@ use cloudpos_domain::ports::StoreError;
 
 use crate::error::db;
 
-/// The columns an order's check covers, as selected by [`order_check_of`].
-pub(crate) const ORDER_CHECKED: &str =
-    "id, out_trade_no, method, state, amount_fen, refunded_fen, row_check";
-/// The columns a refund's check covers, as selected by [`refund_check_of`].
+/// The columns an order's check covers, and its `id` (select `row_check` beside them to
+/// verify the row).
+pub(crate) const ORDER_CHECKED: &str = "id, out_trade_no, method, state, amount_fen, refunded_fen";
+/// The columns a refund's check covers, and its `id`.
 pub(crate) const REFUND_CHECKED: &str =
-    "id, out_refund_no, out_trade_no, method, state, amount_fen, row_check";
+    "id, out_refund_no, out_trade_no, method, state, amount_fen";
 
 fn check_of(parts: &[&str]) -> i64 {
     let text = parts.join("\u{1f}");
@@ -156,7 +156,7 @@ impl Checked {
 
     async fn stored(self, tx: &mut SqliteConnection, id: i64) -> Result<SqliteRow, StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM {} WHERE id = ?",
+            "SELECT {}, row_check FROM {} WHERE id = ?",
             self.columns(),
             self.table()
         )))
@@ -195,16 +195,15 @@ impl Checked {
         Ok(())
     }
 
-    /// Recomputes and stores the check of row `id` (inside the writer's transaction, after
-    /// a change it made to a row it had verified).
-    pub(crate) async fn seal(self, tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+    /// Recomputes and stores the check of row `id` as it stands (the one-time backfill).
+    async fn seal(self, tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
         let row = self.stored(tx, id).await?;
         self.store(tx, &row).await
     }
 
     /// Every row of the table, checked as it streams by; the first mismatch is the error.
     async fn verify_all(self, pool: &SqlitePool) -> Result<(), StoreError> {
-        let sql = format!("SELECT {} FROM {}", self.columns(), self.table());
+        let sql = format!("SELECT {}, row_check FROM {}", self.columns(), self.table());
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
         while let Some(row) = rows.try_next().await.map_err(db)? {
             self.verify(&row)?;
