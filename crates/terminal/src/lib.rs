@@ -95,7 +95,9 @@ pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{SESSION_KEY, Session};
 pub use shift::HandoverReport;
-pub use voice::{VOICE_KEY, VoiceSettings, announcement_wav, spoken_words};
+pub use voice::{
+    RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
+};
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
     resolve_home,

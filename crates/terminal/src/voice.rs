@@ -83,11 +83,30 @@ pub fn spoken_words(announcement: &Announcement) -> Result<String> {
     cloudpos_voice::spoken_text(announcement).map_err(|e| voice_error(&e))
 }
 
-/// An announcement rendered as a WAV file (16 kHz mono 16-bit PCM) at `volume_percent`.
-pub fn announcement_wav(announcement: &Announcement, volume_percent: u8) -> Result<Vec<u8>> {
-    cloudpos_voice::render_announcement(announcement, volume_percent)
-        .and_then(|pcm| pcm.to_wav())
-        .map_err(|e| voice_error(&e))
+/// An announcement rendered to sound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedAnnouncement {
+    /// What is heard, in words: `微信收款十二点三四元`.
+    pub words: String,
+    /// A WAV file: 16 kHz mono 16-bit PCM.
+    pub wav: Vec<u8>,
+    /// How long it sounds.
+    pub duration: Duration,
+}
+
+/// Renders an announcement at `volume_percent` (0–100) as a WAV file (`cloudpos voice say
+/// --out`, the settings page's preview).
+pub fn render_announcement(
+    announcement: &Announcement,
+    volume_percent: u8,
+) -> Result<RenderedAnnouncement> {
+    let pcm = cloudpos_voice::render_announcement(announcement, volume_percent)
+        .map_err(|e| voice_error(&e))?;
+    Ok(RenderedAnnouncement {
+        words: spoken_words(announcement)?,
+        wav: pcm.to_wav().map_err(|e| voice_error(&e))?,
+        duration: pcm.duration(),
+    })
 }
 
 impl Terminal {

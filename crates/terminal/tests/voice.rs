@@ -13,7 +13,7 @@ use cloudpos_domain::order_no::OrderNo;
 use cloudpos_domain::ports::{Announcer, DeviceError};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
-use cloudpos_terminal::{TerminalError, VoiceSettings, announcement_wav, spoken_words};
+use cloudpos_terminal::{TerminalError, VoiceSettings, render_announcement, spoken_words};
 
 /// Records what it was asked to say.
 #[derive(Default)]
@@ -231,7 +231,9 @@ fn words_and_wav_of_a_sample() {
     })
     .unwrap();
     assert_eq!(spoken_words(&a).unwrap(), "支付宝收款一万零五点六元");
-    let wav = announcement_wav(&a, 100).unwrap();
-    assert_eq!(&wav[..4], b"RIFF");
-    assert_eq!(&wav[8..12], b"WAVE");
+    let sound = render_announcement(&a, 100).unwrap();
+    assert_eq!(sound.words, "支付宝收款一万零五点六元");
+    assert_eq!(&sound.wav[..4], b"RIFF");
+    assert_eq!(&sound.wav[8..12], b"WAVE");
+    assert!(sound.duration > std::time::Duration::from_secs(1));
 }
