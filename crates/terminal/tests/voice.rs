@@ -10,7 +10,7 @@ use cloudpos_domain::code::Wallet;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, OrderState, PaymentMethod};
 use cloudpos_domain::order_no::OrderNo;
-use cloudpos_domain::ports::{Announcer, DeviceError};
+use cloudpos_domain::ports::{Announcer, DeviceError, Ledger};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
 use cloudpos_terminal::{TerminalError, VoiceSettings, render_announcement, spoken_words};
@@ -236,4 +236,98 @@ fn words_and_wav_of_a_sample() {
     assert_eq!(&sound.wav[..4], b"RIFF");
     assert_eq!(&sound.wav[8..12], b"WAVE");
     assert!(sound.duration > std::time::Duration::from_secs(1));
+}
+
+fn pay_input(fen: i64, code: &str) -> cloudpos_terminal::PayInput {
+    cloudpos_terminal::PayInput {
+        amount: Money::from_fen(fen),
+        code: code.to_owned(),
+        remark: String::new(),
+        body: None,
+        timeout: None,
+    }
+}
+
+#[tokio::test]
+async fn each_payment_is_announced_once_with_its_final_state() {
+    use cloudpos_terminal::testing::code;
+    let dir = tempfile::tempdir().unwrap();
+    let (t, rec) = with_recorder(dir.path()).await;
+    login(&t, "02", "pw02").await;
+    let paid = t
+        .terminal
+        .pay(pay_input(1234, &code(1, "00")))
+        .await
+        .unwrap();
+    assert_eq!(paid.state, OrderState::Paid);
+    let slow = t
+        .terminal
+        .pay(pay_input(500, &code(2, "01")))
+        .await
+        .unwrap();
+    assert_eq!(slow.state, OrderState::Paid, "user paying, then paid");
+    let refused = t
+        .terminal
+        .pay(pay_input(100, &code(3, "03")))
+        .await
+        .unwrap();
+    assert_eq!(refused.state, OrderState::Failed);
+    let reversed = t
+        .terminal
+        .pay(pay_input(100, &code(4, "04")))
+        .await
+        .unwrap();
+    assert_eq!(reversed.state, OrderState::Reversed);
+    let said: Vec<String> = rec.said().iter().map(|(a, _)| a.to_string()).collect();
+    assert_eq!(
+        said,
+        vec![
+            "微信收款 12.34 元",
+            "微信收款 5.00 元",
+            "支付失败",
+            "支付已撤销"
+        ],
+        "one announcement per payment, none while it was still open"
+    );
+}
+
+#[tokio::test]
+async fn a_voice_that_cannot_speak_leaves_the_payment_as_it_was() {
+    use cloudpos_terminal::testing::code;
+    let dir = tempfile::tempdir().unwrap();
+    let t = test_terminal(dir.path()).await;
+    let rec = Arc::new(Recorder {
+        refuse: true,
+        ..Recorder::default()
+    });
+    t.terminal.set_announcer(Some(rec.clone())).await.unwrap();
+    login(&t, "02", "pw02").await;
+    let o = t
+        .terminal
+        .pay(pay_input(880, &code(5, "00")))
+        .await
+        .unwrap();
+    assert_eq!(o.state, OrderState::Paid);
+    assert_eq!(t.store.order(&o.no).await.unwrap().unwrap(), o);
+    assert_eq!(rec.said().len(), 1);
+}
+
+#[tokio::test]
+async fn cash_sales_speak_only_when_the_shop_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, rec) = with_recorder(dir.path()).await;
+    login(&t, "09", "pw09").await;
+    t.terminal
+        .pay_cash(Money::from_fen(1530), Money::from_fen(2000), vec![], "")
+        .await
+        .unwrap();
+    assert!(rec.said().is_empty());
+    let mut settings = VoiceSettings::default();
+    settings.events.insert(VoiceEvent::Cash);
+    t.terminal.set_voice_settings(&settings).await.unwrap();
+    t.terminal
+        .pay_cash(Money::from_fen(1530), Money::from_fen(2000), vec![], "")
+        .await
+        .unwrap();
+    assert_eq!(rec.said()[0].0.to_string(), "现金收款 15.30 元");
 }
