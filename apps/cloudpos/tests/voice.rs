@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{BIN, Env, code};
+use common::{BIN, Env};
 
 fn cloudpos(home: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -249,6 +249,7 @@ fn sound_span(captured: &Path) -> f64 {
 }
 
 /// The same span in the announcement rendered to a file.
+#[cfg(target_os = "linux")]
 fn rendered_span(home: &Path, amount: &str, wallet: &str) -> f64 {
     let file = home.join("rendered.wav");
     say_to_file(home, amount, wallet, &file);
@@ -305,7 +306,7 @@ fn a_payment_with_speak_is_heard_on_the_device() {
             "--amount",
             "12.34",
             "--code",
-            &code("00"),
+            &common::code("00"),
             "--speak",
             "--json",
         ])
@@ -341,7 +342,7 @@ fn a_payment_with_speak_is_paid_without_a_sound_device() {
             "--amount",
             "12.34",
             "--code",
-            &code("00"),
+            &common::code("00"),
             "--speak",
             "--json",
         ])
