@@ -66,7 +66,7 @@ fn wallet_label(key: &str) -> String {
 pub struct TillRow {
     /// The terminal.
     pub t: TerminalView,
-    /// 正常 / 积压 / 离线 / 出错 / 未激活.
+    /// 正常 / 积压 / 离线 / 出错 / 未联系 / 未激活.
     pub status: &'static str,
     /// CSS class of the status.
     pub class: &'static str,
@@ -84,6 +84,8 @@ fn till_row(t: TerminalView, offset: i32, now: i64) -> TillRow {
         .map(Timestamp::unix_millis);
     let (status, class) = if !t.enrolled {
         ("未激活", "idle")
+    } else if contact_ms.is_none() {
+        ("未联系", "idle")
     } else if t.last_error.is_some() {
         ("出错", "bad")
     } else if contact_ms.is_none_or(|c| now - c > 5 * 60_000) {
