@@ -11,14 +11,11 @@ use cloudpos_hq_protocol::{
 };
 use sqlx::PgPool;
 
-use crate::db::db_error;
+use crate::db::sql;
 
 /// The advisory-lock key of catalogue writes.
 const CATALOG_LOCK: i64 = 0x4851_4341_5441_4c47; // "HQCATALG"
 
-fn sql(e: sqlx::Error) -> ErrorBody {
-    db_error(&e)
-}
 
 type Row = (
     i64,

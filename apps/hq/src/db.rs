@@ -47,6 +47,12 @@ pub fn db_error(e: &sqlx::Error) -> ErrorBody {
     }
 }
 
+/// [`db_error`] for `map_err`.
+#[allow(clippy::needless_pass_by_value)] // the shape `map_err` wants
+pub(crate) fn sql(e: sqlx::Error) -> ErrorBody {
+    db_error(&e)
+}
+
 /// Now, Unix ms.
 #[must_use]
 pub fn now_ms() -> i64 {

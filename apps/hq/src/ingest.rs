@@ -18,7 +18,7 @@ use cloudpos_hq_protocol::{
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::auth::token_hash;
-use crate::db::{db_error, now_ms};
+use crate::db::{now_ms, sql};
 
 /// Ingest options (fault injection for the crash tests and campaigns).
 #[derive(Debug, Default)]
@@ -50,9 +50,6 @@ pub fn digest(change: &Change) -> Vec<u8> {
         .to_vec()
 }
 
-fn sql(e: sqlx::Error) -> ErrorBody {
-    db_error(&e)
-}
 
 /// Applies one push of the till holding `credential`.
 pub async fn push(

@@ -9,11 +9,8 @@ use cloudpos_hq_protocol::{
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use crate::db::db_error;
+use crate::db::{db_error, sql};
 
-fn sql(e: sqlx::Error) -> ErrorBody {
-    db_error(&e)
-}
 
 fn bad(msg: impl Into<String>) -> ErrorBody {
     ErrorBody::new(ErrorCode::BadRequest, msg)
