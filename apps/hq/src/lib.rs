@@ -21,3 +21,5 @@ pub mod testing;
 pub mod web;
 
 pub use server::{Running, ServerConfig, TlsFiles};
+/// The sqlx this crate is built with (PostgreSQL), for benches and tests.
+pub use sqlx;
