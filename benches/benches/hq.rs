@@ -16,10 +16,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cloudpos_hq::sqlx as sqlx_pg;
 use cloudpos_hq::testing::{Durability, TestPostgres};
 use cloudpos_hq::{ServerConfig, auth, db, server};
 use cloudpos_hq_protocol::{Change, OrderRecord, PushRequest, Record};
-use cloudpos_hq::sqlx as sqlx_pg;
 use sqlx_pg::PgPool;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -57,17 +57,41 @@ fn order(till: usize, n: i64, at: i64) -> OrderRecord {
     }
 }
 
-async fn enrol(http: &reqwest::Client, url: &str, pool: &PgPool, store: &str, device: &str) -> String {
-    let token = auth::create_enrolment(pool, store, device, Duration::from_secs(600)).await.unwrap();
+async fn enrol(
+    http: &reqwest::Client,
+    url: &str,
+    pool: &PgPool,
+    store: &str,
+    device: &str,
+) -> String {
+    let token = auth::create_enrolment(pool, store, device, Duration::from_secs(600))
+        .await
+        .unwrap();
     let r: cloudpos_hq_protocol::EnrolResponse = http
         .post(format!("{url}/api/v1/enrol"))
         .json(&serde_json::json!({"v": 1, "token": token.as_str()}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     r.credential
 }
 
-async fn push(http: &reqwest::Client, url: &str, cred: &str, req: &PushRequest) -> cloudpos_hq_protocol::PushResponse {
-    let r = http.post(format!("{url}/api/v1/push")).bearer_auth(cred).json(req).send().await.unwrap();
+async fn push(
+    http: &reqwest::Client,
+    url: &str,
+    cred: &str,
+    req: &PushRequest,
+) -> cloudpos_hq_protocol::PushResponse {
+    let r = http
+        .post(format!("{url}/api/v1/push"))
+        .bearer_auth(cred)
+        .json(req)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -78,13 +102,24 @@ const BATCH: i64 = 500;
 async fn ingest(pg: &TestPostgres, http: &reqwest::Client, orders: i64) {
     let db_url = pg.fresh_database().await;
     let pool = db::connect(&db_url, 16).await.unwrap();
-    let running = server::start(pool.clone(), ServerConfig::loopback()).await.unwrap();
+    let running = server::start(pool.clone(), ServerConfig::loopback())
+        .await
+        .unwrap();
     let url = running.url();
     let now = db::now_ms();
     let per_till = orders / TILLS as i64;
     let mut creds = Vec::new();
     for t in 0..TILLS {
-        creds.push(enrol(http, &url, &pool, &format!("store-{}", t / 4), &format!("till-{t}")).await);
+        creds.push(
+            enrol(
+                http,
+                &url,
+                &pool,
+                &format!("store-{}", t / 4),
+                &format!("till-{t}"),
+            )
+            .await,
+        );
     }
     // Through the head office: 8 tills, each pushing its batches one after another.
     let t0 = Instant::now();
@@ -97,7 +132,11 @@ async fn ingest(pg: &TestPostgres, http: &reqwest::Client, orders: i64) {
             while seq <= per_till {
                 let end = (seq + BATCH - 1).min(per_till);
                 let changes = (seq..=end)
-                    .map(|n| Change { seq: n, at: now, record: Record::Order(order(t, n, now + n)) })
+                    .map(|n| Change {
+                        seq: n,
+                        at: now,
+                        record: Record::Order(order(t, n, now + n)),
+                    })
                     .collect();
                 let r = push(&http, &url, &cred, &PushRequest::new(changes, 0, None)).await;
                 assert_eq!(r.applied_through, end);
@@ -109,15 +148,22 @@ async fn ingest(pg: &TestPostgres, http: &reqwest::Client, orders: i64) {
         t.await.unwrap();
     }
     let hq_rate = (per_till * TILLS as i64) as f64 / t0.elapsed().as_secs_f64();
-    let (n,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+    let (n,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(n, per_till * TILLS as i64);
 
     // The peers: the same rows into a table of the same definition (indexes included).
     let peer_table = |name: &'static str| {
         let pool = pool.clone();
         async move {
-            sqlx_pg::query(sqlx_pg::AssertSqlSafe(format!("CREATE TABLE {name} (LIKE orders INCLUDING ALL)")))
-                .execute(&pool).await.unwrap();
+            sqlx_pg::query(sqlx_pg::AssertSqlSafe(format!(
+                "CREATE TABLE {name} (LIKE orders INCLUDING ALL)"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
         }
     };
     peer_table("peer_insert").await;
@@ -192,12 +238,22 @@ async fn ingest(pg: &TestPostgres, http: &reqwest::Client, orders: i64) {
     }
     let copy_rate = (per_till * TILLS as i64) as f64 / t0.elapsed().as_secs_f64();
     for table in ["peer_insert", "peer_copy"] {
-        let (n,): (i64,) = sqlx_pg::query_as(sqlx_pg::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&pool).await.unwrap();
+        let (n,): (i64,) = sqlx_pg::query_as(sqlx_pg::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {table}"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         assert_eq!(n, per_till * TILLS as i64);
     }
-    println!("ingest of {} orders ({TILLS} tills, {BATCH} per batch, fsync on):", per_till * TILLS as i64);
-    println!("  cloudpos-hq push (HTTP + JSON + checks + change log)  {hq_rate:>9.0} orders/s  ({:.0} % of batched INSERT)", 100.0 * hq_rate / insert_rate);
+    println!(
+        "ingest of {} orders ({TILLS} tills, {BATCH} per batch, fsync on):",
+        per_till * TILLS as i64
+    );
+    println!(
+        "  cloudpos-hq push (HTTP + JSON + checks + change log)  {hq_rate:>9.0} orders/s  ({:.0} % of batched INSERT)",
+        100.0 * hq_rate / insert_rate
+    );
     println!("  peer: batched INSERT … VALUES (500 rows)              {insert_rate:>9.0} rows/s");
     println!("  peer: COPY FROM STDIN (500 rows)                      {copy_rate:>9.0} rows/s");
     running.shutdown().await;
@@ -206,11 +262,22 @@ async fn ingest(pg: &TestPostgres, http: &reqwest::Client, orders: i64) {
 async fn lag(pg: &TestPostgres, http: &reqwest::Client, tills: usize, rate: f64, seconds: u64) {
     let db_url = pg.fresh_database().await;
     let pool = db::connect(&db_url, 16).await.unwrap();
-    let running = server::start(pool.clone(), ServerConfig::loopback()).await.unwrap();
+    let running = server::start(pool.clone(), ServerConfig::loopback())
+        .await
+        .unwrap();
     let url = running.url();
     let mut creds = Vec::new();
     for t in 0..tills {
-        creds.push(enrol(http, &url, &pool, &format!("store-{}", t / 4), &format!("till-{t}")).await);
+        creds.push(
+            enrol(
+                http,
+                &url,
+                &pool,
+                &format!("store-{}", t / 4),
+                &format!("till-{t}"),
+            )
+            .await,
+        );
     }
     let per_till_mean = tills as f64 / rate; // seconds between one till's orders
     let lags = Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
@@ -223,7 +290,8 @@ async fn lag(pg: &TestPostgres, http: &reqwest::Client, tills: usize, rate: f64,
         let lags = Arc::clone(&lags);
         tasks.push(tokio::spawn(async move {
             // A deterministic per-till random stream (xorshift), exponential gaps.
-            let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let mut x: u64 =
+                0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
             let mut next = || {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -237,10 +305,25 @@ async fn lag(pg: &TestPostgres, http: &reqwest::Client, tills: usize, rate: f64,
                 tokio::time::sleep_until(due.into()).await;
                 seq += 1;
                 let now = db::now_ms();
-                pending.push((Change { seq, at: now, record: Record::Order(order(t, seq, now)) }, Instant::now()));
-                let req = PushRequest::new(pending.iter().map(|(c, _)| c.clone()).collect(), 0, None);
-                let r = http.post(format!("{url}/api/v1/push")).bearer_auth(&cred).json(&req).send().await;
-                if let Ok(r) = r && r.status() == 200 {
+                pending.push((
+                    Change {
+                        seq,
+                        at: now,
+                        record: Record::Order(order(t, seq, now)),
+                    },
+                    Instant::now(),
+                ));
+                let req =
+                    PushRequest::new(pending.iter().map(|(c, _)| c.clone()).collect(), 0, None);
+                let r = http
+                    .post(format!("{url}/api/v1/push"))
+                    .bearer_auth(&cred)
+                    .json(&req)
+                    .send()
+                    .await;
+                if let Ok(r) = r
+                    && r.status() == 200
+                {
                     let done = Instant::now();
                     let mut l = lags.lock().unwrap();
                     for (_, committed) in pending.drain(..) {
@@ -257,11 +340,21 @@ async fn lag(pg: &TestPostgres, http: &reqwest::Client, tills: usize, rate: f64,
     let mut l = lags.lock().unwrap().clone();
     l.sort_by(f64::total_cmp);
     let pct = |p: f64| l[((l.len() as f64 - 1.0) * p).round() as usize];
-    let (n,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
-    assert_eq!(n as usize, l.len(), "every order reached the head office once");
+    let (n,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        n as usize,
+        l.len(),
+        "every order reached the head office once"
+    );
     println!(
         "{tills} tills, {rate} orders/s in aggregate for {seconds} s: {} orders, lag till commit → HQ commit p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        l.len(), pct(0.50), pct(0.99), l[l.len() - 1]
+        l.len(),
+        pct(0.50),
+        pct(0.99),
+        l[l.len() - 1]
     );
     running.shutdown().await;
 }
@@ -272,10 +365,22 @@ async fn summary(pg: &TestPostgres, rows: i64) {
     let t0 = Instant::now();
     // 100 stores × 10 tills, 100 days; loaded in bulk, then indexed (the trigram index on
     // order numbers is left out of this data set: the summary never reads it).
-    sqlx_pg::query("DROP INDEX orders_no_trgm").execute(&pool).await.unwrap();
-    sqlx_pg::query("DROP INDEX orders_paid").execute(&pool).await.unwrap();
-    sqlx_pg::query("DROP INDEX orders_created").execute(&pool).await.unwrap();
-    sqlx_pg::query("ALTER TABLE orders DROP CONSTRAINT orders_pkey").execute(&pool).await.unwrap();
+    sqlx_pg::query("DROP INDEX orders_no_trgm")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx_pg::query("DROP INDEX orders_paid")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx_pg::query("DROP INDEX orders_created")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx_pg::query("ALTER TABLE orders DROP CONSTRAINT orders_pkey")
+        .execute(&pool)
+        .await
+        .unwrap();
     let day0: i64 = 1_795_276_800_000; // 2026-11-22 00:00 +08:00
     let chunk = 1_000_000;
     let mut from = 0;
@@ -302,14 +407,26 @@ async fn summary(pg: &TestPostgres, rows: i64) {
     ] {
         sqlx_pg::query(ddl).execute(&pool).await.unwrap();
     }
-    println!("loaded {rows} orders over 100 days in {:.0} s", t0.elapsed().as_secs_f64());
+    println!(
+        "loaded {rows} orders over 100 days in {:.0} s",
+        t0.elapsed().as_secs_f64()
+    );
     let day = cloudpos_domain::timestamp::Timestamp::from_unix_millis(day0 + 50 * 86_400_000);
-    let next = cloudpos_domain::timestamp::Timestamp::from_unix_millis(day.unix_millis() + 86_400_000);
+    let next =
+        cloudpos_domain::timestamp::Timestamp::from_unix_millis(day.unix_millis() + 86_400_000);
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..7 {
         let t = Instant::now();
-        let s = cloudpos_hq::query::summary(&pool, Some(day), Some(next), cloudpos_hq::query::Grouping::Store, 8 * 3600).await.unwrap();
+        let s = cloudpos_hq::query::summary(
+            &pool,
+            Some(day),
+            Some(next),
+            cloudpos_hq::query::Grouping::Store,
+            8 * 3600,
+        )
+        .await
+        .unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         last = Some(s);
     }
@@ -318,7 +435,10 @@ async fn summary(pg: &TestPostgres, rows: i64) {
     let mut n = 0;
     for _ in 0..3 {
         let t = Instant::now();
-        let (c,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+        let (c,): (i64,) = sqlx_pg::query_as("SELECT count(*) FROM orders")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         counts.push(t.elapsed().as_secs_f64() * 1000.0);
         n = c;
     }
@@ -326,7 +446,12 @@ async fn summary(pg: &TestPostgres, rows: i64) {
     counts.sort_by(f64::total_cmp);
     println!(
         "a day's summary by store over {n} orders ({} groups, {} paid orders that day): median {:.0} ms (min {:.0}, max {:.0}); peer: count(*) over the table median {:.0} ms",
-        s.groups.len(), s.total.paid_count, times[3], times[0], times[6], counts[1]
+        s.groups.len(),
+        s.total.paid_count,
+        times[3],
+        times[0],
+        times[6],
+        counts[1]
     );
 }
 
@@ -334,17 +459,31 @@ async fn summary(pg: &TestPostgres, rows: i64) {
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().collect();
-    let all = !args.iter().any(|a| a == "ingest" || a == "lag" || a == "summary");
+    let all = !args
+        .iter()
+        .any(|a| a == "ingest" || a == "lag" || a == "summary");
     let pg = match std::env::var(cloudpos_hq::testing::DATABASE_URL_ENV) {
         Ok(_) => TestPostgres::shared(),
-        Err(_) => Box::leak(Box::new(TestPostgres::start(Durability::Real).expect("PostgreSQL"))),
+        Err(_) => Box::leak(Box::new(
+            TestPostgres::start(Durability::Real).expect("PostgreSQL"),
+        )),
     };
-    let http = reqwest::Client::builder().pool_max_idle_per_host(2000).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(2000)
+        .build()
+        .unwrap();
     if all || args.iter().any(|a| a == "ingest") {
         ingest(pg, &http, arg("--orders", 200_000)).await;
     }
     if all || args.iter().any(|a| a == "lag") {
-        lag(pg, &http, arg("--tills", 1000), arg("--rate", 100.0), arg("--seconds", 60)).await;
+        lag(
+            pg,
+            &http,
+            arg("--tills", 1000),
+            arg("--rate", 100.0),
+            arg("--seconds", 60),
+        )
+        .await;
     }
     if all || args.iter().any(|a| a == "summary") {
         summary(pg, arg("--rows", 10_000_000)).await;

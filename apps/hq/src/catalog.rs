@@ -16,7 +16,6 @@ use crate::db::sql;
 /// The advisory-lock key of catalogue writes.
 const CATALOG_LOCK: i64 = 0x4851_4341_5441_4c47; // "HQCATALG"
 
-
 type Row = (
     i64,
     String,

@@ -50,7 +50,6 @@ pub fn digest(change: &Change) -> Vec<u8> {
         .to_vec()
 }
 
-
 /// Applies one push of the till holding `credential`.
 pub async fn push(
     pool: &PgPool,

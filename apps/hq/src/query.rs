@@ -11,7 +11,6 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::db::{db_error, sql};
 
-
 fn bad(msg: impl Into<String>) -> ErrorBody {
     ErrorBody::new(ErrorCode::BadRequest, msg)
 }
