@@ -16,6 +16,7 @@ mod approval;
 mod basic;
 mod catalog;
 mod clerks;
+mod complete;
 mod devices;
 mod embedded;
 mod error;
@@ -67,6 +68,7 @@ pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+pub use complete::{COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
 };
@@ -82,7 +84,7 @@ pub use merchant::{
     AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,
 };
 pub use pay::PayInput;
-pub use policy::PayPolicy;
+pub use policy::{AmountLimit, DEFAULT_MAX_AMOUNT, PayPolicy};
 pub use preferences::{AUTO_LOGIN_KEY, WINDOW_KEY_PREFIX, WindowState};
 pub use printing::{PRINTER_KEY, paper_width};
 pub use reconcile::{
@@ -158,6 +160,8 @@ pub(crate) struct Inner {
     config: TerminalConfig,
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
     recent_codes: Mutex<HashMap<String, Timestamp>>,
+    /// Orders whose latest change the ledger could not write (see `complete.rs`).
+    unwritten: Mutex<HashMap<cloudpos_domain::order_no::OrderNo, complete::Unwritten>>,
     events: broadcast::Sender<Event>,
 }
 
@@ -191,6 +195,7 @@ impl Terminal {
                 config,
                 generator: tokio::sync::Mutex::new(None),
                 recent_codes: Mutex::new(HashMap::new()),
+                unwritten: Mutex::new(HashMap::new()),
                 events,
             }),
         }

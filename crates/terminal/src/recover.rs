@@ -79,7 +79,7 @@ impl Terminal {
 
     /// Queries one unfinished payment and follows it to a final state (or as far as its
     /// deadline allows); returns the state it ended in.
-    async fn recover_order(&self, mut order: Order) -> Result<OrderState> {
+    pub(crate) async fn recover_order(&self, mut order: Order) -> Result<OrderState> {
         if order.state != OrderState::Reversing {
             let q = self
                 .gateway()?

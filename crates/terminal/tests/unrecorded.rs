@@ -1,0 +1,240 @@
+//! A charge the cloud took but the till could not finish writing (disk full, I/O error after
+//! `micro_pay` answered): what the cashier is told, and how the record is completed, exactly
+//! once, by the running till and after a restart.
+#![allow(missing_docs)]
+
+use std::time::Duration;
+
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState, OrderStatus};
+use cloudpos_domain::ports::Ledger;
+use cloudpos_terminal::testing::{LedgerFault, TestTerminal, code, test_terminal};
+use cloudpos_terminal::{Event, PayInput, Terminal, TerminalConfig, TerminalError};
+
+async fn logged_in(dir: &std::path::Path) -> TestTerminal {
+    let t = test_terminal(dir).await;
+    t.terminal
+        .login(&ClerkId::parse("02").unwrap(), "pw02")
+        .await
+        .unwrap();
+    t
+}
+
+fn input(fen: i64, code: &str) -> PayInput {
+    PayInput {
+        amount: Money::from_fen(fen),
+        code: code.to_owned(),
+        remark: String::new(),
+        body: None,
+        timeout: None,
+    }
+}
+
+async fn stored(t: &TestTerminal, o: &Order) -> Order {
+    t.store.order(&o.no).await.unwrap().unwrap()
+}
+
+/// Pays with the disk failing right after the intent: the cloud takes the money, the ledger
+/// cannot record it.
+async fn paid_but_not_recorded(t: &TestTerminal, n: u32) -> Order {
+    t.faults.set(LedgerFault::OrderUpdatesFail);
+    let err = t
+        .terminal
+        .pay(input(2_000, &code(n, "00")))
+        .await
+        .unwrap_err();
+    let TerminalError::PaidNotRecorded { order, cause } = &err else {
+        panic!("expected PaidNotRecorded, got {err:?}");
+    };
+    assert!(cause.contains("disk is full"), "{cause}");
+    assert!(
+        err.to_string()
+            .contains("paid in the cloud; the local record will be completed"),
+        "{err}"
+    );
+    assert_eq!(order.status(), OrderStatus::Unknown, "as last recorded");
+    assert_eq!(stored(t, order).await.state, OrderState::Submitted);
+    assert_eq!(
+        t.gateway.order(order.no.as_str()).map(|o| o.state),
+        Some(cloudpos_domain::ports::CloudOrderState::Paid),
+        "the customer has paid"
+    );
+    (**order).clone()
+}
+
+fn assert_paid_once(t: &TestTerminal, o: &Order) {
+    assert_eq!(t.gateway.count_calls("micro_pay"), 1, "charged once");
+    assert_eq!(t.gateway.count_calls("reverse"), 0, "never reversed");
+    assert_eq!(
+        t.gateway.order(o.no.as_str()).unwrap().state,
+        cloudpos_domain::ports::CloudOrderState::Paid
+    );
+}
+
+#[tokio::test]
+async fn the_running_till_completes_the_record_once_the_disk_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    let o = paid_but_not_recorded(&t, 1).await;
+    assert_eq!(t.terminal.awaiting_completion(), vec![o.no.clone()]);
+
+    // The disk still refuses: nothing changes, nothing is sent.
+    let calls = t.gateway.calls().len();
+    let r = t.terminal.complete_unrecorded().await;
+    assert_eq!((r.completed, r.waiting), (0, 1));
+    assert_eq!(stored(&t, &o).await.state, OrderState::Submitted);
+    assert_eq!(
+        t.gateway.calls().len(),
+        calls,
+        "the remembered answer needs no query"
+    );
+
+    // The disk is back, the cloud is briefly out of reach: the answer already received is
+    // written as it was, so a paid order is never reversed for want of a query.
+    t.faults.set(LedgerFault::Healthy);
+    t.gateway.set_unreachable(true);
+    let mut events = t.terminal.subscribe();
+    let r = t.terminal.complete_unrecorded().await;
+    assert_eq!((r.completed, r.waiting), (1, 0));
+    let done = stored(&t, &o).await;
+    assert_eq!(done.state, OrderState::Paid);
+    assert_eq!(done.transaction_id.as_deref(), Some("42000"));
+    assert_eq!(done.amount, Money::from_fen(2_000));
+    assert!(
+        matches!(events.try_recv(), Ok(Event::Order(e)) if e.no == o.no && e.state == OrderState::Paid),
+        "the screens hear of it"
+    );
+    assert!(t.terminal.awaiting_completion().is_empty());
+    t.gateway.set_unreachable(false);
+
+    // Nothing left over: completing or recovering again changes nothing.
+    assert_eq!(t.terminal.complete_unrecorded().await.completed, 0);
+    let report = t.terminal.recover_pending().await.unwrap();
+    assert_eq!(report.orders_found, 0);
+    assert_eq!(stored(&t, &o).await, done);
+    assert_paid_once(&t, &o);
+}
+
+#[tokio::test]
+async fn after_a_restart_recovery_completes_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    let o = paid_but_not_recorded(&t, 2).await;
+    // The till is closed before the disk is freed; it starts again ten minutes later, past
+    // the payment's deadline, with nothing in memory.
+    t.faults.set(LedgerFault::Healthy);
+    t.clock.advance(Duration::from_secs(600));
+    let restarted = Terminal::new(t.terminal.ports().clone(), TerminalConfig::default());
+    assert!(restarted.awaiting_completion().is_empty());
+    let report = restarted.recover_pending().await.unwrap();
+    assert_eq!((report.orders_found, report.paid), (1, 1));
+    let done = stored(&t, &o).await;
+    assert_eq!(
+        done.state,
+        OrderState::Paid,
+        "queried first: paid, not reversed"
+    );
+    assert_eq!(done.status(), OrderStatus::Paid);
+    assert_paid_once(&t, &o);
+    assert!(restarted.recover_pending().await.unwrap().orders_found == 0);
+}
+
+#[tokio::test]
+async fn the_background_task_completes_the_record_without_being_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    let o = paid_but_not_recorded(&t, 3).await;
+    let task = t.terminal.spawn_reconciler();
+    // While the disk refuses, the background task keeps trying and the till is not halted
+    // over a difference it already knows about.
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(t.faults.refused() > 1, "retried in the background");
+    assert_eq!(stored(&t, &o).await.state, OrderState::Submitted);
+    assert!(t.terminal.halt_state().await.unwrap().is_none());
+
+    t.faults.set(LedgerFault::Healthy);
+    for _ in 0..2_000 {
+        if t.terminal.awaiting_completion().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    task.abort();
+    let done = stored(&t, &o).await;
+    assert_eq!(done.state, OrderState::Paid);
+    assert!(t.terminal.awaiting_completion().is_empty());
+    assert!(
+        t.terminal.halt_state().await.unwrap().is_none(),
+        "reconciliation afterwards finds the two ledgers agree"
+    );
+    assert_paid_once(&t, &o);
+}
+
+#[tokio::test]
+async fn an_open_payment_whose_answer_cannot_be_written_is_unknown_then_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    t.faults.set(LedgerFault::OrderUpdatesFail);
+    // 01: the customer is still typing the password; the till cannot record even that.
+    let err = t
+        .terminal
+        .pay(input(990, &code(4, "01")))
+        .await
+        .unwrap_err();
+    let TerminalError::ResultUnknown { order, .. } = &err else {
+        panic!("expected ResultUnknown, got {err:?}");
+    };
+    assert!(
+        err.to_string().contains("result unknown, checking"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("failed"), "{err}");
+    assert_eq!(order.status(), OrderStatus::Unknown);
+    let o = (**order).clone();
+
+    t.faults.set(LedgerFault::Healthy);
+    let r = t.terminal.complete_unrecorded().await;
+    assert_eq!((r.completed, r.waiting), (1, 0));
+    // Queried and followed like a crashed payment: the customer finished paying.
+    assert_eq!(stored(&t, &o).await.state, OrderState::Paid);
+    assert_paid_once(&t, &o);
+}
+
+#[tokio::test]
+async fn a_failure_to_record_a_later_query_keeps_the_paid_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    // 07: the first answer is status 3 (unknown, recorded), the query says paid and that
+    // cannot be written.
+    t.faults.set(LedgerFault::Healthy);
+    let mut events = t.terminal.subscribe();
+    let pay = {
+        let terminal = t.terminal.clone();
+        tokio::spawn(async move { terminal.pay(input(1_500, &code(5, "07"))).await })
+    };
+    // Fail the disk once the intent and the unknown answer are on record.
+    loop {
+        match events.recv().await.unwrap() {
+            Event::Order(o) if o.state == OrderState::Unknown => break,
+            _ => {}
+        }
+    }
+    t.faults.set(LedgerFault::OrderUpdatesFail);
+    let err = pay.await.unwrap().unwrap_err();
+    let TerminalError::PaidNotRecorded { order, .. } = &err else {
+        panic!("expected PaidNotRecorded, got {err:?}");
+    };
+    assert_eq!(order.state, OrderState::Unknown, "as last recorded");
+    let o = (**order).clone();
+    // A second failed attempt does not make the till forget that the cloud said paid.
+    let _ = t.terminal.complete_unrecorded().await;
+    t.faults.set(LedgerFault::Healthy);
+    t.gateway.set_unreachable(true);
+    assert_eq!(t.terminal.complete_unrecorded().await.completed, 1);
+    assert_eq!(stored(&t, &o).await.state, OrderState::Paid);
+    t.gateway.set_unreachable(false);
+    assert_paid_once(&t, &o);
+}
