@@ -87,8 +87,8 @@ impl Terminal {
             Ok(mut m) => m.entry(committed.no.clone()).or_insert(fresh).clone(),
             Err(_) => fresh,
         };
-        tracing::error!(order = %committed.no, error = %error, wanted = %memo.wanted.state,
-            "payment left open after its request was sent; completing it in the background");
+        tracing::warn!(order = %committed.no, error = %error, wanted = %memo.wanted.state,
+            "payment left open after its request was sent; its record will be completed");
         if memo.wanted.state == OrderState::Paid {
             TerminalError::PaidNotRecorded {
                 order: Box::new(memo.committed),
