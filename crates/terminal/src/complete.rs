@@ -22,6 +22,8 @@ use std::time::Duration;
 
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::OrderNo;
+use cloudpos_domain::ports::StoreError;
+use cloudpos_domain::timestamp::Timestamp;
 use serde::Serialize;
 
 use crate::{Result, Terminal, TerminalError};
@@ -29,6 +31,11 @@ use crate::{Result, Terminal, TerminalError};
 /// How often the background task retries records the ledger could not write (the till
 /// completes them within a minute of the disk allowing it).
 pub const COMPLETION_INTERVAL: Duration = Duration::from_secs(15);
+
+/// How long a record waiting to be completed holds reconciliation back. Past this the
+/// record is not a passing disk problem any more: reconciliation runs again and halts the
+/// till over it, for an admin to look at.
+pub const COMPLETION_HOLD: Duration = Duration::from_secs(600);
 
 /// An order whose latest change could not be written.
 #[derive(Debug, Clone)]
@@ -39,6 +46,8 @@ pub(crate) struct Unwritten {
     pub wanted: Order,
     /// Why the write failed.
     pub cause: String,
+    /// When the first write for this order failed.
+    pub since: Timestamp,
 }
 
 /// What [`Terminal::complete_unrecorded`] did.
@@ -51,23 +60,43 @@ pub struct CompletionReport {
 }
 
 impl Terminal {
-    /// Remembers that `order`'s change to `wanted` could not be written.
-    pub(crate) fn remember_unwritten(&self, order: &Order, wanted: &Order, cause: String) {
+    /// Remembers that `order`'s change to `wanted` could not be written, when the failure
+    /// is one that passes (a full disk, an I/O error, a lock held too long). A damaged or
+    /// inconsistent record is not retried here: it stops the till on its own.
+    pub(crate) fn remember_unwritten(&self, order: &Order, wanted: &Order, error: &StoreError) {
+        if !matches!(error, StoreError::DiskFull(_) | StoreError::Backend(_)) {
+            return;
+        }
+        let now = self.now();
         if let Ok(mut m) = self.inner.unwritten.lock() {
-            let wanted = match m.get(&order.no) {
+            let (wanted, since) = match m.get(&order.no) {
                 // Never forget that the cloud said paid because a later write failed too.
-                Some(prior) if prior.wanted.state == OrderState::Paid => prior.wanted.clone(),
-                _ => wanted.clone(),
+                Some(prior) if prior.wanted.state == OrderState::Paid => {
+                    (prior.wanted.clone(), prior.since)
+                }
+                Some(prior) => (wanted.clone(), prior.since),
+                None => (wanted.clone(), now),
             };
             m.insert(
                 order.no.clone(),
                 Unwritten {
                     committed: order.clone(),
                     wanted,
-                    cause,
+                    cause: error.to_string(),
+                    since,
                 },
             );
         }
+    }
+
+    /// Whether a record waiting to be completed should hold reconciliation back: one has
+    /// waited less than [`COMPLETION_HOLD`].
+    pub(crate) fn completion_holds_reconciliation(&self) -> bool {
+        let now = self.now();
+        self.inner
+            .unwritten
+            .lock()
+            .is_ok_and(|m| m.values().any(|u| now.since(u.since) < COMPLETION_HOLD))
     }
 
     /// The error a live payment reports when it stopped, after its request was sent, on
@@ -82,6 +111,7 @@ impl Terminal {
             committed: committed.clone(),
             wanted: committed.clone(),
             cause: error.to_string(),
+            since: self.now(),
         };
         let memo = match self.inner.unwritten.lock() {
             Ok(mut m) => m.entry(committed.no.clone()).or_insert(fresh).clone(),

@@ -68,7 +68,7 @@ pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
-pub use complete::{COMPLETION_INTERVAL, CompletionReport};
+pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
 };

@@ -256,7 +256,7 @@ impl Terminal {
                     .ok_or_else(|| TerminalError::NotFound(format!("order {}", order.no)))?;
             }
             Err(e) => {
-                self.remember_unwritten(order, &next, e.to_string());
+                self.remember_unwritten(order, &next, &e);
                 return Err(e.into());
             }
         }

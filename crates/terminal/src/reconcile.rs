@@ -246,7 +246,9 @@ impl Terminal {
     /// - every policy interval, runs [`Terminal::reconcile_once`]. Failures to reach the
     ///   cloud are logged and retried; they do not halt. While a record waits to be
     ///   completed the ledger is known to be behind the cloud for a reason the cashier has
-    ///   been told, so reconciliation waits for it instead of halting the till over it.
+    ///   been told, so reconciliation waits for it instead of halting the till over it — for
+    ///   at most [`COMPLETION_HOLD`](crate::COMPLETION_HOLD) (10 minutes); a record still
+    ///   not written by then is a real problem, and reconciliation halts over it.
     pub fn spawn_reconciler(&self) -> tokio::task::JoinHandle<()> {
         let t = self.clone();
         tokio::spawn(async move {
@@ -269,8 +271,7 @@ impl Terminal {
                         .reconcile_policy()
                         .await
                         .map_or(Duration::from_secs(30), |p| p.interval);
-                    let waiting = t.awaiting_completion();
-                    if waiting.is_empty() {
+                    if !t.completion_holds_reconciliation() {
                         match t.reconcile_once(None).await {
                             Ok(run) if run.halted => tracing::error!(
                                 discrepancies = run.report.discrepancies.len(),
@@ -286,7 +287,7 @@ impl Terminal {
                         }
                     } else {
                         tracing::warn!(
-                            orders = waiting.len(),
+                            orders = t.awaiting_completion().len(),
                             "reconciliation waits for records the ledger could not write yet"
                         );
                     }

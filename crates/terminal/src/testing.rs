@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use cloudpos_domain::clerk::ClerkId as LedgerClerkId;
@@ -715,6 +716,84 @@ impl Ledger for FaultyLedger {
         limit: u32,
     ) -> Result<Vec<Shift>, StoreError> {
         self.inner.shifts(clerk, limit).await
+    }
+}
+
+/// A clock that only moves when the test says so: `sleep` waits until [`ManualClock::advance`]
+/// has moved the time past its end. For tests of background tasks, which on a
+/// [`VirtualClock`] would spin through hours in a moment.
+#[derive(Debug)]
+pub struct ManualClock {
+    now_ms: Mutex<i64>,
+    tick: tokio::sync::watch::Sender<i64>,
+    sleepers: Mutex<HashMap<u64, i64>>,
+    next_sleeper: std::sync::atomic::AtomicU64,
+}
+
+impl ManualClock {
+    #[must_use]
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock {
+            now_ms: Mutex::new(start.unix_millis()),
+            tick: tokio::sync::watch::Sender::new(start.unix_millis()),
+            sleepers: Mutex::default(),
+            next_sleeper: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Moves the time forward, waking the sleeps that end by then.
+    pub fn advance(&self, d: Duration) {
+        let mut now = self.now_ms.lock().unwrap();
+        *now += i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.tick.send_replace(*now);
+    }
+
+    /// Waits (in real time, up to 10 s) until exactly `n` tasks sleep on this clock and none
+    /// of their sleeps has ended: the tasks have done what the time allowed and are parked.
+    pub async fn parked(&self, n: usize) {
+        for _ in 0..10_000 {
+            {
+                let now = *self.now_ms.lock().unwrap();
+                let sleepers = self.sleepers.lock().unwrap();
+                if sleepers.len() == n && sleepers.values().all(|&until| until > now) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the tasks on the manual clock did not park");
+    }
+}
+
+#[async_trait]
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix_millis(*self.now_ms.lock().unwrap())
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        let until =
+            *self.now_ms.lock().unwrap() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        let id = self
+            .next_sleeper
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sleepers.lock().unwrap().insert(id, until);
+        // Unregistered however the sleep ends (also when its task is aborted).
+        struct Registered<'a>(&'a Mutex<HashMap<u64, i64>>, u64);
+        impl Drop for Registered<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut m) = self.0.lock() {
+                    m.remove(&self.1);
+                }
+            }
+        }
+        let _registered = Registered(&self.sleepers, id);
+        let mut rx = self.tick.subscribe();
+        while *rx.borrow_and_update() < until {
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
     }
 }
 

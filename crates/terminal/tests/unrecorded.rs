@@ -9,8 +9,14 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState, OrderStatus};
 use cloudpos_domain::ports::Ledger;
-use cloudpos_terminal::testing::{LedgerFault, TestTerminal, code, test_terminal};
-use cloudpos_terminal::{Event, PayInput, Terminal, TerminalConfig, TerminalError};
+use std::sync::Arc;
+
+use cloudpos_domain::ports::Settings;
+use cloudpos_terminal::testing::{LedgerFault, ManualClock, TestTerminal, code, test_terminal};
+use cloudpos_terminal::{
+    COMPLETION_HOLD, COMPLETION_INTERVAL, Event, PayInput, Ports, Terminal, TerminalConfig,
+    TerminalError,
+};
 
 async fn logged_in(dir: &std::path::Path) -> TestTerminal {
     let t = test_terminal(dir).await;
@@ -38,9 +44,12 @@ async fn stored(t: &TestTerminal, o: &Order) -> Order {
 /// Pays with the disk failing right after the intent: the cloud takes the money, the ledger
 /// cannot record it.
 async fn paid_but_not_recorded(t: &TestTerminal, n: u32) -> Order {
+    paid_but_not_recorded_by(t, &t.terminal, n).await
+}
+
+async fn paid_but_not_recorded_by(t: &TestTerminal, terminal: &Terminal, n: u32) -> Order {
     t.faults.set(LedgerFault::OrderUpdatesFail);
-    let err = t
-        .terminal
+    let err = terminal
         .pay(input(2_000, &code(n, "00")))
         .await
         .unwrap_err();
@@ -140,37 +149,95 @@ async fn after_a_restart_recovery_completes_the_record() {
     assert!(restarted.recover_pending().await.unwrap().orders_found == 0);
 }
 
+/// The same ledger and fakes, with a terminal whose background task sleeps on a clock that
+/// only the test moves.
+fn on_a_manual_clock(t: &TestTerminal) -> (Terminal, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(t.terminal.now()));
+    let ports = Ports {
+        clock: clock.clone(),
+        ..t.terminal.ports().clone()
+    };
+    (Terminal::new(ports, TerminalConfig::default()), clock)
+}
+
 #[tokio::test]
-async fn the_background_task_completes_the_record_without_being_asked() {
+async fn the_background_task_completes_the_record_within_a_minute() {
     let dir = tempfile::tempdir().unwrap();
     let t = logged_in(dir.path()).await;
-    let o = paid_but_not_recorded(&t, 3).await;
-    let task = t.terminal.spawn_reconciler();
-    // While the disk refuses, the background task keeps trying and the till is not halted
-    // over a difference it already knows about.
-    for _ in 0..20 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    let (terminal, clock) = on_a_manual_clock(&t);
+    let o = paid_but_not_recorded_by(&t, &terminal, 3).await;
+    let task = terminal.spawn_reconciler();
+    // Two loops park on the clock: completion (every 15 s) and reconciliation (every 30 s).
+    clock.parked(2).await;
+    let refused = t.faults.refused();
+    assert!(refused >= 2, "the first completion was tried at once");
+    // While the disk refuses, completion keeps trying and reconciliation does not halt the
+    // till over a difference the cashier has been told about, even once it is older than
+    // reconciliation's settling grace (2 minutes).
+    for _ in 0..10 {
+        clock.advance(COMPLETION_INTERVAL);
+        clock.parked(2).await;
     }
-    assert!(t.faults.refused() > 1, "retried in the background");
+    assert_eq!(t.faults.refused(), refused + 10, "retried every 15 s");
     assert_eq!(stored(&t, &o).await.state, OrderState::Submitted);
-    assert!(t.terminal.halt_state().await.unwrap().is_none());
+    assert!(terminal.halt_state().await.unwrap().is_none());
 
+    // The disk is back: the next try, at most 15 s later, completes it.
     t.faults.set(LedgerFault::Healthy);
-    for _ in 0..2_000 {
-        if t.terminal.awaiting_completion().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let back = terminal.now();
+    clock.advance(COMPLETION_INTERVAL);
+    clock.parked(2).await;
+    assert!(terminal.now().since(back) <= Duration::from_secs(60));
+    assert!(terminal.awaiting_completion().is_empty());
+    assert_eq!(stored(&t, &o).await.state, OrderState::Paid);
+    // Reconciliation runs again and finds the two ledgers agree.
+    clock.advance(Duration::from_secs(30));
+    clock.parked(2).await;
     task.abort();
-    let done = stored(&t, &o).await;
-    assert_eq!(done.state, OrderState::Paid);
-    assert!(t.terminal.awaiting_completion().is_empty());
+    assert!(terminal.halt_state().await.unwrap().is_none());
     assert!(
-        t.terminal.halt_state().await.unwrap().is_none(),
-        "reconciliation afterwards finds the two ledgers agree"
+        t.store
+            .get(cloudpos_terminal::CHECKPOINT_KEY)
+            .await
+            .unwrap()
+            .is_some(),
+        "a clean reconciliation ran"
     );
     assert_paid_once(&t, &o);
+}
+
+#[tokio::test]
+async fn a_record_that_cannot_be_written_for_ten_minutes_halts_the_till() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    let (terminal, clock) = on_a_manual_clock(&t);
+    let o = paid_but_not_recorded_by(&t, &terminal, 6).await;
+    // The disk never comes back. Reconciliation is held back for ten minutes, then runs
+    // and halts: the ledger does not count money the cloud took.
+    let started = terminal.now();
+    let task = terminal.spawn_reconciler();
+    clock.parked(2).await;
+    while terminal.now().since(started) < COMPLETION_HOLD {
+        assert!(terminal.halt_state().await.unwrap().is_none());
+        clock.advance(COMPLETION_INTERVAL);
+        clock.parked(2).await;
+    }
+    clock.advance(Duration::from_secs(30));
+    clock.parked(2).await;
+    task.abort();
+    let halt = terminal.halt_state().await.unwrap().expect("halted");
+    assert!(
+        halt.reason
+            .contains("the ledger says submitted but Cloud Pay says paid"),
+        "{}",
+        halt.reason
+    );
+    assert_eq!(stored(&t, &o).await.state, OrderState::Submitted);
+    assert_eq!(
+        t.gateway.count_calls("reverse"),
+        0,
+        "a paid order is never reversed"
+    );
 }
 
 #[tokio::test]
