@@ -89,6 +89,20 @@ impl Terminal {
         }
     }
 
+    /// Hands an order that recovery left open to the background completion, which keeps
+    /// following it (query, then settle) every [`COMPLETION_INTERVAL`].
+    pub(crate) fn follow_later(&self, order: &Order) {
+        let now = self.now();
+        if let Ok(mut m) = self.inner.unwritten.lock() {
+            m.entry(order.no.clone()).or_insert_with(|| Unwritten {
+                committed: order.clone(),
+                wanted: order.clone(),
+                cause: "still open after recovery".into(),
+                since: now,
+            });
+        }
+    }
+
     /// Whether a record waiting to be completed should hold reconciliation back: one has
     /// waited less than [`COMPLETION_HOLD`].
     pub(crate) fn completion_holds_reconciliation(&self) -> bool {

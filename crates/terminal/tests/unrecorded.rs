@@ -305,3 +305,37 @@ async fn a_failure_to_record_a_later_query_keeps_the_paid_answer() {
     t.gateway.set_unreachable(false);
     assert_paid_once(&t, &o);
 }
+
+#[tokio::test]
+async fn a_restart_while_the_cloud_is_out_of_reach_never_reverses_the_paid_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = logged_in(dir.path()).await;
+    let o = paid_but_not_recorded(&t, 7).await;
+    // The disk is freed and the till restarted during an internet outage, long after the
+    // payment's deadline.
+    t.faults.set(LedgerFault::Healthy);
+    t.clock.advance(Duration::from_secs(600));
+    t.gateway.set_unreachable(true);
+    let restarted = Terminal::new(t.terminal.ports().clone(), TerminalConfig::default());
+    let report = restarted.recover_pending().await.unwrap();
+    assert_eq!((report.orders_found, report.still_open), (1, 1));
+    assert_eq!(
+        t.gateway.count_calls("reverse"),
+        0,
+        "no blind reverse of an order that may be paid"
+    );
+    assert_eq!(stored(&t, &o).await.status(), OrderStatus::Unknown);
+    assert_eq!(
+        restarted.awaiting_completion(),
+        vec![o.no.clone()],
+        "followed in the background"
+    );
+    // Still out of reach: asked again, still not reversed.
+    assert_eq!(restarted.complete_unrecorded().await.waiting, 1);
+    assert_eq!(t.gateway.count_calls("reverse"), 0);
+    // The cloud answers: paid.
+    t.gateway.set_unreachable(false);
+    assert_eq!(restarted.complete_unrecorded().await.completed, 1);
+    assert_eq!(stored(&t, &o).await.state, OrderState::Paid);
+    assert_paid_once(&t, &o);
+}
