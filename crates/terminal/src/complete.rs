@@ -16,7 +16,11 @@
 //! like a crashed payment (query first, then settle). The background task of
 //! [`Terminal::spawn_reconciler`] runs it every [`COMPLETION_INTERVAL`]; after a restart the
 //! memory is gone and [`Terminal::recover_pending`] does the same from the ledger's
-//! unfinished intents (querying the cloud).
+//! unfinished intents (querying the cloud, never reversing an order whose query got no
+//! answer), handing what it leaves open to the same background completion.
+//!
+//! While a record waits, reconciliation is held back (for at most [`COMPLETION_HOLD`]) so
+//! the till is not halted over a difference the cashier has already been told about.
 
 use std::time::Duration;
 

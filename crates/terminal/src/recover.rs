@@ -35,9 +35,11 @@ const RECOVERY_CONCURRENCY: usize = 8;
 impl Terminal {
     /// Resolves every unfinished payment and refund in the ledger.
     ///
-    /// A payment is queried first (it may well have been paid); if it is still open and its
-    /// deadline has passed, it is reversed; if its deadline is still ahead, it is followed
-    /// like a live payment. Refunds are re-sent with their own numbers (idempotent) or
+    /// A payment is queried first (it may well have been paid); if the cloud says it is still
+    /// open (or does not know it) and its deadline has passed, it is reversed; if the query
+    /// gets no answer, it is left open for the next run (and, in a running till, followed in
+    /// the background); if its deadline is still ahead, it is followed like a live payment.
+    /// Refunds are re-sent with their own numbers (idempotent) or
     /// queried until final. Up to [`RECOVERY_CONCURRENCY`] payments, then refunds, are
     /// followed at once, each on its own deadline. Safe to run while another process works
     /// on the same ledger.

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cloudpos_domain::clerk::ClerkId as LedgerClerkId;
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
@@ -696,7 +695,7 @@ impl Ledger for FaultyLedger {
     async fn unfinished_refunds(&self) -> Result<Vec<Refund>, StoreError> {
         self.inner.unfinished_refunds().await
     }
-    async fn open_shift(&self, clerk: &LedgerClerkId, at: Timestamp) -> Result<Shift, StoreError> {
+    async fn open_shift(&self, clerk: &ClerkId, at: Timestamp) -> Result<Shift, StoreError> {
         self.check(false)?;
         self.inner.open_shift(clerk, at).await
     }
@@ -710,11 +709,7 @@ impl Ledger for FaultyLedger {
     async fn shift(&self, id: i64) -> Result<Option<Shift>, StoreError> {
         self.inner.shift(id).await
     }
-    async fn shifts(
-        &self,
-        clerk: Option<&LedgerClerkId>,
-        limit: u32,
-    ) -> Result<Vec<Shift>, StoreError> {
+    async fn shifts(&self, clerk: Option<&ClerkId>, limit: u32) -> Result<Vec<Shift>, StoreError> {
         self.inner.shifts(clerk, limit).await
     }
 }
