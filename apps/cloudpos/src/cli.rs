@@ -510,6 +510,12 @@ pub struct PaymentConfigArgs {
     /// How long a refund waits for a final answer before returning (default 30000).
     #[arg(long, value_name = "MS")]
     pub refund_timeout_ms: Option<u64>,
+    /// The largest amount one payment may be, wallet or cash (default 50000.00).
+    #[arg(long, value_name = "YUAN")]
+    pub max_payment: Option<String>,
+    /// The largest amount one refund may be (default 50000.00).
+    #[arg(long, value_name = "YUAN")]
+    pub max_refund: Option<String>,
     /// Back to the defaults.
     #[arg(long)]
     pub reset: bool,
@@ -521,7 +527,9 @@ pub struct PaymentConfigArgs {
 /// `pay …`
 #[derive(Debug, Args)]
 pub struct PayArgs {
-    /// Amount in yuan, at most 2 decimals (e.g. 12.34).
+    /// Amount in yuan, at most 2 decimals (e.g. 12.34; full-width `１２．３４` and `12。34`
+    /// as Chinese input methods type them are accepted). At most the configured maximum per
+    /// payment (`config payment --max-payment`, default 50000.00).
     #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// The customer's payment code.
@@ -548,7 +556,8 @@ pub struct RefundArgs {
     /// Order number (out_trade_no).
     #[arg(long, value_name = "NO")]
     pub order: String,
-    /// Amount to refund in yuan.
+    /// Amount to refund in yuan (full-width digits accepted); at most what is left to refund
+    /// and the configured maximum per refund (`config payment --max-refund`).
     #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// Reason.
