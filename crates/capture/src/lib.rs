@@ -12,8 +12,9 @@
 //! * [`ocr`]: the project's own recognition models, embedded in the binary, run by `ocrs` +
 //!   `rten`, with a confidence from the CTC output.
 //! * [`normalize`]: the lenient amount normaliser feeding the strict
-//!   [`Money::parse_yuan`](cloudpos_domain::money::Money::parse_yuan); negative amounts and
-//!   a third decimal are refused, each refusal with its reason.
+//!   [`Money::parse_yuan`](cloudpos_domain::money::Money::parse_yuan); a negative total (a
+//!   return in progress on the host, `合计:¥-86.50`) is read with its sign and never as a
+//!   positive amount; a third decimal is refused; each refusal with its reason.
 //! * [`stability`]: consecutive identical reads before an amount is reported.
 //! * [`text`]: the host's UI text read first where it exposes it (Windows UI Automation;
 //!   **AT-SPI on Linux is not implemented**, see there), OCR as the fallback.
@@ -57,7 +58,7 @@ pub mod text;
 
 pub use cloudpos_domain::ports::ScreenRegion;
 pub use grab::{ScreenGrabber, ScreenInfo, default_grabber};
-pub use normalize::{AmountTextError, normalize_amount, normalize_serial};
+pub use normalize::{AmountTextError, normalize_amount, normalize_serial, normalize_signed_amount};
 pub use preprocess::{BlankReason, PreprocessOptions};
 pub use read::{
     NoAmount, ReadOptions, Reading, SerialReading, grab_and_read, grab_and_read_serial_with,
