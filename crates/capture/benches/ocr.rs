@@ -3,7 +3,7 @@
 //! beside tesseract on the same crops in the same run.
 //!
 //! ```sh
-//! # committed fixtures (300 amount + 100 serial crops), one inference thread:
+//! # committed fixtures (312 amount crops, 12 of them returns, + 100 serial crops), one thread:
 //! RTEN_NUM_THREADS=1 cargo bench -p cloudpos-capture --bench ocr
 //! # the 2000-crop evaluation set of tools/ocr-train (make_set.py --seed 20261122):
 //! RTEN_NUM_THREADS=1 cargo bench -p cloudpos-capture --bench ocr -- \
