@@ -191,8 +191,9 @@ fn serial_numbers_are_read_from_pictures() {
             read += 1;
         }
     }
-    // The serial model reads about 3 in 4 exactly (a remark the cashier can correct).
-    assert!(read >= 5, "only {read}/10 serial numbers read");
+    // The serial model reads about 87 in 100 exactly (9 of these 10; a remark the cashier
+    // can correct).
+    assert!(read >= 7, "only {read}/10 serial numbers read");
 }
 
 #[test]

@@ -127,10 +127,11 @@ fn serial_model_reads_the_fixtures() {
         acc * 100.0
     );
     assert_eq!(n, 100);
-    // Measured 74/100 (RESULTS.md): the serial model is under-trained.
+    // Measured 87/100 (RESULTS.md; 87.3 % on the 1000-crop evaluation set, where most misses
+    // are I/l/1 and O/0 drawn alike by the font).
     assert!(
-        acc >= 0.72,
-        "serial accuracy {:.1} % is below the measured 74 %",
+        acc >= 0.85,
+        "serial accuracy {:.1} % is below the measured 87 %",
         acc * 100.0
     );
 }
