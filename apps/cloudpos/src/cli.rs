@@ -607,8 +607,10 @@ pub struct OrdersArgs {
 #[derive(Debug, Subcommand)]
 pub enum CaptureCommand {
     /// Read amounts (or serial numbers) in pictures of a region, or off the screen now.
-    /// Exit 0 when an amount was read in every picture, 3 when one had none (with --screen:
-    /// 3 also when the read needs the cashier's confirmation).
+    /// A negative total (a return in progress on the host) is read with its sign
+    /// (`amount_fen` < 0, `kind` `return`). Exit 0 when an amount was read in every
+    /// picture, 3 when one had none (with --screen: 3 also when the read needs the
+    /// cashier's confirmation).
     Read {
         /// A picture (PNG, JPEG, BMP) of an amount region; repeat for several.
         #[arg(
