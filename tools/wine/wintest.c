@@ -154,7 +154,7 @@ int wmain(int argc, wchar_t **argv)
     if (w <= 0 || h <= 0)
         return usage();
     if (g_mode == MODE_KEYS) {
-        g_log = _wfopen(argv[6], L"w");
+        g_log = _wfopen(argv[6], L"wb");
         if (!g_log) {
             fwprintf(stderr, L"cannot write %ls\n", argv[6]);
             return 1;
