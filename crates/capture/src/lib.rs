@@ -15,8 +15,8 @@
 //!   [`Money::parse_yuan`](cloudpos_domain::money::Money::parse_yuan); negative amounts and
 //!   a third decimal are refused, each refusal with its reason.
 //! * [`stability`]: consecutive identical reads before an amount is reported.
-//! * [`text`]: the host's UI text read first where it exposes it (Windows UI Automation;
-//!   **AT-SPI on Linux is not implemented**, see there), OCR as the fallback.
+//! * [`text`]: the host's UI text read first where it exposes it (UI Automation on Windows,
+//!   AT-SPI on Linux), OCR as the fallback.
 //! * [`ScreenAmountReader`]: the domain's `AmountReader`.
 //! * [`read_image`], [`read_image_file`], [`grab_and_read`]: the CLI's one-shot reads.
 //!
