@@ -91,12 +91,19 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     if !args.no_build {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         eprintln!(
-            "dist: cargo build --profile {} --target {target} -p cloudpos -p cashier",
+            "dist: cargo build --profile {} ({target}) -p cloudpos -p cashier",
             args.profile
         );
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        build
             .current_dir(&root)
-            .args(["build", "--profile", &args.profile, "--target", &target])
+            .args(["build", "--profile", &args.profile]);
+        // This machine's own target is built without --target, into the directory the
+        // other builds and tests use (an explicit --target rebuilds every dependency).
+        if args.target.is_some() {
+            build.args(["--target", &target]);
+        }
+        let status = build
             .args(["-p", "cloudpos", "-p", "cashier"])
             .status()
             .context("cannot run cargo")?;
@@ -109,7 +116,11 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
         "bench" => "release",
         other => other,
     };
-    let bin_dir = target_dir(&root)?.join(&target).join(profile_dir);
+    let bin_dir = if args.target.is_some() {
+        target_dir(&root)?.join(&target).join(profile_dir)
+    } else {
+        target_dir(&root)?.join(profile_dir)
+    };
     let exe = if windows { ".exe" } else { "" };
 
     let mut entries = Vec::new();
@@ -342,7 +353,7 @@ CloudPOS 云支付收银台 {version}（{platform}）快速上手
 1. 向服务商索取云支付商户凭证文件（JSON），其中有 base_url、out_mch_id、
    out_sub_mch_id、out_shop_id、device_id、staff_id、order_prefix、authen_key，
    以及退款和撤销签名用的私钥 private_key_pem。凭证文件含密钥，请妥善保管，用完删除。
-2. 在收银台：用管理员登录 → 基础配置（F4）→ 更换商户，填写凭证文件路径和管理员密码；
+2. 在收银台：用管理员登录 → 基础配置（F4）→「重新配置」，填写凭证文件路径和管理员密码；
    或在{shell}里运行：
        {cloudpos} setup merchant --credentials 凭证文件.json
    按提示输入新管理员（凭证里的 staff_id）的密码，至少 4 位。
