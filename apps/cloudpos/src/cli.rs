@@ -66,6 +66,10 @@ pub enum Command {
     /// Plug-in mode: read the amount off the screen or out of pictures; set the regions.
     #[command(subcommand)]
     Capture(CaptureCommand),
+    /// Plug-in mode: press keys in the focused window as the payment window does in the host
+    /// POS (SendInput on Windows, XTEST on X11), to try a key sequence.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// The halt switch set by reconciliation.
     #[command(subcommand)]
     Halt(HaltCommand),
@@ -601,6 +605,22 @@ pub struct OrdersArgs {
     /// Export to an Excel workbook (sheets 订单 and 退款).
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
+}
+
+/// `keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Press a key sequence now in whatever window has the keyboard focus, with the
+    /// configured pause between chords (e.g. `--keys "F12, Enter"`; `--delay` waits first,
+    /// to click into the host program).
+    Send {
+        /// Chords separated by commas or spaces: `F12, Ctrl+Enter`, `Alt+F4`, `Num0`.
+        #[arg(long, value_name = "SEQ")]
+        keys: String,
+        /// Seconds to wait before pressing.
+        #[arg(long, value_name = "SECS", default_value_t = 0)]
+        delay: u64,
+    },
 }
 
 /// `capture …`

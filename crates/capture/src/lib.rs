@@ -16,8 +16,8 @@
 //!   return in progress on the host, `合计:¥-86.50`) is read with its sign and never as a
 //!   positive amount; a third decimal is refused; each refusal with its reason.
 //! * [`stability`]: consecutive identical reads before an amount is reported.
-//! * [`text`]: the host's UI text read first where it exposes it (Windows UI Automation;
-//!   **AT-SPI on Linux is not implemented**, see there), OCR as the fallback.
+//! * [`text`]: the host's UI text read first where it exposes it (UI Automation on Windows,
+//!   AT-SPI on Linux), OCR as the fallback.
 //! * [`ScreenAmountReader`]: the domain's `AmountReader`.
 //! * [`read_image`], [`read_image_file`], [`grab_and_read`]: the CLI's one-shot reads.
 //!

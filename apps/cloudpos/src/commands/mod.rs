@@ -4,6 +4,7 @@ mod capture;
 mod clerk;
 pub mod export;
 mod halt;
+mod keys;
 mod network;
 mod print;
 mod qr;
@@ -90,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
         Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
         Command::Capture(cmd) => capture::run(&terminal, cmd).await,
+        Command::Keys(cmd) => keys::run(&terminal, cmd).await,
         Command::Audit(cmd) => halt::audit(&terminal, cmd).await,
         Command::Handover { json, print } => shift::handover(&terminal, json, print).await,
         Command::Summary(args) => shift::summary(&terminal, args).await,
