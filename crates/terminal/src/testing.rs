@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
+use cloudpos_domain::code::Wallet;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::Clock;
@@ -44,6 +45,8 @@ pub struct FakeOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeRefund {
     pub order: String,
+    /// The wallet the refund was asked for (queries must name the same one).
+    pub wallet: Wallet,
     pub amount: Money,
     pub state: RefundState,
     pub queries: u32,
@@ -346,6 +349,7 @@ impl FakeGateway {
             request.refund_no.to_string(),
             FakeRefund {
                 order: request.order_no.to_string(),
+                wallet: request.wallet,
                 amount: request.amount,
                 state,
                 queries: 0,
@@ -362,7 +366,12 @@ impl FakeGateway {
         }
     }
 
-    fn do_query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
+    fn do_query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome {
         let mut s = self.state.lock().unwrap();
         s.calls.push(format!("query_refund:{order_no}"));
         if s.unreachable {
@@ -375,6 +384,15 @@ impl FakeGateway {
                 reason: "refund not found".into(),
             };
         };
+        // As a strict Cloud Pay: the query must name the order's wallet (status 101).
+        if r.wallet != wallet {
+            return RefundOutcome::Unknown {
+                reason: format!(
+                    "rejected: pay_mch_key.pay_platform {wallet} does not match the order's {}",
+                    r.wallet
+                ),
+            };
+        }
         r.queries += 1;
         if r.state == RefundState::Processing {
             r.state = RefundState::Succeeded;
@@ -439,8 +457,13 @@ impl PaymentGateway for FakeGateway {
         outcome
     }
 
-    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
-        let outcome = self.do_query_refund(order_no, refund_no);
+    async fn query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome {
+        let outcome = self.do_query_refund(order_no, wallet, refund_no);
         if self.answers_lost() {
             return RefundOutcome::Unknown {
                 reason: "the answer was lost".into(),
