@@ -56,8 +56,9 @@ mod control;
 pub mod envelope;
 pub mod faults;
 pub mod ledger;
+pub mod schema;
 mod server;
-mod validate;
+pub mod validate;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -562,28 +562,9 @@ impl CloudPayClient {
         request_content: String,
         sign: bool,
     ) -> Reply<Resp> {
-        let authen_info = match (&self.inner.secrets.signer, sign) {
-            (Some(signer), true) => match signer.authen_info(&request_content) {
-                Ok(info) => info,
-                Err(e) => {
-                    return Reply::NotSent {
-                        reason: format!("could not sign the request: {e}"),
-                    };
-                }
-            },
-            _ => self.inner.secrets.authen_key.authen_info(&request_content),
-        };
-        let envelope = wire::RequestEnvelope {
-            request_content,
-            authen_info,
-        };
-        let body = match serde_json::to_string(&envelope) {
+        let body = match self.request_body(request_content, sign) {
             Ok(b) => b,
-            Err(e) => {
-                return Reply::NotSent {
-                    reason: format!("envelope not serialisable: {e}"),
-                };
-            }
+            Err(reason) => return Reply::NotSent { reason },
         };
         match self.post(endpoint, body).await {
             Ok(text) => parse_reply(
@@ -594,6 +575,23 @@ impl CloudPayClient {
             Err(Transport::NotSent(reason)) => Reply::NotSent { reason },
             Err(Transport::NoAnswer(reason)) => Reply::NoAnswer { reason },
         }
+    }
+
+    /// The exact HTTP body posted for `request_content`: the envelope, with `authen_info.s`
+    /// (RSA-PSS) when `sign` is set and a private key is configured, `authen_info.a`
+    /// (HMAC) otherwise. Pure: tests and embedders can see the bytes that would be sent.
+    pub fn request_body(&self, request_content: String, sign: bool) -> Result<String, String> {
+        let authen_info = match (&self.inner.secrets.signer, sign) {
+            (Some(signer), true) => signer
+                .authen_info(&request_content)
+                .map_err(|e| format!("could not sign the request: {e}"))?,
+            _ => self.inner.secrets.authen_key.authen_info(&request_content),
+        };
+        serde_json::to_string(&wire::RequestEnvelope {
+            request_content,
+            authen_info,
+        })
+        .map_err(|e| format!("envelope not serialisable: {e}"))
     }
 
     /// Posts a body to the domain in use and returns the answer's text, or why there is

@@ -2,6 +2,7 @@
 
 mod approvals;
 mod binary;
+mod client_requests;
 mod control;
 mod faults;
 mod listing;
@@ -9,6 +10,7 @@ mod reentry;
 mod refunds;
 mod scripts;
 mod security;
+mod strict;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -128,7 +128,7 @@ async fn only_paid_orders_are_refunded() {
         RefundOutcome::Processing { .. }
     ));
     assert!(matches!(
-        env.client.reverse(&no, None).await,
+        env.client.reverse(&no, Some(Wallet::WeChat)).await,
         cloudpos_domain::ports::ReverseOutcome::Refused { .. }
     ));
 }
