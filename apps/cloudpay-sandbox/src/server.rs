@@ -54,6 +54,8 @@ pub(crate) struct App {
     pub offset_ms: AtomicI64,
     pub state_file: Option<PathBuf>,
     pub http_base: String,
+    /// `http://ADDR` of every address served, in the order they were started.
+    pub listening: Mutex<Vec<String>>,
     pub shutdown: watch::Receiver<bool>,
     pub log_seq: AtomicU64,
 }
@@ -79,6 +81,11 @@ impl App {
         let result = f(&mut ledger, now);
         self.persist(&ledger);
         result
+    }
+
+    /// `http://ADDR` of every address served, in order.
+    pub fn listening(&self) -> Vec<String> {
+        lock(&self.listening).clone()
     }
 
     /// The fault state.
