@@ -600,6 +600,7 @@ impl Approvals for FakeApprovals {
 pub fn test_merchant() -> MerchantProfile {
     MerchantProfile {
         base_url: "http://127.0.0.1:1/cpay/".into(),
+        base_urls: Vec::new(),
         out_mch_id: "sp1".into(),
         out_sub_mch_id: "sub1".into(),
         out_shop_id: "shop1".into(),
