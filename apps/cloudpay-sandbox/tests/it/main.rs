@@ -7,6 +7,7 @@ mod control;
 mod failover;
 mod faults;
 mod listing;
+mod recorded;
 mod reentry;
 mod refunds;
 mod scripts;
