@@ -4,11 +4,14 @@
 //! the outer JSON, `request_content` as a string, the HMAC over that exact string
 //! (status 101 / internal 7 `参数authen_code错误.` without `authen_info` on mismatch), RSA
 //! PSS signatures (`authen_info.s`, field `sign` or `signature`) on `refund` and
-//! `reverse`, the merchant's ids (shop, device and staff must be configured), the order
-//! prefix and length, `CNY`, positive amounts, and that the payment code's prefix fits
-//! `pay_platform`. Every answer with status 0/102/103/104 is MAC'd; 3 and 101 are not.
-//! It is the cashier's embedded default when no merchant is configured, and the peer every
-//! adapter test talks to over real HTTP.
+//! `reverse`, and then every field the protocol requires, strictly: the field tables
+//! ([`schema`]) and the value rules ([`validate`]: ids that belong together, the order
+//! prefix, `CNY`, positive amounts, wallets that agree with each other and with the code).
+//! A failure is 101 without MAC naming the field. Every answer with status 0/102/103/104 is
+//! MAC'd; 3 and 101 are not. It is the cashier's embedded default when no merchant is
+//! configured, and the peer every adapter test talks to over real HTTP. One state can be
+//! served on several addresses (Cloud Pay's domains, for failover tests), each of which can
+//! be stopped on its own ([`SandboxHandle::listen`], [`SandboxHandle::stop_listener`]).
 //!
 //! The key decision is to run the protocol for real rather than to mock calls: the same
 //! envelope code, keys and failure modes as production, at the price of tests going
