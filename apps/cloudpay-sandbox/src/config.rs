@@ -239,6 +239,9 @@ impl Timings {
 pub struct SandboxConfig {
     /// Where to listen (`127.0.0.1:0` picks a free port).
     pub addr: SocketAddr,
+    /// More addresses serving the same state (Cloud Pay domains for failover, §11.10);
+    /// more can be added while running with `SandboxHandle::listen`.
+    pub extra_addrs: Vec<SocketAddr>,
     /// Accounts and keys.
     pub merchant: MerchantConfig,
     /// RSA key pair policy.
@@ -254,6 +257,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            extra_addrs: Vec::new(),
             merchant: MerchantConfig::default(),
             sign_key: SignKeyMode::GenerateIfMissing,
             timings: Timings::default(),

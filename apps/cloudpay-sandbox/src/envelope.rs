@@ -56,15 +56,26 @@ pub fn authenticate(gate: &Gate<'_>, name: &str, body: &[u8]) -> Result<String, 
     };
     let inner: Value = serde_json::from_str(content)
         .map_err(|e| Fail::rejected(2, format!("request_content 不是合法的 JSON: {e}")))?;
-    let sub = inner
-        .pointer("/pay_mch_key/out_sub_mch_id")
-        .or_else(|| inner.get("out_sub_mch_id"))
+    // The sub-merchant selects the key: `pay_mch_key.out_sub_mch_id`, or the top-level
+    // field of the flat calls (`client_order_detail`).
+    let path = if inner.get("pay_mch_key").is_some() || name != endpoint::CLIENT_ORDER_DETAIL {
+        "pay_mch_key.out_sub_mch_id"
+    } else {
+        "out_sub_mch_id"
+    };
+    let sub = crate::schema::lookup(&inner, path)
         .and_then(Value::as_str)
         .unwrap_or_default();
+    if sub.is_empty() {
+        return Err(Fail::rejected(
+            3,
+            format!("参数错误: {path} 必填 ({path} is required)"),
+        ));
+    }
     if sub != gate.out_sub_mch_id {
         return Err(Fail::rejected(
             3,
-            format!("子商户不存在: out_sub_mch_id \"{sub}\""),
+            format!("子商户不存在: {path} \"{sub}\" ({path} does not exist)"),
         ));
     }
     let info: wire::AuthenInfo = match outer.get("authen_info") {

@@ -77,6 +77,12 @@ impl Fail {
     pub fn param(description: impl Into<String>) -> Self {
         Fail::rejected(10, format!("参数错误: {}", description.into()))
     }
+
+    /// 101 "parameter error" (internal status 10) naming a field by its path, in Chinese
+    /// and English: `参数错误: {path} {cn} ({path} {en})`.
+    pub fn field(path: &str, cn: &str, en: &str) -> Self {
+        Fail::rejected(10, format!("参数错误: {path} {cn} ({path} {en})"))
+    }
 }
 
 /// The business state of a sandbox order.
@@ -370,6 +376,22 @@ pub const MAX_REFUNDS_PER_ORDER: usize = 50;
 
 fn secs(ms: i64) -> i64 {
     ms.div_euclid(1000)
+}
+
+/// A call about an existing order must name the order's wallet: `pay_platform`, when
+/// given, is the order's (status 101 naming the field otherwise).
+fn same_platform(order: &Order, given: Option<i32>) -> Result<(), Fail> {
+    match given {
+        Some(p) if p != order.pay_platform => Err(Fail::field(
+            "pay_mch_key.pay_platform",
+            &format!("{p} 与订单的支付平台 {} 不一致", order.pay_platform),
+            &format!(
+                "{p} does not match the order's pay_platform {}",
+                order.pay_platform
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a payment code's prefix belongs to a `pay_platform`.
@@ -764,6 +786,7 @@ impl Ledger {
         let Some(i) = self.find_order(&req.out_trade_no) else {
             return Err(Fail::not_found("订单不存在 (ORDERNOTEXIST)"));
         };
+        same_platform(&self.orders[i], req.pay_mch_key.pay_platform)?;
         let o = &mut self.orders[i];
         if o.state == OrderState::UserPaying {
             o.query_count += 1;
@@ -843,6 +866,7 @@ impl Ledger {
             });
             return Ok(ack);
         };
+        same_platform(&self.orders[i], req.pay_mch_key.pay_platform)?;
         let has_refunds = self.reserved_refunds(&req.out_trade_no) > 0;
         let o = &mut self.orders[i];
         if o.device_id != device_id {
@@ -894,6 +918,7 @@ impl Ledger {
         let Some(i) = self.find_order(&req.out_trade_no) else {
             return Err(Fail::not_found("订单不存在 (ORDERNOTEXIST)"));
         };
+        same_platform(&self.orders[i], req.pay_mch_key.pay_platform)?;
         let o = &mut self.orders[i];
         match o.state {
             OrderState::Paid => return Err(Fail::failed("订单已支付, 不能关闭 (ORDERPAID)")),
@@ -943,6 +968,7 @@ impl Ledger {
             return Err(Fail::not_found("订单不存在 (ORDERNOTEXIST)"));
         };
         let o = &self.orders[i];
+        same_platform(o, req.pay_mch_key.pay_platform)?;
         if o.tombstone || o.state != OrderState::Paid {
             return Err(Fail::failed(format!(
                 "订单状态不允许退款: {} (only paid orders can be refunded)",
@@ -1015,9 +1041,10 @@ impl Ledger {
         now_ms: i64,
         timings: &Timings,
     ) -> Result<Done, Fail> {
-        if self.find_order(&req.out_trade_no).is_none() {
+        let Some(i) = self.find_order(&req.out_trade_no) else {
             return Err(Fail::not_found("订单不存在 (ORDERNOTEXIST)"));
-        }
+        };
+        same_platform(&self.orders[i], req.pay_mch_key.pay_platform)?;
         let wanted = |r: &RefundRec| {
             r.out_trade_no == req.out_trade_no
                 && req

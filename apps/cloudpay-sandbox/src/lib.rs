@@ -4,11 +4,14 @@
 //! the outer JSON, `request_content` as a string, the HMAC over that exact string
 //! (status 101 / internal 7 `参数authen_code错误.` without `authen_info` on mismatch), RSA
 //! PSS signatures (`authen_info.s`, field `sign` or `signature`) on `refund` and
-//! `reverse`, the merchant's ids (shop, device and staff must be configured), the order
-//! prefix and length, `CNY`, positive amounts, and that the payment code's prefix fits
-//! `pay_platform`. Every answer with status 0/102/103/104 is MAC'd; 3 and 101 are not.
-//! It is the cashier's embedded default when no merchant is configured, and the peer every
-//! adapter test talks to over real HTTP.
+//! `reverse`, and then every field the protocol requires, strictly: the field tables
+//! ([`schema`]) and the value rules ([`validate`]: ids that belong together, the order
+//! prefix, `CNY`, positive amounts, wallets that agree with each other and with the code).
+//! A failure is 101 without MAC naming the field. Every answer with status 0/102/103/104 is
+//! MAC'd; 3 and 101 are not. It is the cashier's embedded default when no merchant is
+//! configured, and the peer every adapter test talks to over real HTTP. One state can be
+//! served on several addresses (Cloud Pay's domains, for failover tests), each of which can
+//! be stopped on its own ([`SandboxHandle::listen`], [`SandboxHandle::stop_listener`]).
 //!
 //! The key decision is to run the protocol for real rather than to mock calls: the same
 //! envelope code, keys and failure modes as production, at the price of tests going
@@ -56,8 +59,10 @@ mod control;
 pub mod envelope;
 pub mod faults;
 pub mod ledger;
+mod listeners;
+pub mod schema;
 mod server;
-mod validate;
+pub mod validate;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -70,9 +75,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
 use rsa::pkcs8::EncodePublicKey;
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use config::{
     MerchantConfig, SandboxConfig, ShopConfig, SignKeyMode, StaffMember, StaffRole, Timings,
@@ -113,8 +116,12 @@ pub enum SandboxError {
 /// file: the field names are a contract used by other tools (add fields, never rename).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxCredentials {
-    /// `http://127.0.0.1:PORT/cpay/`.
+    /// `http://127.0.0.1:PORT/cpay/` (the first address the sandbox listens on).
     pub base_url: String,
+    /// Every address the sandbox listens on, as Cloud Pay domains in order (protocol notes
+    /// §11.10), when it listens on more than one; absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_urls: Vec<String>,
     /// Service provider.
     pub out_mch_id: String,
     /// Sub-merchant.
@@ -172,6 +179,7 @@ impl SandboxCredentials {
             &self.out_shop_id,
             &self.device_id,
         );
+        c.base_urls.clone_from(&self.base_urls);
         c.staff_id = Some(self.staff_id.clone());
         c
     }
@@ -194,8 +202,14 @@ impl SandboxCredentials {
 pub(crate) fn credentials_of(app: &App) -> SandboxCredentials {
     let m = &app.merchant;
     let shop = &m.shops[0];
+    let bases = app.listening();
     SandboxCredentials {
         base_url: format!("{}/cpay/", app.http_base),
+        base_urls: if bases.len() > 1 {
+            bases.iter().map(|b| format!("{b}/cpay/")).collect()
+        } else {
+            Vec::new()
+        },
         out_mch_id: m.out_mch_id.clone(),
         out_sub_mch_id: m.out_sub_mch_id.clone(),
         out_shop_id: shop.out_shop_id.clone(),
@@ -314,19 +328,10 @@ impl Sandbox {
             .as_deref()
             .map(PssVerifier::from_pem)
             .transpose()?;
-        let listener =
-            TcpListener::bind(config.addr)
-                .await
-                .map_err(|source| SandboxError::Bind {
-                    addr: config.addr,
-                    source,
-                })?;
-        let mut addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: config.addr,
-            source,
-        })?;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        let (listener, addr) = listeners::bind(config.addr).await?;
+        let mut extra = Vec::with_capacity(config.extra_addrs.len());
+        for a in &config.extra_addrs {
+            extra.push(listeners::bind(*a).await?);
         }
         let (stop_tx, stop_rx) = watch::channel(false);
         let key = AuthenKey::new(merchant.authen_key.as_deref().unwrap_or_default());
@@ -340,55 +345,128 @@ impl Sandbox {
             offset_ms: AtomicI64::new(offset),
             state_file: config.state_file.clone(),
             http_base: format!("http://{addr}"),
-            shutdown: stop_rx.clone(),
+            listening: Mutex::new(Vec::new()),
+            shutdown: stop_rx,
             log_seq: AtomicU64::new(1_000_000),
         });
         app.with_ledger(|_, _| ());
         let router = server::router(Arc::clone(&app));
-        let task = tokio::spawn(server::serve(listener, router, stop_rx));
-        tracing::info!("cloudpay sandbox listening on {}", app.http_base);
-        Ok(SandboxHandle {
+        let handle = SandboxHandle {
             addr,
             app,
             stop: stop_tx,
-            task: Some(task),
-        })
+            router,
+            listeners: Mutex::new(Vec::new()),
+        };
+        handle.serve(listener, addr);
+        for (listener, addr) in extra {
+            handle.serve(listener, addr);
+        }
+        Ok(handle)
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// A running sandbox: one shared state served on one or more addresses. Dropping it stops
+/// the server.
 pub struct SandboxHandle {
     addr: SocketAddr,
     app: Arc<App>,
     stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    router: axum::Router,
+    listeners: Mutex<Vec<listeners::Listener>>,
 }
 
 impl fmt::Debug for SandboxHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SandboxHandle")
             .field("addr", &self.addr)
+            .field("addrs", &self.addrs())
             .finish_non_exhaustive()
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl SandboxHandle {
-    /// The listening address.
+    fn serve(&self, listener: tokio::net::TcpListener, addr: SocketAddr) {
+        let served = listeners::spawn(listener, addr, self.router.clone());
+        lock(&self.app.listening).push(format!("http://{addr}"));
+        tracing::info!("cloudpay sandbox listening on http://{addr}");
+        lock(&self.listeners).push(served);
+    }
+
+    /// The first listening address.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/cpay/`.
+    /// Every address the sandbox listened on, in order, including stopped ones.
+    #[must_use]
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        lock(&self.listeners).iter().map(|l| l.addr).collect()
+    }
+
+    /// Whether the sandbox still accepts connections on `addr`.
+    #[must_use]
+    pub fn is_listening(&self, addr: SocketAddr) -> bool {
+        lock(&self.listeners)
+            .iter()
+            .any(|l| l.addr == addr && l.running())
+    }
+
+    /// Also serves the same state on `addr` (port 0 picks a free one): another Cloud Pay
+    /// domain for failover tests. Returns the address bound.
+    pub async fn listen(&self, addr: SocketAddr) -> Result<SocketAddr, SandboxError> {
+        let (listener, bound) = listeners::bind(addr).await?;
+        self.serve(listener, bound);
+        Ok(bound)
+    }
+
+    /// Stops serving on `addr` (a domain going down): no new connections, open ones
+    /// closed. The state and the other addresses stay. Returns whether it was listening.
+    pub async fn stop_listener(&self, addr: SocketAddr) -> bool {
+        let task = lock(&self.listeners)
+            .iter_mut()
+            .find(|l| l.addr == addr && l.running())
+            .and_then(listeners::Listener::stop);
+        match task {
+            Some(task) => {
+                let _ = task.await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/cpay/` of the first address.
     #[must_use]
     pub fn base_url(&self) -> String {
         format!("{}/cpay/", self.app.http_base)
     }
 
-    /// `http://127.0.0.1:PORT/control/`.
+    /// The `/cpay/` base URL of every address, in order (stopped ones included).
+    #[must_use]
+    pub fn base_urls(&self) -> Vec<String> {
+        self.addrs()
+            .into_iter()
+            .map(|a| format!("http://{a}/cpay/"))
+            .collect()
+    }
+
+    /// `http://127.0.0.1:PORT/control/` of the first address still listening.
     #[must_use]
     pub fn control_url(&self) -> String {
-        format!("{}/control/", self.app.http_base)
+        let running = lock(&self.listeners)
+            .iter()
+            .find(|l| l.running())
+            .map(|l| format!("http://{}", l.addr));
+        format!(
+            "{}/control/",
+            running.unwrap_or_else(|| self.app.http_base.clone())
+        )
     }
 
     /// The credentials of the demo merchant (first shop, first device).
@@ -397,10 +475,14 @@ impl SandboxHandle {
         credentials_of(&self.app)
     }
 
-    /// Stops accepting, closes connections, and waits for the server task.
-    pub async fn shutdown(mut self) {
+    /// Stops accepting, closes connections, and waits for the server tasks.
+    pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        let tasks: Vec<_> = lock(&self.listeners)
+            .iter_mut()
+            .filter_map(listeners::Listener::stop)
+            .collect();
+        for task in tasks {
             let _ = task.await;
         }
     }
@@ -409,5 +491,8 @@ impl SandboxHandle {
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        for l in lock(&self.listeners).iter_mut() {
+            let _ = l.stop();
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! `cloudpay-sandbox`: runs the sandbox until Ctrl-C / SIGTERM.
 //!
-//! The first stdout line is `listening on http://127.0.0.1:PORT`; the credentials file (when
-//! asked for) is complete before that line is printed.
+//! The first stdout line is `listening on http://127.0.0.1:PORT`; with several `--addr`, one
+//! such line per address follows, in order. The credentials file (when asked for) is
+//! complete before the first line is printed.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -17,9 +18,11 @@ use cloudpay_sandbox::{SandboxConfig, SignKeyMode, Timings};
 #[derive(Debug, Parser)]
 #[command(name = "cloudpay-sandbox", version)]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
+    /// Address to listen on (port 0 picks a free port). Repeat it to serve the same state on
+    /// several addresses, as several Cloud Pay domains (failover tests); the credentials then
+    /// list them all in `base_urls`.
     #[arg(long, default_value = "127.0.0.1:0")]
-    addr: SocketAddr,
+    addr: Vec<SocketAddr>,
     /// Write the demo merchant's credentials (JSON) to this file.
     #[arg(long)]
     credentials_out: Option<PathBuf>,
@@ -93,8 +96,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let (first, extra) = args
+        .addr
+        .split_first()
+        .map(|(f, rest)| (*f, rest.to_vec()))
+        .context("no --addr")?;
     let mut config = SandboxConfig {
-        addr: args.addr,
+        addr: first,
+        extra_addrs: extra,
         timings: timings(&args),
         state_file: args.state_file.clone(),
         ..SandboxConfig::default()
@@ -122,7 +131,9 @@ async fn main() -> anyhow::Result<()> {
     }
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{}", handle.addr())?;
+        for addr in handle.addrs() {
+            writeln!(out, "listening on http://{addr}")?;
+        }
         out.flush()?;
     }
     wait_for_stop().await;

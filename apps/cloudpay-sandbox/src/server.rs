@@ -31,7 +31,7 @@ use crate::config::{MerchantConfig, Timings};
 use crate::envelope::{Gate, authenticate};
 use crate::faults::{Faults, Hold};
 use crate::ledger::{After, Done, Fail, Ledger};
-use crate::validate;
+use crate::validate::{self, Checked};
 
 /// What the state file holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +54,8 @@ pub(crate) struct App {
     pub offset_ms: AtomicI64,
     pub state_file: Option<PathBuf>,
     pub http_base: String,
+    /// `http://ADDR` of every address served, in the order they were started.
+    pub listening: Mutex<Vec<String>>,
     pub shutdown: watch::Receiver<bool>,
     pub log_seq: AtomicU64,
 }
@@ -79,6 +81,11 @@ impl App {
         let result = f(&mut ledger, now);
         self.persist(&ledger);
         result
+    }
+
+    /// `http://ADDR` of every address served, in order.
+    pub fn listening(&self) -> Vec<String> {
+        lock(&self.listening).clone()
     }
 
     /// The fault state.
@@ -440,78 +447,28 @@ fn handle(app: &App, name: &str, body: &[u8], hold: Option<Hold>) -> (Response, 
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(content: &str) -> Result<T, Fail> {
-    serde_json::from_str(content).map_err(|e| Fail::param(e.to_string()))
-}
-
 fn dispatch(app: &App, name: &str, content: &str, hold: Option<Hold>) -> Result<Done, Fail> {
     let m = &app.merchant;
     let t = &app.timings;
-    match name {
-        endpoint::MICRO_PAY => {
-            let req: wire::MicroPayRequest = parse(content)?;
-            validate::micro_pay(m, &req)?;
-            app.with_ledger(|l, now| l.micro_pay(m, &req, now, hold))
-        }
-        endpoint::QUERY_ORDER => {
-            let req: wire::QueryOrderRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, false)?;
-            validate::present(&req.out_trade_no, "out_trade_no")?;
-            app.with_ledger(|l, now| l.query_order(m, &req, now))
-        }
-        endpoint::REVERSE => {
-            let req: wire::ReverseRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            let device =
-                validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, true)?;
-            validate::trade_no(m, &req.out_trade_no, "out_trade_no")?;
-            app.with_ledger(|l, now| l.reverse(&req, &device, now, t))
-        }
-        endpoint::CLOSE_ORDER => {
-            let req: wire::CloseOrderRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, false)?;
-            validate::present(&req.out_trade_no, "out_trade_no")?;
-            app.with_ledger(|l, now| l.close_order(&req, now))
-        }
-        endpoint::REFUND => {
-            let req: wire::RefundRequest = parse(content)?;
-            let device = validate::refund(m, &req)?;
+    match validate::check(m, name, content)? {
+        Checked::MicroPay(req) => app.with_ledger(|l, now| l.micro_pay(m, &req, now, hold)),
+        Checked::QueryOrder(req) => app.with_ledger(|l, now| l.query_order(m, &req, now)),
+        Checked::Reverse(req, device) => app.with_ledger(|l, now| l.reverse(&req, &device, now, t)),
+        Checked::Close(req) => app.with_ledger(|l, now| l.close_order(&req, now)),
+        Checked::Refund(req, device) => {
             app.with_ledger(|l, now| l.refund(m, &req, &device, now, t))
         }
-        endpoint::QUERY_REFUND_ORDER => {
-            let req: wire::QueryRefundOrderRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, false)?;
-            validate::present(&req.out_trade_no, "out_trade_no")?;
-            app.with_ledger(|l, now| l.query_refund(m, &req, now, t))
-        }
-        endpoint::CLIENT_ORDER_DETAIL => {
-            let mut req: wire::ClientOrderDetailRequest = parse(content)?;
-            let now = app.now_ms();
-            validate::order_detail(m, &mut req, now)?;
-            Ok(Done {
-                op: app.with_ledger(|l, _| l.order_detail(m, &req)),
-                after: After::Answer,
-            })
-        }
-        endpoint::X_CREATE_APPROVAL => {
-            let req: wire::CreateApprovalRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            let device =
-                validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, true)?;
-            let kind = validate::approval(m, &req)?;
+        Checked::QueryRefund(req) => app.with_ledger(|l, now| l.query_refund(m, &req, now, t)),
+        Checked::Detail(req) => Ok(Done {
+            op: app.with_ledger(|l, _| l.order_detail(m, &req)),
+            after: After::Answer,
+        }),
+        Checked::CreateApproval(req, kind, device) => {
             app.with_ledger(|l, now| l.create_approval(&req, kind, &device, now, t, &app.http_base))
         }
-        endpoint::X_QUERY_APPROVAL | endpoint::X_CONSUME_APPROVAL => {
-            let req: wire::ApprovalTokenRequest = parse(content)?;
-            validate::mch_key(m, &req.pay_mch_key, false)?;
-            let device =
-                validate::client(m, &req.order_client, &req.pay_mch_key.out_shop_id, true)?;
+        Checked::ApprovalToken(req, device) => {
             let consume = name == endpoint::X_CONSUME_APPROVAL;
             app.with_ledger(|l, now| l.approval_for_device(m, &req.token, &device, now, consume))
         }
-        other => Err(Fail::rejected(4, format!("接口不存在: {other}"))),
     }
 }

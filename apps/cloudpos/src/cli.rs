@@ -485,6 +485,10 @@ pub struct NetworkConfigArgs {
     /// Back to the defaults (no proxy, default timeouts, no extra CA).
     #[arg(long)]
     pub reset: bool,
+    /// Also probe the merchant's Cloud Pay domains (`/cpay/ping`, in order) and name the
+    /// one in use: the first that answers.
+    #[arg(long)]
+    pub show: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -3,14 +3,25 @@
 //! Every call returns a [`Reply`], which keeps apart the cases the payment logic must not
 //! confuse: a verified answer, a status without a business object, a forged answer (a
 //! missing or wrong MAC where the protocol requires one), and no usable answer at all.
+//!
+//! ## Domain failover (protocol notes §11.10)
+//! A client may know several Cloud Pay domains ([`CloudPayConfig::base_urls`]). All clones
+//! of a client share one index of the domain in use, starting with the first. A request
+//! moves to another domain only when it **could not have been sent** ([`Reply::NotSent`]:
+//! connection refused or timed out, DNS failure, TLS handshake): the client then pings the
+//! other domains in order, makes the first that answers the one in use, and sends the same
+//! request there once. A request that may have arrived ([`Reply::NoAnswer`]) is never
+//! re-sent elsewhere: the caller follows it up by querying the same number, which reaches
+//! whichever domain is in use by then (the exactly-once rule).
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cloudpos_domain::code::Wallet;
-use cloudpos_domain::ports::{GatewayError, PayRequest, RefundRequest};
-use cloudpos_domain::{Money, OrderNo, RefundNo, Timestamp};
+use cloudpos_domain::ports::{CloudDomain, CloudDomains, GatewayError};
+use cloudpos_domain::{Money, OrderNo};
 use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 use rustls::pki_types::CertificateDer;
@@ -44,6 +55,9 @@ pub enum ClientError {
     /// The HTTP client could not be built.
     #[error("HTTP client setup failed: {0}")]
     Http(String),
+    /// A configured value would make Cloud Pay refuse every call (status 101).
+    #[error("invalid Cloud Pay settings: {0}")]
+    BadConfig(String),
 }
 
 /// What a call produced.
@@ -255,7 +269,8 @@ pub const fn wallet_of(pay_platform: i32) -> Option<Wallet> {
     }
 }
 
-/// The Cloud Pay client. Cheap to clone (shares one connection pool).
+/// The Cloud Pay client. Cheap to clone (clones share one connection pool and one
+/// domain in use).
 #[derive(Clone, Debug)]
 pub struct CloudPayClient {
     inner: Arc<Inner>,
@@ -264,9 +279,92 @@ pub struct CloudPayClient {
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
-    base: Url,
+    /// The domains, first choice first (never empty).
+    bases: Vec<Url>,
+    /// Index into `bases` of the domain in use.
+    current: AtomicUsize,
+    /// Whether each domain answered its last probe (`None`: not probed).
+    probed: std::sync::Mutex<Vec<(Option<bool>, Option<String>)>>,
     config: CloudPayConfig,
     secrets: Secrets,
+}
+
+/// Byte length limits of the request fields the client fills from its settings
+/// (protocol notes §3.1–§3.2).
+const MAX_ID: usize = 32;
+const MAX_DEVICE_OR_STAFF: usize = 64;
+const MAX_SDK_VERSION: usize = 10;
+/// `TerminalType`: 1 Windows, 2 Android, 3 iOS, 4 Linux, 100 other (§3.2).
+const TERMINAL_TYPES: [i32; 5] = [1, 2, 3, 4, 100];
+
+/// Whether `text` is a dotted IPv4 address as `spbill_create_ip` needs it (String(16),
+/// §3.2): four decimal groups of 1–3 digits, each at most 255. Leading zeros are allowed,
+/// as in the protocol's own example `90.0.00.0`.
+#[must_use]
+pub fn is_dotted_ipv4(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    text.len() <= 16
+        && parts.len() == 4
+        && parts.iter().all(|p| {
+            (1..=3).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|v| v <= 255)
+        })
+}
+
+/// The longest prefix of `text` of at most `max` UTF-8 bytes that ends on a character
+/// boundary (the protocol's `String(n)` limits are read as bytes, the stricter reading).
+#[must_use]
+pub fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// Checks the settings the client puts into every request, so a bad value is refused here
+/// with its name instead of by Cloud Pay on every call.
+fn check_settings(c: &CloudPayConfig) -> Result<(), ClientError> {
+    let bad = |m: String| Err(ClientError::BadConfig(m));
+    for (name, value, max) in [
+        ("out_mch_id", &c.out_mch_id, MAX_ID),
+        ("out_sub_mch_id", &c.out_sub_mch_id, MAX_ID),
+        ("out_shop_id", &c.out_shop_id, MAX_ID),
+        ("device_id", &c.device_id, MAX_DEVICE_OR_STAFF),
+        ("machine_no", &c.machine_no, MAX_ID),
+        ("sdk_version", &c.sdk_version, MAX_SDK_VERSION),
+    ] {
+        if value.trim().is_empty() {
+            return bad(format!("{name} is empty"));
+        }
+        if value.len() > max {
+            return bad(format!("{name} \"{value}\" is longer than {max} bytes"));
+        }
+    }
+    if let Some(staff) = &c.staff_id
+        && staff.len() > MAX_DEVICE_OR_STAFF
+    {
+        return bad(format!(
+            "staff_id \"{staff}\" is longer than {MAX_DEVICE_OR_STAFF} bytes"
+        ));
+    }
+    if !TERMINAL_TYPES.contains(&c.terminal_type) {
+        return bad(format!(
+            "terminal_type {} is not 1, 2, 3, 4 or 100",
+            c.terminal_type
+        ));
+    }
+    if !is_dotted_ipv4(&c.spbill_create_ip) {
+        return bad(format!(
+            "spbill_create_ip \"{}\" is not a dotted IPv4 address",
+            c.spbill_create_ip
+        ));
+    }
+    Ok(())
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -281,22 +379,28 @@ impl CloudPayClient {
     /// (the platform trust store, or only `root_ca_pem` when given), timeouts,
     /// `TCP_NODELAY` and the proxy. No request is made.
     pub fn new(config: CloudPayConfig, secrets: Secrets) -> Result<Self, ClientError> {
-        let mut base_text = config.base_url.trim().to_owned();
-        if !base_text.ends_with('/') {
-            base_text.push('/');
+        let domains = config.domains().map_err(ClientError::BadConfig)?;
+        let mut bases = Vec::with_capacity(domains.len());
+        for text in domains {
+            let base = Url::parse(&text).map_err(|_| ClientError::BadUrl(text.clone()))?;
+            match base.scheme() {
+                "https" => {}
+                "http" if is_loopback(&base) => {}
+                "http" => return Err(ClientError::InsecureUrl(text)),
+                _ => return Err(ClientError::BadUrl(text)),
+            }
+            bases.push(base);
         }
-        let base = Url::parse(&base_text).map_err(|_| ClientError::BadUrl(base_text.clone()))?;
-        match base.scheme() {
-            "https" => {}
-            "http" if is_loopback(&base) => {}
-            "http" => return Err(ClientError::InsecureUrl(base_text)),
-            _ => return Err(ClientError::BadUrl(base_text)),
-        }
-        let http = build_http(&config, base.scheme() == "https")?;
+        check_settings(&config)?;
+        let https = bases.iter().any(|b| b.scheme() == "https");
+        let http = build_http(&config, https)?;
+        let probed = std::sync::Mutex::new(vec![(None, None); bases.len()]);
         Ok(CloudPayClient {
             inner: Arc::new(Inner {
                 http,
-                base,
+                bases,
+                current: AtomicUsize::new(0),
+                probed,
                 config,
                 secrets,
             }),
@@ -309,160 +413,127 @@ impl CloudPayClient {
         &self.inner.config
     }
 
-    /// The URL of an endpoint.
+    /// The URL of an endpoint on the domain in use.
     #[must_use]
     pub fn endpoint_url(&self, name: &str) -> String {
-        format!("{}{name}", self.inner.base)
+        format!("{}{name}", self.inner.bases[self.current()])
     }
 
-    /// `pay_mch_key` for this terminal.
+    /// Every configured domain (base URL), first choice first.
     #[must_use]
-    pub fn pay_mch_key(&self, wallet: Option<Wallet>) -> wire::PayMchKey {
-        let c = &self.inner.config;
-        wire::PayMchKey {
-            pay_platform: wallet.map(pay_platform),
-            sub_pay_platform: wallet.map(sub_pay_platform),
-            out_mch_id: c.out_mch_id.clone(),
-            out_sub_mch_id: c.out_sub_mch_id.clone(),
-            out_shop_id: c.out_shop_id.clone(),
-            ..wire::PayMchKey::default()
+    pub fn base_urls(&self) -> Vec<String> {
+        self.inner.bases.iter().map(Url::to_string).collect()
+    }
+
+    /// The base URL requests go to now.
+    #[must_use]
+    pub fn current_base_url(&self) -> String {
+        self.inner.bases[self.current()].to_string()
+    }
+
+    fn current(&self) -> usize {
+        self.inner
+            .current
+            .load(Ordering::SeqCst)
+            .min(self.inner.bases.len() - 1)
+    }
+
+    /// The domains and the one in use, with what each last probe said.
+    #[must_use]
+    pub fn domains_now(&self) -> CloudDomains {
+        let probed = self
+            .inner
+            .probed
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        CloudDomains {
+            domains: self
+                .inner
+                .bases
+                .iter()
+                .enumerate()
+                .map(|(i, base)| {
+                    let (answers, error) = probed.get(i).cloned().unwrap_or_default();
+                    CloudDomain {
+                        base_url: base.to_string(),
+                        answers,
+                        error,
+                    }
+                })
+                .collect(),
+            in_use: Some(self.current_base_url()),
         }
     }
 
-    /// `order_client` for this terminal; `staff_id` falls back to the configured default.
-    #[must_use]
-    pub fn order_client(&self, staff_id: Option<&str>) -> wire::OrderClient {
-        let c = &self.inner.config;
-        wire::OrderClient {
-            device_id: Some(c.device_id.clone()),
-            staff_id: staff_id.map(str::to_owned).or_else(|| c.staff_id.clone()),
-            terminal_type: c.terminal_type,
-            sub_terminal_type: None,
-            machine_no: Some(c.machine_no.clone()),
-            sdk_version: c.sdk_version.clone(),
-            spbill_create_ip: c.spbill_create_ip.clone(),
-            sn_code: None,
+    fn note_probe(&self, index: usize, result: &Result<wire::PingResponse, GatewayError>) {
+        if let Ok(mut p) = self.inner.probed.lock()
+            && let Some(slot) = p.get_mut(index)
+        {
+            *slot = match result {
+                Ok(_) => (Some(true), None),
+                Err(e) => (Some(false), Some(e.to_string())),
+            };
         }
     }
 
-    /// The `micro_pay` request for a charge (pure; `pay_platform` from the code's wallet).
-    #[must_use]
-    pub fn micro_pay_request(&self, request: &PayRequest, nonce: String) -> wire::MicroPayRequest {
-        let wallet = request.code.wallet();
-        let remark = Some(request.remark.clone()).filter(|r| !r.is_empty());
-        wire::MicroPayRequest {
-            pay_mch_key: self.pay_mch_key(Some(wallet)),
-            pay_content: wire::PayContent {
-                out_trade_no: request.order_no.as_str().to_owned(),
-                author_code: Some(request.code.as_str().to_owned()),
-                total_fee: request.amount.fen(),
-                fee_type: wire::CNY.to_owned(),
-                body: request.body.clone(),
-                remark,
-                ..wire::PayContent::default()
-            },
-            order_client: self.order_client(request.staff_id.as_deref()),
-            nonce_str: nonce,
+    /// Pings every domain in order and makes the first that answers the one in use
+    /// (protocol notes §11.10: "probe each with `/cpay/ping`"). When none answers, the
+    /// domain in use is kept. Returns what each domain said.
+    pub async fn probe(&self) -> CloudDomains {
+        let mut first = None;
+        for i in 0..self.inner.bases.len() {
+            let result = self.ping_at(i).await;
+            self.note_probe(i, &result);
+            if result.is_ok() && first.is_none() {
+                first = Some(i);
+            }
         }
+        if let Some(i) = first {
+            let before = self.inner.current.swap(i, Ordering::SeqCst);
+            if before != i {
+                tracing::info!(
+                    domain = %self.inner.bases[i],
+                    "Cloud Pay domain in use after probing"
+                );
+            }
+        }
+        self.domains_now()
     }
 
-    /// The `query_order` request.
-    #[must_use]
-    pub fn query_order_request(
-        &self,
-        order_no: &OrderNo,
-        wallet: Option<Wallet>,
-        nonce: String,
-    ) -> wire::QueryOrderRequest {
-        wire::QueryOrderRequest {
-            pay_mch_key: self.pay_mch_key(wallet),
-            order_client: self.order_client(None),
-            out_trade_no: order_no.as_str().to_owned(),
-            trade_type: Some(wire::trade_type::MICROPAY),
-            nonce_str: nonce,
+    /// After a request to domain `failed` could not be sent: the domain to use instead,
+    /// chosen by pinging the others in order (from the one after `failed`, wrapping
+    /// around). `None` when no other domain answers. If another clone already moved away
+    /// from `failed`, its choice stands.
+    async fn fail_over(&self, failed: usize) -> Option<usize> {
+        let n = self.inner.bases.len();
+        let now = self.current();
+        if now != failed {
+            return Some(now);
         }
-    }
-
-    /// The `reverse` request.
-    #[must_use]
-    pub fn reverse_request(
-        &self,
-        order_no: &OrderNo,
-        wallet: Option<Wallet>,
-        nonce: String,
-    ) -> wire::ReverseRequest {
-        wire::ReverseRequest {
-            pay_mch_key: self.pay_mch_key(wallet),
-            order_client: self.order_client(None),
-            out_trade_no: order_no.as_str().to_owned(),
-            nonce_str: nonce,
+        for k in 1..n {
+            let candidate = (failed + k) % n;
+            let result = self.ping_at(candidate).await;
+            self.note_probe(candidate, &result);
+            if result.is_ok() {
+                let chosen = match self.inner.current.compare_exchange(
+                    failed,
+                    candidate,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                ) {
+                    Ok(_) => candidate,
+                    Err(other) => other,
+                };
+                tracing::warn!(
+                    from = %self.inner.bases[failed],
+                    to = %self.inner.bases[chosen],
+                    "Cloud Pay domain unreachable; switched domains"
+                );
+                return Some(chosen);
+            }
         }
-    }
-
-    /// The `refund` request.
-    #[must_use]
-    pub fn refund_request(&self, request: &RefundRequest, nonce: String) -> wire::RefundRequest {
-        let reason =
-            Some(request.reason.chars().take(64).collect::<String>()).filter(|r| !r.is_empty());
-        wire::RefundRequest {
-            pay_mch_key: self.pay_mch_key(Some(request.wallet)),
-            refund_content: wire::RefundContent {
-                out_trade_no: request.order_no.as_str().to_owned(),
-                out_refund_no: request.refund_no.as_str().to_owned(),
-                total_fee: request.order_amount.fen(),
-                refund_fee: request.amount.fen(),
-                refund_fee_type: wire::CNY.to_owned(),
-                refund_reason: reason,
-                ..wire::RefundContent::default()
-            },
-            order_client: self.order_client(request.staff_id.as_deref()),
-            api_version: None,
-            nonce_str: nonce,
-        }
-    }
-
-    /// The `query_refund_order` request.
-    #[must_use]
-    pub fn query_refund_request(
-        &self,
-        order_no: &OrderNo,
-        refund_no: Option<&RefundNo>,
-        nonce: String,
-    ) -> wire::QueryRefundOrderRequest {
-        wire::QueryRefundOrderRequest {
-            pay_mch_key: self.pay_mch_key(None),
-            order_client: self.order_client(None),
-            out_trade_no: order_no.as_str().to_owned(),
-            out_refund_no: refund_no.map(|r| r.as_str().to_owned()),
-            nonce_str: nonce,
-        }
-    }
-
-    /// The `client_order_detail` request for this shop and device.
-    #[must_use]
-    pub fn order_detail_request(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-        query_order_type: i32,
-        page_num: u32,
-        page_size: u32,
-        nonce: String,
-    ) -> wire::ClientOrderDetailRequest {
-        let c = &self.inner.config;
-        wire::ClientOrderDetailRequest {
-            pay_platform: None,
-            out_sub_mch_id: c.out_sub_mch_id.clone(),
-            out_shop_id: Some(c.out_shop_id.clone()),
-            staff_id: None,
-            device_id: Some(c.device_id.clone()),
-            query_order_type,
-            start_time: from.unix_seconds(),
-            end_time: to.unix_seconds(),
-            page_num,
-            page_size,
-            nonce_str: nonce,
-        }
+        None
     }
 
     /// Serialises `request`, authenticates it (RSA `s` when `sign` is set and a private key
@@ -491,28 +562,9 @@ impl CloudPayClient {
         request_content: String,
         sign: bool,
     ) -> Reply<Resp> {
-        let authen_info = match (&self.inner.secrets.signer, sign) {
-            (Some(signer), true) => match signer.authen_info(&request_content) {
-                Ok(info) => info,
-                Err(e) => {
-                    return Reply::NotSent {
-                        reason: format!("could not sign the request: {e}"),
-                    };
-                }
-            },
-            _ => self.inner.secrets.authen_key.authen_info(&request_content),
-        };
-        let envelope = wire::RequestEnvelope {
-            request_content,
-            authen_info,
-        };
-        let body = match serde_json::to_string(&envelope) {
+        let body = match self.request_body(request_content, sign) {
             Ok(b) => b,
-            Err(e) => {
-                return Reply::NotSent {
-                    reason: format!("envelope not serialisable: {e}"),
-                };
-            }
+            Err(reason) => return Reply::NotSent { reason },
         };
         match self.post(endpoint, body).await {
             Ok(text) => parse_reply(
@@ -525,10 +577,52 @@ impl CloudPayClient {
         }
     }
 
-    /// Posts a body and returns the answer's text, or why there is none (and whether the
-    /// request can have left).
+    /// The exact HTTP body posted for `request_content`: the envelope, with `authen_info.s`
+    /// (RSA-PSS) when `sign` is set and a private key is configured, `authen_info.a`
+    /// (HMAC) otherwise. Pure: tests and embedders can see the bytes that would be sent.
+    pub fn request_body(&self, request_content: String, sign: bool) -> Result<String, String> {
+        let authen_info = match (&self.inner.secrets.signer, sign) {
+            (Some(signer), true) => signer
+                .authen_info(&request_content)
+                .map_err(|e| format!("could not sign the request: {e}"))?,
+            _ => self.inner.secrets.authen_key.authen_info(&request_content),
+        };
+        serde_json::to_string(&wire::RequestEnvelope {
+            request_content,
+            authen_info,
+        })
+        .map_err(|e| format!("envelope not serialisable: {e}"))
+    }
+
+    /// Posts a body to the domain in use and returns the answer's text, or why there is
+    /// none (and whether the request can have left). When it could not be sent and there
+    /// are other domains, fails over (see the module notes) and sends it once more there.
     async fn post(&self, endpoint: &str, body: String) -> Result<String, Transport> {
-        let url = self.endpoint_url(endpoint);
+        let first = self.current();
+        let result = if self.inner.bases.len() > 1 {
+            self.post_at(first, endpoint, body.clone()).await
+        } else {
+            return self.post_at(first, endpoint, body).await;
+        };
+        match result {
+            Err(Transport::NotSent(reason)) => match self.fail_over(first).await {
+                Some(next) => self.post_at(next, endpoint, body).await,
+                None => Err(Transport::NotSent(format!(
+                    "{reason}; no other Cloud Pay domain answers ping"
+                ))),
+            },
+            other => other,
+        }
+    }
+
+    /// Posts a body to domain `index` only.
+    async fn post_at(
+        &self,
+        index: usize,
+        endpoint: &str,
+        body: String,
+    ) -> Result<String, Transport> {
+        let url = format!("{}{endpoint}", self.inner.bases[index]);
         let started = std::time::Instant::now();
         let response = self
             .inner
@@ -557,6 +651,7 @@ impl CloudPayClient {
             .map_err(|e| Transport::NoAnswer(transport_reason(&e)))?;
         tracing::debug!(
             endpoint,
+            domain = index,
             status = code.as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "cloud pay call"
@@ -615,38 +710,26 @@ impl CloudPayClient {
         order_no: &OrderNo,
         wallet: Option<Wallet>,
     ) -> Result<(), GatewayError> {
-        let req = wire::CloseOrderRequest {
-            pay_mch_key: self.pay_mch_key(wallet),
-            order_client: self.order_client(None),
-            out_trade_no: order_no.as_str().to_owned(),
-            trade_type: wire::trade_type::MICROPAY,
-            nonce_str: new_nonce(),
-        };
+        let req = self.close_order_request(order_no, wallet, new_nonce());
         self.call::<_, wire::CloseOrderResponse>(endpoint::CLOSE_ORDER, &req, false)
             .await
             .into_result()
             .map(|_| ())
     }
 
-    /// `ping`: the server's clock (bare answer, no MAC).
+    /// `ping`: the server's clock (bare answer, no MAC), from the domain in use (failing
+    /// over like any call when it cannot be reached).
     pub async fn ping_raw(&self) -> Result<wire::PingResponse, GatewayError> {
+        let text = self.post(endpoint::PING, PING_BODY.to_owned()).await;
+        read_ping(text)
+    }
+
+    /// `ping` of domain `index` only.
+    async fn ping_at(&self, index: usize) -> Result<wire::PingResponse, GatewayError> {
         let text = self
-            .post(endpoint::PING, "{}".to_owned())
-            .await
-            .map_err(|t| match t {
-                Transport::NotSent(r) | Transport::NoAnswer(r) => GatewayError::Unreachable(r),
-            })?;
-        let ping: wire::PingResponse = serde_json::from_str(&text)
-            .map_err(|e| GatewayError::Unreachable(format!("unreadable ping answer: {e}")))?;
-        if ping.status != status::SUCCESS {
-            return Err(status_error(&wire::ResponseHeader {
-                status: ping.status,
-                description: ping.description,
-                log_id: None,
-                internal_status: None,
-            }));
-        }
-        Ok(ping)
+            .post_at(index, endpoint::PING, PING_BODY.to_owned())
+            .await;
+        read_ping(text)
     }
 
     // ───────────── approvals (sandbox extension; outside the PaymentGateway port) ─────────────
@@ -659,18 +742,7 @@ impl CloudPayClient {
         order_no: Option<&OrderNo>,
         amount: Option<Money>,
     ) -> Result<wire::ApprovalTicket, GatewayError> {
-        let kind_text = match kind {
-            wire::ApprovalKind::Login => "login",
-            wire::ApprovalKind::Refund => "refund",
-        };
-        let req = wire::CreateApprovalRequest {
-            pay_mch_key: self.pay_mch_key(None),
-            order_client: self.order_client(None),
-            kind: kind_text.to_owned(),
-            out_trade_no: order_no.map(|o| o.as_str().to_owned()),
-            amount: amount.map(Money::fen),
-            nonce_str: new_nonce(),
-        };
+        let req = self.create_approval_request(kind, order_no, amount, new_nonce());
         self.call(endpoint::X_CREATE_APPROVAL, &req, false)
             .await
             .into_result()
@@ -678,7 +750,7 @@ impl CloudPayClient {
 
     /// Polls an approval challenge.
     pub async fn approval_status(&self, token: &str) -> Result<wire::ApprovalStatus, GatewayError> {
-        let req = self.approval_token_request(token);
+        let req = self.approval_token_request(token, new_nonce());
         self.call(endpoint::X_QUERY_APPROVAL, &req, false)
             .await
             .into_result()
@@ -689,20 +761,32 @@ impl CloudPayClient {
         &self,
         token: &str,
     ) -> Result<wire::ApprovalStatus, GatewayError> {
-        let req = self.approval_token_request(token);
+        let req = self.approval_token_request(token, new_nonce());
         self.call(endpoint::X_CONSUME_APPROVAL, &req, false)
             .await
             .into_result()
     }
+}
 
-    fn approval_token_request(&self, token: &str) -> wire::ApprovalTokenRequest {
-        wire::ApprovalTokenRequest {
-            pay_mch_key: self.pay_mch_key(None),
-            order_client: self.order_client(None),
-            token: token.to_owned(),
-            nonce_str: new_nonce(),
-        }
+/// What `ping` posts: "POST anything" (protocol notes §1.5); an empty JSON object.
+const PING_BODY: &str = "{}";
+
+/// Reads a bare `ping` answer.
+fn read_ping(text: Result<String, Transport>) -> Result<wire::PingResponse, GatewayError> {
+    let text = text.map_err(|t| match t {
+        Transport::NotSent(r) | Transport::NoAnswer(r) => GatewayError::Unreachable(r),
+    })?;
+    let ping: wire::PingResponse = serde_json::from_str(&text)
+        .map_err(|e| GatewayError::Unreachable(format!("unreadable ping answer: {e}")))?;
+    if ping.status != status::SUCCESS {
+        return Err(status_error(&wire::ResponseHeader {
+            status: ping.status,
+            description: ping.description,
+            log_id: None,
+            internal_status: None,
+        }));
     }
+    Ok(ping)
 }
 
 /// Why a post produced no answer.

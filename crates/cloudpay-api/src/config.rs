@@ -13,8 +13,14 @@ use crate::auth::{AuthenKey, PssSigner, SignError};
 pub struct CloudPayConfig {
     /// `https://pay.qcloud.com/cpay/` or a sandbox's `http://127.0.0.1:PORT/cpay/`; endpoint
     /// names are appended. A missing trailing `/` is added. Plain `http` is accepted only
-    /// for loopback hosts.
+    /// for loopback hosts. With [`CloudPayConfig::base_urls`] it may be empty, or must be
+    /// one of them.
     pub base_url: String,
+    /// Cloud Pay's domains in order of preference, for failover (protocol notes §11.10),
+    /// e.g. `pay.qcloud.com`, `sz.`, `sh.`, `tj.pay.qcloud.com`. When given, it is the
+    /// list the client uses (`base_url` alone otherwise). See [`CloudPayConfig::domains`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_urls: Vec<String>,
     /// Service provider (`out_mch_id`).
     pub out_mch_id: String,
     /// Sub-merchant (`out_sub_mch_id`).
@@ -86,6 +92,7 @@ impl CloudPayConfig {
     ) -> Self {
         CloudPayConfig {
             base_url: base_url.to_owned(),
+            base_urls: Vec::new(),
             out_mch_id: out_mch_id.to_owned(),
             out_sub_mch_id: out_sub_mch_id.to_owned(),
             out_shop_id: out_shop_id.to_owned(),
@@ -102,10 +109,59 @@ impl CloudPayConfig {
     }
 }
 
+/// A base URL as the client uses it: trimmed, ending in `/`.
+#[must_use]
+pub fn normalize_base_url(url: &str) -> String {
+    let mut text = url.trim().to_owned();
+    if !text.is_empty() && !text.ends_with('/') {
+        text.push('/');
+    }
+    text
+}
+
+/// The ordered domain list of a `base_url` / `base_urls` pair (protocol notes §11.10):
+/// `base_urls` when it is not empty (then `base_url`, if given, must be one of them),
+/// else `base_url` alone. Each URL is normalised by [`normalize_base_url`]; an empty
+/// list, an empty entry or a repeated one is an error naming it.
+pub fn domain_list(base_url: &str, base_urls: &[String]) -> Result<Vec<String>, String> {
+    let single = normalize_base_url(base_url);
+    if base_urls.is_empty() {
+        if single.is_empty() {
+            return Err("base_url is missing (or give base_urls)".to_owned());
+        }
+        return Ok(vec![single]);
+    }
+    let mut list: Vec<String> = Vec::with_capacity(base_urls.len());
+    for (i, url) in base_urls.iter().enumerate() {
+        let url = normalize_base_url(url);
+        if url.is_empty() {
+            return Err(format!("base_urls[{i}] is empty"));
+        }
+        if list.contains(&url) {
+            return Err(format!("base_urls lists \"{url}\" twice"));
+        }
+        list.push(url);
+    }
+    if !single.is_empty() && !list.contains(&single) {
+        return Err(format!(
+            "base_url \"{single}\" is not in base_urls: list every domain in base_urls, in order"
+        ));
+    }
+    Ok(list)
+}
+
+impl CloudPayConfig {
+    /// The Cloud Pay domains (base URLs) to use, first choice first: see [`domain_list`].
+    pub fn domains(&self) -> Result<Vec<String>, String> {
+        domain_list(&self.base_url, &self.base_urls)
+    }
+}
+
 impl fmt::Debug for CloudPayConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CloudPayConfig")
             .field("base_url", &self.base_url)
+            .field("base_urls", &self.base_urls)
             .field("out_mch_id", &self.out_mch_id)
             .field("out_sub_mch_id", &self.out_sub_mch_id)
             .field("out_shop_id", &self.out_shop_id)
@@ -261,6 +317,41 @@ mod tests {
         });
         let text = format!("{c:?}");
         assert!(!text.contains("proxy-pass"), "{text}");
+    }
+
+    #[test]
+    fn domains_come_from_base_urls_or_base_url() {
+        let mut c = CloudPayConfig::new("http://127.0.0.1:1/cpay", "m", "s", "shop", "dev");
+        assert_eq!(c.domains().unwrap(), ["http://127.0.0.1:1/cpay/"]);
+        c.base_urls = vec![
+            "http://127.0.0.1:2/cpay/".into(),
+            " http://127.0.0.1:1/cpay ".into(),
+        ];
+        assert_eq!(
+            c.domains().unwrap(),
+            ["http://127.0.0.1:2/cpay/", "http://127.0.0.1:1/cpay/"]
+        );
+        c.base_url = String::new();
+        assert_eq!(c.domains().unwrap().len(), 2);
+        c.base_url = "http://127.0.0.1:3/cpay/".into();
+        assert!(c.domains().unwrap_err().contains("not in base_urls"));
+        c.base_urls = vec![
+            "http://127.0.0.1:3/cpay".into(),
+            "http://127.0.0.1:3/cpay/".into(),
+        ];
+        assert!(c.domains().unwrap_err().contains("twice"));
+        c.base_urls = vec![" ".into()];
+        assert!(c.domains().unwrap_err().contains("base_urls[0]"));
+        c.base_urls.clear();
+        c.base_url.clear();
+        assert!(c.domains().unwrap_err().contains("base_url"));
+        // Old settings without base_urls still read.
+        let old: CloudPayConfig = serde_json::from_str(
+            r#"{"base_url":"http://127.0.0.1:9/cpay/","out_mch_id":"m","out_sub_mch_id":"s","out_shop_id":"p","device_id":"d"}"#,
+        )
+        .unwrap();
+        assert!(old.base_urls.is_empty());
+        assert!(!serde_json::to_string(&old).unwrap().contains("base_urls"));
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use cloudpos_domain::code::Wallet;
 use cloudpos_domain::ports::{
-    Approval, ApprovalRequest, ApprovalState, ApprovalTicket, Approvals, CloudListKind,
-    CloudListQuery, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway, QueryOutcome,
-    RefundOutcome, RefundRequest, ReverseOutcome,
+    Approval, ApprovalRequest, ApprovalState, ApprovalTicket, Approvals, CloudDomains,
+    CloudListKind, CloudListQuery, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway,
+    QueryOutcome, RefundOutcome, RefundRequest, ReverseOutcome,
 };
 use cloudpos_domain::{Money, OrderNo, RefundNo, Timestamp};
 
@@ -35,8 +35,13 @@ impl PaymentGateway for CloudPayClient {
         mapping::refund_outcome(self.refund_wire(&req).await)
     }
 
-    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
-        let req = self.query_refund_request(order_no, Some(refund_no), new_nonce());
+    async fn query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome {
+        let req = self.query_refund_request(order_no, wallet, Some(refund_no), new_nonce());
         mapping::query_refund_outcome(self.query_refund_wire(&req).await, refund_no.as_str())
     }
 
@@ -61,6 +66,14 @@ impl PaymentGateway for CloudPayClient {
         self.ping_raw()
             .await
             .map(|p| Timestamp::from_unix_seconds(p.timestamp))
+    }
+
+    async fn domains(&self, probe: bool) -> CloudDomains {
+        if probe {
+            self.probe().await
+        } else {
+            self.domains_now()
+        }
     }
 }
 

@@ -38,17 +38,25 @@
 //! `list`, `ping`, `close_order` and the approval calls return `GatewayError`: 3/103 →
 //! `Busy`, other statuses → `Refused`, forged → `Forged`, no answer → `Unreachable`.
 //!
-//! `pay_platform` is chosen from the payment code's wallet. `refund` and `reverse` are
-//! RSA-signed (`s`) when the secrets carry a private key, HMAC-authenticated otherwise.
+//! `pay_platform` is chosen from the payment code's wallet on `micro_pay` and from the
+//! order's wallet on every later call ([`requests`] holds the builders and their audit
+//! against the protocol's field tables). `refund` and `reverse` are RSA-signed (`s`) when
+//! the secrets carry a private key, HMAC-authenticated otherwise.
+//!
+//! ## Domains
+//! [`CloudPayConfig::base_urls`] lists Cloud Pay's domains in order; the client moves to the
+//! next domain that answers `ping` only when a request could not have been sent, and never
+//! re-sends elsewhere a request that may have arrived (see [`client`]).
 
 pub mod auth;
 pub mod client;
 pub mod config;
 mod gateway;
 pub mod mapping;
+pub mod requests;
 pub mod wire;
 
 pub use auth::{AuthenKey, PssSigner, PssVerifier, SignError};
 pub use client::{ClientError, CloudPayClient, Reply, new_nonce, parse_reply};
-pub use config::{CloudPayConfig, ProxyConfig, Secrets, Timeouts};
+pub use config::{CloudPayConfig, ProxyConfig, Secrets, Timeouts, domain_list};
 pub use wire::{ApprovalKind, ApprovalState, ApprovalStatus, ApprovalTicket};

@@ -616,12 +616,46 @@ pub trait PaymentGateway: Send + Sync {
     async fn reverse(&self, order_no: &OrderNo, wallet: Option<Wallet>) -> ReverseOutcome;
     /// `refund`.
     async fn refund(&self, request: &RefundRequest) -> RefundOutcome;
-    /// `query_refund_order`.
-    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome;
+    /// `query_refund_order` of refund `refund_no` on order `order_no`, paid with `wallet`
+    /// (the protocol requires the order's `pay_platform` on this call).
+    async fn query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome;
     /// `client_order_detail`: one page of the cloud's records for this store and device.
     async fn list(&self, query: &CloudListQuery) -> Result<CloudPage, GatewayError>;
     /// `ping`: the cloud's clock.
     async fn ping(&self) -> Result<Timestamp, GatewayError>;
+    /// The Cloud Pay domains this gateway may use and the one in use (protocol notes
+    /// §11.10). With `probe`, every domain is pinged first, in order, and the first that
+    /// answers becomes the one in use. A gateway without domains (a fake) answers empty.
+    async fn domains(&self, probe: bool) -> CloudDomains {
+        let _ = probe;
+        CloudDomains::default()
+    }
+}
+
+/// One Cloud Pay domain (base URL) and what its last probe said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudDomain {
+    /// The base URL, e.g. `https://sz.pay.qcloud.com/cpay/`.
+    pub base_url: String,
+    /// `Some(true)`: answered `ping`; `Some(false)`: did not; `None`: not probed.
+    pub answers: Option<bool>,
+    /// Why it did not answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The domains a gateway may use, in order of preference, and the one requests go to now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudDomains {
+    /// Every configured domain, first choice first.
+    pub domains: Vec<CloudDomain>,
+    /// The base URL requests go to now.
+    pub in_use: Option<String>,
 }
 
 /// What an approval challenge asks a manager to approve (on their phone, by scanning a QR

@@ -128,6 +128,7 @@ impl Terminal {
             Some(mut profile) if profile.base_url != sandbox.base_url => {
                 // The sandbox listens on a new port after each start.
                 profile.base_url = sandbox.base_url.clone();
+                profile.base_urls.clear();
                 let value = serde_json::to_value(&profile)
                     .map_err(|e| TerminalError::Invalid(e.to_string()))?;
                 terminal
@@ -157,6 +158,7 @@ impl Terminal {
         let (admin_id, admin_pw, _, _) = DEMO_CLERKS[0];
         let creds = MerchantCredentials {
             base_url: sandbox.base_url.clone(),
+            base_urls: Vec::new(),
             out_mch_id: m.out_mch_id.clone(),
             out_sub_mch_id: m.out_sub_mch_id.clone(),
             out_shop_id: shop.out_shop_id.clone(),

@@ -16,8 +16,13 @@ pub const PRIVATE_KEY_SECRET: &str = "cloudpay.private_key";
 /// The merchant as the terminal knows it (everything but the secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerchantProfile {
-    /// Cloud Pay base URL, ending in `/cpay/`.
+    /// Cloud Pay base URL, ending in `/cpay/` (with several domains, the first).
     pub base_url: String,
+    /// Cloud Pay's domains in order of preference, when there are several (protocol notes
+    /// §11.10): the client uses the first that answers `ping` and moves on only when a
+    /// request could not be sent. Absent in older settings (one domain, `base_url`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_urls: Vec<String>,
     /// Service provider account (`out_mch_id`).
     pub out_mch_id: String,
     /// Sub-merchant account (`out_sub_mch_id`).
@@ -45,8 +50,15 @@ pub struct MerchantProfile {
 /// sandbox writes with `--credentials-out`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerchantCredentials {
-    /// Base URL ending in `/cpay/`.
+    /// Base URL ending in `/cpay/`. May be left out when `base_urls` is given; otherwise it
+    /// must be one of them.
+    #[serde(default)]
     pub base_url: String,
+    /// Cloud Pay's domains in order of preference (e.g. `https://pay.qcloud.com/cpay/`,
+    /// `https://sz.pay.qcloud.com/cpay/`, …), each ending in `/cpay/`; beside or instead of
+    /// `base_url`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_urls: Vec<String>,
     /// `out_mch_id`.
     pub out_mch_id: String,
     /// `out_sub_mch_id`.
@@ -73,7 +85,6 @@ impl MerchantCredentials {
     /// Checks the fields a terminal cannot work without.
     pub fn validate(&self) -> Result<(), String> {
         let required = [
-            ("base_url", &self.base_url),
             ("out_mch_id", &self.out_mch_id),
             ("out_sub_mch_id", &self.out_sub_mch_id),
             ("out_shop_id", &self.out_shop_id),
@@ -85,26 +96,50 @@ impl MerchantCredentials {
         if let Some((name, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
             return Err(format!("credentials: {name} is missing or empty"));
         }
-        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(format!(
-                "credentials: base_url \"{}\" is not an http(s) URL",
-                self.base_url
-            ));
+        let given = std::iter::once(("base_url".to_owned(), &self.base_url))
+            .filter(|(_, url)| !url.trim().is_empty())
+            .chain(
+                self.base_urls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, url)| (format!("base_urls[{i}]"), url)),
+            );
+        for (name, url) in given {
+            let url = url.trim();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "credentials: {name} \"{url}\" is not an http(s) URL"
+                ));
+            }
+            if !url.ends_with('/') {
+                return Err(format!(
+                    "credentials: {name} \"{url}\" must end with '/' (e.g. https://pay.qcloud.com/cpay/)"
+                ));
+            }
         }
-        if !self.base_url.ends_with('/') {
-            return Err(format!(
-                "credentials: base_url \"{}\" must end with '/' (e.g. https://pay.qcloud.com/cpay/)",
-                self.base_url
-            ));
-        }
-        Ok(())
+        self.domains().map(|_| ())
+    }
+
+    /// The Cloud Pay domains, first choice first: `base_urls` when given, else `base_url`.
+    pub fn domains(&self) -> Result<Vec<String>, String> {
+        cloudpay_api::domain_list(&self.base_url, &self.base_urls)
+            .map_err(|e| format!("credentials: {e}"))
     }
 
     /// The profile part (without secrets).
     #[must_use]
     pub fn profile(&self, sandbox: bool) -> MerchantProfile {
+        let domains = self.domains().unwrap_or_default();
         MerchantProfile {
-            base_url: self.base_url.clone(),
+            base_url: domains
+                .first()
+                .cloned()
+                .unwrap_or_else(|| self.base_url.clone()),
+            base_urls: if domains.len() > 1 {
+                domains
+            } else {
+                Vec::new()
+            },
             out_mch_id: self.out_mch_id.clone(),
             out_sub_mch_id: self.out_sub_mch_id.clone(),
             out_shop_id: self.out_shop_id.clone(),
@@ -115,5 +150,79 @@ impl MerchantCredentials {
             sandbox,
             embedded: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(json: &serde_json::Value) -> MerchantCredentials {
+        let mut base = serde_json::json!({
+            "out_mch_id": "m", "out_sub_mch_id": "s", "out_shop_id": "p", "device_id": "d",
+            "staff_id": "01", "order_prefix": "sz01", "authen_key": "k"
+        });
+        for (k, v) in json.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn base_urls_beside_or_instead_of_base_url() {
+        let one = creds(&serde_json::json!({"base_url": "https://pay.qcloud.com/cpay/"}));
+        one.validate().unwrap();
+        let p = one.profile(false);
+        assert_eq!(p.base_url, "https://pay.qcloud.com/cpay/");
+        assert!(p.base_urls.is_empty());
+        let four = creds(&serde_json::json!({"base_urls": [
+            "https://pay.qcloud.com/cpay/", "https://sz.pay.qcloud.com/cpay/",
+            "https://sh.pay.qcloud.com/cpay/", "https://tj.pay.qcloud.com/cpay/"]}));
+        four.validate().unwrap();
+        let p = four.profile(false);
+        assert_eq!(p.base_url, "https://pay.qcloud.com/cpay/");
+        assert_eq!(p.base_urls.len(), 4);
+        let beside = creds(&serde_json::json!({
+            "base_url": "https://sz.pay.qcloud.com/cpay/",
+            "base_urls": ["https://pay.qcloud.com/cpay/", "https://sz.pay.qcloud.com/cpay/"]}));
+        beside.validate().unwrap();
+        assert_eq!(
+            beside.profile(false).base_url,
+            "https://pay.qcloud.com/cpay/"
+        );
+        for (bad, names) in [
+            (serde_json::json!({}), "base_url"),
+            (
+                serde_json::json!({"base_urls": ["ftp://x/cpay/"]}),
+                "base_urls[0]",
+            ),
+            (
+                serde_json::json!({"base_urls": ["https://pay.qcloud.com/cpay"]}),
+                "must end with '/'",
+            ),
+            (
+                serde_json::json!({"base_url": "https://a/cpay/", "base_urls": ["https://b/cpay/"]}),
+                "not in base_urls",
+            ),
+            (
+                serde_json::json!({"base_urls": ["https://b/cpay/", "https://b/cpay/"]}),
+                "twice",
+            ),
+        ] {
+            let e = creds(&bad).validate().unwrap_err();
+            assert!(e.contains(names), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn old_profiles_without_base_urls_still_load() {
+        let old = serde_json::json!({
+            "base_url": "https://pay.qcloud.com/cpay/", "out_mch_id": "m",
+            "out_sub_mch_id": "s", "out_shop_id": "p", "device_id": "d", "staff_id": "01",
+            "order_prefix": "sz01"
+        });
+        let p: MerchantProfile = serde_json::from_value(old).unwrap();
+        assert!(p.base_urls.is_empty());
+        assert!(!serde_json::to_string(&p).unwrap().contains("base_urls"));
     }
 }

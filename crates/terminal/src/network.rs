@@ -1,6 +1,8 @@
 //! Network settings (代理 proxy, timeouts, extra root CA): validated, stored, the proxy
 //! password sealed in the vault, and the Cloud Pay client rebuilt with them.
 
+use cloudpos_domain::ports::CloudDomains;
+
 use crate::{NETWORK_KEY, NetworkSettings, PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
 
 impl Terminal {
@@ -71,6 +73,13 @@ impl Terminal {
         )
         .await?;
         self.rebuild_gateway().await
+    }
+
+    /// The Cloud Pay domains and the one in use (protocol notes §11.10). With `probe`, every
+    /// domain is pinged first, in order, and the first that answers becomes the one in use,
+    /// so the answer names the domain payments go to now.
+    pub async fn cloud_domains(&self, probe: bool) -> Result<CloudDomains> {
+        Ok(self.gateway()?.domains(probe).await)
     }
 
     /// Whether a proxy password is sealed (the settings page shows "已设置", never the text).

@@ -357,7 +357,18 @@ impl Terminal {
             clock.sleep(self.policy().refund_poll_interval).await;
             let gateway = self.gateway()?;
             let outcome = match refund.state {
-                RefundState::Processing => gateway.query_refund(&refund.order_no, &refund.no).await,
+                RefundState::Processing => {
+                    // Cloud Pay requires the order's wallet (`pay_platform`) on the query.
+                    let Some(wallet) = refund.method.wallet() else {
+                        return Err(TerminalError::Invalid(format!(
+                            "refund {} of a cash order cannot be processing in the cloud",
+                            refund.no
+                        )));
+                    };
+                    gateway
+                        .query_refund(&refund.order_no, wallet, &refund.no)
+                        .await
+                }
                 _ => {
                     let order = ledger.order(&refund.order_no).await?.ok_or_else(|| {
                         TerminalError::NotFound(format!("order {}", refund.order_no))

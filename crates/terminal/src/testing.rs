@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
+use cloudpos_domain::code::Wallet;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
@@ -48,6 +49,8 @@ pub struct FakeOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeRefund {
     pub order: String,
+    /// The wallet the refund was asked for (queries must name the same one).
+    pub wallet: Wallet,
     pub amount: Money,
     pub state: RefundState,
     pub queries: u32,
@@ -356,6 +359,7 @@ impl FakeGateway {
             request.refund_no.to_string(),
             FakeRefund {
                 order: request.order_no.to_string(),
+                wallet: request.wallet,
                 amount: request.amount,
                 state,
                 queries: 0,
@@ -372,7 +376,12 @@ impl FakeGateway {
         }
     }
 
-    fn do_query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
+    fn do_query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome {
         let mut s = self.state.lock().unwrap();
         s.calls.push(format!("query_refund:{order_no}"));
         if s.unreachable {
@@ -385,6 +394,15 @@ impl FakeGateway {
                 reason: "refund not found".into(),
             };
         };
+        // As a strict Cloud Pay: the query must name the order's wallet (status 101).
+        if r.wallet != wallet {
+            return RefundOutcome::Unknown {
+                reason: format!(
+                    "rejected: pay_mch_key.pay_platform {wallet} does not match the order's {}",
+                    r.wallet
+                ),
+            };
+        }
         r.queries += 1;
         if r.state == RefundState::Processing {
             r.state = RefundState::Succeeded;
@@ -455,8 +473,13 @@ impl PaymentGateway for FakeGateway {
         outcome
     }
 
-    async fn query_refund(&self, order_no: &OrderNo, refund_no: &RefundNo) -> RefundOutcome {
-        let outcome = self.do_query_refund(order_no, refund_no);
+    async fn query_refund(
+        &self,
+        order_no: &OrderNo,
+        wallet: Wallet,
+        refund_no: &RefundNo,
+    ) -> RefundOutcome {
+        let outcome = self.do_query_refund(order_no, wallet, refund_no);
         if self.answers_lost() {
             return RefundOutcome::Unknown {
                 reason: "the answer was lost".into(),
@@ -797,6 +820,7 @@ impl Clock for ManualClock {
 pub fn test_merchant() -> MerchantProfile {
     MerchantProfile {
         base_url: "http://127.0.0.1:1/cpay/".into(),
+        base_urls: Vec::new(),
         out_mch_id: "sp1".into(),
         out_sub_mch_id: "sub1".into(),
         out_shop_id: "shop1".into(),

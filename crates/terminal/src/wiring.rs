@@ -167,6 +167,7 @@ impl Terminal {
             &m.out_shop_id,
             &m.device_id,
         );
+        config.base_urls.clone_from(&m.base_urls);
         config.root_ca_pem.clone_from(&net.root_ca_pem);
         config.machine_no = self.machine_no().await?;
         let defaults = Timeouts::default();
@@ -304,6 +305,7 @@ impl Terminal {
                 "out_shop_id": profile.out_shop_id,
                 "device_id": profile.device_id,
                 "base_url": profile.base_url,
+                "base_urls": profile.base_urls,
                 "sandbox": sandbox,
             }),
         )

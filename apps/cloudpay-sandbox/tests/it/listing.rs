@@ -131,7 +131,10 @@ async fn listing_pages_scopes_and_refunded_amounts() {
     assert_eq!(refunds[0].state, RefundState::Processing);
 
     // After the refund settles, refunded_fee shows it.
-    let _ = env.client.query_refund(&nos[0], &refund_no).await;
+    let _ = env
+        .client
+        .query_refund(&nos[0], Wallet::WeChat, &refund_no)
+        .await;
     let p = env.client.list(&everything(1, 100)).await.unwrap();
     let first = p.orders.iter().find(|o| o.no == nos[0].as_str()).unwrap();
     assert_eq!(first.refunded, Money::from_fen(30));

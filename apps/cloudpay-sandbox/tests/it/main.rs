@@ -2,13 +2,17 @@
 
 mod approvals;
 mod binary;
+mod client_requests;
 mod control;
+mod failover;
 mod faults;
 mod listing;
+mod recorded;
 mod reentry;
 mod refunds;
 mod scripts;
 mod security;
+mod strict;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -173,8 +177,9 @@ impl Env {
         }
     }
 
+    /// A control URL on an address still listening (failover tests stop the first).
     pub(crate) fn control(&self, path: &str) -> String {
-        format!("{}{path}", self.creds.control_url)
+        format!("{}{path}", self.sandbox.control_url())
     }
 
     pub(crate) async fn get(&self, path: &str) -> Value {

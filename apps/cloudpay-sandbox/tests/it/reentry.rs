@@ -40,11 +40,11 @@ async fn reverse_of_an_unknown_number_blocks_a_late_micro_pay() {
     let env = start().await;
     let no = env.order_no();
     assert_eq!(
-        env.client.reverse(&no, None).await,
+        env.client.reverse(&no, Some(Wallet::WeChat)).await,
         ReverseOutcome::Reversed
     );
     assert_eq!(
-        env.client.reverse(&no, None).await,
+        env.client.reverse(&no, Some(Wallet::WeChat)).await,
         ReverseOutcome::Reversed
     );
     let late = env.pay_as(&no, &wx("00"), 100);
@@ -124,7 +124,9 @@ async fn reverse_is_refused_after_the_window() {
         .await;
     assert_eq!(code, 200);
     assert!(matches!(
-        env.client.reverse(&req.order_no, None).await,
+        env.client
+            .reverse(&req.order_no, Some(Wallet::WeChat))
+            .await,
         ReverseOutcome::Refused { .. }
     ));
 }
@@ -218,8 +220,11 @@ async fn requests_are_validated() {
         ),
         (
             "code does not fit the wallet",
-            Box::new(|r| r.pay_mch_key.pay_platform = Some(2)),
-            104,
+            Box::new(|r| {
+                r.pay_mch_key.pay_platform = Some(2);
+                r.pay_mch_key.sub_pay_platform = Some(200);
+            }),
+            101,
         ),
     ];
     for (name, edit, status) in cases {

@@ -47,7 +47,7 @@ async fn partial_refunds_are_capped_idempotent_and_numbered() {
     }
     // Settles at the next query.
     assert!(matches!(
-        env.client.query_refund(&no, &r1).await,
+        env.client.query_refund(&no, Wallet::WeChat, &r1).await,
         RefundOutcome::Succeeded { .. }
     ));
     assert!(matches!(
@@ -94,7 +94,9 @@ async fn partial_refunds_are_capped_idempotent_and_numbered() {
     ));
     // The query of an unknown refund number: failed (never accepted).
     assert!(matches!(
-        env.client.query_refund(&no, &env.refund_no()).await,
+        env.client
+            .query_refund(&no, Wallet::WeChat, &env.refund_no())
+            .await,
         RefundOutcome::Failed { .. }
     ));
 }
@@ -126,7 +128,7 @@ async fn only_paid_orders_are_refunded() {
         RefundOutcome::Processing { .. }
     ));
     assert!(matches!(
-        env.client.reverse(&no, None).await,
+        env.client.reverse(&no, Some(Wallet::WeChat)).await,
         cloudpos_domain::ports::ReverseOutcome::Refused { .. }
     ));
 }
@@ -168,18 +170,21 @@ async fn refunds_settle_after_the_delay() {
         RefundOutcome::Processing { .. }
     ));
     assert!(matches!(
-        env.client.query_refund(&no, &r).await,
+        env.client.query_refund(&no, Wallet::WeChat, &r).await,
         RefundOutcome::Processing { .. }
     ));
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     assert!(matches!(
-        env.client.query_refund(&no, &r).await,
+        env.client.query_refund(&no, Wallet::WeChat, &r).await,
         RefundOutcome::Succeeded { .. }
     ));
     // All refunds of the order at once (no out_refund_no).
     let all = env
         .client
-        .query_refund_wire(&env.client.query_refund_request(&no, None, new_nonce()))
+        .query_refund_wire(
+            &env.client
+                .query_refund_request(&no, Wallet::WeChat, None, new_nonce()),
+        )
         .await;
     match all {
         Reply::Success { body, .. } => assert_eq!(body.refund_order_content.len(), 1),

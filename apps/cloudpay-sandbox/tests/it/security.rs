@@ -242,7 +242,7 @@ async fn forged_answers_are_never_trusted() {
         PayOutcome::Unknown { .. }
     ));
     assert!(matches!(
-        stripped.reverse(&req2.order_no, None).await,
+        stripped.reverse(&req2.order_no, Some(Wallet::WeChat)).await,
         ReverseOutcome::Retry { .. }
     ));
     assert!(
@@ -310,12 +310,16 @@ async fn rsa_signed_refund_and_reverse_are_accepted_and_bad_signatures_refused()
     let pending = env.pay(&wx("04"), 100);
     let _ = env.client.micro_pay(&pending).await;
     assert!(matches!(
-        forger.reverse(&pending.order_no, None).await,
+        forger
+            .reverse(&pending.order_no, Some(Wallet::WeChat))
+            .await,
         ReverseOutcome::Refused { .. }
     ));
     assert_eq!(env.order(&pending.order_no).await["state"], "user_paying");
     assert_eq!(
-        signing.reverse(&pending.order_no, None).await,
+        signing
+            .reverse(&pending.order_no, Some(Wallet::WeChat))
+            .await,
         ReverseOutcome::Reversed
     );
     // The older field name `signature` is read too.
@@ -323,7 +327,7 @@ async fn rsa_signed_refund_and_reverse_are_accepted_and_bad_signatures_refused()
     let _ = env.client.micro_pay(&pending).await;
     let content = serde_json::to_string(&env.client.reverse_request(
         &pending.order_no,
-        None,
+        Some(Wallet::WeChat),
         new_nonce(),
     ))
     .unwrap();

@@ -1,7 +1,8 @@
 //! `config network`: proxy, timeouts and an extra root CA for reaching Cloud Pay.
 
 use anyhow::Context;
-use cloudpos_terminal::{NetworkSettings, Terminal};
+use cloudpos_domain::ports::CloudDomains;
+use cloudpos_terminal::{NetworkSettings, Terminal, TerminalError};
 use serde_json::json;
 
 use crate::cli::NetworkConfigArgs;
@@ -61,7 +62,7 @@ pub async fn config(t: &Terminal, args: &NetworkConfigArgs) -> anyhow::Result<u8
         t.set_network_settings(&settings, password.as_deref())
             .await?;
     }
-    let shown = json!({
+    let mut shown = json!({
         "proxy": settings.proxy_url,
         "proxy_user": settings.proxy_user,
         "proxy_password_set": t.has_proxy_password().await?,
@@ -69,11 +70,50 @@ pub async fn config(t: &Terminal, args: &NetworkConfigArgs) -> anyhow::Result<u8
         "request_timeout_ms": settings.request_timeout_ms,
         "extra_root_ca": settings.root_ca_pem.is_some(),
     });
+    let domains = if args.show {
+        match t.cloud_domains(true).await {
+            Ok(d) => Some(d),
+            Err(TerminalError::NotConfigured) => Some(CloudDomains::default()),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    if let Some(d) = &domains {
+        shown["domains"] = serde_json::to_value(&d.domains)?;
+        shown["domain_in_use"] = json!(d.in_use);
+    }
     if args.json {
         println!("{shown}");
-    } else if let serde_json::Value::Object(map) = shown {
+        return Ok(exit::OK);
+    }
+    if let serde_json::Value::Object(map) = &shown {
         for (k, v) in map {
-            println!("{k:<20} {v}");
+            if k != "domains" && k != "domain_in_use" {
+                println!("{k:<20} {v}");
+            }
+        }
+    }
+    if let Some(d) = &domains {
+        if d.domains.is_empty() {
+            println!("{:<20} none (no merchant configured)", "domain_in_use");
+        }
+        for domain in &d.domains {
+            let state = match (domain.answers, &domain.error) {
+                (Some(true), _) => "answers ping".to_owned(),
+                (Some(false), Some(e)) => format!("does not answer: {e}"),
+                (Some(false), None) => "does not answer".to_owned(),
+                (None, _) => "not probed".to_owned(),
+            };
+            let mark = if d.in_use.as_deref() == Some(domain.base_url.as_str()) {
+                "  <- in use"
+            } else {
+                ""
+            };
+            println!("{:<20} {} ({state}){mark}", "domain", domain.base_url);
+        }
+        if let Some(url) = &d.in_use {
+            println!("{:<20} {url}", "domain_in_use");
         }
     }
     Ok(exit::OK)

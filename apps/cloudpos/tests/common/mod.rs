@@ -37,6 +37,22 @@ impl Env {
     }
 
     pub fn start_with(timings: Timings) -> Env {
+        Self::start_config(
+            SandboxConfig {
+                timings,
+                ..SandboxConfig::default()
+            },
+            |_, _| {},
+        )
+    }
+
+    /// Like [`Env::start_with`] with a whole sandbox configuration; `prepare` runs on the
+    /// started sandbox before the merchant is set up from its credentials (e.g. to stop one
+    /// of its addresses).
+    pub fn start_config(
+        config: SandboxConfig,
+        prepare: impl FnOnce(&tokio::runtime::Runtime, &SandboxHandle),
+    ) -> Env {
         // The test's own HTTP client uses rustls with ring, like the terminal's.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -44,12 +60,8 @@ impl Env {
             .enable_all()
             .build()
             .unwrap();
-        let sandbox = rt
-            .block_on(Sandbox::start(SandboxConfig {
-                timings,
-                ..SandboxConfig::default()
-            }))
-            .expect("sandbox starts");
+        let sandbox = rt.block_on(Sandbox::start(config)).expect("sandbox starts");
+        prepare(&rt, &sandbox);
         let home = tempfile::tempdir().unwrap();
         let creds = home.path().join("creds.json");
         std::fs::write(&creds, serde_json::to_vec(&sandbox.credentials()).unwrap()).unwrap();
