@@ -21,6 +21,7 @@ use iced::widget::{Space, button, column, container, row, scrollable, text, text
 use iced::{Alignment, Element, Length, Point, Size, Subscription, Task, window};
 
 use crate::ctx::Ctx;
+use crate::focus::KeyRouter;
 use crate::i18n::{self, error_text, state_text, tr, trs};
 use crate::keys::{KeyPress, Shortcut, chord_text, shortcut};
 use crate::screen::refund::{self, RefundScreen};
@@ -229,6 +230,8 @@ pub struct App {
     geometry_dirty: bool,
     orders_dirty: bool,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    /// Counts updates, so the key routers know when the app has answered a key.
+    epoch: u64,
     /// Clipboard writes (kept for the status line and tests).
     pub copied: Vec<String>,
 }
@@ -311,6 +314,7 @@ impl App {
             geometry_dirty: false,
             orders_dirty: false,
             reconciler: None,
+            epoch: 0,
             copied: Vec::new(),
             options,
         }
@@ -518,9 +522,12 @@ impl App {
         match self.screen {
             Screen::Login => Some(login::CLERK_FIELD),
             Screen::Checkout => Some(self.checkout.first_field()),
-            Screen::Commodities => Some(commodities::SEARCH_FIELD),
             Screen::Refund => Some(refund::ORDER_FIELD),
-            Screen::Orders | Screen::Basic | Screen::Printer | Screen::Hotkeys => None,
+            Screen::Commodities
+            | Screen::Orders
+            | Screen::Basic
+            | Screen::Printer
+            | Screen::Hotkeys => None,
         }
     }
 
@@ -569,6 +576,11 @@ impl App {
         iced::widget::operation::focus(id)
     }
 
+    /// Takes the focus from every field (focusing an id no field has unfocuses the rest).
+    fn unfocus() -> Task<Message> {
+        iced::widget::operation::focus("cashier-no-field")
+    }
+
     fn notify(&mut self, text: impl Into<String>, color: iced::Color) {
         self.status = Some((text.into(), color));
     }
@@ -577,6 +589,9 @@ impl App {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        // Every view built after this update differs in epoch from those before: the key
+        // routers replay the keys they held once the app has answered.
+        self.epoch = self.epoch.wrapping_add(1);
         match message {
             Message::Started(Ok(s)) => self.started(s, true),
             Message::Started(Err(e)) => {
@@ -875,10 +890,12 @@ impl App {
                 self.checkout_event(e)
             }
             Screen::Commodities => {
+                // No field takes the focus: the list's letters (N 新建, E 编辑, D 删除) work at
+                // once; Tab reaches the search field.
                 let q = self.commodities.query();
                 Task::batch([
                     self.commodities_event(Some(commodities::Event::Load(q))),
-                    Self::focus(commodities::SEARCH_FIELD),
+                    Self::unfocus(),
                 ])
             }
             Screen::Orders => {
@@ -1201,9 +1218,6 @@ impl App {
                 Shortcut::Enter if !press.captured => {
                     self.update(Message::Payment(payment::Message::Confirm))
                 }
-                Shortcut::Tab { back } => self.payment_tab(back),
-                Shortcut::Down if !press.captured => self.payment_tab(false),
-                Shortcut::Up if !press.captured => self.payment_tab(true),
                 _ => Task::none(),
             };
         }
@@ -1222,13 +1236,9 @@ impl App {
             }
             return self.update(Message::Hotkeys(hotkeys::Message::Recorded(chord)));
         }
-        if let Shortcut::Tab { back } = sc {
-            // Focus operations reach every window: leave an open payment window alone.
-            return if self.windows.payment.is_some() {
-                Task::none()
-            } else {
-                tab(back)
-            };
+        if let Shortcut::Tab { .. } = sc {
+            // The window's key router moved the focus already.
+            return Task::none();
         }
         // Dialogs over every screen.
         if self.halt_clear.is_some() {
@@ -1365,8 +1375,6 @@ impl App {
             (Screen::Login, Shortcut::Enter) => {
                 return self.update(Message::Login(login::Message::Submit));
             }
-            (_, Shortcut::Up) if self.windows.payment.is_none() => return tab(true),
-            (_, Shortcut::Down) if self.windows.payment.is_none() => return tab(false),
             (_, Shortcut::Letter('H')) if self.ctx.session.is_some() => return self.show_summary(),
             _ => {}
         }
@@ -1376,17 +1384,6 @@ impl App {
             return self.navigate(s);
         }
         Task::none()
-    }
-
-    fn payment_tab(&mut self, back: bool) -> Task<Message> {
-        let halted = self.ctx.halt.is_some();
-        match &mut self.payment {
-            Some(p) if p.stage == payment::Stage::Entering => {
-                p.field = p.next_field(back, halted);
-                Self::focus(p.field)
-            }
-            _ => Task::none(),
-        }
     }
 
     fn escape(&mut self) -> Task<Message> {
@@ -2104,8 +2101,24 @@ impl App {
         )
     }
 
-    /// Draws a window.
+    /// Draws a window: its content inside the key router that keeps fast input in order.
     pub fn view(&self, id: window::Id) -> Element<'_, Message> {
+        let recording = self.screen == Screen::Hotkeys && self.hotkeys.recording.is_some();
+        let lists = self.windows.main == Some(id)
+            && match self.screen {
+                Screen::Orders => !self.orders.dialog_open(),
+                Screen::Commodities => !self.commodities.dialog_open(),
+                _ => false,
+            };
+        KeyRouter::new(self.window_view(id), self.epoch, move |press| {
+            Message::Key(id, press)
+        })
+        .tab(!recording)
+        .arrows(!lists && !recording)
+        .into()
+    }
+
+    fn window_view(&self, id: window::Id) -> Element<'_, Message> {
         if self.windows.payment == Some(id) {
             return match &self.payment {
                 Some(p) => p.view(&self.ctx).map(Message::Payment),
@@ -2465,21 +2478,9 @@ impl App {
     /// Keyboard and window events, the clock, the terminal's events and the devices.
     pub fn subscription(&self) -> Subscription<Message> {
         let mut subs = vec![
-            iced::event::listen_with(|event, status, id| match event {
-                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed {
-                    key,
-                    physical_key,
-                    modifiers,
-                    ..
-                }) => Some(Message::Key(
-                    id,
-                    KeyPress {
-                        key,
-                        physical: physical_key,
-                        modifiers,
-                        captured: status == iced::event::Status::Captured,
-                    },
-                )),
+            // Key presses come from each window's key router (`focus.rs`), in order with
+            // the widgets' own messages.
+            iced::event::listen_with(|event, _status, id| match event {
                 iced::Event::Window(
                     e @ (window::Event::Moved(_)
                     | window::Event::Resized(_)
@@ -2502,14 +2503,6 @@ impl App {
             }
         }
         Subscription::batch(subs)
-    }
-}
-
-fn tab(back: bool) -> Task<Message> {
-    if back {
-        iced::widget::operation::focus_previous()
-    } else {
-        iced::widget::operation::focus_next()
     }
 }
 

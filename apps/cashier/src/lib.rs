@@ -16,6 +16,7 @@
 
 pub mod app;
 pub mod ctx;
+pub mod focus;
 pub mod i18n;
 pub mod keys;
 pub mod screen;

@@ -153,19 +153,6 @@ impl Payment {
         }
     }
 
-    /// The field Tab (or Shift+Tab) moves to from the focused one.
-    #[must_use]
-    pub fn next_field(&self, back: bool, halted: bool) -> &'static str {
-        let fields: &[&'static str] = if halted {
-            &[AMOUNT_FIELD, REMARK_FIELD]
-        } else {
-            &[AMOUNT_FIELD, CODE_FIELD, REMARK_FIELD]
-        };
-        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
-        let n = fields.len();
-        fields[if back { (i + n - 1) % n } else { (i + 1) % n }]
-    }
-
     /// Whether a payment is on its way (the window must stay open).
     #[must_use]
     pub fn in_flight(&self) -> bool {
