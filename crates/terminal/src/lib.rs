@@ -57,7 +57,7 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
-pub use basic::{BASIC_KEY, BasicSettings, Language, Mode};
+pub use basic::{BASIC_KEY, BasicSettings, Language, Mode, StartWindow};
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
 /// Key and scanner box configuration types, part of the terminal's configuration API.
