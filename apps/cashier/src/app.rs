@@ -2095,10 +2095,43 @@ impl App {
             .merchant
             .as_ref()
             .map_or("", |m| m.store_name.as_str());
+        // Where the cashier is, first: the screen, then an open dialog (the taskbar shows
+        // it, and the end-to-end tests wait on it).
+        let mut place = String::new();
+        if self.terminal.is_some() && self.start_error.is_none() {
+            place.push_str(self.screen.title());
+            if let Some(dialog) = self.dialog_title() {
+                place.push_str(" · ");
+                place.push_str(dialog);
+            }
+            place.push_str(" — ");
+        }
         format!(
-            "{} {store}{sandbox}",
+            "{place}{} {store}{sandbox}",
             tr("CloudPOS 云支付收银台", "CloudPOS cashier")
         )
+    }
+
+    /// The title of the dialog open over the main window, if any.
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.halt_clear.is_some() {
+            return Some(tr("解除停止收款", "Clear the halt"));
+        }
+        if let Some(s) = &self.summary {
+            return Some(s.title());
+        }
+        match self.screen {
+            Screen::Commodities => self.commodities.dialog_title(),
+            Screen::Checkout => self.checkout.dialog_title(),
+            Screen::Orders => self.orders.dialog_title(),
+            Screen::Basic => self
+                .basic
+                .reconfigure
+                .as_ref()
+                .map(|_| tr("重新配置商户", "Reconfigure the merchant")),
+            _ => None,
+        }
     }
 
     /// Draws a window: its content inside the key router that keeps fast input in order.

@@ -912,7 +912,12 @@ async fn commodity_add_edit_delete_and_excel_import_with_row_errors() {
     let w = ui.main();
     ui.letter('g').await;
     assert_eq!(ui.app.screen(), Screen::Commodities);
-    ui.click(w, "新建商品").await;
+    // N opens 新建商品 like the button; Esc closes it.
+    ui.letter('n').await;
+    assert!(ui.app.commodities().editor.is_some(), "N: new commodity");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.commodities().editor.is_none());
+    ui.click(w, "新建商品 (N)").await;
     for (id, value) in [(commodities::EDITOR_FIELD, "K9")] {
         ui.type_in(w, id, value, false).await;
     }

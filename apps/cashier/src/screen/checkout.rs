@@ -220,6 +220,12 @@ impl Checkout {
         }
     }
 
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        self.cash.as_ref().map(|_| tr("现金收款", "Cash payment"))
+    }
+
     /// Whether a payment is on its way.
     #[must_use]
     pub fn in_flight(&self) -> bool {

@@ -304,6 +304,27 @@ impl Commodities {
             || self.export.is_some()
     }
 
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if let Some(e) = &self.editor {
+            return Some(if e.original.is_some() {
+                tr("编辑商品", "Edit commodity")
+            } else {
+                tr("新建商品", "New commodity")
+            });
+        }
+        if self.confirm_delete.is_some() {
+            return Some(tr("删除商品", "Delete commodity"));
+        }
+        if self.import.is_some() {
+            return Some(tr("导入商品", "Import commodities"));
+        }
+        self.export
+            .as_ref()
+            .map(|_| tr("导出库存", "Export inventory"))
+    }
+
     /// The query of the page to show.
     #[must_use]
     pub fn query(&self) -> CommodityQuery {
@@ -584,7 +605,7 @@ impl Commodities {
             .width(Length::Fixed(260.0)),
             button(text(tr("查询", "Search"))).on_press(Message::Search),
             Space::new().width(Length::Fill),
-            button(text(tr("新建商品", "New")))
+            button(text(tr("新建商品 (N)", "New (N)")))
                 .style(button::success)
                 .on_press(Message::New),
             button(text(tr("编辑 (E)", "Edit (E)")))

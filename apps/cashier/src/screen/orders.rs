@@ -244,6 +244,16 @@ impl Orders {
         self.remark.is_some() || self.refund.is_some()
     }
 
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.remark.is_some() {
+            Some(tr("编辑备注", "Edit remark"))
+        } else {
+            self.refund.as_ref().map(|_| tr("退款", "Refund"))
+        }
+    }
+
     /// The selected payment.
     #[must_use]
     pub fn selected_order(&self) -> Option<&Order> {

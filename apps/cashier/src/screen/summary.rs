@@ -317,6 +317,16 @@ impl SummaryPanel {
         }
     }
 
+    /// The panel's title.
+    #[must_use]
+    pub fn title(&self) -> &'static str {
+        if self.handover.is_some() {
+            tr("交接班汇总", "Handover summary")
+        } else {
+            tr("统计汇总", "Summary")
+        }
+    }
+
     /// Draws the panel.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let mut col = column![].spacing(12);
@@ -425,12 +435,7 @@ impl SummaryPanel {
             .on_press(Message::Close),
         );
         col = col.push(buttons);
-        let title = if self.handover.is_some() {
-            tr("交接班汇总", "Handover summary")
-        } else {
-            tr("统计汇总", "Summary")
-        };
-        widgets::dialog(title, scrollable(col), 780.0)
+        widgets::dialog(self.title(), scrollable(col), 780.0)
     }
 }
 
