@@ -70,7 +70,7 @@ pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 pub use devices::{
     Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
 };
-pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
+pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
 pub use export::{ExportReport, ExportTarget};

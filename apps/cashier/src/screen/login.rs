@@ -345,6 +345,12 @@ impl Login {
                 "演示账号：01 / 0101（商户管理员）· 02 / 0202（店员）",
                 "Demo clerks: 01 / 0101 (admin) · 02 / 0202 (clerk)",
             )));
+            if ctx.plug_in() {
+                form = form.push(style::hint(tr(
+                    "演示门店已备好约 20 种商品：在基础配置 (D) 选完整模式即可试用收银",
+                    "The demo shop has some 20 commodities: choose full mode in Basic settings (D) to try the checkout",
+                )));
+            }
         }
         let form_card = container(form)
             .padding(20)
