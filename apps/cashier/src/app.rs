@@ -10,28 +10,33 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_terminal::{
     DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, HotkeyAction,
-    InstanceLock, KeySettings, RecoveryReport, Terminal, TerminalError, WindowState,
+    InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError, WindowState,
 };
 use iced::futures::SinkExt;
-use iced::widget::{Space, button, column, container, row, scrollable, text, text_input};
+use iced::widget::{Space, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, Point, Size, Subscription, Task, window};
 
 use crate::ctx::Ctx;
 use crate::focus::KeyRouter;
+use crate::geometry;
 use crate::i18n::{self, error_text, state_text, tr, trs};
 use crate::keys::{KeyPress, Shortcut, chord_text, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, commodities, hotkeys, login, orders, payment, printer,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer,
 };
 use crate::style;
 use crate::widgets;
+
+/// F9: 现金收款 on the checkout (F1–F8 are the screens).
+const CASH_KEY: u8 = 9;
 
 /// What the binary passes in.
 #[derive(Debug, Clone)]
@@ -128,6 +133,8 @@ pub enum Message {
     Home,
     /// A window we asked for is open.
     Opened(window::Id),
+    /// The size of the monitor a window opened on (unknown on some platforms).
+    Monitor(window::Id, Option<Size>),
     /// Show or hide the main window.
     ToggleMain,
     /// Open the payment window (touch button).
@@ -184,6 +191,8 @@ pub enum Message {
     Printer(printer::Message),
     /// Hotkey settings.
     Hotkeys(hotkeys::Message),
+    /// Clerk management.
+    Clerks(clerks::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -195,6 +204,10 @@ pub enum Message {
 struct Windows {
     main: Option<window::Id>,
     main_visible: bool,
+    /// The main window has been sized for its monitor (geometry changes before are ours).
+    main_placed: bool,
+    /// The monitor the main window opened on.
+    monitor: Option<Size>,
     payment: Option<window::Id>,
     region: Option<window::Id>,
     touch: Option<window::Id>,
@@ -218,6 +231,7 @@ pub struct App {
     basic: basic::Basic,
     printer: printer::Printer,
     hotkeys: hotkeys::Hotkeys,
+    clerks: clerks::Clerks,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -302,6 +316,7 @@ impl App {
             basic: basic::Basic::new(cloudpos_terminal::BasicSettings::default()),
             printer: printer::Printer::new(&cloudpos_terminal::PrinterSettings::default()),
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
+            clerks: clerks::Clerks::default(),
             payment: None,
             region: None,
             summary: None,
@@ -406,6 +421,12 @@ impl App {
         &self.hotkeys
     }
 
+    /// The clerks screen.
+    #[must_use]
+    pub fn clerks(&self) -> &clerks::Clerks {
+        &self.clerks
+    }
+
     /// The status line.
     #[must_use]
     pub fn status(&self) -> Option<&str> {
@@ -471,6 +492,7 @@ impl App {
                     now: t.now(),
                     offset_seconds: t.offset_seconds(),
                     pay_timeout: t.policy().pay_timeout,
+                    window: geometry::MAIN_DEFAULT,
                 };
                 let geometry = if with_geometry {
                     t.window_state("main").await.ok().flatten()
@@ -483,10 +505,12 @@ impl App {
         )
     }
 
+    /// The main window opens hidden; once it knows its monitor it is sized and placed to fit
+    /// it (`place_main`), then shown.
     fn main_settings(&self) -> window::Settings {
         let mut s = window::Settings {
-            size: Size::new(1180.0, 760.0),
-            min_size: Some(Size::new(960.0, 620.0)),
+            size: geometry::MAIN_DEFAULT,
+            visible: false,
             exit_on_close_request: false,
             ..window::Settings::default()
         };
@@ -514,7 +538,41 @@ impl App {
         let (id, open) = window::open(self.main_settings());
         self.windows.main = Some(id);
         self.windows.main_visible = true;
+        self.windows.main_placed = false;
         open.map(Message::Opened)
+    }
+
+    /// Sizes and places the main window for its monitor (`geometry.rs`), shows it as the
+    /// basic settings ask (normal, maximised or full screen), and gives it the keyboard.
+    fn place_main(&mut self, id: window::Id, monitor: Option<Size>) -> Task<Message> {
+        if self.windows.main != Some(id) {
+            return Task::none();
+        }
+        let mut tasks = Vec::new();
+        if let Some(m) = monitor {
+            self.windows.monitor = Some(m);
+            let g = geometry::main_window(self.geometry, m);
+            self.ctx.window = Size::new(g.width, g.height);
+            tasks.push(window::set_min_size(id, Some(geometry::main_min(m))));
+            tasks.push(window::resize(id, Size::new(g.width, g.height)));
+            tasks.push(window::move_to(id, Point::new(g.x, g.y)));
+            if self.geometry.is_some_and(|old| old != g) {
+                self.geometry = Some(g);
+                self.geometry_dirty = true;
+            }
+        }
+        tasks.push(window::set_mode(id, window::Mode::Windowed));
+        match self.ctx.basic.start_window {
+            StartWindow::Normal => {}
+            StartWindow::Maximized => tasks.push(window::maximize(id, true)),
+            StartWindow::Fullscreen => tasks.push(window::set_mode(id, window::Mode::Fullscreen)),
+        }
+        self.windows.main_placed = true;
+        tasks.push(window::gain_focus(id));
+        if let Some(f) = self.screen_field() {
+            tasks.push(Self::focus(f));
+        }
+        Task::batch(tasks)
     }
 
     /// The field the focus belongs in on the current screen.
@@ -524,6 +582,7 @@ impl App {
             Screen::Checkout => Some(self.checkout.first_field()),
             Screen::Refund => Some(refund::ORDER_FIELD),
             Screen::Commodities
+            | Screen::Clerks
             | Screen::Orders
             | Screen::Basic
             | Screen::Printer
@@ -542,10 +601,7 @@ impl App {
             return Task::batch([window::gain_focus(id), Self::focus(field)]);
         }
         if self.windows.main == Some(id) {
-            return match self.screen_field() {
-                Some(f) => Task::batch([window::gain_focus(id), Self::focus(f)]),
-                None => window::gain_focus(id),
-            };
+            return window::monitor_size(id).map(move |size| Message::Monitor(id, size));
         }
         if self.windows.region == Some(id) {
             return window::gain_focus(id);
@@ -572,7 +628,14 @@ impl App {
         }
     }
 
+    /// Puts the focus in field `id` with its text selected, as a desktop dialog does: what
+    /// is typed next replaces a prefilled value (a refund's amount, an edited name).
     fn focus(id: &'static str) -> Task<Message> {
+        iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id))
+    }
+
+    /// Puts the focus in field `id`, the cursor after its text (nothing selected).
+    fn focus_keep(id: &'static str) -> Task<Message> {
         iced::widget::operation::focus(id)
     }
 
@@ -621,6 +684,7 @@ impl App {
             Message::Navigate(s) => self.navigate(s),
             Message::Home => self.navigate(self.home_screen()),
             Message::Opened(id) => self.opened(id),
+            Message::Monitor(id, size) => self.place_main(id, size),
             Message::ToggleMain => self.toggle_main(),
             Message::OpenPayment => self.open_payment(None),
             Message::Logout => self
@@ -777,6 +841,10 @@ impl App {
                 let e = self.hotkeys.update(m);
                 self.hotkeys_event(e)
             }
+            Message::Clerks(m) => {
+                let e = self.clerks.update(m, &self.ctx);
+                self.clerks_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -801,6 +869,7 @@ impl App {
             self.geometry = loaded.geometry;
         }
         i18n::set_language(ctx.basic.language);
+        ctx.window = self.ctx.window;
         std::mem::swap(&mut self.ctx, &mut ctx);
         let mut tasks = Vec::new();
         if first {
@@ -871,6 +940,16 @@ impl App {
             }
             return Task::batch([self.start_qr_if_needed(), Self::focus(login::CLERK_FIELD)]);
         }
+        if screen == Screen::Clerks && !self.ctx.may(Permission::ManageClerks) {
+            self.notify(
+                tr(
+                    "无权限：只有店长及以上可以管理店员",
+                    "Only a store manager or above manages clerks",
+                ),
+                style::PENDING,
+            );
+            return Task::none();
+        }
         if screen == Screen::Login && self.ctx.session.is_some() && self.screen != Screen::Login {
             // L while logged in: the login screen for a re-login (hand-over).
             self.login.reset();
@@ -892,11 +971,8 @@ impl App {
             Screen::Commodities => {
                 // No field takes the focus: the list's letters (N 新建, E 编辑, D 删除) work at
                 // once; Tab reaches the search field.
-                let q = self.commodities.query();
-                Task::batch([
-                    self.commodities_event(Some(commodities::Event::Load(q))),
-                    Self::unfocus(),
-                ])
+                let load = self.commodities.load();
+                Task::batch([self.commodities_event(Some(load)), Self::unfocus()])
             }
             Screen::Orders => {
                 let e = self.orders.reload(&self.ctx);
@@ -933,6 +1009,10 @@ impl App {
                 |t| async move { t.key_settings().await },
                 |r| Message::Hotkeys(hotkeys::Message::Loaded(r)),
             ),
+            Screen::Clerks => {
+                let e = self.clerks.reload();
+                Task::batch([self.clerks_event(e), Self::unfocus()])
+            }
         }
     }
 
@@ -996,6 +1076,14 @@ impl App {
     fn window_event(&mut self, id: window::Id, event: &window::Event) -> Task<Message> {
         let main = self.windows.main == Some(id);
         match *event {
+            window::Event::Moved(_) | window::Event::Resized(_)
+                if main && (!self.windows.main_placed || !self.saves_geometry()) =>
+            {
+                if let window::Event::Resized(s) = *event {
+                    self.ctx.window = s;
+                }
+                Task::none()
+            }
             window::Event::Moved(p) if main => {
                 let g = self.geometry.get_or_insert(WindowState {
                     x: p.x,
@@ -1009,6 +1097,7 @@ impl App {
                 Task::none()
             }
             window::Event::Resized(s) if main => {
+                self.ctx.window = s;
                 let g = self.geometry.get_or_insert(WindowState {
                     x: 0.0,
                     y: 0.0,
@@ -1079,6 +1168,12 @@ impl App {
             }
             _ => Task::none(),
         }
+    }
+
+    /// Whether moves and resizes of the main window are remembered: not while it runs
+    /// maximised or full screen (the next start does that again).
+    fn saves_geometry(&self) -> bool {
+        self.ctx.basic.start_window == StartWindow::Normal
     }
 
     fn pause_wedge(&self) -> Task<Message> {
@@ -1266,6 +1361,9 @@ impl App {
             return self.escape();
         }
         if let Shortcut::Function(n) = sc {
+            if n == CASH_KEY && self.screen == Screen::Checkout && self.checkout.cash.is_none() {
+                return self.update(Message::Checkout(checkout::Message::OpenCash));
+            }
             if let Some(s) = Screen::by_function_key(self.ctx.plug_in(), n) {
                 return self.navigate(s);
             }
@@ -1332,6 +1430,30 @@ impl App {
             (Screen::Commodities, Shortcut::Down) => {
                 return self.update(Message::Commodities(commodities::Message::Down));
             }
+            (Screen::Clerks, _) if self.clerks.dialog_open() => {
+                if sc == Shortcut::Enter && self.clerks.confirm_remove.is_some() {
+                    return self.update(Message::Clerks(clerks::Message::RemoveConfirm));
+                }
+                return Task::none();
+            }
+            (Screen::Clerks, Shortcut::Letter(l @ ('N' | 'E' | 'W' | 'D'))) => {
+                let m = match l {
+                    'N' => clerks::Message::New,
+                    'E' => clerks::Message::Edit,
+                    'W' => clerks::Message::OpenReset,
+                    _ => clerks::Message::Remove,
+                };
+                return self.update(Message::Clerks(m));
+            }
+            (Screen::Clerks, Shortcut::Up) => {
+                return self.update(Message::Clerks(clerks::Message::Up));
+            }
+            (Screen::Clerks, Shortcut::Down) => {
+                return self.update(Message::Clerks(clerks::Message::Down));
+            }
+            (_, Shortcut::Letter('M')) if self.ctx.may(Permission::ManageClerks) => {
+                return self.navigate(Screen::Clerks);
+            }
             (Screen::Refund, Shortcut::Letter('P')) => {
                 return self.update(Message::Refund(refund::ScreenMessage::Print));
             }
@@ -1392,6 +1514,7 @@ impl App {
             Screen::Commodities => self.update(Message::Commodities(commodities::Message::Escape)),
             Screen::Checkout => self.update(Message::Checkout(checkout::Message::Escape)),
             Screen::Basic => self.update(Message::Basic(basic::Message::CloseDialog)),
+            Screen::Clerks => self.update(Message::Clerks(clerks::Message::Escape)),
             Screen::Refund if !self.refund.form.busy() => {
                 self.refund = RefundScreen {
                     recent: std::mem::take(&mut self.refund.recent),
@@ -1511,11 +1634,14 @@ impl App {
         let touch = self.ctx.basic.touch;
         #[allow(unused_mut)]
         let mut s = window::Settings {
-            size: if touch {
-                Size::new(560.0, 720.0)
-            } else {
-                Size::new(500.0, 470.0)
-            },
+            size: geometry::payment_window(
+                if touch {
+                    Size::new(560.0, 720.0)
+                } else {
+                    Size::new(500.0, 470.0)
+                },
+                self.windows.monitor,
+            ),
             position: window::Position::Centered,
             resizable: false,
             level: window::Level::AlwaysOnTop,
@@ -1638,6 +1764,11 @@ impl App {
                 },
                 |r| Message::Checkout(checkout::Message::Finished(r)),
             ),
+            // The 货号/条码 field may already hold the start of the next scan when a lookup
+            // returns: keep it, and keep typing after it.
+            checkout::Event::Focus(checkout::LOOKUP_FIELD) => {
+                Self::focus_keep(checkout::LOOKUP_FIELD)
+            }
             checkout::Event::Focus(id) => Self::focus(id),
         }
     }
@@ -1946,6 +2077,35 @@ impl App {
         .chain(self.load_ctx(false))
     }
 
+    fn clerks_event(&mut self, event: Option<clerks::Event>) -> Task<Message> {
+        let Some(event) = event else {
+            return Task::none();
+        };
+        match event {
+            clerks::Event::Load(q) => self.perform(
+                |t| async move { t.clerks(&q).await },
+                |r| Message::Clerks(clerks::Message::Loaded(r)),
+            ),
+            clerks::Event::Add(new, password) => self.perform(
+                |t| async move { t.add_clerk(new, &password).await },
+                |r| Message::Clerks(clerks::Message::Saved(r)),
+            ),
+            clerks::Event::Edit(id, changes) => self.perform(
+                |t| async move { t.edit_clerk(&id, changes).await },
+                |r| Message::Clerks(clerks::Message::Saved(r)),
+            ),
+            clerks::Event::ResetPassword(id, password) => self.perform(
+                |t| async move { t.reset_password(&id, &password).await },
+                |r| Message::Clerks(clerks::Message::ResetDone(r)),
+            ),
+            clerks::Event::Remove(id) => self.perform(
+                |t| async move { t.remove_clerk(&id).await },
+                |r| Message::Clerks(clerks::Message::Removed(r)),
+            ),
+            clerks::Event::Focus(id) => Self::focus(id),
+        }
+    }
+
     fn open_region(&mut self, target: Target) -> Task<Message> {
         if self.windows.region.is_some() || !self.ctx.plug_in() {
             return Task::none();
@@ -2125,6 +2285,7 @@ impl App {
             Screen::Commodities => self.commodities.dialog_title(),
             Screen::Checkout => self.checkout.dialog_title(),
             Screen::Orders => self.orders.dialog_title(),
+            Screen::Clerks => self.clerks.dialog_title(),
             Screen::Basic => self
                 .basic
                 .reconfigure
@@ -2141,6 +2302,7 @@ impl App {
             && match self.screen {
                 Screen::Orders => !self.orders.dialog_open(),
                 Screen::Commodities => !self.commodities.dialog_open(),
+                Screen::Clerks => !self.clerks.dialog_open(),
                 _ => false,
             };
         KeyRouter::new(self.window_view(id), self.epoch, move |press| {
@@ -2253,6 +2415,7 @@ impl App {
             Screen::Basic => self.basic.view(&self.ctx).map(Message::Basic),
             Screen::Printer => self.printer.view(&self.ctx).map(Message::Printer),
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
+            Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
         };
         page = page.push(
             row![
@@ -2299,7 +2462,7 @@ impl App {
             );
             return widgets::modal(
                 base,
-                widgets::dialog(tr("解除停止收款", "Clear the halt"), body, 460.0),
+                widgets::dialog(&self.ctx, tr("解除停止收款", "Clear the halt"), body, 460.0),
                 Message::Halt(HaltMessage::Close),
             );
         }
@@ -2398,6 +2561,18 @@ impl App {
             );
         }
         col = col.push(Space::new().height(Length::Fill));
+        if self.ctx.may(Permission::ManageClerks) {
+            col = col.push(
+                button(row![
+                    text(Screen::Clerks.title()).size(15),
+                    Space::new().width(Length::Fill),
+                    text("M").size(12).font(style::MONO)
+                ])
+                .width(Length::Fill)
+                .style(style::nav_button(self.screen == Screen::Clerks))
+                .on_press(Message::Navigate(Screen::Clerks)),
+            );
+        }
         if logged_in {
             col = col.push(
                 button(row![
@@ -2474,7 +2649,7 @@ impl App {
                 "Asking Cloud Pay; those still unknown past their deadline are reversed…",
             )));
         }
-        container(scrollable(col).height(Length::Shrink))
+        container(widgets::scroll(col).height(Length::Shrink))
             .padding([8, 16])
             .width(Length::Fill)
             .style(style::outcome_box(style::PENDING))

@@ -28,6 +28,8 @@ pub struct Ctx {
     pub offset_seconds: i32,
     /// Time from a payment's creation to its automatic reversal.
     pub pay_timeout: Duration,
+    /// The main window's content size (screens adapt to it).
+    pub window: iced::Size,
 }
 
 impl Default for Ctx {
@@ -42,6 +44,7 @@ impl Default for Ctx {
             now: Timestamp::EPOCH,
             offset_seconds: cloudpos_domain::timestamp::CHINA_OFFSET_SECONDS,
             pay_timeout: Duration::from_secs(45),
+            window: crate::geometry::MAIN_DEFAULT,
         }
     }
 }
@@ -51,6 +54,18 @@ impl Ctx {
     #[must_use]
     pub fn sandbox(&self) -> bool {
         self.merchant.as_ref().is_some_and(|m| m.sandbox)
+    }
+
+    /// The main window is narrow (a 1024 × 768 screen): screens use their compact layout.
+    #[must_use]
+    pub fn compact(&self) -> bool {
+        self.window.width < crate::geometry::COMPACT_WIDTH
+    }
+
+    /// The tallest a dialog may be in the main window.
+    #[must_use]
+    pub fn dialog_max_height(&self) -> f32 {
+        (self.window.height - 24.0).max(300.0)
     }
 
     /// Plug-in mode (beside the shop's POS program).

@@ -17,6 +17,7 @@
 pub mod app;
 pub mod ctx;
 pub mod focus;
+pub mod geometry;
 pub mod i18n;
 pub mod keys;
 pub mod screen;

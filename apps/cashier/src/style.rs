@@ -175,6 +175,16 @@ pub fn mono<'a>(value: impl ToString, size: f32) -> Text<'a> {
     text(value.to_string()).font(MONO).size(size)
 }
 
+/// A long identifier (order number) in a table cell: monospace, wrapping between any two
+/// characters when the column is narrow, so it is never cut off.
+#[allow(clippy::needless_pass_by_value)] // any displayable value
+pub fn code<'a>(value: impl ToString, size: f32) -> Text<'a> {
+    text(value.to_string())
+        .font(MONO)
+        .size(size)
+        .wrapping(iced::widget::text::Wrapping::Glyph)
+}
+
 /// Muted small text.
 #[allow(clippy::needless_pass_by_value)] // any displayable value
 pub fn hint<'a>(value: impl ToString) -> Text<'a> {

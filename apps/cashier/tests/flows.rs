@@ -42,6 +42,18 @@ struct Ui {
     opened: Vec<(window::Id, window::Settings)>,
     closed: Vec<window::Id>,
     modes: Vec<(window::Id, window::Mode)>,
+    /// The monitor windows open on.
+    monitor: iced::Size,
+    /// Resizes, moves and maximisations asked for, in order.
+    placed: Vec<(window::Id, Placement)>,
+}
+
+/// What the app asked of a window's geometry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Placement {
+    Resize(iced::Size),
+    Move(iced::Point),
+    Maximize(bool),
 }
 
 impl Ui {
@@ -53,6 +65,10 @@ impl Ui {
     }
 
     async fn start_on(tt: TestTerminal, dir: tempfile::TempDir) -> Ui {
+        Ui::start_on_monitor(tt, dir, iced::Size::new(1440.0, 960.0)).await
+    }
+
+    async fn start_on_monitor(tt: TestTerminal, dir: tempfile::TempDir, monitor: iced::Size) -> Ui {
         let (app, task) = App::with_terminal(
             tt.terminal.clone(),
             Options {
@@ -69,6 +85,8 @@ impl Ui {
             opened: Vec::new(),
             closed: Vec::new(),
             modes: Vec::new(),
+            monitor,
+            placed: Vec::new(),
         };
         ui.run(task).await;
         assert!(ui.app.main_window().is_some(), "the main window opens");
@@ -111,6 +129,18 @@ impl Ui {
                     Action::Window(iced_test::runtime::window::Action::GetScaleFactor(_, tx)) => {
                         let _ = tx.send(1.0);
                     }
+                    Action::Window(iced_test::runtime::window::Action::GetMonitorSize(_, tx)) => {
+                        let _ = tx.send(Some(self.monitor));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Resize(id, size)) => {
+                        self.placed.push((id, Placement::Resize(size)));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Move(id, at)) => {
+                        self.placed.push((id, Placement::Move(at)));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Maximize(id, on)) => {
+                        self.placed.push((id, Placement::Maximize(on)));
+                    }
                     Action::Clipboard(iced_test::runtime::clipboard::Action::Write {
                         contents,
                         ..
@@ -148,7 +178,7 @@ impl Ui {
     fn sim(&self, window: window::Id) -> Simulator<'_, Message> {
         Simulator::with_size(
             iced_test::core::Settings::default(),
-            (1440.0, 960.0),
+            (1440.0, 1200.0),
             self.app.view(window),
         )
     }
@@ -688,7 +718,7 @@ async fn full_mode_cart_by_sku_and_barcode_with_quantity_keys_then_wallet_and_ca
     // Cash: 现金收款, 实收 50 → 找零 46.50 live, Enter confirms.
     ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
     assert_eq!(ui.app.checkout().cart.lines().len(), 1, "a new sale");
-    ui.click(w, "现金收款").await;
+    ui.click(w, "现金收款 (F9)").await;
     ui.type_in(w, checkout::CASH_FIELD, "50", false).await;
     ui.assert_sees(w, "¥46.50");
     ui.type_in(w, checkout::CASH_FIELD, "", true).await;
@@ -1066,7 +1096,7 @@ async fn configuration_pages_save_through_the_terminal() {
         cashier::screen::basic::Secs(5),
     )))
     .await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(ui.app.basic().error, None);
     let b = ui.tt.terminal.basic_settings().await.unwrap();
     assert!(b.touch && b.capture_serial);
@@ -1106,7 +1136,7 @@ async fn configuration_pages_save_through_the_terminal() {
         out.metadata().is_ok_and(|m| m.len() > 100),
         "test page printed to the device file"
     );
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     let p = ui.tt.terminal.printer_settings().await.unwrap();
     assert_eq!(
         (p.enabled, p.copies, p.width),
@@ -1131,7 +1161,7 @@ async fn configuration_pages_save_through_the_terminal() {
         ),
     ))
     .await;
-    ui.click(w, "保存").await;
+    ui.click(w, "保存 (Enter)").await;
     let keys = ui.tt.terminal.key_settings().await.unwrap();
     assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
     assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
@@ -1142,7 +1172,7 @@ async fn configuration_pages_save_through_the_terminal() {
         "http://10.1.2.3:3128".into(),
     )))
     .await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(
         ui.tt
             .terminal
@@ -1159,7 +1189,7 @@ async fn configuration_pages_save_through_the_terminal() {
         .await
         .unwrap();
     ui.tick().await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert!(
         ui.app.basic().error.as_deref().unwrap().contains("无权限"),
         "{:?}",
@@ -1358,4 +1388,96 @@ fn summary_panel_defaults_to_the_shift_of_the_clerk() {
     let (panel, event) = summary::SummaryPanel::for_shift(&ctx, std::env::temp_dir());
     assert_eq!(panel.kind, summary::Kind::Shift);
     assert!(matches!(event, summary::Event::Load { to: None, .. }));
+}
+
+// ───────────────────────────── window geometry ─────────────────────────────
+
+/// The main window's final geometry: the size it opened with, then each resize and move.
+fn main_geometry(ui: &Ui) -> (iced::Point, iced::Size) {
+    let w = ui.main();
+    let (_, settings) = ui.opened.iter().find(|(id, _)| *id == w).unwrap();
+    let mut size = settings.size;
+    let mut at = match settings.position {
+        window::Position::Specific(p) => p,
+        _ => iced::Point::ORIGIN,
+    };
+    for (id, p) in &ui.placed {
+        if *id != w {
+            continue;
+        }
+        match p {
+            Placement::Resize(s) => size = *s,
+            Placement::Move(p) => at = *p,
+            Placement::Maximize(_) => {}
+        }
+    }
+    (at, size)
+}
+
+#[tokio::test]
+async fn a_geometry_saved_on_a_larger_screen_opens_inside_a_1024_by_768_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal
+        .set_window_state(
+            "main",
+            &cloudpos_terminal::WindowState {
+                x: 1500.0,
+                y: 900.0,
+                width: 1800.0,
+                height: 1000.0,
+            },
+        )
+        .await
+        .unwrap();
+    let monitor = iced::Size::new(1024.0, 768.0);
+    let ui = Ui::start_on_monitor(tt, dir, monitor).await;
+    let (at, size) = main_geometry(&ui);
+    assert!(
+        at.x >= 0.0
+            && at.y >= 0.0
+            && at.x + size.width <= monitor.width
+            && at.y + size.height <= monitor.height,
+        "the window at {at:?} size {size:?} lies on the 1024×768 monitor"
+    );
+    assert!(size.width >= 960.0 && size.height >= 600.0, "{size:?}");
+    assert!(
+        ui.modes.contains(&(ui.main(), window::Mode::Windowed)),
+        "shown once placed"
+    );
+    // The screens lay out for a narrow window.
+    assert!(ui.app.ctx().compact());
+}
+
+#[tokio::test]
+async fn the_main_window_can_start_maximised_or_full_screen() {
+    for (how, want) in [
+        (cloudpos_terminal::StartWindow::Maximized, "max"),
+        (cloudpos_terminal::StartWindow::Fullscreen, "full"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let tt = test_terminal(dir.path()).await;
+        let t = &tt.terminal;
+        t.login(&ClerkId::parse("09").unwrap(), "pw09")
+            .await
+            .unwrap();
+        let mut b = t.basic_settings().await.unwrap();
+        b.start_window = how;
+        t.set_basic_settings(&b).await.unwrap();
+        t.logout().await.unwrap();
+        let ui = Ui::start_on_monitor(tt, dir, iced::Size::new(1366.0, 768.0)).await;
+        let w = ui.main();
+        match want {
+            "max" => assert!(
+                ui.placed.contains(&(w, Placement::Maximize(true))),
+                "{:?}",
+                ui.placed
+            ),
+            _ => assert!(
+                ui.modes.contains(&(w, window::Mode::Fullscreen)),
+                "{:?}",
+                ui.modes
+            ),
+        }
+    }
 }

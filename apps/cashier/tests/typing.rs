@@ -362,3 +362,87 @@ async fn checkout_scans_by_sku_and_barcode_then_the_code_in_one_batch() {
     assert_eq!(order.lines.len(), 1);
     assert_eq!(order.lines[0].quantity, 2);
 }
+
+#[tokio::test]
+async fn clerk_management_typed_in_batches() {
+    let mut h = Till::start(false).await;
+    h.batch(keys(&[
+        T("09"),
+        K(Named::Enter),
+        T("pw09"),
+        K(Named::Enter),
+    ]))
+    .await;
+    // M: 店员管理; N: a new clerk, every field with Tab between, Enter saves.
+    h.batch(keys(&[
+        L('m'),
+        L('n'),
+        T("05"),
+        K(Named::Tab),
+        T("小王"),
+        K(Named::Tab),
+        T("13800000005"),
+        K(Named::Tab),
+        T("S05"),
+        K(Named::Tab),
+        T("5555"),
+        K(Named::Tab),
+        T("5555"),
+        K(Named::Enter),
+    ]))
+    .await;
+    assert_eq!(h.app.screen(), Screen::Clerks);
+    let t = h.tt.terminal.clone();
+    let find =
+        |list: Vec<cloudpos_domain::clerk::Clerk>| list.into_iter().find(|c| c.id.as_str() == "05");
+    let added = find(t.clerks(&Default::default()).await.unwrap()).unwrap_or_else(|| {
+        panic!(
+            "clerk 05 added; the dialog said {:?}",
+            h.app.clerks().editor.as_ref().and_then(|e| e.error.clone())
+        )
+    });
+    assert_eq!(
+        (
+            added.name.as_str(),
+            added.phone.as_str(),
+            added.cloud_staff_id.as_deref()
+        ),
+        ("小王", "13800000005", Some("S05"))
+    );
+    assert_eq!(added.role, cloudpos_domain::clerk::Role::Clerk);
+    t.authenticate(&ClerkId::parse("05").unwrap(), "5555")
+        .await
+        .unwrap();
+
+    // Search for 05, then E in the same batch edits that row (it waits for the list).
+    h.batch(keys(&[
+        K(Named::Tab),
+        T("05"),
+        K(Named::Enter),
+        K(Named::Escape),
+        L('e'),
+        T("王小五"),
+        K(Named::Enter),
+    ]))
+    .await;
+    let edited = find(t.clerks(&Default::default()).await.unwrap()).unwrap();
+    assert_eq!(edited.name, "王小五");
+    assert_eq!(edited.phone, "13800000005", "untouched fields stay");
+
+    // W: a new password, twice.
+    h.batch(keys(&[
+        L('w'),
+        T("6666"),
+        K(Named::Tab),
+        T("6666"),
+        K(Named::Enter),
+    ]))
+    .await;
+    t.authenticate(&ClerkId::parse("05").unwrap(), "6666")
+        .await
+        .unwrap();
+
+    // D, Enter: removed.
+    h.batch(keys(&[L('d'), K(Named::Enter)])).await;
+    assert!(find(t.clerks(&Default::default()).await.unwrap()).is_none());
+}

@@ -7,9 +7,7 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{PayInput, TerminalError};
-use iced::widget::{
-    Space, button, column, container, pick_list, row, scrollable, text, text_input,
-};
+use iced::widget::{Space, button, column, container, pick_list, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -594,7 +592,7 @@ impl Checkout {
             .style(style::card);
         let base: Element<'_, Message> = row![left, right].spacing(14).padding(14).into();
         match &self.cash {
-            Some(cash) => widgets::modal(base, self.cash_view(cash), Message::CashCancel),
+            Some(cash) => widgets::modal(base, self.cash_view(ctx, cash), Message::CashCancel),
             None => base,
         }
     }
@@ -693,7 +691,7 @@ impl Checkout {
                         .padding(8),
                     ),
                     header,
-                    scrollable(lines).height(Length::Fill),
+                    widgets::scroll(lines).height(Length::Fill),
                     row![
                         text(trs(
                             format!("共 {} 件", self.cart.item_count()),
@@ -818,7 +816,7 @@ impl Checkout {
                 .style(button::primary)
                 .on_press_maybe((!self.in_flight()).then_some(Message::PayWallet)),
                 button(
-                    text(tr("现金收款", "Cash"))
+                    text(tr("现金收款 (F9)", "Cash (F9)"))
                         .size(20)
                         .width(Length::Fill)
                         .align_x(Alignment::Center)
@@ -901,10 +899,10 @@ impl Checkout {
                 col = col.push(widgets::notice(e, style::FAILED));
             }
         }
-        scrollable(col).height(Length::Fill).into()
+        widgets::scroll(col).height(Length::Fill).into()
     }
 
-    fn cash_view<'a>(&'a self, cash: &'a CashDialog) -> Element<'a, Message> {
+    fn cash_view<'a>(&'a self, ctx: &Ctx, cash: &'a CashDialog) -> Element<'a, Message> {
         let due = self.due().map_or(Money::ZERO, |(a, _)| a);
         let change = Money::parse_yuan(cash.tendered.trim())
             .ok()
@@ -949,6 +947,6 @@ impl Checkout {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("现金收款", "Cash payment"), body, 420.0)
+        widgets::dialog(ctx, tr("现金收款", "Cash payment"), body, 420.0)
     }
 }

@@ -9,7 +9,7 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::{CommodityQuery, Page};
 use cloudpos_terminal::{ImportReport, TerminalError};
 use iced::widget::{
-    Space, button, column, container, pick_list, progress_bar, row, scrollable, text, text_input,
+    Space, button, column, container, pick_list, progress_bar, row, text, text_input,
 };
 use iced::{Alignment, Element, Length};
 
@@ -187,6 +187,10 @@ pub struct Commodities {
     pub error: Option<String>,
     /// Where import and export dialogs start.
     pub default_dir: PathBuf,
+    /// A page is on its way: keys that act on a row wait for it.
+    loading: bool,
+    /// A key that came while the page was loading (E, D, ↑, ↓): it means that page's row.
+    pending: Option<Box<Message>>,
 }
 
 /// What the cashier did.
@@ -292,6 +296,8 @@ impl Commodities {
             export: None,
             error: None,
             default_dir,
+            loading: false,
+            pending: None,
         }
     }
 
@@ -341,8 +347,15 @@ impl Commodities {
         }
     }
 
-    fn reload(&self) -> Option<Event> {
+    fn reload(&mut self) -> Option<Event> {
+        self.loading = true;
         Some(Event::Load(self.query()))
+    }
+
+    /// Asks for the page to show (the screen was opened).
+    pub fn load(&mut self) -> Event {
+        self.loading = true;
+        Event::Load(self.query())
     }
 
     fn selected_commodity(&self) -> Option<&Commodity> {
@@ -351,6 +364,17 @@ impl Commodities {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Option<Event> {
+        if self.loading
+            && matches!(
+                message,
+                Message::Edit | Message::Delete | Message::Up | Message::Down
+            )
+        {
+            // Typed right after a search or a page change: it means a row of the page on
+            // its way, not of the one still shown.
+            self.pending = Some(Box::new(message));
+            return None;
+        }
         match message {
             Message::SearchBy(s) => {
                 self.search_by = s;
@@ -362,9 +386,11 @@ impl Commodities {
             }
             Message::Search => {
                 self.page_index = 0;
+                self.selected = None;
                 self.reload()
             }
             Message::Loaded(Ok(page)) => {
+                self.loading = false;
                 let n = page.items.len();
                 self.selected = match self.selected {
                     _ if n == 0 => None,
@@ -373,9 +399,15 @@ impl Commodities {
                 };
                 self.page = Some(page);
                 self.error = None;
+                self.pending.take().and_then(|m| self.update(*m))
+            }
+            Message::Loaded(Err(e)) => {
+                self.loading = false;
+                self.pending = None;
+                self.error = Some(error_text(&e));
                 None
             }
-            Message::Loaded(Err(e)) | Message::Deleted(Err(e)) => {
+            Message::Deleted(Err(e)) => {
                 self.error = Some(error_text(&e));
                 self.confirm_delete = None;
                 None
@@ -582,7 +614,7 @@ impl Commodities {
     }
 
     /// Draws the screen.
-    pub fn view<'a>(&'a self, _ctx: &'a Ctx) -> Element<'a, Message> {
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let toolbar = row![
             pick_list(
                 [
@@ -604,7 +636,7 @@ impl Commodities {
             .on_submit(Message::Search)
             .width(Length::Fixed(260.0)),
             button(text(tr("查询", "Search"))).on_press(Message::Search),
-            Space::new().width(Length::Fill),
+            Space::new().width(Length::Fixed(12.0)),
             button(text(tr("新建商品 (N)", "New (N)")))
                 .style(button::success)
                 .on_press(Message::New),
@@ -622,7 +654,10 @@ impl Commodities {
                 .on_press(Message::OpenExport),
         ]
         .spacing(8)
-        .align_y(Alignment::Center);
+        .align_y(Alignment::Center)
+        // On a narrow window the buttons go to a second line instead of being squeezed.
+        .wrap()
+        .vertical_spacing(8);
 
         let header = container(
             row![
@@ -699,7 +734,7 @@ impl Commodities {
             col = col.push(widgets::notice(e, style::FAILED));
         }
         col = col.push(
-            container(column![header, scrollable(rows).height(Length::Fill)])
+            container(column![header, widgets::scroll(rows).height(Length::Fill)])
                 .style(style::card)
                 .height(Length::Fill),
         );
@@ -709,7 +744,7 @@ impl Commodities {
         let base: Element<'_, Message> = container(col).padding(14).into();
 
         if let Some(e) = &self.editor {
-            return widgets::modal(base, self.editor_view(e), Message::EditorCancel);
+            return widgets::modal(base, self.editor_view(ctx, e), Message::EditorCancel);
         }
         if let Some(c) = &self.confirm_delete {
             let body = column![
@@ -731,20 +766,20 @@ impl Commodities {
             .spacing(16);
             return widgets::modal(
                 base,
-                widgets::dialog(tr("删除商品", "Delete commodity"), body, 420.0),
+                widgets::dialog(ctx, tr("删除商品", "Delete commodity"), body, 420.0),
                 Message::DeleteCancel,
             );
         }
         if let Some(d) = &self.import {
-            return widgets::modal(base, self.import_view(d), Message::CloseDialog);
+            return widgets::modal(base, self.import_view(ctx, d), Message::CloseDialog);
         }
         if let Some(d) = &self.export {
-            return widgets::modal(base, self.export_view(d), Message::CloseDialog);
+            return widgets::modal(base, self.export_view(ctx, d), Message::CloseDialog);
         }
         base
     }
 
-    fn editor_view<'a>(&'a self, e: &'a Editor) -> Element<'a, Message> {
+    fn editor_view<'a>(&'a self, ctx: &Ctx, e: &'a Editor) -> Element<'a, Message> {
         let input =
             |label: &str, value: &'a str, field: Field, id: Option<&'static str>, mono: bool| {
                 let mut ti = text_input("", value)
@@ -806,10 +841,10 @@ impl Commodities {
         } else {
             tr("新建商品", "New commodity")
         };
-        widgets::dialog(title, body, 460.0)
+        widgets::dialog(ctx, title, body, 460.0)
     }
 
-    fn import_view<'a>(&'a self, d: &'a ImportDialog) -> Element<'a, Message> {
+    fn import_view<'a>(&'a self, ctx: &Ctx, d: &'a ImportDialog) -> Element<'a, Message> {
         let mut body = column![
             style::hint(tr(
                 "Excel 表头：货号 条码 名称 类别 单位 单价 库存；每行一种商品，货号相同则覆盖",
@@ -869,7 +904,7 @@ impl Commodities {
                         .spacing(8),
                     );
                 }
-                body = body.push(scrollable(list).height(Length::Fixed(160.0)));
+                body = body.push(widgets::scroll(list).height(Length::Fixed(160.0)));
             }
         }
         if let Some(e) = &d.error {
@@ -889,10 +924,10 @@ impl Commodities {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("导入商品", "Import commodities"), body, 560.0)
+        widgets::dialog(ctx, tr("导入商品", "Import commodities"), body, 560.0)
     }
 
-    fn export_view<'a>(&'a self, d: &'a ExportDialog) -> Element<'a, Message> {
+    fn export_view<'a>(&'a self, ctx: &Ctx, d: &'a ExportDialog) -> Element<'a, Message> {
         let mut body = column![widgets::field(
             tr("保存到（Excel）", "Save to (Excel)"),
             text_input("", &d.path)
@@ -920,6 +955,6 @@ impl Commodities {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("导出库存", "Export inventory"), body, 520.0)
+        widgets::dialog(ctx, tr("导出库存", "Export inventory"), body, 520.0)
     }
 }

@@ -4,7 +4,7 @@
 //! the show/hide hotkey.
 
 use cloudpos_terminal::{Chord, HotkeyAction, KeySequence, KeySettings, TerminalError, WalletKeys};
-use iced::widget::{Space, button, checkbox, column, container, row, scrollable, text, text_input};
+use iced::widget::{Space, button, checkbox, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -301,6 +301,7 @@ impl Hotkeys {
                             &seq.texts[i],
                         )
                         .on_input(move |t| Message::Sequence(m, slot, t))
+                        .on_submit(Message::Save)
                         .font(style::MONO),
                     ));
                 }
@@ -327,6 +328,7 @@ impl Hotkeys {
                 180.0,
                 text_input("50", &self.delay)
                     .on_input(Message::Delay)
+                    .on_submit(Message::Save)
                     .font(style::MONO)
                     .width(Length::Fixed(90.0)),
             ));
@@ -339,7 +341,7 @@ impl Hotkeys {
         }
         col = col.push(
             row![
-                button(text(tr("保存", "Save")))
+                button(text(tr("保存 (Enter)", "Save (Enter)")))
                     .padding(10)
                     .on_press(Message::Save),
                 button(text(tr("恢复默认", "Defaults")))
@@ -357,6 +359,6 @@ impl Hotkeys {
             .spacing(10)
             .align_y(Alignment::Center),
         );
-        container(scrollable(col.padding(14))).into()
+        container(widgets::scroll(col.padding(14))).into()
     }
 }

@@ -10,9 +10,7 @@ use cloudpos_domain::ports::{OrderFilter, Page, RefundFilter};
 use cloudpos_domain::refund::{Refund, RefundState};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::TerminalError;
-use iced::widget::{
-    Space, button, column, container, pick_list, row, scrollable, text, text_input, tooltip,
-};
+use iced::widget::{Space, button, column, container, pick_list, row, text, text_input, tooltip};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -663,6 +661,8 @@ impl Orders {
                     .on_press(Message::Today),
             )
             .push(button(text(tr("查询", "Search")).size(14)).on_press(Message::Search));
+        // On a narrow window the filters go on to a second line instead of being cut off.
+        let filters = filters.wrap().vertical_spacing(8);
 
         let has_order = self.selected_order().is_some();
         let has_row = self.selected.is_some();
@@ -740,7 +740,7 @@ impl Orders {
             );
             return widgets::modal(
                 base,
-                widgets::dialog(tr("编辑备注", "Edit remark"), body, 460.0),
+                widgets::dialog(ctx, tr("编辑备注", "Edit remark"), body, 460.0),
                 Message::RemarkCancel,
             );
         }
@@ -748,8 +748,9 @@ impl Orders {
             return widgets::modal(
                 base,
                 widgets::dialog(
+                    ctx,
                     tr("退款", "Refund"),
-                    scrollable(f.view(ctx).map(Message::RefundForm)),
+                    widgets::scroll(f.view(ctx).map(Message::RefundForm)),
                     520.0,
                 ),
                 Message::Escape,
@@ -802,7 +803,7 @@ impl Orders {
                 };
                 let r = row![
                     style::cell(style::mono(ctx.short_time(o.created_at), 13.0), 4),
-                    style::cell(style::mono(&o.no, 13.0), 6),
+                    style::cell(style::code(&o.no, 13.0), 6),
                     style::cell(style::money(o.amount, 15.0), 3),
                     style::cell(
                         style::money(o.refunded, 14.0).color(if o.refunded.is_positive() {
@@ -840,7 +841,7 @@ impl Orders {
                 );
             }
         }
-        column![header, scrollable(rows).height(Length::Fill)].into()
+        column![header, widgets::scroll(rows).height(Length::Fill)].into()
     }
 
     fn refunds_table<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
@@ -868,8 +869,8 @@ impl Orders {
             for (i, r) in page.items.iter().enumerate() {
                 let line = row![
                     style::cell(style::mono(ctx.short_time(r.created_at), 13.0), 4),
-                    style::cell(style::mono(&r.no, 13.0), 6),
-                    style::cell(style::mono(&r.order_no, 13.0), 6),
+                    style::cell(style::code(&r.no, 13.0), 6),
+                    style::cell(style::code(&r.order_no, 13.0), 6),
                     style::cell(style::money(r.amount, 15.0), 3),
                     style::cell(
                         text(refund_state_text(r.state))
@@ -907,7 +908,7 @@ impl Orders {
         }
         column![
             header,
-            scrollable(rows).height(Length::Fill),
+            widgets::scroll(rows).height(Length::Fill),
             Space::new().height(0)
         ]
         .into()

@@ -15,7 +15,7 @@ use cloudpos_domain::refund::{Refund, RefundState, remaining_refundable};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{Authorization, RefundInput, RefundResult, TerminalError};
 use iced::widget::qr_code::Data;
-use iced::widget::{Space, button, column, container, qr_code, row, scrollable, text, text_input};
+use iced::widget::{Space, button, column, container, qr_code, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -815,11 +815,13 @@ impl RefundScreen {
 
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, ScreenMessage> {
-        let form = container(scrollable(self.form.view(ctx).map(ScreenMessage::Form)))
-            .padding(16)
-            .width(Length::FillPortion(1))
-            .height(Length::Fill)
-            .style(style::card);
+        let form = container(widgets::scroll(
+            self.form.view(ctx).map(ScreenMessage::Form),
+        ))
+        .padding(16)
+        .width(Length::FillPortion(1))
+        .height(Length::Fill)
+        .style(style::card);
         let mut list = column![
             row![
                 style::heading(tr("最近退款", "Latest refunds")),
@@ -861,7 +863,7 @@ impl RefundScreen {
         if self.recent.is_empty() {
             list = list.push(style::hint(tr("还没有退款", "No refunds yet")));
         }
-        let side = container(scrollable(list))
+        let side = container(widgets::scroll(list))
             .padding(16)
             .width(Length::FillPortion(1))
             .height(Length::Fill)

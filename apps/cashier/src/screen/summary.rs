@@ -11,9 +11,7 @@ use cloudpos_domain::shift::{MethodTotals, Summary};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{HandoverReport, TerminalError};
 use iced::widget::image::Handle;
-use iced::widget::{
-    Space, button, column, container, image, pick_list, row, scrollable, text, text_input,
-};
+use iced::widget::{Space, button, column, container, image, pick_list, row, text, text_input};
 use iced::{Alignment, ContentFit, Element, Length};
 
 use crate::ctx::Ctx;
@@ -435,7 +433,7 @@ impl SummaryPanel {
             .on_press(Message::Close),
         );
         col = col.push(buttons);
-        widgets::dialog(self.title(), scrollable(col), 780.0)
+        widgets::dialog(ctx, self.title(), widgets::scroll(col), 780.0)
     }
 }
 
