@@ -493,6 +493,7 @@ impl App {
                     offset_seconds: t.offset_seconds(),
                     pay_timeout: t.policy().pay_timeout,
                     window: geometry::MAIN_DEFAULT,
+                    codes: Some(t.code_table()),
                 };
                 let geometry = if with_geometry {
                     t.window_state("main").await.ok().flatten()
@@ -1480,6 +1481,9 @@ impl App {
                 return Task::none();
             }
             (Screen::Checkout, Shortcut::Enter) => {
+                if self.checkout.confirm_code.is_some() {
+                    return self.update(Message::Checkout(checkout::Message::UseCode));
+                }
                 if self.checkout.cash.is_some() {
                     return self.update(Message::Checkout(checkout::Message::CashConfirm));
                 }
@@ -1488,7 +1492,11 @@ impl App {
                 }
                 return Self::focus(self.checkout.first_field());
             }
-            (Screen::Checkout, _) if self.checkout.cash.is_some() => return Task::none(),
+            (Screen::Checkout, _)
+                if self.checkout.cash.is_some() || self.checkout.confirm_code.is_some() =>
+            {
+                return Task::none();
+            }
             (Screen::Refund, Shortcut::Enter) => {
                 return self.update(Message::Refund(refund::ScreenMessage::Form(
                     refund::Message::Submit,
@@ -1595,9 +1603,9 @@ impl App {
             return Task::batch([self.open_main(), self.navigate(Screen::Login)]);
         }
         let wallet = code.as_deref().and_then(|c| {
-            cloudpos_domain::code::CodeTable::default()
-                .classify(c)
-                .ok()
+            self.terminal
+                .as_ref()
+                .and_then(|t| t.classify_code(c).ok())
                 .map(|p| p.wallet())
         });
         self.payment = Some(payment::Payment::new(code, self.ctx.now));

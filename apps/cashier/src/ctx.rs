@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use cloudpos_domain::clerk::{Clerk, Permission};
+use cloudpos_domain::code::{CodeTable, PaymentCode};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{BasicSettings, Halt, KeySettings, MerchantProfile, Mode, Session};
 
@@ -30,6 +31,8 @@ pub struct Ctx {
     pub pay_timeout: Duration,
     /// The main window's content size (screens adapt to it).
     pub window: iced::Size,
+    /// The merchant's code table, as the terminal classifies codes (`None` until loaded).
+    pub codes: Option<CodeTable>,
 }
 
 impl Default for Ctx {
@@ -45,6 +48,7 @@ impl Default for Ctx {
             offset_seconds: cloudpos_domain::timestamp::CHINA_OFFSET_SECONDS,
             pay_timeout: Duration::from_secs(45),
             window: crate::geometry::MAIN_DEFAULT,
+            codes: None,
         }
     }
 }
@@ -66,6 +70,12 @@ impl Ctx {
     #[must_use]
     pub fn dialog_max_height(&self) -> f32 {
         (self.window.height - 24.0).max(300.0)
+    }
+
+    /// The wallet payment code `text` is, by the merchant's code table, if it is one.
+    #[must_use]
+    pub fn payment_code(&self, text: &str) -> Option<PaymentCode> {
+        self.codes.as_ref()?.classify(text).ok()
     }
 
     /// Plug-in mode (beside the shop's POS program).

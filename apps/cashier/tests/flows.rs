@@ -1481,3 +1481,89 @@ async fn the_main_window_can_start_maximised_or_full_screen() {
         }
     }
 }
+
+// ───────────────────────────── scanner-first checkout ─────────────────────────────
+
+#[tokio::test]
+async fn a_wallet_code_scanned_into_the_sku_field_pays_the_cart_and_is_never_shown_in_full() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    // The customer's code, scanned where the cursor is (货号/条码), Enter suffix.
+    let wallet = code(41, "00");
+    ui.type_in(w, checkout::LOOKUP_FIELD, &wallet, true).await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "the cart is paid with the scanned code: {:?} (error {:?})",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(
+        (order.state, order.amount),
+        (OrderState::Paid, Money::from_fen(350))
+    );
+    assert!(!ui.sees(w, &wallet), "the full code is nowhere on screen");
+
+    // A long number that is no wallet's code is refused, masked.
+    let odd = "880000000000001234";
+    ui.type_in(w, checkout::LOOKUP_FIELD, odd, true).await;
+    let error = ui.app.checkout().error.clone().unwrap_or_else(|| {
+        panic!(
+            "refused: stage {:?} lookup {:?} code {:?} confirm {:?}",
+            ui.app.checkout().stage,
+            ui.app.checkout().lookup,
+            ui.app.checkout().code,
+            ui.app.checkout().confirm_code
+        )
+    });
+    assert!(error.contains("8800**********1234"), "{error}");
+    assert!(!error.contains(odd), "{error}");
+}
+
+#[tokio::test]
+async fn a_wallet_code_scanned_with_an_empty_cart_is_used_only_once_confirmed() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    // With an empty cart: asked first; Enter takes it for the sale, then the goods.
+    let wallet = code(42, "00");
+    ui.type_in(w, checkout::LOOKUP_FIELD, &wallet, true).await;
+    assert_eq!(
+        ui.app.checkout().confirm_code.as_deref(),
+        Some(wallet.as_str())
+    );
+    assert!(
+        ui.app.checkout().stage == checkout::Stage::Idle,
+        "nothing charged yet"
+    );
+    ui.assert_sees(w, "1345**********4200");
+    assert!(!ui.sees(w, &wallet));
+    ui.named(w, Named::Enter).await;
+    assert!(ui.app.checkout().confirm_code.is_none());
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    ui.type_in(w, checkout::CODE_FIELD, "", true).await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "{:?} {:?}",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(order.code_masked.as_deref(), Some("1345**********4200"));
+
+    // Esc discards a code scanned by mistake.
+    ui.send(Message::Checkout(checkout::Message::NextSale))
+        .await;
+    ui.type_in(w, checkout::LOOKUP_FIELD, &code(43, "00"), true)
+        .await;
+    assert!(ui.app.checkout().confirm_code.is_some());
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.checkout().confirm_code.is_none());
+    assert!(ui.app.checkout().code.is_empty());
+}

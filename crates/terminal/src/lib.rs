@@ -259,6 +259,25 @@ impl Terminal {
         self.inner.config.offset_seconds
     }
 
+    /// This merchant's code table (which prefixes and lengths are which wallet's codes).
+    #[must_use]
+    pub fn code_table(&self) -> CodeTable {
+        self.inner.config.codes.clone()
+    }
+
+    /// Classifies a scanned or typed code with this merchant's code table (the one `pay`
+    /// uses): which wallet's payment code it is, or why it is none.
+    ///
+    /// # Errors
+    /// Why the text is not a payment code this merchant can charge.
+    pub fn classify_code(
+        &self,
+        code: &str,
+    ) -> std::result::Result<cloudpos_domain::code::PaymentCode, cloudpos_domain::code::CodeError>
+    {
+        self.inner.config.codes.classify(code)
+    }
+
     /// Now, by the terminal's clock.
     #[must_use]
     pub fn now(&self) -> Timestamp {

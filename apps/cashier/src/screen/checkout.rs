@@ -3,8 +3,9 @@
 //! and 现金收款. The cash dialog shows 实收 and 找零 live.
 
 use cloudpos_domain::catalog::{Cart, CheckoutMode, Commodity, cash_change};
+use cloudpos_domain::code::mask_code;
 use cloudpos_domain::money::Money;
-use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{PayInput, TerminalError};
 use iced::widget::{Space, button, column, container, pick_list, row, text, text_input};
@@ -97,6 +98,9 @@ pub struct Checkout {
     pub stage: Stage,
     /// The cash dialog, when open.
     pub cash: Option<CashDialog>,
+    /// A customer's payment code scanned into the 货号/条码 field while the cart was empty,
+    /// waiting for the cashier to confirm it is for this sale.
+    pub confirm_code: Option<String>,
     /// Inline problem.
     pub error: Option<String>,
 }
@@ -148,6 +152,10 @@ pub enum Message {
     Update(Order),
     /// Start the next sale.
     NextSale,
+    /// Use the payment code scanned with an empty cart for this sale.
+    UseCode,
+    /// Do not.
+    DropCode,
     /// Esc.
     Escape,
     /// Time passed.
@@ -204,6 +212,7 @@ impl Checkout {
             remark: String::new(),
             stage: Stage::Idle,
             cash: None,
+            confirm_code: None,
             error: None,
         }
     }
@@ -221,6 +230,9 @@ impl Checkout {
     /// The title of the open dialog, if any (the window title names it).
     #[must_use]
     pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.confirm_code.is_some() {
+            return Some(tr("付款码", "Payment code"));
+        }
         self.cash.as_ref().map(|_| tr("现金收款", "Cash payment"))
     }
 
@@ -361,10 +373,32 @@ impl Checkout {
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::Found(q, Ok(None)) => {
+                if let Some(code) = ctx.payment_code(&q) {
+                    // Scanner first: not a commodity but the customer's wallet code, scanned
+                    // where the cursor was. Take it as this sale's payment code.
+                    if self.lookup.trim() == q {
+                        self.lookup.clear();
+                    }
+                    if self.cart.is_empty() {
+                        self.confirm_code = Some(code.as_str().to_owned());
+                        return None;
+                    }
+                    self.code = code.as_str().to_owned();
+                    return self.update(Message::PayWallet, ctx);
+                }
                 self.error = Some(trs(
-                    format!("没有货号或条码为 {q} 的商品"),
-                    format!("No commodity has the SKU or barcode {q}"),
+                    format!("没有货号或条码为 {} 的商品", shown_scan(&q)),
+                    format!("No commodity has the SKU or barcode {}", shown_scan(&q)),
                 ));
+                Some(Event::Focus(LOOKUP_FIELD))
+            }
+            Message::UseCode => {
+                self.code = self.confirm_code.take()?;
+                self.error = None;
+                Some(Event::Focus(LOOKUP_FIELD))
+            }
+            Message::DropCode => {
+                self.confirm_code = None;
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::Found(_, Err(e)) | Message::Choices(Err(e)) => {
@@ -564,7 +598,9 @@ impl Checkout {
                 Some(Event::Focus(self.first_field()))
             }
             Message::Escape => {
-                if self.cash.is_some() {
+                if self.confirm_code.is_some() {
+                    self.confirm_code = None;
+                } else if self.cash.is_some() {
                     self.cash = None;
                 } else if matches!(self.stage, Stage::Done(_)) {
                     self.stage = Stage::Idle;
@@ -591,6 +627,9 @@ impl Checkout {
             .height(Length::Fill)
             .style(style::card);
         let base: Element<'_, Message> = row![left, right].spacing(14).padding(14).into();
+        if let Some(code) = &self.confirm_code {
+            return widgets::modal(base, confirm_code_view(ctx, code), Message::DropCode);
+        }
         match &self.cash {
             Some(cash) => widgets::modal(base, self.cash_view(ctx, cash), Message::CashCancel),
             None => base,
@@ -790,14 +829,18 @@ impl Checkout {
                     "付款码（扫码枪扫描顾客手机）",
                     "Payment code (scan the customer's phone)"
                 ),
+                // The customer's code is a bearer token: never shown in full (the line below
+                // shows it masked, with its wallet).
                 text_input(tr("请扫描付款码", "Scan the payment code"), &self.code)
                     .id(CODE_FIELD)
+                    .secure(true)
                     .on_input(Message::Code)
                     .on_submit(Message::PayWallet)
                     .font(style::MONO)
                     .size(20)
                     .padding(8),
             ),
+            style::hint(code_hint(ctx, &self.code).unwrap_or_default()),
             widgets::field(
                 tr("备注", "Remark"),
                 text_input("", &self.remark)
@@ -949,4 +992,67 @@ impl Checkout {
         );
         widgets::dialog(ctx, tr("现金收款", "Cash payment"), body, 420.0)
     }
+}
+
+/// What a scan is shown as: a long run of digits (a customer's payment code, or something
+/// that looks like one) only masked, as the command line shows it (`1345**********1500`).
+#[must_use]
+pub fn shown_scan(text: &str) -> String {
+    let t = text.trim();
+    if t.len() >= 16 && t.chars().all(|c| c.is_ascii_digit()) {
+        mask_code(t)
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The wallet and the masked code, for the line under a code field.
+fn code_hint(ctx: &Ctx, code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.is_empty() {
+        return None;
+    }
+    Some(match ctx.payment_code(code) {
+        Some(c) => format!(
+            "{} {}",
+            method_text(PaymentMethod::Wallet(c.wallet())),
+            mask_code(code)
+        ),
+        None => trs(
+            format!("{} 位，尚未识别", code.chars().count()),
+            format!("{} digits, not recognised yet", code.chars().count()),
+        ),
+    })
+}
+
+fn confirm_code_view<'a>(ctx: &Ctx, code: &str) -> Element<'a, Message> {
+    let wallet = ctx
+        .payment_code(code)
+        .map_or("", |c| method_text(PaymentMethod::Wallet(c.wallet())));
+    let body = column![
+        text(tr(
+            "扫到的是顾客的付款码，但购物车还是空的：",
+            "That was the customer's payment code, but the cart is empty:",
+        ))
+        .size(16),
+        row![text(wallet).size(18), style::mono(mask_code(code), 20.0)]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        text(tr(
+            "用它收本单的款吗？确认后加入商品，再按 收款 (Enter)。",
+            "Use it for this sale? Then add the goods and press Collect (Enter).",
+        ))
+        .size(16),
+        row![
+            button(text(tr("用于本单 (Enter)", "Use it (Enter)")))
+                .style(button::primary)
+                .on_press(Message::UseCode),
+            button(text(tr("不用 (Esc)", "Discard (Esc)")))
+                .style(button::secondary)
+                .on_press(Message::DropCode),
+        ]
+        .spacing(10),
+    ]
+    .spacing(16);
+    widgets::dialog(ctx, tr("付款码", "Payment code"), body, 460.0)
 }

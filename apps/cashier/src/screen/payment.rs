@@ -397,11 +397,8 @@ impl Payment {
         }
     }
 
-    fn classify(&self, _ctx: &Ctx) -> Option<Wallet> {
-        cloudpos_domain::code::CodeTable::default()
-            .classify(self.code.trim())
-            .ok()
-            .map(|c| c.wallet())
+    fn classify(&self, ctx: &Ctx) -> Option<Wallet> {
+        ctx.payment_code(self.code.trim()).map(|c| c.wallet())
     }
 
     fn submit(&mut self, ctx: &Ctx) -> Option<Event> {
@@ -568,14 +565,32 @@ impl Payment {
                     "付款码（扫码枪扫描顾客手机）",
                     "Payment code (scan the customer's phone)",
                 ),
+                // A bearer token: shown masked below, never in full.
                 text_input(tr("请扫描付款码", "Scan the payment code"), &self.code)
                     .id(CODE_FIELD)
+                    .secure(true)
                     .on_input(Message::Code)
                     .on_submit(Message::Confirm)
                     .font(style::MONO)
                     .size(22)
                     .padding(8),
             ));
+            if !self.code.trim().is_empty() {
+                col = col.push(style::hint(match self.wallet {
+                    Some(w) => format!(
+                        "{} {}",
+                        method_text(cloudpos_domain::order::PaymentMethod::Wallet(w)),
+                        cloudpos_domain::code::mask_code(self.code.trim())
+                    ),
+                    None => trs(
+                        format!("{} 位，尚未识别", self.code.trim().chars().count()),
+                        format!(
+                            "{} digits, not recognised yet",
+                            self.code.trim().chars().count()
+                        ),
+                    ),
+                }));
+            }
         }
         col = col.push(widgets::field(
             tr("备注（流水号）", "Remark (receipt no.)"),
