@@ -14,8 +14,9 @@ use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_terminal::{
-    DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, HotkeyAction,
-    InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError, WindowState,
+    DeviceEvent, DeviceProblem, EmbeddedSandbox, Event as TerminalEvent, HandoverReport,
+    HotkeyAction, InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
+    WindowState,
 };
 use iced::futures::SinkExt;
 use iced::widget::{Space, button, column, container, row, text, text_input};
@@ -54,8 +55,15 @@ pub struct Options {
 pub enum DeviceCommand {
     /// Pause the wedge-scanner detector (our window has the focus).
     PauseWedge(bool),
-    /// Register new hotkeys.
+    /// Register new hotkeys (for the current mode).
     ApplyKeys(Box<KeySettings>),
+    /// The mode changed: swap the hotkeys and the scanner listener over, in place.
+    SetMode {
+        /// Plug-in mode.
+        plug_in: bool,
+        /// The hotkeys in force.
+        keys: Box<KeySettings>,
+    },
 }
 
 /// The terminal and the sandbox it runs on, once open.
@@ -275,7 +283,10 @@ impl App {
                         terminal,
                         sandbox: sandbox.map(Arc::new),
                     }),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => {
+                        tracing::error!("the terminal could not open: {e}");
+                        Err(error_text(&e))
+                    }
                 }
             },
             Message::Started,
@@ -283,12 +294,10 @@ impl App {
         (app, task)
     }
 
-    /// The app over a terminal already open (tests): no devices, no reconciler.
+    /// The app over a terminal already open (tests): no reconciler, and devices only when
+    /// `options.devices` asks for them.
     pub fn with_terminal(terminal: Terminal, options: Options) -> (App, Task<Message>) {
-        let mut app = App::blank(Options {
-            devices: false,
-            ..options
-        });
+        let mut app = App::blank(options);
         let task = app.started(
             Started {
                 terminal,
@@ -888,6 +897,18 @@ impl App {
         {
             tasks.push(self.navigate(Screen::Orders));
         }
+        if !first
+            && old_mode != self.ctx.basic.mode
+            && let Some(tx) = &self.devices
+        {
+            // The one device worker switches over in place: it releases the old mode's
+            // hotkeys before taking the new one's (a second worker would find its own
+            // keys still taken).
+            let _ = tx.send(DeviceCommand::SetMode {
+                plug_in: self.ctx.plug_in(),
+                keys: Box::new(self.ctx.keys.clone()),
+            });
+        }
         if !first && old_checkout != self.ctx.basic.checkout_mode && !self.checkout.in_flight() {
             self.checkout.mode = self.ctx.basic.checkout_mode;
         }
@@ -1253,10 +1274,7 @@ impl App {
             | TerminalEvent::HaltCleared
             | TerminalEvent::SessionChanged => self.load_ctx(false),
             TerminalEvent::PrintFailed { what, reason } => {
-                self.notify(
-                    trs(format!("小票未打印（{what}）：{reason}；可在订单查询中按 P 补打"), format!("Receipt not printed ({what}): {reason}; press P in the order list to print it again")),
-                    style::FAILED,
-                );
+                self.notify(i18n::print_failed_text(&what, &reason), style::FAILED);
                 Task::none()
             }
         }
@@ -1281,14 +1299,12 @@ impl App {
                 }
             }
             DeviceEvent::ScannerBox(state) => {
-                self.notify(
-                    format!("{} {state}", tr("扫码盒：", "Scanner box:")),
-                    style::MUTED,
-                );
+                self.notify(i18n::box_state_text(&state), style::MUTED);
                 Task::none()
             }
             DeviceEvent::Problem(p) => {
-                self.notify(p, style::PENDING);
+                tracing::warn!("device problem: {p}");
+                self.notify(i18n::device_problem_text(&p), style::PENDING);
                 Task::none()
             }
         }
@@ -1970,8 +1986,15 @@ impl App {
                     tokio::task::spawn_blocking(move || std::fs::write(&p, png))
                         .await
                         .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| format!("{}: {e}", path.display())))
-                        .map(|()| path)
+                        .and_then(|r| r.map_err(|e| e.to_string()))
+                        .map(|()| path.clone())
+                        .map_err(|e| {
+                            tracing::warn!("saving {}: {e}", path.display());
+                            trs(
+                                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
+                                format!("Cannot save to {}: {e}", path.display()),
+                            )
+                        })
                 },
                 |r| Message::Summary(summary::Message::Saved(r)),
             ),
@@ -2212,7 +2235,7 @@ impl App {
                 let admin = match cloudpos_domain::clerk::ClerkId::parse(&h.admin) {
                     Ok(a) => a,
                     Err(e) => {
-                        h.error = Some(e.to_string());
+                        h.error = Some(i18n::clerk_id_error_text(&e));
                         return Task::none();
                     }
                 };
@@ -2385,17 +2408,10 @@ impl App {
             page = page.push(
                 container(
                     row![
-                        text(trs(
-                            format!(
-                                "⚠ 已停止收款和退款：{}（{}）",
-                                h.reason,
-                                self.ctx.time(h.since)
-                            ),
-                            format!(
-                                "⚠ Payments and refunds are halted: {} ({})",
-                                h.reason,
-                                self.ctx.time(h.since)
-                            ),
+                        text(format!(
+                            "⚠ {}（{}）",
+                            i18n::halt_text(h),
+                            self.ctx.time(h.since)
                         ))
                         .size(17)
                         .font(style::bold()),
@@ -2710,10 +2726,15 @@ impl App {
             iced::time::every(Duration::from_millis(500)).map(|_| Message::Tick),
         ];
         if let Some(t) = &self.terminal {
-            subs.push(Subscription::run_with(Keyed(t.clone(), 0), terminal_events));
-            if self.options.devices && self.start_error.is_none() {
+            subs.push(Subscription::run_with(
+                Keyed(t.clone(), 0, false),
+                terminal_events,
+            ));
+            // One device worker for the app's life, started once the settings are known
+            // (its identity does not change with the mode: a mode change is a command).
+            if self.options.devices && self.start_error.is_none() && self.windows.main.is_some() {
                 subs.push(Subscription::run_with(
-                    Keyed(t.clone(), if self.ctx.plug_in() { 2 } else { 1 }),
+                    Keyed(t.clone(), 1, self.ctx.plug_in()),
                     device_worker,
                 ));
             }
@@ -2722,8 +2743,9 @@ impl App {
     }
 }
 
-/// The terminal as subscription data: identified by the number alone.
-struct Keyed(Terminal, u8);
+/// The terminal as subscription data, identified by the number alone (the mode it starts
+/// in does not make it another subscription).
+struct Keyed(Terminal, u8, bool);
 
 impl std::hash::Hash for Keyed {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -2758,16 +2780,14 @@ fn terminal_events(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + us
 
 fn device_worker(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + use<> {
     let t = k.0.clone();
-    let plug_in = k.1 == 2;
+    let plug_in = k.2;
     iced::stream::channel(
         64,
         async move |mut out: iced::futures::channel::mpsc::Sender<Message>| {
             let mut devices = match t.start_devices(plug_in).await {
                 Ok(d) => d,
                 Err(e) => {
-                    let _ = out
-                        .send(Message::Device(DeviceEvent::Problem(error_text(&e))))
-                        .await;
+                    let _ = out.send(Message::Done(Err(e))).await;
                     return;
                 }
             };
@@ -2786,8 +2806,17 @@ fn device_worker(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + use<
                     command = rx.recv() => match command {
                         Some(DeviceCommand::PauseWedge(p)) => devices.pause_wedge(p),
                         Some(DeviceCommand::ApplyKeys(keys)) => {
-                            if let Err(e) = devices.apply_keys(&keys, plug_in) {
-                                let _ = out.send(Message::Device(DeviceEvent::Problem(error_text(&e)))).await;
+                            if let Err(e) = devices.apply_keys(&keys) {
+                                let _ = out
+                                    .send(Message::Device(DeviceEvent::Problem(DeviceProblem::Hotkey(e))))
+                                    .await;
+                            }
+                        }
+                        Some(DeviceCommand::SetMode { plug_in, keys }) => {
+                            if let Err(e) = devices.set_mode(&keys, plug_in) {
+                                let _ = out
+                                    .send(Message::Device(DeviceEvent::Problem(DeviceProblem::Hotkey(e))))
+                                    .await;
                             }
                         }
                         None => break,

@@ -175,8 +175,8 @@ pub fn pay_progress<'a, M: 'a>(
             format!("{} {}", tr("单号", "Order"), o.no),
             14.0,
         ));
-        if let Some(reason) = o.reason.as_ref().filter(|_| state == OrderState::Failed) {
-            col = col.push(text(reason.clone()).size(15).color(style::FAILED));
+        if let Some(reason) = crate::i18n::order_reason(o).filter(|_| state == OrderState::Failed) {
+            col = col.push(text(reason).size(15).color(style::FAILED));
         }
     }
     container(col)

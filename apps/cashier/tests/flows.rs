@@ -318,7 +318,7 @@ async fn login_with_password_shows_errors_inline_then_lands_on_orders() {
     ui.type_in(w, login::CLERK_FIELD, "02", false).await;
     ui.type_in(w, login::PASSWORD_FIELD, "wrong", true).await;
     let err = ui.app.login().error.clone().expect("inline error");
-    assert!(err.contains("wrong password"), "{err}");
+    assert!(err.contains("密码错误"), "{err}");
     assert!(ui.app.ctx().session.is_none());
 
     // Other screens need a login: P stays on the login screen.
@@ -343,7 +343,7 @@ async fn locked_clerk_sees_until_when() {
         ui.type_in(w, login::PASSWORD_FIELD, "nope", true).await;
     }
     let err = ui.app.login().error.clone().unwrap();
-    assert!(err.contains("locked until"), "{err}");
+    assert!(err.contains("已锁定至"), "{err}");
     ui.assert_sees(w, &err);
 }
 
@@ -905,7 +905,7 @@ async fn order_list_filters_remark_copy_print_and_summary() {
             .error
             .as_deref()
             .unwrap()
-            .contains("no printer is enabled")
+            .contains("没有启用小票机")
     );
 
     // H: the shift summary with its picture; H again prints (no printer: the reason).
@@ -923,7 +923,7 @@ async fn order_list_filters_remark_copy_print_and_summary() {
             .error
             .as_deref()
             .unwrap()
-            .contains("no printer")
+            .contains("没有启用小票机")
     );
     // 交接班 from the summary: the shift closes and the login screen shows.
     ui.click(w, "交接班").await;
@@ -1256,7 +1256,7 @@ async fn halt_banner_on_every_screen_blocks_payment_until_an_admin_clears_it() {
     ui.assert_sees(w, "管理员解除");
     ui.send(hotkey()).await;
     let pw = ui.pay_window();
-    ui.assert_sees(pw, "已停止收款和退款：amount mismatch on order X");
+    ui.assert_sees(pw, "已停止收款和退款");
     assert!(
         ui.sim(pw)
             .find(iced::widget::Id::new(payment::CODE_FIELD))
@@ -1566,4 +1566,110 @@ async fn a_wallet_code_scanned_with_an_empty_cart_is_used_only_once_confirmed() 
     ui.named(w, Named::Escape).await;
     assert!(ui.app.checkout().confirm_code.is_none());
     assert!(ui.app.checkout().code.is_empty());
+}
+
+// ───────────────────────────── hotkeys across a mode change ─────────────────────────────
+
+/// The identities (hashes) of the app's subscriptions.
+fn subscription_ids(app: &App) -> Vec<u64> {
+    use std::hash::Hasher as _;
+    iced::advanced::subscription::into_recipes(app.subscription())
+        .iter()
+        .map(|r| {
+            let mut h = iced::advanced::subscription::Hasher::default();
+            r.hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new_ones() {
+    // The app with its devices: one device worker, whose hotkeys must not be registered a
+    // second time by a new worker when the mode changes (that worker would find Ctrl+E
+    // still held by the first and report the app's own key as taken).
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    let (app, task) = App::with_terminal(
+        tt.terminal.clone(),
+        Options {
+            home: dir.path().to_owned(),
+            lock: None,
+            devices: true,
+        },
+    );
+    let mut ui = Ui {
+        app,
+        tt,
+        _dir: dir,
+        clipboard: Vec::new(),
+        opened: Vec::new(),
+        closed: Vec::new(),
+        modes: Vec::new(),
+        monitor: iced::Size::new(1280.0, 800.0),
+        placed: Vec::new(),
+    };
+    ui.run(task).await;
+    let without = {
+        let dir = tempfile::tempdir().unwrap();
+        let tt = test_terminal(dir.path()).await;
+        let (app, task) = App::with_terminal(
+            tt.terminal.clone(),
+            Options {
+                home: dir.path().to_owned(),
+                lock: None,
+                devices: false,
+            },
+        );
+        let mut other = Ui {
+            app,
+            tt,
+            _dir: dir,
+            clipboard: Vec::new(),
+            opened: Vec::new(),
+            closed: Vec::new(),
+            modes: Vec::new(),
+            monitor: iced::Size::new(1280.0, 800.0),
+            placed: Vec::new(),
+        };
+        other.run(task).await;
+        subscription_ids(&other.app)
+    };
+    let before = subscription_ids(&ui.app);
+    let workers: Vec<u64> = before
+        .iter()
+        .filter(|h| !without.contains(h))
+        .copied()
+        .collect();
+    assert_eq!(
+        workers.len(),
+        1,
+        "one device worker runs: {before:?} / {without:?}"
+    );
+
+    // The worker reports ready; then 基础配置 switches to full mode.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    ui.send(Message::DevicesReady(tx)).await;
+    assert!(matches!(
+        rx.try_recv(),
+        Ok(cashier::app::DeviceCommand::PauseWedge(_))
+    ));
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    assert!(!ui.app.ctx().plug_in(), "full mode in force");
+
+    let after = subscription_ids(&ui.app);
+    assert!(
+        after.contains(&workers[0]),
+        "the same device worker keeps running (no second one is started): {after:?}"
+    );
+    assert_eq!(after.len(), before.len());
+    match rx.try_recv() {
+        Ok(cashier::app::DeviceCommand::SetMode { plug_in, keys }) => {
+            assert!(!plug_in);
+            assert_eq!(*keys, ui.app.ctx().keys);
+        }
+        other => panic!("the worker is told to switch modes in place: {other:?}"),
+    }
 }

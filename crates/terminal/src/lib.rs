@@ -60,6 +60,7 @@ use tokio::sync::broadcast;
 pub use basic::{BASIC_KEY, BasicSettings, Language, Mode, StartWindow};
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+pub use cloudpos_export::{RowError, RowProblem};
 /// Key and scanner box configuration types, part of the terminal's configuration API.
 pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
 /// Printer configuration types, part of the terminal's configuration API.
@@ -68,7 +69,8 @@ pub use cloudpos_printer::{
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 pub use devices::{
-    Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
+    BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
+    KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
 };
 pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
@@ -92,7 +94,7 @@ pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
-pub use session::{SESSION_KEY, Session};
+pub use session::{LoginError, SESSION_KEY, Session};
 pub use shift::HandoverReport;
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,

@@ -12,7 +12,10 @@ use iced::widget::{Space, button, column, container, pick_list, row, text, text_
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, method_text, state_text, tr, trs};
+use crate::i18n::{
+    cart_error_text, error_text, halt_text, method_text, money_error_text, order_reason,
+    state_text, tr, trs,
+};
 use crate::style;
 use crate::widgets;
 
@@ -256,7 +259,7 @@ impl Checkout {
             .filter(|q| *q > 0)
             .ok_or_else(|| tr("数量有误", "Bad quantity").to_owned())?;
         let mut cart = Cart::new();
-        cart.add(&pick.0, qty).map_err(|e| e.to_string())?;
+        cart.add(&pick.0, qty).map_err(|e| cart_error_text(&e))?;
         Ok(cart)
     }
 
@@ -271,17 +274,17 @@ impl Checkout {
                     )
                     .to_owned());
                 }
-                let total = self.cart.total().map_err(|e| e.to_string())?;
+                let total = self.cart.total().map_err(|e| cart_error_text(&e))?;
                 Ok((total, self.cart.clone()))
             }
             CheckoutMode::Simple => {
                 let cart = self.simple_cart()?;
-                Ok((cart.total().map_err(|e| e.to_string())?, cart))
+                Ok((cart.total().map_err(|e| cart_error_text(&e))?, cart))
             }
             CheckoutMode::TotalAmount => match Money::parse_yuan(self.total.trim()) {
                 Ok(a) if a.is_positive() => Ok((a, Cart::new())),
                 Ok(_) => Err(tr("金额必须大于 0", "The amount must be more than 0").to_owned()),
-                Err(e) => Err(trs(format!("金额有误：{e}"), format!("Bad amount: {e}"))),
+                Err(e) => Err(money_error_text(&e)),
             },
         }
     }
@@ -298,7 +301,7 @@ impl Checkout {
                 self.cart.decrement(&sku)
             };
             if let Err(e) = r {
-                self.error = Some(e.to_string());
+                self.error = Some(cart_error_text(&e));
             }
             if !self.cart.lines().iter().any(|l| l.sku == sku) {
                 self.selected = None;
@@ -365,7 +368,7 @@ impl Checkout {
                         self.selected = Some(c.sku.clone());
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.error = Some(cart_error_text(&e)),
                 }
                 if self.lookup.trim() == q {
                     self.lookup.clear();
@@ -461,10 +464,7 @@ impl Checkout {
                     return None;
                 }
                 if let Some(h) = &ctx.halt {
-                    self.error = Some(trs(
-                        format!("已停止收款：{}", h.reason),
-                        format!("Payments are halted: {}", h.reason),
-                    ));
+                    self.error = Some(halt_text(h));
                     return None;
                 }
                 let (amount, cart) = match self.due() {
@@ -533,10 +533,7 @@ impl Checkout {
                 let tendered = match Money::parse_yuan(cash.tendered.trim()) {
                     Ok(t) => t,
                     Err(e) => {
-                        cash.error = Some(trs(
-                            format!("实收金额有误：{e}"),
-                            format!("Bad amount received: {e}"),
-                        ));
+                        cash.error = Some(money_error_text(&e));
                         return Some(Event::Focus(CASH_FIELD));
                     }
                 };
@@ -919,8 +916,8 @@ impl Checkout {
                         .spacing(8),
                     );
                 }
-                if let Some(r) = o.reason.as_ref().filter(|_| o.state == OrderState::Failed) {
-                    lines = lines.push(text(r.clone()).size(15).color(color));
+                if let Some(r) = order_reason(o).filter(|_| o.state == OrderState::Failed) {
+                    lines = lines.push(text(r).size(15).color(color));
                 }
                 lines = lines.push(style::mono(
                     format!("{} {}", tr("单号", "Order"), o.no),

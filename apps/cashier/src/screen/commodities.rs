@@ -14,7 +14,7 @@ use iced::widget::{
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, tr, trs};
+use crate::i18n::{commodity_error_text, error_text, money_error_text, tr, trs};
 use crate::style;
 use crate::widgets;
 
@@ -110,8 +110,7 @@ impl Editor {
     }
 
     fn commodity(&self) -> Result<Commodity, String> {
-        let price = Money::parse_yuan(self.price.trim())
-            .map_err(|e| trs(format!("单价有误：{e}"), format!("Bad price: {e}")))?;
+        let price = Money::parse_yuan(self.price.trim()).map_err(|e| money_error_text(&e))?;
         let stock = if self.stock.trim().is_empty() {
             0
         } else {
@@ -129,7 +128,7 @@ impl Editor {
             price,
             stock,
         };
-        c.validate().map_err(|e| e.to_string())?;
+        c.validate().map_err(|e| commodity_error_text(&e))?;
         Ok(c)
     }
 }
@@ -899,7 +898,9 @@ impl Commodities {
                         row![
                             style::mono(format!("{} {}", tr("第", "row"), e.row), 14.0)
                                 .width(Length::Fixed(80.0)),
-                            text(e.reason.clone()).size(14).color(style::FAILED),
+                            text(crate::i18n::row_problem_text(&e.problem))
+                                .size(14)
+                                .color(style::FAILED),
                         ]
                         .spacing(8),
                     );

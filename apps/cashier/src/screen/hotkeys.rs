@@ -64,7 +64,9 @@ impl Sequences {
             if t.trim().is_empty() {
                 Ok(None)
             } else {
-                KeySequence::parse(t).map(Some).map_err(|e| e.to_string())
+                KeySequence::parse(t)
+                    .map(Some)
+                    .map_err(|e| crate::i18n::chord_error_text(&e))
             }
         };
         Ok(WalletKeys {
@@ -170,7 +172,7 @@ impl Hotkeys {
                         self.binding(action).chord = c;
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.error = Some(crate::i18n::chord_error_text(&e)),
                 }
             }
             Message::SequenceEnabled(m, on) => match m {
@@ -194,7 +196,8 @@ impl Hotkeys {
                     keys.chord_delay_ms = self.delay.parse().map_err(|_| {
                         tr("按键间隔请填写毫秒数", "Give the pause in milliseconds").to_owned()
                     })?;
-                    keys.validate().map_err(|e| e.to_string())?;
+                    keys.validate()
+                        .map_err(|e| crate::i18n::key_settings_error_text(&e))?;
                     Ok(keys)
                 })();
                 return match result {

@@ -142,10 +142,7 @@ impl Login {
                 let id = match ClerkId::parse(&self.clerk_id) {
                     Ok(id) => id,
                     Err(e) => {
-                        self.error = Some(trs(
-                            format!("请输入店员 ID：{e}"),
-                            format!("Enter the clerk ID: {e}"),
-                        ));
+                        self.error = Some(crate::i18n::clerk_id_error_text(&e));
                         return Some(Event::Focus(CLERK_FIELD));
                     }
                 };
@@ -188,7 +185,12 @@ impl Login {
                         self.qr = Some(Qr { ticket, data });
                         self.qr_error = None;
                     }
-                    Err(e) => self.qr_error = Some(e.to_string()),
+                    Err(e) => {
+                        tracing::warn!("login QR code: {e}");
+                        self.qr_error = Some(
+                            tr("无法生成登录二维码", "The QR code could not be drawn").to_owned(),
+                        );
+                    }
                 }
                 None
             }

@@ -309,7 +309,7 @@ impl Orders {
         }
         let mut clerk = match self.clerk.trim() {
             "" => None,
-            c => Some(ClerkId::parse(c).map_err(|e| e.to_string())?),
+            c => Some(ClerkId::parse(c).map_err(|e| crate::i18n::clerk_id_error_text(&e))?),
         };
         if !ctx.may(cloudpos_domain::clerk::Permission::SeeAllSummaries) {
             clerk = ctx.clerk.as_ref().map(|c| c.id.clone());

@@ -15,7 +15,9 @@ use iced::widget::{Space, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, method_text, state_text, tr, trs};
+use crate::i18n::{
+    error_text, halt_text, method_text, money_error_text, order_reason, state_text, tr, trs,
+};
 use crate::style;
 use crate::widgets;
 
@@ -403,10 +405,7 @@ impl Payment {
 
     fn submit(&mut self, ctx: &Ctx) -> Option<Event> {
         if let Some(h) = &ctx.halt {
-            self.error = Some(trs(
-                format!("已停止收款：{}", h.reason),
-                format!("Payments are halted: {}", h.reason),
-            ));
+            self.error = Some(halt_text(h));
             return None;
         }
         let amount = match Money::parse_yuan(self.amount.trim()) {
@@ -417,7 +416,7 @@ impl Payment {
                 return Some(Event::Focus(AMOUNT_FIELD));
             }
             Err(e) => {
-                self.error = Some(trs(format!("金额有误：{e}"), format!("Bad amount: {e}")));
+                self.error = Some(money_error_text(&e));
                 return Some(Event::Focus(AMOUNT_FIELD));
             }
         };
@@ -466,16 +465,10 @@ impl Payment {
         let mut body = column![header].spacing(10);
         if let Some(h) = &ctx.halt {
             body = body.push(
-                container(
-                    text(trs(
-                        format!("已停止收款和退款：{}", h.reason),
-                        format!("Payments and refunds are halted: {}", h.reason),
-                    ))
-                    .size(16),
-                )
-                .padding(10)
-                .width(Length::Fill)
-                .style(style::band(style::HALT)),
+                container(text(halt_text(h)).size(16))
+                    .padding(10)
+                    .width(Length::Fill)
+                    .style(style::band(style::HALT)),
             );
         }
 
@@ -670,7 +663,7 @@ impl Payment {
                         o.transaction_id.clone().unwrap_or_default()
                     ),
                     OrderState::Reversed => tr("已撤单，顾客未被扣款", "Reversed: the customer was not charged").to_owned(),
-                    OrderState::Failed => o.reason.clone().unwrap_or_default(),
+                    OrderState::Failed => order_reason(o).unwrap_or_default(),
                     _ => tr(
                         "撤单尚未确认：系统会在后台完成，顾客不会被扣款",
                         "The reversal is not confirmed yet: it finishes in the background; the customer will not be charged",

@@ -368,7 +368,8 @@ impl Printer {
             print_codes: self.print_codes,
             ..self.base.clone()
         };
-        s.validate().map_err(|e| e.to_string())?;
+        s.validate()
+            .map_err(|e| crate::i18n::printer_settings_error_text(&e))?;
         Ok(s)
     }
 

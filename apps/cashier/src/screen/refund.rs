@@ -185,12 +185,8 @@ impl RefundForm {
         let order = self.order.as_ref().ok_or_else(|| {
             tr("请先输入订单号并按 Enter", "Enter the order number first").to_owned()
         })?;
-        let amount = Money::parse_yuan(self.amount.trim()).map_err(|e| {
-            trs(
-                format!("退款金额有误：{e}"),
-                format!("Bad refund amount: {e}"),
-            )
-        })?;
+        let amount =
+            Money::parse_yuan(self.amount.trim()).map_err(|e| crate::i18n::money_error_text(&e))?;
         if !amount.is_positive() {
             return Err(tr("退款金额必须大于 0", "The refund must be more than 0").to_owned());
         }
@@ -250,10 +246,14 @@ impl RefundForm {
                 match OrderNo::parse(self.order_no.trim()) {
                     Ok(no) => Some(Event::Lookup(no)),
                     Err(e) => {
-                        self.error = Some(trs(
-                            format!("订单号有误：{e}"),
-                            format!("Bad order number: {e}"),
-                        ));
+                        tracing::debug!("order number: {e}");
+                        self.error = Some(
+                            tr(
+                                "订单号有误：请扫描小票上的条码，或输入完整的订单号",
+                                "Bad order number: scan the receipt's barcode or type the whole number",
+                            )
+                            .to_owned(),
+                        );
                         None
                     }
                 }
@@ -375,7 +375,13 @@ impl RefundForm {
                 match result {
                     Ok(t) => match Data::new(t.approve_url.as_bytes()) {
                         Ok(d) => a.ticket = Some((t, d)),
-                        Err(e) => a.error = Some(e.to_string()),
+                        Err(e) => {
+                            tracing::warn!("approval QR code: {e}");
+                            a.error = Some(
+                                tr("无法生成授权二维码", "The QR code could not be drawn")
+                                    .to_owned(),
+                            );
+                        }
                     },
                     Err(e) => a.error = Some(error_text(&e)),
                 }
@@ -435,10 +441,7 @@ impl RefundForm {
                 let manager = match ClerkId::parse(&a.manager) {
                     Ok(m) => m,
                     Err(e) => {
-                        a.error = Some(trs(
-                            format!("店长 ID 有误：{e}"),
-                            format!("Bad manager ID: {e}"),
-                        ));
+                        a.error = Some(crate::i18n::clerk_id_error_text(&e));
                         return Some(Event::Focus(MANAGER_FIELD));
                     }
                 };

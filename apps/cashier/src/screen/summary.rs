@@ -201,7 +201,7 @@ impl SummaryPanel {
         };
         let clerk = match self.clerk.trim() {
             "" => None,
-            c => Some(ClerkId::parse(c).map_err(|e| e.to_string())?),
+            c => Some(ClerkId::parse(c).map_err(|e| crate::i18n::clerk_id_error_text(&e))?),
         };
         Ok(Event::Load {
             from: parse(&self.from)?,
