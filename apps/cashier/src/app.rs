@@ -38,6 +38,9 @@ use crate::widgets;
 
 /// F9: 现金收款 on the checkout (F1–F8 are the screens).
 const CASH_KEY: u8 = 9;
+/// F11 / F12: a refund's manager approves by QR code / by password.
+const QR_AUTH_KEY: u8 = 11;
+const PASSWORD_AUTH_KEY: u8 = 12;
 
 /// What the binary passes in.
 #[derive(Debug, Clone)]
@@ -254,6 +257,8 @@ pub struct App {
     reconciler: Option<tokio::task::JoinHandle<()>>,
     /// Counts updates, so the key routers know when the app has answered a key.
     epoch: u64,
+    /// A configuration page is loading its settings.
+    page_loading: bool,
     /// Clipboard writes (kept for the status line and tests).
     pub copied: Vec<String>,
 }
@@ -339,6 +344,7 @@ impl App {
             orders_dirty: false,
             reconciler: None,
             epoch: 0,
+            page_loading: false,
             copied: Vec::new(),
             options,
         }
@@ -840,14 +846,23 @@ impl App {
                 self.summary_event(e)
             }
             Message::Basic(m) => {
+                if matches!(m, basic::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.basic.update(m);
                 self.basic_event(e)
             }
             Message::Printer(m) => {
+                if matches!(m, printer::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.printer.update(m);
                 self.printer_event(e)
             }
             Message::Hotkeys(m) => {
+                if matches!(m, hotkeys::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.hotkeys.update(m);
                 self.hotkeys_event(e)
             }
@@ -978,6 +993,9 @@ impl App {
         }
         self.screen = screen;
         self.status = None;
+        // A configuration page fills its fields from the terminal: keys typed before that
+        // wait for it, or the loaded values would overwrite them.
+        self.page_loading = matches!(screen, Screen::Basic | Screen::Printer | Screen::Hotkeys);
         match screen {
             Screen::Login => {
                 self.login.reset();
@@ -1377,6 +1395,27 @@ impl App {
         if sc == Shortcut::Escape {
             return self.escape();
         }
+        if let Shortcut::Function(n @ (QR_AUTH_KEY | PASSWORD_AUTH_KEY)) = sc {
+            let mode = if n == QR_AUTH_KEY {
+                refund::AuthMode::Qr
+            } else {
+                refund::AuthMode::Password
+            };
+            let m = refund::Message::AuthMode(mode);
+            if self.screen == Screen::Refund && self.refund.form.authorising() {
+                return self.update(Message::Refund(refund::ScreenMessage::Form(m)));
+            }
+            if self.screen == Screen::Orders
+                && self
+                    .orders
+                    .refund
+                    .as_ref()
+                    .is_some_and(refund::RefundForm::authorising)
+            {
+                return self.update(Message::Orders(orders::Message::RefundForm(m)));
+            }
+            return Task::none();
+        }
         if let Shortcut::Function(n) = sc {
             if n == CASH_KEY && self.screen == Screen::Checkout && self.checkout.cash.is_none() {
                 return self.update(Message::Checkout(checkout::Message::OpenCash));
@@ -1470,6 +1509,24 @@ impl App {
             }
             (_, Shortcut::Letter('M')) if self.ctx.may(Permission::ManageClerks) => {
                 return self.navigate(Screen::Clerks);
+            }
+            (Screen::Basic, Shortcut::Enter) => {
+                return self.update(Message::Basic(basic::Message::Save));
+            }
+            (Screen::Printer, Shortcut::Enter) => {
+                return self.update(Message::Printer(printer::Message::Save));
+            }
+            (Screen::Hotkeys, Shortcut::Enter) => {
+                return self.update(Message::Hotkeys(hotkeys::Message::Save));
+            }
+            (Screen::Hotkeys, _) if digit(press).is_some() => {
+                let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
+                return match digit(press).and_then(|d| shown.get(d.wrapping_sub(1))) {
+                    Some(action) => {
+                        self.update(Message::Hotkeys(hotkeys::Message::Record(*action)))
+                    }
+                    None => Task::none(),
+                };
             }
             (Screen::Refund, Shortcut::Letter('P')) => {
                 return self.update(Message::Refund(refund::ScreenMessage::Print));
@@ -2341,7 +2398,33 @@ impl App {
         })
         .tab(!recording)
         .arrows(!lists && !recording)
+        .hold(self.windows.main == Some(id) && self.settling())
         .into()
+    }
+
+    /// Whether the main window waits for an answer that decides where the next keys go (a
+    /// login, a scan being looked up, a dialog being saved): keys typed meanwhile are held
+    /// and then go where that answer put the focus.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        if self.summary.is_some() || self.halt_clear.is_some() {
+            return false;
+        }
+        match self.screen {
+            Screen::Login => self.login.busy,
+            Screen::Checkout => self.checkout.settling(),
+            Screen::Commodities => self.commodities.settling(),
+            Screen::Clerks => self.clerks.settling(),
+            Screen::Refund => self.refund.form.settling(),
+            Screen::Orders => self
+                .orders
+                .refund
+                .as_ref()
+                .is_some_and(refund::RefundForm::settling),
+            Screen::Basic => self.page_loading || self.basic.busy,
+            Screen::Printer => self.page_loading || self.printer.busy,
+            Screen::Hotkeys => self.page_loading,
+        }
     }
 
     fn window_view(&self, id: window::Id) -> Element<'_, Message> {
@@ -2740,6 +2823,18 @@ impl App {
             }
         }
         Subscription::batch(subs)
+    }
+}
+
+/// The digit of a plain digit key press (1–9).
+fn digit(press: &KeyPress) -> Option<usize> {
+    match press.key.as_ref() {
+        iced::keyboard::Key::Character(c)
+            if !press.modifiers.control() && !press.modifiers.alt() =>
+        {
+            c.parse::<usize>().ok().filter(|d| (1..=9).contains(d))
+        }
+        _ => None,
     }
 }
 

@@ -48,7 +48,12 @@ pub struct KeyRouter<'a, Message, Theme = iced::Theme, Renderer = iced::Renderer
     on_key: Box<dyn Fn(KeyPress) -> Message + 'a>,
     tab: bool,
     arrows: bool,
+    hold: bool,
 }
+
+/// The longest keys are held for an answer that does not come (then they go on, where the
+/// focus is): a lost answer must not freeze the keyboard.
+const MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl<'a, Message, Theme, Renderer> KeyRouter<'a, Message, Theme, Renderer> {
     /// Routes the keys of `content`. `epoch` must change whenever the app has handled a
@@ -65,7 +70,16 @@ impl<'a, Message, Theme, Renderer> KeyRouter<'a, Message, Theme, Renderer> {
             on_key: Box::new(on_key),
             tab: true,
             arrows: false,
+            hold: false,
         }
+    }
+
+    /// Holds every key while the app waits for an answer that decides where the next keys
+    /// go (a login, a lookup, a save); they are replayed, in order, once it has come.
+    #[must_use]
+    pub fn hold(mut self, on: bool) -> Self {
+        self.hold = on;
+        self
     }
 
     /// Whether Tab / Shift+Tab move the focus (default); off while the app wants the key
@@ -92,6 +106,8 @@ struct State {
     held: VecDeque<Event>,
     /// Holding until a view with an epoch other than this one.
     holding: Option<u64>,
+    /// Since when keys have been waiting.
+    since: Option<std::time::Instant>,
 }
 
 fn is_keyboard(event: &Event) -> bool {
@@ -296,16 +312,21 @@ where
     ) {
         // The app has answered since the keys were held: this view shows its new state and
         // the focus it chose. Replay them, until one needs an answer again.
-        {
+        let app_waits = {
             let state = tree.state.downcast_mut::<State>();
             if state.holding.is_some_and(|e| e != self.epoch) {
                 state.holding = None;
             }
-        }
+            let waited_too_long = state.since.is_some_and(|t| t.elapsed() > MAX_HOLD);
+            if waited_too_long {
+                state.holding = None;
+            }
+            self.hold && !waited_too_long
+        };
         loop {
             let next = {
                 let state = tree.state.downcast_mut::<State>();
-                if state.holding.is_some() {
+                if state.holding.is_some() || app_waits {
                     None
                 } else {
                     state.held.pop_front()
@@ -321,7 +342,7 @@ where
 
         if is_keyboard(event) {
             let state = tree.state.downcast_mut::<State>();
-            if state.holding.is_some() || !state.held.is_empty() {
+            if state.holding.is_some() || !state.held.is_empty() || app_waits {
                 state.held.push_back(event.clone());
                 shell.capture_event();
             } else if self.dispatch(
@@ -341,8 +362,13 @@ where
                 viewport,
             );
         }
-        if !tree.state.downcast_ref::<State>().held.is_empty() {
-            // Come back on the next frame, whatever arrives, to replay them.
+        let state = tree.state.downcast_mut::<State>();
+        if state.held.is_empty() {
+            state.since = None;
+        } else {
+            state.since.get_or_insert_with(std::time::Instant::now);
+            // Come back on the next frame, whatever arrives, to replay them (or, while the
+            // app still waits, to check again).
             shell.request_redraw();
         }
     }

@@ -799,7 +799,7 @@ async fn clerk_refund_needs_the_manager_by_qr_or_password() {
     )))
     .await;
     ui.click(w, "确认退款 (Enter)").await;
-    ui.assert_sees(w, "扫码授权");
+    ui.assert_sees(w, "扫码授权 (F11)");
     let ticket = ui
         .app
         .orders()
@@ -829,7 +829,7 @@ async fn clerk_refund_needs_the_manager_by_qr_or_password() {
         .await;
     assert_eq!(ui.app.refund_screen().form.amount, "15.00");
     ui.click(w, "确认退款 (Enter)").await;
-    ui.click(w, "店长密码").await;
+    ui.named(w, Named::F12).await;
     ui.type_in(w, refund::MANAGER_FIELD, "01", false).await;
     ui.send(Message::Refund(refund::ScreenMessage::Form(
         refund::Message::ManagerPassword("bad".into()),
@@ -1147,7 +1147,9 @@ async fn configuration_pages_save_through_the_terminal() {
     // 快捷键设置 (S): record Ctrl+Shift+K for the payment window.
     ui.letter('s').await;
     assert_eq!(ui.app.screen(), Screen::Hotkeys);
-    ui.click(w, "录制").await;
+    // 1 records the first hotkey shown (the button says so: 录制 (1)).
+    ui.assert_sees(w, "录制 (1)");
+    ui.key(w, KeyPress::char('1')).await;
     ui.assert_sees(w, "请按下组合键…（Esc 取消）");
     let mut k = KeyPress::char('k');
     k.modifiers = iced::keyboard::Modifiers::CTRL | iced::keyboard::Modifiers::SHIFT;

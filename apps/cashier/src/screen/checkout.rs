@@ -106,6 +106,8 @@ pub struct Checkout {
     pub confirm_code: Option<String>,
     /// Inline problem.
     pub error: Option<String>,
+    /// Lookups on their way (each Enter in 货号/条码 is one).
+    finding: usize,
 }
 
 /// What the cashier did.
@@ -217,6 +219,7 @@ impl Checkout {
             cash: None,
             confirm_code: None,
             error: None,
+            finding: 0,
         }
     }
 
@@ -237,6 +240,14 @@ impl Checkout {
             return Some(tr("付款码", "Payment code"));
         }
         self.cash.as_ref().map(|_| tr("现金收款", "Cash payment"))
+    }
+
+    /// Whether a scan is being looked up: the next scan waits for it, so the cart fills in
+    /// the order the goods were scanned and every key lands where the last one left the
+    /// focus.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        self.finding > 0
     }
 
     /// Whether a payment is on its way.
@@ -324,6 +335,9 @@ impl Checkout {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Option<Event> {
+        if matches!(message, Message::Found(..)) {
+            self.finding = self.finding.saturating_sub(1);
+        }
         if matches!(self.stage, Stage::Done(_))
             && matches!(
                 message,
@@ -360,6 +374,7 @@ impl Checkout {
                     // An empty Enter moves on to the code field.
                     return Some(Event::Focus(CODE_FIELD));
                 }
+                self.finding += 1;
                 Some(Event::Find(q))
             }
             Message::Found(q, Ok(Some(c))) => {

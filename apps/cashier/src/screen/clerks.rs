@@ -201,6 +201,14 @@ impl Clerks {
         Some(Event::Load(self.query()))
     }
 
+    /// Whether the screen is waiting for an answer that decides where the next keys go.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        (self.loading && self.pending.is_some())
+            || self.editor.as_ref().is_some_and(|e| e.busy)
+            || self.reset.as_ref().is_some_and(|r| r.busy)
+    }
+
     /// Whether a dialog is open (letters then belong to it).
     #[must_use]
     pub fn dialog_open(&self) -> bool {

@@ -92,6 +92,8 @@ pub struct Editor {
     pub stock: String,
     /// Inline problem.
     pub error: Option<String>,
+    /// Being saved.
+    pub saving: bool,
 }
 
 impl Editor {
@@ -106,6 +108,7 @@ impl Editor {
             price: c.price.to_string(),
             stock: c.stock.to_string(),
             error: None,
+            saving: false,
         }
     }
 
@@ -190,6 +193,8 @@ pub struct Commodities {
     loading: bool,
     /// A key that came while the page was loading (E, D, ↑, ↓): it means that page's row.
     pending: Option<Box<Message>>,
+    /// A deletion is on its way.
+    deleting: bool,
 }
 
 /// What the cashier did.
@@ -297,7 +302,17 @@ impl Commodities {
             default_dir,
             loading: false,
             pending: None,
+            deleting: false,
         }
+    }
+
+    /// Whether the screen is waiting for an answer that decides where the next keys go (a
+    /// row action waiting for its page, a commodity being saved, one being deleted).
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        (self.loading && self.pending.is_some())
+            || self.editor.as_ref().is_some_and(|e| e.saving)
+            || self.deleting
     }
 
     /// Whether a dialog is open (letters then belong to it).
@@ -407,6 +422,7 @@ impl Commodities {
                 None
             }
             Message::Deleted(Err(e)) => {
+                self.deleting = false;
                 self.error = Some(error_text(&e));
                 self.confirm_delete = None;
                 None
@@ -481,8 +497,14 @@ impl Commodities {
             }
             Message::EditorSave => {
                 let e = self.editor.as_mut()?;
+                if e.saving {
+                    return None;
+                }
                 match e.commodity() {
-                    Ok(c) => Some(Event::Save(c)),
+                    Ok(c) => {
+                        e.saving = true;
+                        Some(Event::Save(c))
+                    }
                     Err(msg) => {
                         e.error = Some(msg);
                         None
@@ -499,7 +521,10 @@ impl Commodities {
             }
             Message::Saved(Err(err)) => {
                 match &mut self.editor {
-                    Some(e) => e.error = Some(error_text(&err)),
+                    Some(e) => {
+                        e.saving = false;
+                        e.error = Some(error_text(&err));
+                    }
                     None => self.error = Some(error_text(&err)),
                 }
                 None
@@ -510,13 +535,17 @@ impl Commodities {
             }
             Message::DeleteConfirm => {
                 let c = self.confirm_delete.take()?;
+                self.deleting = true;
                 Some(Event::Delete(c.sku))
             }
             Message::DeleteCancel => {
                 self.confirm_delete = None;
                 None
             }
-            Message::Deleted(Ok(())) => self.reload(),
+            Message::Deleted(Ok(())) => {
+                self.deleting = false;
+                self.reload()
+            }
             Message::OpenImport => {
                 self.import = Some(ImportDialog {
                     path: self.default_dir.join("商品.xlsx").display().to_string(),

@@ -131,6 +131,15 @@ pub enum Event {
 }
 
 impl Hotkeys {
+    /// The hotkeys shown in a mode, in order: the digit keys 1, 2, 3 record them.
+    #[must_use]
+    pub fn shown(plug_in: bool) -> Vec<HotkeyAction> {
+        HotkeyAction::ALL
+            .into_iter()
+            .filter(|a| plug_in || !a.plug_in_only())
+            .collect()
+    }
+
     /// The page over `keys`.
     #[must_use]
     pub fn new(keys: KeySettings) -> Hotkeys {
@@ -222,10 +231,7 @@ impl Hotkeys {
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let plug_in = ctx.plug_in();
         let mut hotkeys = column![style::heading(tr("全局快捷键", "Global hotkeys"))].spacing(10);
-        for action in HotkeyAction::ALL {
-            if action.plug_in_only() && !plug_in {
-                continue;
-            }
+        for (n, action) in Hotkeys::shown(plug_in).into_iter().enumerate() {
             let binding = self.keys.binding(action);
             let label = match action {
                 HotkeyAction::PaymentWindow => {
@@ -268,9 +274,15 @@ impl Hotkeys {
                         .on_toggle(move |on| Message::Enabled(action, on))
                         .width(Length::Fixed(240.0)),
                     chord,
-                    button(text(tr("录制", "Record")).size(14))
-                        .style(button::secondary)
-                        .on_press(Message::Record(action)),
+                    button(
+                        text(trs(
+                            format!("录制 ({})", n + 1),
+                            format!("Record ({})", n + 1)
+                        ))
+                        .size(14)
+                    )
+                    .style(button::secondary)
+                    .on_press(Message::Record(action)),
                 ]
                 .spacing(10)
                 .align_y(Alignment::Center),

@@ -89,6 +89,8 @@ pub struct RefundForm {
     pub error: Option<String>,
     /// Shown in a dialog (has 返回 to close).
     pub in_dialog: bool,
+    /// The order is being looked up.
+    looking_up: bool,
 }
 
 /// What happened.
@@ -164,6 +166,7 @@ impl RefundForm {
             stage: Stage::Entering,
             error: None,
             in_dialog,
+            looking_up: false,
         }
     }
 
@@ -172,6 +175,7 @@ impl RefundForm {
     pub fn for_order(order: &Order) -> (RefundForm, Event) {
         let mut f = RefundForm::new(true);
         f.order_no = order.no.to_string();
+        f.looking_up = true;
         (f, Event::Lookup(order.no.clone()))
     }
 
@@ -224,6 +228,13 @@ impl RefundForm {
         matches!(self.stage, Stage::Submitting | Stage::Authorising(_))
     }
 
+    /// Whether the form is waiting for an answer that moves the focus (the order being
+    /// looked up, the refund being sent): keys typed meanwhile wait for it.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        self.looking_up || matches!(self.stage, Stage::Submitting)
+    }
+
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Option<Event> {
         match message {
@@ -244,7 +255,10 @@ impl RefundForm {
                     return Some(Event::Focus(AMOUNT_FIELD));
                 }
                 match OrderNo::parse(self.order_no.trim()) {
-                    Ok(no) => Some(Event::Lookup(no)),
+                    Ok(no) => {
+                        self.looking_up = true;
+                        Some(Event::Lookup(no))
+                    }
                     Err(e) => {
                         tracing::debug!("order number: {e}");
                         self.error = Some(
@@ -259,6 +273,7 @@ impl RefundForm {
                 }
             }
             Message::Loaded(Ok((order, refunds))) => {
+                self.looking_up = false;
                 self.order_no = order.no.to_string();
                 self.refunds = refunds;
                 self.order = Some(order);
@@ -280,6 +295,7 @@ impl RefundForm {
                 Some(Event::Focus(AMOUNT_FIELD))
             }
             Message::Loaded(Err(e)) => {
+                self.looking_up = false;
                 self.order = None;
                 self.error = Some(error_text(&e));
                 Some(Event::Focus(ORDER_FIELD))
@@ -481,6 +497,12 @@ impl RefundForm {
         }
     }
 
+    /// Whether a manager's authorisation is being asked for.
+    #[must_use]
+    pub fn authorising(&self) -> bool {
+        matches!(self.stage, Stage::Authorising(_))
+    }
+
     /// Draws the form.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let mut col = column![widgets::field(
@@ -672,10 +694,10 @@ impl RefundForm {
 
     fn auth_view<'a>(&'a self, a: &'a Auth, ctx: &'a Ctx) -> Element<'a, Message> {
         let tabs = row![
-            button(text(tr("扫码授权", "Scan to approve")))
+            button(text(tr("扫码授权 (F11)", "Scan to approve (F11)")))
                 .style(style::nav_button(a.mode == AuthMode::Qr))
                 .on_press(Message::AuthMode(AuthMode::Qr)),
-            button(text(tr("店长密码", "Manager password")))
+            button(text(tr("店长密码 (F12)", "Manager password (F12)")))
                 .style(style::nav_button(a.mode == AuthMode::Password))
                 .on_press(Message::AuthMode(AuthMode::Password)),
         ]
