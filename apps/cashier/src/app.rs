@@ -802,7 +802,11 @@ impl App {
                     ));
                     self.screen = Screen::Login;
                     self.login.reset();
-                    Task::batch([self.load_ctx(false), self.start_qr_if_needed()])
+                    Task::batch([
+                        self.load_ctx(false),
+                        self.start_qr_if_needed(),
+                        Self::unfocus(),
+                    ])
                 }
                 Err(e) => {
                     if let Some(s) = &mut self.summary {
@@ -965,7 +969,19 @@ impl App {
         }
     }
 
+    /// Goes to a screen. While a dialog without a field of its own is over the window (a
+    /// summary, the halt), the screen behind does not take the focus: Enter and Esc then
+    /// reach the dialog instead of a field it hides.
     fn navigate(&mut self, screen: Screen) -> Task<Message> {
+        let task = self.go_to(screen);
+        if self.summary.is_some() || self.halt_clear.is_some() {
+            task.chain(Self::unfocus())
+        } else {
+            task
+        }
+    }
+
+    fn go_to(&mut self, screen: Screen) -> Task<Message> {
         let mut screen = screen;
         if screen == Screen::Checkout && self.ctx.plug_in() {
             screen = Screen::Orders;
@@ -2011,7 +2027,8 @@ impl App {
         let (panel, event) =
             SummaryPanel::for_shift(&self.ctx, self.commodities.default_dir.clone());
         self.summary = Some(panel);
-        self.summary_event(Some(event))
+        let load = self.summary_event(Some(event));
+        Task::batch([load, Self::unfocus()])
     }
 
     fn summary_event(&mut self, event: Option<summary::Event>) -> Task<Message> {

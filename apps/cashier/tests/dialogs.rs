@@ -35,6 +35,27 @@ fn differing_rows(a: &RgbImage, b: &RgbImage, skip_top: u32) -> Option<(u32, u32
     rows
 }
 
+/// Screenshots of `window` until one repeats an earlier one (the text cursor blinks, so
+/// the next few alternate once nothing else changes); that frame.
+fn settle(x: &Xvfb, window: &str, path: &Path) -> RgbImage {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen: Vec<RgbImage> = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(x.screenshot(window, path));
+        let img = load(path);
+        if seen.iter().any(|s| differing_rows(s, &img, 60).is_none()) {
+            return img;
+        }
+        seen.push(img);
+        assert!(
+            Instant::now() < deadline,
+            "the window never settled: every redraw changed it (frames in {})",
+            path.display()
+        );
+    }
+}
+
 fn white_pixels(img: &RgbImage) -> usize {
     img.pixels()
         .filter(|p| p.0.iter().all(|&c| c >= 250))
@@ -47,7 +68,8 @@ fn e2e_the_commodity_dialog_draws_the_same_after_every_key() {
     let x = Xvfb::start_sized(1280, 800);
     let home = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
-    let shots = home.path().join("shots");
+    let shots = std::env::var("CASHIER_E2E_SHOTS")
+        .map_or_else(|_| home.path().join("shots"), std::path::PathBuf::from);
     std::fs::create_dir_all(&shots).unwrap();
     prepare(home.path(), full_mode);
     let _app = Cashier::start(&x, home.path(), runtime.path());
@@ -65,6 +87,10 @@ fn e2e_the_commodity_dialog_draws_the_same_after_every_key() {
     x.key("n");
     x.wait_screen(&main, "商品管理", Some("新建商品"));
 
+    // The dialog as first drawn, once the window is quiet (the title changes with the state,
+    // the frame follows it).
+    settle(&x, &main, &shots.join("before.png"));
+
     // One screenshot after each key, while the window redraws only what changed.
     let typed = "A0010203";
     let mut frames = Vec::new();
@@ -74,26 +100,7 @@ fn e2e_the_commodity_dialog_draws_the_same_after_every_key() {
         assert!(x.screenshot(&main, &path));
         frames.push(path);
     }
-
-    // Settled: two consecutive screenshots the same (the text cursor blinks, so one of the
-    // next few repeats an earlier one once nothing else changes).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen: Vec<RgbImage> = Vec::new();
-    let settled = loop {
-        std::thread::sleep(Duration::from_millis(300));
-        let path = shots.join("settled.png");
-        assert!(x.screenshot(&main, &path));
-        let img = load(&path);
-        if seen.iter().any(|s| differing_rows(s, &img, 60).is_none()) {
-            break img;
-        }
-        seen.push(img);
-        assert!(
-            Instant::now() < deadline,
-            "the dialog never settled: every redraw changed it (frames in {})",
-            shots.display()
-        );
-    };
+    let settled = settle(&x, &main, &shots.join("settled.png"));
 
     // The settled dialog is a white card (labels readable on it), not a dark panel.
     let white = white_pixels(&settled);

@@ -462,3 +462,57 @@ fn e2e_plug_in_forms_at_scanner_speed() {
         KeySequence::parse("F3").unwrap()
     );
 }
+
+/// The issue's own reproduction: 新建商品, then `SKU⇥barcode⇥name` (and ⇥⇥⇥ a price) typed
+/// with 20 ms and with 2 ms between keys, saved with Enter; what is stored must be exactly
+/// what was typed.
+#[test]
+#[ignore = "e2e: needs Xvfb and xdotool"]
+fn e2e_the_issue_reproduction_new_commodity_typed_at_20_and_2_ms() {
+    let x = Xvfb::start_sized(1280, 800);
+    let home = tempfile::tempdir().unwrap();
+    let runtime = tempfile::tempdir().unwrap();
+    prepare(home.path(), full_mode);
+    let _app = Cashier::start(&x, home.path(), runtime.path());
+    let main = main_window(&x);
+    x.wait_screen(&main, "登录", None);
+    let reader = Reader::open(home.path());
+    x.burst(&[T("01"), K("Return"), T("0101"), K("Return")]);
+    x.wait_screen(&main, "收银", None);
+    x.key("F3");
+    x.wait_screen(&main, "商品管理", None);
+    for (delay, sku, barcode, name) in [
+        ("20", "Q001", "6901234567892", "cola"),
+        ("2", "Q002", "6901234567809", "tea"),
+    ] {
+        // Esc leaves any field, N opens the dialog.
+        x.key("Escape");
+        x.key("n");
+        x.wait_screen(&main, "商品管理", Some("新建商品"));
+        x.xdotool(&[
+            "type",
+            "--delay",
+            delay,
+            &format!("{sku}\t{barcode}\t{name}\t\t\t3.50"),
+        ]);
+        x.key("Return");
+        x.wait_screen(&main, "商品管理", None);
+        let stored = reader.read(|t: Terminal| async move {
+            t.commodities(&CommodityQuery {
+                page_size: 100,
+                ..CommodityQuery::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|c| c.sku.starts_with('Q') || c.name == "cola" || c.name == "tea")
+            .map(|c| (c.sku, c.barcode.unwrap_or_default(), c.name))
+            .collect::<Vec<_>>()
+        });
+        assert!(
+            stored.contains(&(sku.to_owned(), barcode.to_owned(), name.to_owned())),
+            "typed {sku}⇥{barcode}⇥{name} at {delay} ms per key; stored {stored:?}"
+        );
+    }
+}
