@@ -118,6 +118,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Voice announcements (语音播报): hear or render what the till says.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+}
+
+/// `voice …`
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// Say "微信收款 12.34 元" on the sound device, or write it to a WAV file with --out.
+    Say {
+        /// Amount in yuan, at most 2 decimals (e.g. 12.34).
+        #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
+        amount: String,
+        /// wechat, alipay or member_card.
+        #[arg(long, value_name = "WALLET")]
+        wallet: String,
+        /// Write a WAV file (16 kHz mono 16-bit PCM) instead of playing.
+        #[arg(long, value_name = "FILE.wav")]
+        out: Option<PathBuf>,
+        /// Volume 0–100 (default: the configured volume when playing, 100 in a file).
+        #[arg(long, value_name = "PERCENT")]
+        volume: Option<u8>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `clerk …`
@@ -273,6 +299,8 @@ pub enum ConfigCommand {
     Printer(PrinterConfigArgs),
     /// How the terminal reaches Cloud Pay: proxy (代理), timeouts, an extra root CA.
     Network(NetworkConfigArgs),
+    /// Voice announcements (语音播报): on or off, volume, which events speak.
+    Voice(VoiceConfigArgs),
     /// Reconciliation: how often, and how long records may stay in flight.
     Reconcile {
         /// Seconds between background runs (default 30).
@@ -462,6 +490,27 @@ pub struct BasicConfigArgs {
     pub json: bool,
 }
 
+/// `config voice …`: without options, shows the current settings.
+#[derive(Debug, Args)]
+pub struct VoiceConfigArgs {
+    /// Speak at all: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub enabled: Option<bool>,
+    /// Volume, 0–100 (default 80).
+    #[arg(long, value_name = "PERCENT")]
+    pub volume: Option<u8>,
+    /// The events that speak, comma-separated: paid, member_card, recharge, one_code, cash,
+    /// failed, reversed; `all`; or "" for none (default: all but cash).
+    #[arg(long, value_name = "LIST")]
+    pub events: Option<String>,
+    /// Back to the defaults.
+    #[arg(long)]
+    pub reset: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `--mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
@@ -578,6 +627,10 @@ pub struct PayArgs {
     /// Seconds from the order's creation to reversing it if still unresolved (default 45).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Announce the result on the sound device (as configured with `config voice`) and wait
+    /// for it before exiting.
+    #[arg(long)]
+    pub speak: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

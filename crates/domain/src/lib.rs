@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::float_arithmetic)]
 
+pub mod announcement;
 pub mod catalog;
 pub mod clerk;
 pub mod code;
@@ -25,6 +26,7 @@ pub mod refund;
 pub mod shift;
 pub mod timestamp;
 
+pub use announcement::{Announcement, AnnouncementKind, MoneySource, VoiceEvent};
 pub use catalog::{Cart, CartLine, CheckoutMode, Commodity};
 pub use clerk::{Clerk, ClerkId, Decision, LoginGuard, LoginRecord, Permission, Role};
 pub use code::{CodeTable, PaymentCode, Wallet};

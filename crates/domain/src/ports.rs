@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::announcement::Announcement;
 use crate::catalog::Commodity;
 use crate::clerk::{Clerk, ClerkId, LoginRecord, Role};
 use crate::code::{PaymentCode, Wallet};
@@ -803,13 +804,6 @@ pub trait KeySender: Send + Sync {
     async fn send(&self, chords: &[KeyChord]) -> Result<(), DeviceError>;
 }
 
-/// Speaks (or shows) payment announcements, e.g. 微信收款 12.30 元.
-#[async_trait]
-pub trait Announcer: Send + Sync {
-    /// Announces a text.
-    async fn announce(&self, text: &str) -> Result<(), DeviceError>;
-}
-
 /// The clock and sleeping; injected so tests run 45 s windows in milliseconds.
 #[async_trait]
 pub trait Clock: Send + Sync {
@@ -817,4 +811,20 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
     /// Sleeps for `duration`.
     async fn sleep(&self, duration: Duration);
+}
+
+// ───────────────────────────── voice ─────────────────────────────
+
+/// Says announcements out loud (语音播报: "微信收款 12.34 元"), on a thread of its own.
+///
+/// Not async on purpose: announcing is called from the payment path and must never wait
+/// there, not even for a lock held across a sound.
+pub trait Announcer: Send + Sync {
+    /// Queues `announcement` to be spoken at `volume_percent` (0–100) and returns at once,
+    /// never waiting for the sound or the device. An error only says it will not be heard
+    /// (dropped from a full queue, the voice stopped); callers log it and go on.
+    fn announce(&self, announcement: &Announcement, volume_percent: u8) -> Result<(), DeviceError>;
+    /// Announcements queued or being spoken (a short-lived process waits for 0 before it
+    /// exits, so the last one is heard to the end).
+    fn pending(&self) -> usize;
 }

@@ -38,6 +38,7 @@ mod remark;
 mod screen_reader;
 mod session;
 mod shift;
+mod voice;
 mod void;
 mod wiring;
 
@@ -96,6 +97,9 @@ pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{LoginError, SESSION_KEY, Session};
 pub use shift::HandoverReport;
+pub use voice::{
+    RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
+};
 pub use wiring::{
     CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
     resolve_home,
@@ -161,6 +165,7 @@ pub(crate) struct Inner {
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
     recent_codes: Mutex<HashMap<String, Timestamp>>,
     events: broadcast::Sender<Event>,
+    voice: voice::VoiceState,
 }
 
 /// The cashier terminal: every use case, over the ports. Cheap to clone.
@@ -194,6 +199,7 @@ impl Terminal {
                 generator: tokio::sync::Mutex::new(None),
                 recent_codes: Mutex::new(HashMap::new()),
                 events,
+                voice: voice::VoiceState::default(),
             }),
         }
     }

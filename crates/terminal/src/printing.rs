@@ -286,8 +286,10 @@ impl Terminal {
         }
     }
 
-    /// Auto-prints a paid order's receipt (copies as configured).
+    /// Announces a payment's final state (never waits) and auto-prints a paid order's
+    /// receipt (copies as configured).
     pub(crate) async fn after_paid(&self, order: &Order) {
+        self.announce_order(order);
         if order.state != OrderState::Paid || self.printer().is_none() {
             return;
         }

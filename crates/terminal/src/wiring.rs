@@ -11,6 +11,7 @@ use cloudpos_domain::order::Order;
 use cloudpos_domain::order_no::OrderNo;
 use cloudpos_domain::ports::{Approvals, OrderFilter, Page, PaymentGateway, Settings};
 use cloudpos_storage::{Store, StoreOptions};
+use cloudpos_voice::ClipAnnouncer;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SystemClock;
@@ -113,6 +114,18 @@ impl Terminal {
         terminal.rebuild_gateway().await?;
         terminal.rebuild_printer().await?;
         Ok(terminal)
+    }
+
+    /// Starts speaking (语音播报): installs the shipped voice — Mandarin clips joined and played
+    /// through the default sound device, opened at the first announcement — with the stored
+    /// voice settings. The cashier app calls this once at start, `cloudpos pay --speak` too;
+    /// other processes stay silent. Calling it again keeps the running voice and re-reads the
+    /// settings.
+    pub async fn start_voice(&self) -> Result<()> {
+        let announcer = self
+            .announcer()
+            .unwrap_or_else(|| Arc::new(ClipAnnouncer::new()));
+        self.set_announcer(Some(announcer)).await
     }
 
     /// Builds the Cloud Pay client from the stored merchant, secrets and network settings.

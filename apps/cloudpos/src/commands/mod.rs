@@ -10,6 +10,7 @@ mod print;
 mod qr;
 mod reconcile;
 mod shift;
+mod voice;
 
 use std::time::Duration;
 
@@ -38,7 +39,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     let home = resolve_home(cli.home.as_deref());
     // `setup` configures a real merchant: never start the demo for it. Everything else runs
     // on the embedded sandbox when no merchant is configured (design §4).
-    let (terminal, sandbox) = if matches!(cli.command, Command::Setup(_)) {
+    // `voice` needs no Cloud Pay either.
+    let (terminal, sandbox) = if matches!(cli.command, Command::Setup(_) | Command::Voice(_)) {
         (Terminal::open(&home).await, None)
     } else {
         match Terminal::open_or_demo(&home).await {
@@ -76,6 +78,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
         Command::Config(ConfigCommand::Printer(args)) => print::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Network(args)) => network::config(&terminal, &args).await,
+        Command::Config(ConfigCommand::Voice(args)) => voice::config(&terminal, &args).await,
+        Command::Voice(cmd) => voice::run(&terminal, cmd).await,
         Command::Config(ConfigCommand::Reconcile {
             interval_secs,
             grace_ms,
@@ -197,6 +201,9 @@ async fn status(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
 async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
     let amount =
         Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    if args.speak {
+        t.start_voice().await?;
+    }
     let order = t
         .pay(PayInput {
             amount,
@@ -211,6 +218,8 @@ async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
     } else {
         println!("{}", order_line(&order, t.offset_seconds()));
     }
+    // The result is printed; let the announcement be heard before the process ends.
+    t.flush_voice(Duration::from_secs(10)).await;
     Ok(match order.state {
         OrderState::Paid => exit::OK,
         OrderState::Failed | OrderState::Reversed => exit::NOT_DONE,
