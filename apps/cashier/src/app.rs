@@ -2267,6 +2267,13 @@ impl App {
             (true, None) => {
                 let (id, open) = window::open(window::Settings {
                     size: Size::new(150.0, 80.0),
+                    // Bottom right, clear of the host POS's header and of our own.
+                    position: window::Position::SpecificWith(|size, monitor| {
+                        Point::new(
+                            (monitor.width - size.width - 16.0).max(0.0),
+                            (monitor.height - size.height - geometry::MARGIN.height).max(0.0),
+                        )
+                    }),
                     resizable: false,
                     level: window::Level::AlwaysOnTop,
                     exit_on_close_request: false,
@@ -2611,12 +2618,17 @@ impl App {
         } else {
             tr("完整模式", "Full mode")
         };
+        // A narrow window (below 1024 wide) keeps what the cashier needs: who, and the time;
+        // the store is in the title bar, the role on the login screen.
+        let narrow = self.ctx.window.width < 1000.0;
         let mut r = row![
             text(tr("CloudPOS 云支付收银台", "CloudPOS cashier"))
                 .size(20)
                 .font(style::bold())
                 .color(iced::Color::WHITE),
-            text(store).size(16).color(iced::Color::WHITE),
+            text(if narrow { String::new() } else { store })
+                .size(16)
+                .color(iced::Color::WHITE),
             style::badge(
                 mode,
                 iced::Color::from_rgb8(0x0d, 0x47, 0xa1),
@@ -2631,11 +2643,11 @@ impl App {
         r = r.push(Space::new().width(Length::Fill));
         if let Some(c) = &self.ctx.clerk {
             r = r.push(
-                text(format!(
-                    "{} · {}",
-                    self.ctx.clerk_label(),
-                    i18n::role_text(c.role)
-                ))
+                text(if narrow {
+                    self.ctx.clerk_label()
+                } else {
+                    format!("{} · {}", self.ctx.clerk_label(), i18n::role_text(c.role))
+                })
                 .size(15)
                 .color(iced::Color::WHITE),
             );

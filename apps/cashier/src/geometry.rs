@@ -8,8 +8,11 @@
 use cloudpos_terminal::WindowState;
 use iced::{Point, Size};
 
-/// The main window's size on a screen with room for it.
+/// The main window's size on a screen with just room for it; a larger screen gets
+/// [`LARGE_SHARE`] of itself.
 pub const MAIN_DEFAULT: Size = Size::new(1280.0, 800.0);
+/// The share of a large monitor a fresh main window takes.
+pub const LARGE_SHARE: f32 = 0.85;
 /// The smallest main window the layout is made for (a 1024 × 768 screen with a title bar and
 /// a taskbar).
 pub const MAIN_MIN: Size = Size::new(960.0, 600.0);
@@ -35,8 +38,14 @@ pub fn main_window(restored: Option<WindowState>, monitor: Size) -> WindowState 
     let (width, height) = match restored {
         Some(r) => (r.width.min(room.width), r.height.min(room.height)),
         None => (
-            MAIN_DEFAULT.width.min(room.width),
-            MAIN_DEFAULT.height.min(room.height),
+            (monitor.width * LARGE_SHARE)
+                .floor()
+                .max(MAIN_DEFAULT.width)
+                .min(room.width),
+            (monitor.height * LARGE_SHARE)
+                .floor()
+                .max(MAIN_DEFAULT.height)
+                .min(room.height),
         ),
     };
     let centred = Point::new(
@@ -112,10 +121,13 @@ mod tests {
                 "{g:?}"
             );
         }
-        // Room to spare: the default size, centred.
+        // Room to spare: most of the screen, centred.
         let g = main_window(None, Size::new(1920.0, 1080.0));
+        assert_eq!((g.width, g.height), (1632.0, 918.0));
+        assert_eq!(g.x, 144.0);
+        // Just room: the default size.
+        let g = main_window(None, Size::new(1440.0, 900.0));
         assert_eq!((g.width, g.height), (1280.0, 800.0));
-        assert_eq!(g.x, 320.0);
     }
 
     #[test]

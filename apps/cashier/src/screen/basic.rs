@@ -699,9 +699,18 @@ impl Basic {
         }
 
         let mut col = column![
-            container(general).padding(16).style(style::card),
-            container(capture).padding(16).style(style::card),
-            container(network).padding(16).style(style::card),
+            container(general)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
+            container(capture)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
+            container(network)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
         ]
         .spacing(12);
         if let Some(e) = &self.error {
@@ -710,32 +719,37 @@ impl Basic {
         if let Some(n) = &self.notice {
             col = col.push(widgets::notice(n, style::PAID));
         }
-        col = col.push(
-            row![
-                button(text(if self.busy {
-                    tr("正在保存…", "Saving…")
-                } else {
-                    tr("保存配置 (Enter)", "Save (Enter)")
-                }))
+        // The buttons stay in view below the settings, which scroll on a short screen.
+        let buttons = row![
+            button(text(if self.busy {
+                tr("正在保存…", "Saving…")
+            } else {
+                tr("保存配置 (Enter)", "Save (Enter)")
+            }))
+            .padding(10)
+            .on_press_maybe((!self.busy).then_some(Message::Save)),
+            button(text(tr("重新登录", "Log in again")))
+                .style(button::secondary)
                 .padding(10)
-                .on_press_maybe((!self.busy).then_some(Message::Save)),
-                button(text(tr("重新登录", "Log in again")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::Relogin),
-                button(text(tr("重新配置", "Reconfigure")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::OpenReconfigure),
-                button(text(tr("软件更新", "Software update")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::CheckUpdate),
-                Space::new().width(Length::Fill),
-            ]
-            .spacing(10),
-        );
-        let base: Element<'_, Message> = container(widgets::scroll(col.padding(14))).into();
+                .on_press(Message::Relogin),
+            button(text(tr("重新配置", "Reconfigure")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::OpenReconfigure),
+            button(text(tr("软件更新", "Software update")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::CheckUpdate),
+            Space::new().width(Length::Fill),
+        ]
+        .spacing(10)
+        .wrap()
+        .vertical_spacing(8);
+        let base: Element<'_, Message> = column![
+            widgets::scroll(col.padding(14)).height(Length::Fill),
+            container(buttons).padding([8, 14]),
+        ]
+        .into();
         if let Some(r) = &self.reconfigure {
             let mut body = column![
                 style::hint(tr(

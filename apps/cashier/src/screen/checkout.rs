@@ -816,6 +816,8 @@ impl Checkout {
     }
 
     fn pay_view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        // On a narrow window the two big buttons keep their labels on one line.
+        let button_size = if ctx.compact() { 16.0 } else { 20.0 };
         let modes = [
             CheckoutMode::Full,
             CheckoutMode::Simple,
@@ -862,7 +864,7 @@ impl Checkout {
             row![
                 button(
                     text(tr("收款 (Enter)", "Collect (Enter)"))
-                        .size(20)
+                        .size(button_size)
                         .width(Length::Fill)
                         .align_x(Alignment::Center)
                 )
@@ -872,7 +874,7 @@ impl Checkout {
                 .on_press_maybe((!self.in_flight()).then_some(Message::PayWallet)),
                 button(
                     text(tr("现金收款 (F9)", "Cash (F9)"))
-                        .size(20)
+                        .size(button_size)
                         .width(Length::Fill)
                         .align_x(Alignment::Center)
                 )

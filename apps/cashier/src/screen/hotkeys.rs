@@ -354,26 +354,29 @@ impl Hotkeys {
         if let Some(n) = &self.notice {
             col = col.push(widgets::notice(n, style::PAID));
         }
-        col = col.push(
-            row![
-                button(text(tr("保存 (Enter)", "Save (Enter)")))
-                    .padding(10)
-                    .on_press(Message::Save),
-                button(text(tr("恢复默认", "Defaults")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::Defaults),
-                Space::new().width(Length::Fill),
-                style::hint(trs(
-                    "默认：Ctrl+E 显示/隐藏主窗口，~ 唤起收银窗口，Ctrl+Shift+P 截取金额位置"
-                        .to_owned(),
-                    "Defaults: Ctrl+E main window, ~ payment window, Ctrl+Shift+P amount region"
-                        .to_owned(),
-                )),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
-        );
-        container(widgets::scroll(col.padding(14))).into()
+        // The buttons stay in view below the settings, which scroll on a short screen.
+        let buttons = row![
+            button(text(tr("保存 (Enter)", "Save (Enter)")))
+                .padding(10)
+                .on_press(Message::Save),
+            button(text(tr("恢复默认", "Defaults")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::Defaults),
+            Space::new().width(Length::Fill),
+            style::hint(trs(
+                "默认：Ctrl+E 显示/隐藏主窗口，~ 唤起收银窗口，Ctrl+Shift+P 截取金额位置"
+                    .to_owned(),
+                "Defaults: Ctrl+E main window, ~ payment window, Ctrl+Shift+P amount region"
+                    .to_owned(),
+            )),
+        ]
+        .spacing(10)
+        .align_y(Alignment::Center);
+        column![
+            widgets::scroll(col.padding(14)).height(Length::Fill),
+            container(buttons).padding([8, 14]),
+        ]
+        .into()
     }
 }

@@ -157,6 +157,38 @@ impl Xvfb {
             .is_ok_and(|s| s.success())
     }
 
+    /// A screenshot of `window` once it is quiet: shots until two in a row differ only in
+    /// small things that never stop changing (the blinking text cursor, a countdown, the
+    /// clock). Panics after `timeout`.
+    pub fn settled_shot(&self, window: &str, path: &Path, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut last: Option<image::RgbImage> = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(
+                self.screenshot(window, path),
+                "screenshot {}",
+                path.display()
+            );
+            let Ok(img) = image::open(path) else { continue };
+            let img = img.to_rgb8();
+            if let Some(prev) = &last {
+                let area = (img.width() * img.height()) as usize;
+                if prev.dimensions() == img.dimensions()
+                    && differing_pixels(prev, &img) < (area / 300).max(1500)
+                {
+                    return;
+                }
+            }
+            last = Some(img);
+            assert!(
+                Instant::now() < deadline,
+                "{} never settled after {timeout:?}",
+                path.display()
+            );
+        }
+    }
+
     /// Takes screenshots of `window` until one has more than `min` pixels of `rgb`, up to
     /// `timeout`; the count of the last one.
     pub fn wait_color(
@@ -355,5 +387,24 @@ pub fn count_color(png: &Path, rgb: [u8; 3]) -> usize {
     img.to_rgb8()
         .pixels()
         .filter(|p| p.0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 12))
+        .count()
+}
+
+/// Whether two frames are the same below row `top`.
+pub fn same_below(a: &image::RgbImage, b: &image::RgbImage, top: u32) -> bool {
+    a.dimensions() == b.dimensions()
+        && (top..a.height()).all(|y| {
+            (0..a.width()).all(|x| {
+                let (p, q) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+                p.iter().zip(q).all(|(u, v)| u.abs_diff(v) <= 24)
+            })
+        })
+}
+
+/// How many pixels differ visibly between two frames of the same size.
+pub fn differing_pixels(a: &image::RgbImage, b: &image::RgbImage) -> usize {
+    a.pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(u, v)| u.abs_diff(v) > 24))
         .count()
 }
