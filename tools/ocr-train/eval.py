@@ -95,6 +95,8 @@ def report(rows, preds, title, conf_key="conf"):
         if r["split"] == "heldout":
             keys.append("heldout size " + size_bucket(r["size_px"]))
         keys.append("prefix=" + prefix_kind(r["text"]))
+        if r["kind"] == "amount":
+            keys.append("sign=" + ("negative (a return on the host)" if int(r["expected"]) < 0 else "positive"))
         for k in keys:
             groups[k][0] += ok
             groups[k][1] += 1
@@ -117,8 +119,18 @@ def report(rows, preds, title, conf_key="conf"):
         wrongv = n - ok_all - unparsed
         lines.append(f"\nOf the {n - ok_all} misses: {unparsed} did not parse as an amount (a safe reject), "
                      f"{wrongv} parsed to a wrong amount (the dangerous case).")
+        neg = [r for r in rows if int(r["expected"]) < 0]
+        lost = sum((texts.amount_fen(preds[r["file"]]["pred"]) or 0) > 0 for r in neg)
+        gained = sum((texts.amount_fen(preds[r["file"]]["pred"]) or 0) < 0 for r in rows if int(r["expected"]) > 0)
+        lines.append(f"Negative totals: {len(neg)}; read as a positive amount: {lost}; "
+                     f"positive totals read as negative: {gained}.")
     # confidence analysis (Rust preds carry 'conf' = min char prob)
     if rows and conf_key in preds[rows[0]["file"]] and preds[rows[0]["file"]][conf_key] != "":
+        wrong_c = [float(preds[r["file"]][conf_key]) for r in rows if not correct(r, preds[r["file"]]["pred"])]
+        for thr in (0.5, 0.7, 0.9):
+            low = sum(c < thr for c in wrong_c)
+            lines.append(f"- wrong reads with conf < {thr}: {low} of {len(wrong_c)} "
+                         f"({100.0 * low / max(1, len(wrong_c)):.1f} %)")
         for thr in (0.5, 0.7, 0.9):
             acc_n = rej_w = acc_w = 0
             for r in rows:

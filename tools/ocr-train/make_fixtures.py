@@ -12,6 +12,10 @@ labels.tsv (UTF-8, tab-separated, header line first):
   split       heldout (font family never seen in training) | train
   font, size_px, hidpi, aa, bold   rendering details
 Seeds: amount 777001, serial 777002 (distinct from training and evaluation seeds).
+
+`--negatives-only` appends to an existing labels.tsv the negative/NN.png crops: the host
+POS showing a return in progress, in the forms of issue 12 (`合计:¥-86.50`, `RMB -9646.77`,
+`-¥86.50`, `¥ -86.50`, ...), random fonts and themes, seed 777003.
 """
 from __future__ import annotations
 
@@ -30,7 +34,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--n-amount", type=int, default=300)
     ap.add_argument("--n-serial", type=int, default=100)
+    ap.add_argument("--negatives-only", action="store_true")
     args = ap.parse_args()
+    if args.negatives_only:
+        negatives(args.out)
+        return
     rows = ["file\ttext\tamount_fen\tkind\tserial\tsplit\tfont\tsize_px\thidpi\taa\tbold"]
     for kind, n, seed in [("amount", args.n_amount, 777001), ("serial", args.n_serial, 777002)]:
         d = os.path.join(args.out, kind)
@@ -50,6 +58,33 @@ def main():
                                                    meta["hidpi"], meta["aa"], int(bool(meta["bold"]))]))
     with open(os.path.join(args.out, "labels.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")
+
+
+NEGATIVE_TEXTS = ["合计:¥-86.50", "RMB -9646.77", "-¥86.50", "¥ -86.50", "合计：￥-86.50", "应收：-1,234.00",
+                  "总计 -0.50", "金额:-¥3,210.08", "合计-86.50", "RMB-12.3", "实收:-7元", "-￥９６４６．７７"]
+
+
+def negatives(out):
+    d = os.path.join(out, "negative")
+    os.makedirs(d, exist_ok=True)
+    rng = random.Random(777003)
+    rows = []
+    for i, text in enumerate(NEGATIVE_TEXTS):
+        split = "heldout" if i % 2 else "train"
+        size = rng.randint(11, 14) if i % 3 == 0 else size_for(rng)
+        arr, text, meta = synth.make_sample(rng, "amount", split, size_px=size, text=text)
+        label = texts.normalise_label(text)
+        fen = texts.amount_fen(label)
+        assert fen is not None and fen < 0, label
+        name = f"negative/{i:02d}.png"
+        Image.fromarray(arr).save(os.path.join(out, name), optimize=True)
+        rows.append("\t".join(str(v) for v in [name, label, fen, "amount", "", split, meta["font"], meta["size_px"],
+                                               meta["hidpi"], meta["aa"], int(bool(meta["bold"]))]))
+    path = os.path.join(out, "labels.tsv")
+    with open(path, encoding="utf-8") as f:
+        kept = [l for l in f.read().splitlines() if l and not l.startswith("negative/")]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(kept + rows) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,15 @@
 //! reliability campaigns of `docs/reliability.md` against the real `cloudpos` binary and
 //! an in-process Cloud Pay sandbox. Every campaign prints its seed; the same seed replays
 //! the same decisions (process timing still varies, so kills land at nearby moments).
+//!
+//! `cargo xtask dist [--target TRIPLE] [--profile P] [--out DIR] [--no-build]` builds the
+//! programs and writes the distributable archive (`dist.rs`): a `.zip` for Windows, a
+//! `.tar.gz` elsewhere, with the quick start, the licences and `SHA256SUMS`.
 
 mod check;
 mod crash;
 mod disk;
+mod dist;
 mod duplicate;
 mod env;
 mod faults;
@@ -38,6 +43,9 @@ struct Cli {
 enum Task {
     /// Run reliability campaigns (all of them when none is named).
     Campaign(CampaignArgs),
+    /// Build and write the distributable archive (dist/cloudpos-VERSION-OS-ARCH.zip or
+    /// .tar.gz; --out is relative to the workspace root).
+    Dist(dist::DistArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,6 +145,13 @@ fn main() -> ExitCode {
         Task::Campaign(args) => match campaign(&args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("xtask: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Task::Dist(args) => match dist::run(&args) {
+            Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xtask: {e:#}");
                 ExitCode::FAILURE

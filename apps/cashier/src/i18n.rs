@@ -19,8 +19,8 @@ use cloudpos_domain::order::{Order, OrderState, OrderStatus, PaymentMethod};
 use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
 use cloudpos_domain::refund::{RefundError, RefundState};
 use cloudpos_terminal::{
-    BoxState, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError, KeySettingsError,
-    Language, LoginError, RowProblem, SettingsError, TerminalError,
+    AmountLimit, BoxState, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError,
+    KeySettingsError, Language, LoginError, RowProblem, SettingsError, TerminalError,
 };
 
 static LANGUAGE: AtomicU8 = AtomicU8::new(0);
@@ -263,6 +263,39 @@ pub fn error_text(e: &TerminalError) -> String {
         TerminalError::BadAmount(m) => money_error_text(m),
         TerminalError::AmountNotPositive => {
             tr("金额必须大于 0", "The amount must be more than 0").to_owned()
+        }
+        TerminalError::AmountAboveLimit { amount, max, limit } => match limit {
+            AmountLimit::Payment => trs(
+                format!("金额 ¥{amount} 超过单笔收款上限 ¥{max}：请核对金额（上限可在配置中修改）"),
+                format!("¥{amount} is above the most one payment may be, ¥{max}: check the amount"),
+            ),
+            AmountLimit::Refund => trs(
+                format!("退款 ¥{amount} 超过单笔退款上限 ¥{max}：请核对金额（上限可在配置中修改）"),
+                format!("A refund of ¥{amount} is above the most one refund may be, ¥{max}"),
+            ),
+        },
+        TerminalError::PaidNotRecorded { order, cause } => {
+            logged("paid, not recorded", cause);
+            trs(
+                format!(
+                    "订单 {}：已在云端收款，本地记录稍后补全（顾客已付款，可交付商品）",
+                    order.no
+                ),
+                format!(
+                    "Order {}: paid in the cloud; the local record will be completed (the customer has paid)",
+                    order.no
+                ),
+            )
+        }
+        TerminalError::ResultUnknown { order, cause } => {
+            logged("result unknown", cause);
+            trs(
+                format!("订单 {}：结果未知，正在查询…（请勿重复收款）", order.no),
+                format!(
+                    "Order {}: result unknown, checking… (do not charge again)",
+                    order.no
+                ),
+            )
         }
         TerminalError::Code(c) => code_error_text(c),
         TerminalError::DuplicateScan(ms) => trs(

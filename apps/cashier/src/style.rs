@@ -59,11 +59,14 @@ static UI_FONT: OnceLock<&'static str> = OnceLock::new();
 
 /// Chooses the default UI font at start-up: the first installed CJK family of the platform
 /// (Microsoft YaHei on Windows, Noto Sans CJK SC on Linux, PingFang SC on macOS), or
-/// `$CASHIER_FONT` when set. With none installed, the text engine still falls back to any
-/// font that has the glyphs.
+/// `$CASHIER_FONT` when set. With none installed (some Windows LTSC and server images, a fresh
+/// Wine prefix) it is the embedded [`cloudpos_fonts::ui::CJK_FALLBACK_FAMILY`], so the
+/// cashier never draws blank labels. The embedded fallback fonts are loaded first, either
+/// way: the text engine falls back to them for glyphs the system fonts lack.
 #[must_use]
 pub fn choose_ui_font() -> Font {
     let name = *UI_FONT.get_or_init(|| {
+        load_fallback_fonts();
         if let Some(name) = std::env::var("CASHIER_FONT")
             .ok()
             .filter(|n| !n.trim().is_empty())
@@ -91,12 +94,40 @@ pub fn choose_ui_font() -> Font {
                 "AR PL UMing CN",
             ]
         };
-        installed_font(candidates).unwrap_or("")
+        let chosen = installed_font(candidates);
+        let name = chosen.unwrap_or(cloudpos_fonts::ui::CJK_FALLBACK_FAMILY);
+        tracing::info!(
+            "UI font: {name}{}",
+            if chosen.is_some() {
+                ""
+            } else {
+                " (embedded: no CJK font installed)"
+            }
+        );
+        name
     });
-    if name.is_empty() {
-        Font::DEFAULT
-    } else {
-        Font::with_name(name)
+    Font::with_name(name)
+}
+
+/// Loads the embedded fallback fonts into the text engine (without copying them), and makes
+/// the embedded monospaced face the monospace family when the system has none.
+fn load_fallback_fonts() {
+    use iced::advanced::graphics::text::cosmic_text::fontdb::Source;
+    use std::sync::Arc;
+
+    let Ok(mut system) = iced::advanced::graphics::text::font_system().write() else {
+        return;
+    };
+    let db = system.raw().db_mut();
+    let system_mono = db.faces().any(|f| f.monospaced);
+    db.load_font_source(Source::Binary(Arc::new(cloudpos_fonts::ui::CJK_FALLBACK)));
+    db.load_font_source(Source::Binary(Arc::new(cloudpos_fonts::ui::MONO_FALLBACK)));
+    if !system_mono {
+        tracing::info!(
+            "monospace font: {} (embedded: no monospaced font installed)",
+            cloudpos_fonts::ui::MONO_FALLBACK_FAMILY
+        );
+        db.set_monospace_family(cloudpos_fonts::ui::MONO_FALLBACK_FAMILY);
     }
 }
 

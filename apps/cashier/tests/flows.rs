@@ -1674,3 +1674,63 @@ async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new
         other => panic!("the worker is told to switch modes in place: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_payment_whose_result_is_unknown_is_followed_in_amber_to_its_end_never_failed() {
+    let ui = Ui::start().await;
+    let now = ui.tt.terminal.now();
+    let mut p = payment::Payment::new(Some(code(14, "00")), now);
+    let ctx = ui.app.ctx().clone();
+    let _ = p.update(
+        payment::Message::Prepared {
+            amount: None,
+            serial: None,
+        },
+        &ctx,
+    );
+    let _ = p.update(payment::Message::Amount("30".into()), &ctx);
+    let Some(payment::Event::Pay(_)) = p.update(payment::Message::Confirm, &ctx) else {
+        panic!("pays")
+    };
+    let mut order = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000002").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(3000),
+            code_masked: Some(cloudpos_domain::code::mask_code(&code(14, "00"))),
+            store_id: "s".into(),
+            device_id: "d".into(),
+            clerk_id: ClerkId::parse("01").unwrap(),
+            shift_id: None,
+            body: String::new(),
+            remark: String::new(),
+        },
+        now,
+    );
+    order.state = OrderState::Unknown;
+    // The ledger could not record the answer: not an end, and never "failed".
+    let _ = p.update(
+        payment::Message::Finished(Err(cloudpos_terminal::TerminalError::ResultUnknown {
+            order: Box::new(order.clone()),
+            cause: "database or disk is full".into(),
+        })),
+        &ctx,
+    );
+    assert!(
+        matches!(&p.stage, payment::Stage::Following(o) if o.no == order.no),
+        "{:?}",
+        p.stage
+    );
+    assert!(p.in_flight(), "the window stays: the payment is still open");
+    let error = p.error.clone().unwrap();
+    assert!(error.contains("结果未知"), "{error}");
+    assert!(!error.contains("disk"), "{error}");
+    // The terminal completes it in the background: paid, and the window ends green.
+    order.state = OrderState::Paid;
+    let _ = p.update(payment::Message::Update(order.clone()), &ctx);
+    assert!(
+        matches!(&p.stage, payment::Stage::Done(Ok(o)) if o.state == OrderState::Paid),
+        "{:?}",
+        p.stage
+    );
+}

@@ -287,6 +287,9 @@ fn kind(e: &TerminalError) -> &'static str {
         TerminalError::Invalid(_) => "invalid",
         TerminalError::NoPrinter => "no printer",
         TerminalError::Printing(_) => "printing",
+        TerminalError::AmountAboveLimit { .. } => "amount above limit",
+        TerminalError::PaidNotRecorded { .. } => "paid, not recorded",
+        TerminalError::ResultUnknown { .. } => "result unknown",
     }
 }
 
@@ -319,6 +322,24 @@ fn terminal_errors() -> Vec<TerminalError> {
         TerminalError::CloudUnreachable("connection refused (os error 111)".into()),
         TerminalError::Invalid("the proxy URL is not a valid URL".into()),
         TerminalError::NoPrinter,
+        TerminalError::AmountAboveLimit {
+            amount: Money::from_fen(6_000_000),
+            max: Money::from_fen(5_000_000),
+            limit: cloudpos_terminal::AmountLimit::Payment,
+        },
+        TerminalError::AmountAboveLimit {
+            amount: Money::from_fen(6_000_000),
+            max: Money::from_fen(5_000_000),
+            limit: cloudpos_terminal::AmountLimit::Refund,
+        },
+        TerminalError::PaidNotRecorded {
+            order: Box::new(sample_order()),
+            cause: "database or disk is full".into(),
+        },
+        TerminalError::ResultUnknown {
+            order: Box::new(sample_order()),
+            cause: "the follow-up was interrupted".into(),
+        },
         TerminalError::Printing(DeviceError::NotConfigured("printer".into())),
         TerminalError::Printing(DeviceError::Unavailable("connection refused".into())),
         TerminalError::Printing(DeviceError::Fault("paper out".into())),
@@ -452,7 +473,7 @@ fn every_kind_of_error_reads_in_chinese_without_english() {
             &[ORDER, "R1", "S09"],
         );
     }
-    assert_eq!(kinds.len(), 19, "every kind sampled: {kinds:?}");
+    assert_eq!(kinds.len(), 22, "every kind sampled: {kinds:?}");
 
     // What the screens word beside the terminal's errors.
     for e in [
@@ -584,7 +605,22 @@ fn every_kind_of_error_reads_in_chinese_without_english() {
 #[test]
 fn an_order_shows_cloud_pays_words_or_the_kind_of_trouble_never_the_terminals_notes() {
     i18n::set_language(Language::Zh);
-    let mut order = cloudpos_domain::order::Order::new(
+    let mut order = sample_order();
+    for (reason, shown) in [
+        ("余额不足 (NOTENOUGH)", Some("余额不足")),
+        (
+            "cloud unreachable: connection refused",
+            Some("无法连接云支付，未扣款"),
+        ),
+        ("reverse refused by Cloud Pay: status 3", None),
+    ] {
+        order.reason = Some(reason.into());
+        assert_eq!(i18n::order_reason(&order).as_deref(), shown, "{reason}");
+    }
+}
+
+fn sample_order() -> cloudpos_domain::order::Order {
+    cloudpos_domain::order::Order::new(
         cloudpos_domain::order::NewOrder {
             no: cloudpos_domain::order_no::OrderNo::parse(ORDER).unwrap(),
             method: cloudpos_domain::order::PaymentMethod::Wallet(
@@ -600,16 +636,5 @@ fn an_order_shows_cloud_pays_words_or_the_kind_of_trouble_never_the_terminals_no
             remark: String::new(),
         },
         cloudpos_domain::timestamp::Timestamp::EPOCH,
-    );
-    for (reason, shown) in [
-        ("余额不足 (NOTENOUGH)", Some("余额不足")),
-        (
-            "cloud unreachable: connection refused",
-            Some("无法连接云支付，未扣款"),
-        ),
-        ("reverse refused by Cloud Pay: status 3", None),
-    ] {
-        order.reason = Some(reason.into());
-        assert_eq!(i18n::order_reason(&order).as_deref(), shown, "{reason}");
-    }
+    )
 }

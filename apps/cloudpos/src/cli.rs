@@ -66,6 +66,10 @@ pub enum Command {
     /// Plug-in mode: read the amount off the screen or out of pictures; set the regions.
     #[command(subcommand)]
     Capture(CaptureCommand),
+    /// Plug-in mode: press keys in the focused window as the payment window does in the host
+    /// POS (SendInput on Windows, XTEST on X11), to try a key sequence.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// The halt switch set by reconciliation.
     #[command(subcommand)]
     Halt(HaltCommand),
@@ -604,6 +608,12 @@ pub struct PaymentConfigArgs {
     /// How long a refund waits for a final answer before returning (default 30000).
     #[arg(long, value_name = "MS")]
     pub refund_timeout_ms: Option<u64>,
+    /// The largest amount one payment may be, wallet or cash (default 50000.00).
+    #[arg(long, value_name = "YUAN")]
+    pub max_payment: Option<String>,
+    /// The largest amount one refund may be (default 50000.00).
+    #[arg(long, value_name = "YUAN")]
+    pub max_refund: Option<String>,
     /// Back to the defaults.
     #[arg(long)]
     pub reset: bool,
@@ -615,7 +625,9 @@ pub struct PaymentConfigArgs {
 /// `pay …`
 #[derive(Debug, Args)]
 pub struct PayArgs {
-    /// Amount in yuan, at most 2 decimals (e.g. 12.34).
+    /// Amount in yuan, at most 2 decimals (e.g. 12.34; full-width `１２．３４` and `12。34`
+    /// as Chinese input methods type them are accepted). At most the configured maximum per
+    /// payment (`config payment --max-payment`, default 50000.00).
     #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// The customer's payment code.
@@ -642,7 +654,8 @@ pub struct RefundArgs {
     /// Order number (out_trade_no).
     #[arg(long, value_name = "NO")]
     pub order: String,
-    /// Amount to refund in yuan.
+    /// Amount to refund in yuan (full-width digits accepted); at most what is left to refund
+    /// and the configured maximum per refund (`config payment --max-refund`).
     #[arg(long, value_name = "YUAN", allow_hyphen_values = true)]
     pub amount: String,
     /// Reason.
@@ -688,12 +701,30 @@ pub struct OrdersArgs {
     pub xlsx: Option<PathBuf>,
 }
 
+/// `keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Press a key sequence now in whatever window has the keyboard focus, with the
+    /// configured pause between chords (e.g. `--keys "F12, Enter"`; `--delay` waits first,
+    /// to click into the host program).
+    Send {
+        /// Chords separated by commas or spaces: `F12, Ctrl+Enter`, `Alt+F4`, `Num0`.
+        #[arg(long, value_name = "SEQ")]
+        keys: String,
+        /// Seconds to wait before pressing.
+        #[arg(long, value_name = "SECS", default_value_t = 0)]
+        delay: u64,
+    },
+}
+
 /// `capture …`
 #[derive(Debug, Subcommand)]
 pub enum CaptureCommand {
     /// Read amounts (or serial numbers) in pictures of a region, or off the screen now.
-    /// Exit 0 when an amount was read in every picture, 3 when one had none (with --screen:
-    /// 3 also when the read needs the cashier's confirmation).
+    /// A negative total (a return in progress on the host) is read with its sign
+    /// (`amount_fen` < 0, `kind` `return`). Exit 0 when an amount was read in every
+    /// picture, 3 when one had none (with --screen: 3 also when the read needs the
+    /// cashier's confirmation).
     Read {
         /// A picture (PNG, JPEG, BMP) of an amount region; repeat for several.
         #[arg(

@@ -7,6 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
+use cloudpos_domain::money::Money;
 use common::Env;
 
 fn fixture(name: &str) -> PathBuf {
@@ -103,6 +104,68 @@ fn amounts_in_pictures_are_read_exactly_or_flagged() {
     );
 }
 
+/// A return in progress on the host (`合计:¥-86.50`, `RMB -9646.77`, …): the amount comes
+/// with its sign and the kind `return`, never as a payment.
+#[test]
+fn negative_totals_are_read_with_their_sign() {
+    let env = Env::start();
+    let negatives: Vec<_> = labels()
+        .into_iter()
+        .filter(|(file, fen, _)| file.starts_with("negative/") && fen.is_some())
+        .collect();
+    assert!(negatives.len() >= 10, "{negatives:?}");
+    let mut args = vec!["capture".to_owned(), "read".to_owned(), "--json".to_owned()];
+    for (file, _, _) in &negatives {
+        args.push("--image".into());
+        args.push(fixture(file).to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.run(&args, None);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), negatives.len(), "{stdout}");
+    let mut exact = 0;
+    let mut read = None;
+    for ((file, fen, _), v) in negatives.iter().zip(&lines) {
+        let fen = fen.unwrap();
+        assert!(fen < 0, "{file}");
+        if v["amount_fen"].as_i64() == Some(fen) {
+            exact += 1;
+            read.get_or_insert(file);
+            assert_eq!(v["kind"], "return", "{file}: {v}");
+            assert_eq!(v["amount"], Money::from_fen(fen).to_string(), "{file}: {v}");
+        } else {
+            // Never a payment taken without the cashier.
+            assert!(
+                v["kind"] != "charge" || v["needs_confirmation"] == true,
+                "{file}: a return read as a payment: {v}"
+            );
+        }
+    }
+    assert!(
+        exact * 10 >= negatives.len() * 9,
+        "only {exact}/{} negative totals read exactly: {stdout}",
+        negatives.len()
+    );
+
+    // The text form says it is a return.
+    let file = read.unwrap();
+    let out = env.run(
+        &[
+            "capture",
+            "read",
+            "--image",
+            fixture(file).to_str().unwrap(),
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("主机显示退货"), "{text}");
+}
+
 #[test]
 fn serial_numbers_are_read_from_pictures() {
     let env = Env::start();
@@ -128,8 +191,9 @@ fn serial_numbers_are_read_from_pictures() {
             read += 1;
         }
     }
-    // The serial model reads about 3 in 4 exactly (a remark the cashier can correct).
-    assert!(read >= 5, "only {read}/10 serial numbers read");
+    // The serial model reads about 87 in 100 exactly (9 of these 10; a remark the cashier
+    // can correct).
+    assert!(read >= 7, "only {read}/10 serial numbers read");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! beside tesseract on the same crops in the same run.
 //!
 //! ```sh
-//! # committed fixtures (300 amount + 100 serial crops), one inference thread:
+//! # committed fixtures (312 amount crops, 12 of them returns, + 100 serial crops), one thread:
 //! RTEN_NUM_THREADS=1 cargo bench -p cloudpos-capture --bench ocr
 //! # the 2000-crop evaluation set of tools/ocr-train (make_set.py --seed 20261122):
 //! RTEN_NUM_THREADS=1 cargo bench -p cloudpos-capture --bench ocr -- \
@@ -26,7 +26,8 @@ use std::time::Instant;
 use cloudpos_capture::ocr::{ModelKind, Recognizer};
 use cloudpos_capture::preprocess::{PreprocessOptions, prepare};
 use cloudpos_capture::{
-    ReadOptions, load_image, normalize_amount, normalize_serial, read_image, read_serial_image,
+    ReadOptions, load_image, normalize_serial, normalize_signed_amount, read_image,
+    read_serial_image,
 };
 use common::{Fixture, Verdict, fixtures_dir, load_set, verdict};
 
@@ -68,6 +69,14 @@ struct AmountScore {
     wrong_confident: usize,
     wrong_confirmed: usize,
     auto: usize,
+    /// Crops showing a negative total (a return on the host) and how many read exactly.
+    negatives: usize,
+    negatives_correct: usize,
+    /// Negative totals read as a positive amount (the sign lost).
+    sign_lost: usize,
+    /// Wrong reads (a wrong amount or none) and those under the confidence threshold.
+    wrong: usize,
+    wrong_low_confidence: usize,
 }
 
 fn score_amounts(
@@ -81,6 +90,11 @@ fn score_amounts(
         wrong_confident: 0,
         wrong_confirmed: 0,
         auto: 0,
+        negatives: 0,
+        negatives_correct: 0,
+        sign_lost: 0,
+        wrong: 0,
+        wrong_low_confidence: 0,
     };
     let mut times = times;
     for f in set {
@@ -98,7 +112,23 @@ fn score_amounts(
         if reading.amount.is_some() && !reading.needs_confirmation {
             s.auto += 1;
         }
-        match verdict(&reading, f.fen.unwrap()) {
+        let fen = f.fen.unwrap();
+        let v = verdict(&reading, fen);
+        if fen < 0 {
+            s.negatives += 1;
+            s.negatives_correct += usize::from(v == Verdict::Correct);
+            s.sign_lost += usize::from(
+                reading
+                    .amount
+                    .is_some_and(cloudpos_domain::money::Money::is_positive),
+            );
+        }
+        if v != Verdict::Correct {
+            s.wrong += 1;
+            s.wrong_low_confidence +=
+                usize::from(reading.confidence_permille < options.min_confidence_permille);
+        }
+        match v {
             Verdict::Correct => s.correct += 1,
             Verdict::WrongConfident => s.wrong_confident += 1,
             Verdict::WrongConfirmed => s.wrong_confirmed += 1,
@@ -252,13 +282,8 @@ fn bench_amounts(args: &Args) {
                 let (mut correct, mut wrong) = (0, 0);
                 for (f, t) in crops.iter().zip(&texts) {
                     let fen = f.fen.unwrap();
-                    match normalize_amount(t) {
-                        Ok(m) if fen >= 0 && m.fen() == fen => correct += 1,
-                        Err(cloudpos_capture::AmountTextError::Negative { magnitude: Some(m) })
-                            if m.fen() == -fen =>
-                        {
-                            correct += 1;
-                        }
+                    match normalize_signed_amount(t) {
+                        Ok(m) if m.fen() == fen => correct += 1,
                         Ok(_) => wrong += 1,
                         Err(_) => {}
                     }
@@ -274,6 +299,16 @@ fn bench_amounts(args: &Args) {
             None => println!("| tesseract | not run (missing or failed) | | | |"),
         }
     }
+    println!(
+        "\nNegative totals (a return on the host): {}/{} read exactly, {} read as a positive amount. \
+         Wrong reads under the confidence threshold ({}‰): {} of {}.\n",
+        s.negatives_correct,
+        s.negatives,
+        s.sign_lost,
+        ReadOptions::default().min_confidence_permille,
+        s.wrong_low_confidence,
+        s.wrong
+    );
     println!("\n| time per crop | mean ms | p50 ms | p95 ms |");
     println!("|---|---:|---:|---:|");
     let row = |name: &str, v: &mut Vec<f64>| {
@@ -333,7 +368,8 @@ fn bench_serials(args: &Args) {
     );
     Recognizer::get(ModelKind::Serial).unwrap();
     let mut ms = Vec::new();
-    let mut correct = 0;
+    let (mut correct, mut wrong_low) = (0, 0);
+    let min = f32::from(ReadOptions::default().min_confidence_permille) / 1000.0;
     for f in &crops {
         let img = load_image(&f.path).unwrap();
         let t0 = Instant::now();
@@ -341,8 +377,14 @@ fn bench_serials(args: &Args) {
         ms.push(t0.elapsed().as_secs_f64() * 1e3);
         if r.serial == f.serial {
             correct += 1;
+        } else if r.confidence < min {
+            wrong_low += 1;
         }
     }
+    println!(
+        "Wrong reads under the confidence threshold ({min}): {wrong_low} of {}.\n",
+        n - correct
+    );
     let (m, p50, p95) = stats(&mut ms);
     println!("| engine | exact | mean ms | p50 ms | p95 ms |");
     println!("|---|---:|---:|---:|---:|");

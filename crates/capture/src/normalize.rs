@@ -2,12 +2,35 @@
 //! number clean-up.
 //!
 //! Screen text looks like `¥1,234.50`, `合计：88.00`, `RMB 12.3`, `88.00元` or `１２.５０`.
-//! [`normalize_amount`] folds full-width forms, drops spaces, strips the known labels and
-//! currency marks, removes *well-formed* thousands separators, and hands what is left to the
-//! domain's strict parser — integer fen all the way, never a float. Anything it cannot turn
-//! into an amount is refused with the precise reason ([`AmountTextError`]); in particular a
-//! negative amount (`-5.00`, a refund or change line) and a third decimal (`1.234`) are never
-//! accepted as a payment total.
+//! The normaliser folds full-width forms, drops spaces, strips the known labels and currency
+//! marks, removes *well-formed* thousands separators, and hands what is left to the domain's
+//! strict parser — integer fen all the way, never a float. Anything it cannot turn into an
+//! amount is refused with the precise reason ([`AmountTextError`]); a third decimal
+//! (`1.234`) is never accepted.
+//!
+//! # The sign
+//!
+//! A host POS taking a return shows a negative total: `合计:¥-86.50`, `合计：-86.50`,
+//! `RMB -9646.77`, `-¥86.50`, `¥ -86.50`. [`normalize_signed_amount`] reads these as
+//! negative amounts (−86.50) and [`normalize_amount`], the payment-total reader, refuses
+//! them ([`AmountTextError::Negative`], with the magnitude). The sign is never dropped: a
+//! text with a minus sign is never read as a positive amount. The rule:
+//!
+//! * a minus sign (`-`, and the look-alikes `−` `－` `‐`–`―` folded to it) before the
+//!   digits makes the amount negative, wherever it stands among the labels and currency
+//!   marks: `-合计 86.50`, `合计-86.50`, `合计-¥86.50`, `¥-86.50`, `-¥86.50`;
+//! * accounting style, a minus after the digits (`86.50-`, `86.50-元`), is negative too;
+//! * `合计-86.50`, a dash between a label and the digits, is read as a minus: Chinese POS
+//!   programs separate a label from its figure with `:`/`：` or a space, never a dash, and
+//!   the colon is what an OCR read may drop. Reading a return as a payment would charge a
+//!   customer who is owed money, while reading a stray dash as a return only stops the
+//!   payment window and asks the cashier, so the doubt goes to the minus;
+//! * two signs (`--5`, `-¥-5`, `-5-`, `+-5`) are refused as ambiguous
+//!   ([`AmountTextError::AmbiguousSign`]); a sign inside the number (`86-50`) is not an
+//!   amount; a `+` is refused by the strict parser;
+//! * accounting parentheses (`(86.50)`) are not used for totals on Chinese POS screens and
+//!   are refused as an unknown label, not read as positive;
+//! * `-0.00` is zero (nothing to charge, nothing returned).
 
 use cloudpos_domain::money::{Money, MoneyError};
 
@@ -52,6 +75,10 @@ pub enum AmountTextError {
         /// The amount after the minus sign, if it parses.
         magnitude: Option<Money>,
     },
+    /// More than one sign (`--5`, `-¥-5`, `5.00-` after `-`, `+-5`): which one the screen
+    /// means cannot be known.
+    #[error("\"{0}\" has more than one sign: the amount is ambiguous")]
+    AmbiguousSign(String),
     /// Text before the digits that is not a known label of a total.
     #[error(
         "\"{0}\" before the amount is not a label of a payment total (known: 合计 应收 实收 总计 金额 应付 实付 ¥ RMB)"
@@ -146,31 +173,26 @@ fn ungroup(s: &str) -> Result<String, AmountTextError> {
     Ok(out)
 }
 
-/// Turns screen text into a payment amount: lenient on the decoration, strict on the number.
-///
-/// Accepted: `¥1,234.50`, `￥1，234．50`, `合计: 88.00`, `合计金额：¥88`, `RMB 12.3`,
-/// `88.00元`, `１２.５`, `1 234.50` (spaces are dropped). The number itself must then pass
-/// [`Money::parse_yuan`]: at most two decimals, digits on both sides of the point.
-///
-/// # Errors
-///
-/// [`AmountTextError`] with the reason, e.g. [`AmountTextError::Negative`] for `-5.00`,
-/// [`AmountTextError::Invalid`] (too many decimals) for `1.234`,
-/// [`AmountTextError::BadGrouping`] for `12,34`, [`AmountTextError::UnknownLabel`] for
-/// `找零 5.00`.
-pub fn normalize_amount(text: &str) -> Result<Money, AmountTextError> {
+/// A parsed screen text: the sign it shows, and the amount without the sign (or why that
+/// part is not an amount).
+struct Shown {
+    negative: bool,
+    magnitude: Result<Money, AmountTextError>,
+}
+
+/// The common path of both normalisers; `Err` only for an ambiguous sign.
+fn parse_shown(text: &str) -> Result<Shown, AmountTextError> {
     let all = compact(text);
     let mut rest = all.as_str();
-    let mut negative = false;
-    let mut plus = false;
+    let (mut minus, mut plus) = (0u32, 0u32);
     loop {
         let before = rest.len();
         rest = strip_labels(rest, &AMOUNT_LABELS);
         if let Some(r) = rest.strip_prefix('-') {
-            negative = true;
+            minus += 1;
             rest = r;
         } else if let Some(r) = rest.strip_prefix('+') {
-            plus = true;
+            plus += 1;
             rest = r;
         }
         if rest.len() == before {
@@ -180,43 +202,88 @@ pub fn normalize_amount(text: &str) -> Result<Money, AmountTextError> {
     rest = strip_suffixes(rest);
     if let Some(r) = rest.strip_suffix('-') {
         // Accounting style "5.00-".
-        negative = true;
+        minus += 1;
         rest = strip_suffixes(r);
     }
-    if rest.is_empty() {
-        return Err(if negative {
-            AmountTextError::Negative { magnitude: None }
-        } else {
-            AmountTextError::Empty(text.to_owned())
+    if minus + plus > 1 {
+        return Err(AmountTextError::AmbiguousSign(text.to_owned()));
+    }
+    let negative = minus == 1;
+    let magnitude = (|| {
+        if rest.is_empty() {
+            return Err(AmountTextError::Empty(text.to_owned()));
+        }
+        if plus == 0
+            && let Some(first) = rest.chars().next()
+            && !first.is_ascii_digit()
+            && first != '.'
+            && first != ','
+        {
+            let label: String = rest
+                .chars()
+                .take_while(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '-' | '+'))
+                .collect();
+            return Err(AmountTextError::UnknownLabel(label));
+        }
+        let plain = ungroup(rest)?;
+        if plus > 0 {
+            // Let the strict parser say that a sign is not allowed.
+            return Err(Money::parse_yuan(&format!("+{plain}")).err().map_or(
+                AmountTextError::Empty(text.to_owned()),
+                AmountTextError::Invalid,
+            ));
+        }
+        Ok(Money::parse_yuan(&plain)?)
+    })();
+    Ok(Shown {
+        negative,
+        magnitude,
+    })
+}
+
+/// Turns screen text into a payment amount: lenient on the decoration, strict on the number,
+/// and a negative total refused.
+///
+/// Accepted: `¥1,234.50`, `￥1，234．50`, `合计: 88.00`, `合计金额：¥88`, `RMB 12.3`,
+/// `88.00元`, `１２.５`, `1 234.50` (spaces are dropped). The number itself must then pass
+/// [`Money::parse_yuan`]: at most two decimals, digits on both sides of the point.
+///
+/// # Errors
+///
+/// [`AmountTextError`] with the reason, e.g. [`AmountTextError::Negative`] for `-5.00` or
+/// `合计:¥-86.50` (with the magnitude: [`normalize_signed_amount`] reads it),
+/// [`AmountTextError::Invalid`] (too many decimals) for `1.234`,
+/// [`AmountTextError::BadGrouping`] for `12,34`, [`AmountTextError::UnknownLabel`] for
+/// `找零 5.00`.
+pub fn normalize_amount(text: &str) -> Result<Money, AmountTextError> {
+    let shown = parse_shown(text)?;
+    if shown.negative {
+        return Err(AmountTextError::Negative {
+            magnitude: shown.magnitude.ok(),
         });
     }
-    if !negative
-        && !plus
-        && let Some(first) = rest.chars().next()
-        && !first.is_ascii_digit()
-        && first != '.'
-        && first != ','
-    {
-        let label: String = rest
-            .chars()
-            .take_while(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '-' | '+'))
-            .collect();
-        return Err(AmountTextError::UnknownLabel(label));
-    }
-    let plain = ungroup(rest);
-    if negative {
-        let magnitude = plain.ok().and_then(|p| Money::parse_yuan(&p).ok());
-        return Err(AmountTextError::Negative { magnitude });
-    }
-    let plain = plain?;
-    if plus {
-        // Let the strict parser say that a sign is not allowed.
-        return Err(Money::parse_yuan(&format!("+{plain}")).err().map_or(
-            AmountTextError::Empty(text.to_owned()),
-            AmountTextError::Invalid,
-        ));
-    }
-    Ok(Money::parse_yuan(&plain)?)
+    shown.magnitude
+}
+
+/// Reads screen text as the amount it shows, **with its sign**: `合计:¥-86.50`,
+/// `RMB -9646.77`, `-¥86.50`, `¥ -86.50` and `86.50-` give negative amounts (a return in
+/// progress on the host POS), everything [`normalize_amount`] accepts gives the same
+/// positive amount. The sign rule is in the module documentation; a text with a minus sign
+/// never gives a positive amount.
+///
+/// # Errors
+///
+/// As [`normalize_amount`], except that a negative amount is returned, not refused; a text
+/// with two signs is [`AmountTextError::AmbiguousSign`].
+pub fn normalize_signed_amount(text: &str) -> Result<Money, AmountTextError> {
+    let shown = parse_shown(text)?;
+    let magnitude = shown.magnitude?;
+    Ok(if shown.negative {
+        // A magnitude is at most i64::MAX fen, so its negation fits.
+        Money::from_fen(-magnitude.fen())
+    } else {
+        magnitude
+    })
 }
 
 /// A serial (receipt) number without its label (`流水号:`, `单号`, `No.`), full-width forms
@@ -291,6 +358,94 @@ mod tests {
             normalize_amount("-"),
             Err(AmountTextError::Negative { magnitude: None })
         );
+    }
+
+    fn signed(text: &str) -> i64 {
+        normalize_signed_amount(text)
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+            .fen()
+    }
+
+    #[test]
+    fn negative_totals_are_read_with_their_sign() {
+        for (text, fen) in [
+            ("合计:¥-86.50", -8650),
+            ("合计：¥-86.50", -8650),
+            ("RMB -9646.77", -964_677),
+            ("-¥86.50", -8650),
+            ("¥ -86.50", -8650),
+            ("￥－８６．５０", -8650),
+            ("合计：-86.50", -8650),
+            ("合计-86.50", -8650),
+            ("合计 - 86.50", -8650),
+            ("合计-¥86.50", -8650),
+            ("-合计 86.50", -8650),
+            ("应收金额: -1,234.5元", -123_450),
+            ("86.50-", -8650),
+            ("86.50-元", -8650),
+            ("−0.01", -1),
+            ("总计 −9,646.77 RMB", -964_677),
+        ] {
+            assert_eq!(signed(text), fen, "{text}");
+            assert_eq!(
+                normalize_amount(text),
+                Err(AmountTextError::Negative {
+                    magnitude: Some(Money::from_fen(-fen))
+                }),
+                "{text}"
+            );
+        }
+        // Positive totals read the same by both.
+        for text in ["¥1,234.50", "合计: 88.00", "RMB 12.3", "88.00元", "0.00"] {
+            assert_eq!(Ok(Money::from_fen(signed(text))), normalize_amount(text));
+        }
+        // Minus zero is zero: nothing to charge, nothing returned.
+        assert_eq!(signed("-0.00"), 0);
+    }
+
+    #[test]
+    fn two_signs_or_a_broken_number_are_refused() {
+        for text in [
+            "--5",
+            "-¥-5",
+            "-5-",
+            "+-5",
+            "-+5",
+            "合计:-¥-86.50",
+            "-86.50-元",
+        ] {
+            assert_eq!(
+                normalize_signed_amount(text),
+                Err(AmountTextError::AmbiguousSign(text.to_owned())),
+                "{text}"
+            );
+            assert!(normalize_amount(text).is_err(), "{text}");
+        }
+        // A sign inside the number, a minus with no digits, accounting parentheses.
+        assert!(matches!(
+            normalize_signed_amount("86-50"),
+            Err(AmountTextError::Invalid(_))
+        ));
+        assert!(matches!(
+            normalize_signed_amount("合计:-"),
+            Err(AmountTextError::Empty(_))
+        ));
+        assert_eq!(
+            normalize_signed_amount("(86.50)"),
+            Err(AmountTextError::UnknownLabel("(".into()))
+        );
+        assert!(matches!(
+            normalize_signed_amount("-1.234"),
+            Err(AmountTextError::Invalid(_))
+        ));
+        assert_eq!(
+            normalize_signed_amount("-找零 5.00"),
+            Err(AmountTextError::UnknownLabel("找零".into()))
+        );
+        assert!(matches!(
+            normalize_signed_amount("+5"),
+            Err(AmountTextError::Invalid(_))
+        ));
     }
 
     #[test]

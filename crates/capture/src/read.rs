@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use cloudpos_domain::money::Money;
-use cloudpos_domain::ports::{AmountReading, ScreenRegion};
+use cloudpos_domain::ports::{AmountReading, ScreenRegion, ScreenTotal};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::grab::{ScreenGrabber, ScreenInfo};
-use crate::normalize::{AmountTextError, normalize_amount, normalize_serial};
+use crate::normalize::{AmountTextError, normalize_serial, normalize_signed_amount};
 use crate::ocr::{ModelKind, Recognizer, permille};
 use crate::preprocess::{BlankReason, PreprocessOptions, prepare};
 use crate::region::validate;
@@ -54,7 +54,9 @@ pub enum NoAmount {
 /// An amount reading.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
-    /// The amount, when the text is one.
+    /// The amount as the screen shows it, **signed**: negative when the host POS shows a
+    /// negative total (a return in progress, `合计:¥-86.50` → −86.50). `None` when the text
+    /// is not an amount. What it means for a payment: [`Reading::total`].
     pub amount: Option<Money>,
     /// The raw text read (empty when the picture is blank).
     pub text: String,
@@ -82,7 +84,7 @@ impl Reading {
         source: ReadSource,
         min_confidence_permille: u16,
     ) -> Reading {
-        let (amount, problem) = match normalize_amount(&text) {
+        let (amount, problem) = match normalize_signed_amount(&text) {
             Ok(m) => (Some(m), None),
             Err(e) => (None, Some(NoAmount::Text(e))),
         };
@@ -110,6 +112,13 @@ impl Reading {
             needs_confirmation: true,
             stable: true,
         }
+    }
+
+    /// What the reading means for the payment window: a total to charge, a return shown by
+    /// the host (never charged), or nothing to charge.
+    #[must_use]
+    pub fn total(&self) -> ScreenTotal {
+        self.to_amount_reading().total()
     }
 
     /// Marks the reading as not stable: confidence 0, confirmation needed.
@@ -272,7 +281,8 @@ pub fn grab_and_read_with(
     {
         let texts = texts_at(source, grabber, region)?;
         for t in &texts {
-            if normalize_amount(t).is_ok() {
+            // A negative total shown as UI text is a reading too (a return in progress).
+            if normalize_signed_amount(t).is_ok() {
                 return Ok(Reading::from_text(
                     t.clone(),
                     1.0,

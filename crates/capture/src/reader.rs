@@ -76,7 +76,8 @@ impl ScreenAmountReader {
         self
     }
 
-    /// A reader for this machine: the platform's grabber and, on Windows, UI Automation.
+    /// A reader for this machine: the platform's grabber and text source (UI Automation on
+    /// Windows, AT-SPI elsewhere).
     ///
     /// # Errors
     ///

@@ -136,7 +136,7 @@ mod tests {
     use crate::text::ReadSource;
 
     fn reading(text: &str, confidence: f32) -> Reading {
-        let amount = crate::normalize::normalize_amount(text).ok();
+        let amount = crate::normalize::normalize_signed_amount(text).ok();
         let permille = crate::ocr::permille(confidence);
         Reading {
             amount,
@@ -165,6 +165,31 @@ mod tests {
         )
         .unwrap();
         (r, count, sleeps)
+    }
+
+    #[test]
+    fn a_sign_that_comes_and_goes_is_not_stable() {
+        // The host redraws from a return to a sale (or a minus flickers in the OCR): the
+        // sign is part of what must agree.
+        let (r, n, _) = run(
+            &[
+                ("合计:-86.50", 0.99),
+                ("合计:86.50", 0.99),
+                ("合计:-86.50", 0.99),
+                ("合计:86.50", 0.99),
+                ("合计:-86.50", 0.99),
+                ("合计:86.50", 0.99),
+            ],
+            StabilityOptions::default(),
+        );
+        assert_eq!(n, 6);
+        assert!(!r.stable && r.needs_confirmation);
+        let (r, _, _) = run(
+            &[("合计:-86.50", 0.99), ("合计:-86.50", 0.97)],
+            StabilityOptions::default(),
+        );
+        assert!(r.stable);
+        assert_eq!(r.amount, Some(Money::from_fen(-8650)));
     }
 
     #[test]

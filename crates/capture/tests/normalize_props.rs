@@ -1,7 +1,9 @@
-//! Property tests of the lenient amount normaliser: every strict money text survives it,
-//! decorations never change the amount, and a signed or 3-decimal amount is never accepted.
+//! Property tests of the lenient amount normalisers: every strict money text survives them,
+//! decorations never change the amount, a 3-decimal amount is never accepted, a payment
+//! total is never signed, and a minus sign is never lost (the signed reader gives the
+//! negative amount, the payment reader refuses it).
 
-use cloudpos_capture::{AmountTextError, normalize_amount};
+use cloudpos_capture::{AmountTextError, normalize_amount, normalize_signed_amount};
 use cloudpos_domain::money::Money;
 use proptest::prelude::*;
 
@@ -139,6 +141,86 @@ proptest! {
         if let Ok(m) = normalize_amount(&text) {
             prop_assert!(!m.is_negative());
         }
+    }
+
+    /// A minus sign anywhere before the digits (among the labels and currency marks), or
+    /// right after them, gives the negative amount; the payment reader refuses it with the
+    /// same magnitude.
+    #[test]
+    fn negative_totals_keep_their_sign(
+        fen in 1i64..100_000_000_000_000,
+        decimals in 0usize..3,
+        sign in prop::sample::select(vec!["-", "−", "－", "‐", "–"]),
+        place in 0usize..4,
+        prefix in 0..PREFIXES.len(),
+        currency in 0..CURRENCY.len(),
+        suffix in 0..SUFFIXES.len(),
+        group: bool,
+        wide: bool,
+        space: bool,
+    ) {
+        let yuan = fen / 100;
+        let number = match decimals {
+            0 => yuan.max(1).to_string(),
+            1 => format!("{yuan}.{}", ((fen % 100) / 10).max(1)),
+            _ => format!("{yuan}.{:02}", (fen % 100).max(1)),
+        };
+        let magnitude = Money::parse_yuan(&number).unwrap();
+        let bare = decorate(&number, 0, 0, 0, group, wide);
+        let gap = if space { " " } else { "" };
+        let (p, c, s) = (PREFIXES[prefix], CURRENCY[currency], SUFFIXES[suffix]);
+        let text = match place {
+            0 => format!("{sign}{gap}{p}{c}{bare}{s}"),
+            1 => format!("{p}{sign}{gap}{c}{bare}{s}"),
+            2 => format!("{p}{c}{sign}{gap}{bare}{s}"),
+            _ => format!("{p}{c}{bare}{gap}{sign}{s}"),
+        };
+        prop_assert_eq!(normalize_signed_amount(&text), Ok(Money::from_fen(-magnitude.fen())), "{}", text);
+        prop_assert_eq!(normalize_amount(&text), Err(AmountTextError::Negative { magnitude: Some(magnitude) }), "{}", text);
+    }
+
+    /// Whatever the text, the two readers agree, and a text holding a minus sign is never
+    /// read as a positive amount.
+    #[test]
+    fn the_sign_is_never_lost(text in "[-−－+¥￥:合计RMB元 0-9.,]{0,16}") {
+        let signed = normalize_signed_amount(&text);
+        match (&signed, normalize_amount(&text)) {
+            (Ok(s), Ok(p)) => prop_assert!(!s.is_negative() && *s == p, "{}", text),
+            (Ok(s), Err(AmountTextError::Negative { magnitude })) => {
+                prop_assert!(s.fen() <= 0, "{}", text);
+                prop_assert_eq!(magnitude, Some(Money::from_fen(-s.fen())), "{}", text);
+            }
+            (Ok(s), Err(e)) => prop_assert!(false, "{} signed {:?} but {:?}", text, s, e),
+            (Err(_), Ok(p)) => prop_assert!(false, "{} payment {:?} but no signed read", text, p),
+            (Err(_), Err(_)) => {}
+        }
+        let has_minus = text.chars().any(|c| matches!(c, '-' | '−' | '－'));
+        if let Ok(s) = signed {
+            prop_assert!(!(has_minus && s.is_positive()), "{} read as {}", text, s);
+        }
+    }
+
+    /// Two signs are refused, whatever their place.
+    #[test]
+    fn two_signs_are_ambiguous(
+        number in "[1-9][0-9]{0,8}(\\.[0-9]{1,2})?",
+        first in prop::sample::select(vec!["-", "+", "－"]),
+        second in prop::sample::select(vec!["-", "+", "－"]),
+        prefix in 0..PREFIXES.len(),
+        currency in 0..CURRENCY.len(),
+        trailing: bool,
+    ) {
+        prop_assume!(first != "+" || second != "+");
+        // A trailing sign is a minus (accounting style); a trailing `+` is no sign at all.
+        prop_assume!(!trailing || second != "+");
+        let (p, c) = (PREFIXES[prefix], CURRENCY[currency]);
+        let text = if trailing {
+            format!("{first}{p}{c}{number}{second}")
+        } else {
+            format!("{first}{p}{c}{second}{number}")
+        };
+        prop_assert_eq!(normalize_signed_amount(&text), Err(AmountTextError::AmbiguousSign(text.clone())));
+        prop_assert!(normalize_amount(&text).is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@ mod common;
 use cloudpos_capture::ocr::{ModelKind, Recognizer};
 use cloudpos_capture::preprocess::{PreprocessOptions, prepare};
 use cloudpos_capture::{ReadOptions, load_image, normalize_serial, read_image, read_serial_image};
+use cloudpos_domain::money::Money;
+use cloudpos_domain::ports::ScreenTotal;
 use common::{Verdict, fixtures_dir, load_set, verdict};
 
 #[test]
@@ -51,7 +53,10 @@ fn amount_model_reads_the_fixtures() {
     for m in &misses {
         println!("  miss {m}");
     }
-    assert_eq!(n, 300, "the fixture set has 300 amount crops");
+    assert_eq!(
+        n, 312,
+        "the fixture set has 300 amount crops and 12 returns (negative/)"
+    );
     assert!(
         acc >= 0.985,
         "amount accuracy {:.2} % is below 98.5 %",
@@ -60,6 +65,46 @@ fn amount_model_reads_the_fixtures() {
     assert!(
         wrong_confident <= 1,
         "{wrong_confident} wrong amounts passed the confidence gate"
+    );
+}
+
+/// A negative total on the host's screen (a return in progress) is read as that negative
+/// amount, and never as a positive amount taken without the cashier.
+#[test]
+fn negative_totals_are_read_with_their_sign() {
+    let set = load_set(&fixtures_dir());
+    let options = ReadOptions::default();
+    let (mut n, mut correct) = (0u32, 0u32);
+    for f in set
+        .iter()
+        .filter(|f| f.kind == "amount" && f.fen.is_some_and(|v| v < 0))
+    {
+        let fen = f.fen.unwrap_or_default();
+        let reading = read_image(&load_image(&f.path).unwrap(), &options).unwrap();
+        n += 1;
+        if verdict(&reading, fen) == Verdict::Correct {
+            correct += 1;
+            assert_eq!(
+                reading.total(),
+                ScreenTotal::Return(Money::from_fen(-fen)),
+                "{}",
+                f.path.display()
+            );
+        }
+        let positive = reading.amount.is_some_and(Money::is_positive);
+        assert!(
+            !positive || reading.needs_confirmation,
+            "{}: the return {:?} was read as a payment of {:?}",
+            f.path.display(),
+            f.text,
+            reading.amount
+        );
+    }
+    println!("negative fixtures: {correct}/{n} read with their sign");
+    assert!(n >= 30, "only {n} negative amount fixtures");
+    assert!(
+        f64::from(correct) >= 0.9 * f64::from(n),
+        "{correct}/{n} negative totals read exactly"
     );
 }
 
@@ -82,10 +127,11 @@ fn serial_model_reads_the_fixtures() {
         acc * 100.0
     );
     assert_eq!(n, 100);
-    // Measured 74/100 (RESULTS.md): the serial model is under-trained.
+    // Measured 87/100 (RESULTS.md; 87.3 % on the 1000-crop evaluation set, where most misses
+    // are I/l/1 and O/0 drawn alike by the font).
     assert!(
-        acc >= 0.72,
-        "serial accuracy {:.1} % is below the measured 74 %",
+        acc >= 0.85,
+        "serial accuracy {:.1} % is below the measured 87 %",
         acc * 100.0
     );
 }

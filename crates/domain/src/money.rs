@@ -5,6 +5,10 @@
 //! and `.5` do not, and each rejection names the problem. Lenient clean-up (currency
 //! symbols, thousands separators, `元`) belongs to the callers that read screens, which then
 //! feed this parser.
+//!
+//! Amounts a cashier *types* go through [`Money::parse_typed`] instead, which first undoes
+//! what Chinese input methods do to digits (full-width `１２．５０`, the ideographic full stop
+//! `。` for the point) and then applies the same strict rules.
 
 use std::fmt;
 use std::iter::Sum;
@@ -91,6 +95,43 @@ impl Money {
         parse(text, false)
     }
 
+    /// Parses an amount as a cashier types it (CLI arguments, the GUI's amount fields):
+    /// non-negative yuan, at most two decimals, with what Chinese input methods produce
+    /// accepted. Steps:
+    ///
+    /// 1. Surrounding white space is ignored (including the ideographic space U+3000).
+    /// 2. Every character of the *Halfwidth and Fullwidth Forms* block (U+FF00–U+FFEF) is
+    ///    replaced by its NFKC form: full-width digits and the full-width point become ASCII,
+    ///    so `１２．５０` is 12.50, and `－５` is refused as a sign like `-5`.
+    /// 3. The ideographic full stop `。` (U+3002, and the half-width `｡` that NFKC turns into
+    ///    it) is read as the decimal point: IMEs in Chinese punctuation mode type it for the
+    ///    `.` key, and in an amount it can mean nothing else. The strict rules still apply,
+    ///    so `12。5` is 12.50 but `12。` (a sentence end) is refused.
+    /// 4. The strict parser ([`Money::parse_yuan`]).
+    ///
+    /// Other compatibility characters are deliberately **not** normalised, although NFKC
+    /// would turn them into digits: superscripts and subscripts (`5²` → `52`), circled and
+    /// parenthesised numbers (`⑫` → `12`), vulgar fractions (`½` → `1⁄2`). Reading those as
+    /// digits would charge an amount other than the one the cashier sees; they are refused,
+    /// naming the character. A rejection quotes the text as typed (trimmed).
+    pub fn parse_typed(text: &str) -> Result<Money, MoneyError> {
+        let typed = text.trim();
+        let original: Vec<char> = typed.chars().collect();
+        let plain: String = original.iter().map(|&ch| ime_char(ch)).collect();
+        Money::parse_yuan(&plain).map_err(|e| MoneyError {
+            input: typed.to_owned(),
+            kind: match e.kind {
+                // Name the character the cashier typed, not its normalised form (the mapping
+                // is one character for one, so positions agree).
+                MoneyErrorKind::InvalidChar { ch, position } => MoneyErrorKind::InvalidChar {
+                    ch: original.get(position - 1).copied().unwrap_or(ch),
+                    position,
+                },
+                kind => kind,
+            },
+        })
+    }
+
     /// Parses yuan text that may start with a `-` (used for signed report fields such as
     /// a net total). A `+` is still rejected.
     pub fn parse_signed_yuan(text: &str) -> Result<Money, MoneyError> {
@@ -129,6 +170,22 @@ impl Money {
     pub fn to_yuan_string(self) -> String {
         self.to_string()
     }
+}
+
+/// One typed character as the strict parser should see it (see [`Money::parse_typed`]):
+/// always exactly one character, so positions in error messages stay those of the input.
+fn ime_char(ch: char) -> char {
+    use unicode_normalization::UnicodeNormalization;
+    let ch = if ('\u{FF00}'..='\u{FFEF}').contains(&ch) {
+        let mut nfkc = ch.nfkc();
+        match (nfkc.next(), nfkc.next()) {
+            (Some(single), None) => single,
+            _ => ch,
+        }
+    } else {
+        ch
+    };
+    if ch == '\u{3002}' { '.' } else { ch }
 }
 
 fn parse(text: &str, allow_minus: bool) -> Result<Money, MoneyError> {
@@ -359,6 +416,109 @@ mod tests {
         assert_eq!(format!("{:?}", Money::from_fen(1)), "¥0.01");
     }
 
+    fn typed(text: &str) -> Result<Money, MoneyErrorKind> {
+        Money::parse_typed(text).map_err(|e| e.kind)
+    }
+
+    #[test]
+    fn typed_amounts_accept_what_chinese_input_methods_produce() {
+        assert_eq!(typed("１２．５０"), Ok(Money::from_fen(1250)));
+        assert_eq!(typed("１２.５"), Ok(Money::from_fen(1250)));
+        assert_eq!(typed("12．50"), Ok(Money::from_fen(1250)));
+        assert_eq!(typed("１０００"), Ok(Money::from_fen(100_000)));
+        assert_eq!(typed("12。50"), Ok(Money::from_fen(1250)));
+        assert_eq!(typed("１２。５"), Ok(Money::from_fen(1250)));
+        assert_eq!(typed("12｡5"), Ok(Money::from_fen(1250)), "half-width 。");
+        assert_eq!(
+            typed("\u{3000}１２．５０\u{3000}"),
+            Ok(Money::from_fen(1250))
+        );
+        assert_eq!(typed(" 7 "), Ok(Money::from_fen(700)));
+        assert_eq!(
+            typed("０"),
+            Ok(Money::ZERO),
+            "zero parses; the use cases refuse it"
+        );
+    }
+
+    #[test]
+    fn typed_amounts_keep_the_strict_rules() {
+        assert_eq!(typed("０．００１"), Err(MoneyErrorKind::TooManyDecimals(3)));
+        assert_eq!(typed("0.001"), Err(MoneyErrorKind::TooManyDecimals(3)));
+        assert_eq!(typed("－５"), Err(MoneyErrorKind::SignNotAllowed('-')));
+        assert_eq!(typed("＋５"), Err(MoneyErrorKind::SignNotAllowed('+')));
+        assert_eq!(typed("12。"), Err(MoneyErrorKind::MissingDigits));
+        assert_eq!(typed("。5"), Err(MoneyErrorKind::MissingDigits));
+        assert_eq!(
+            typed("１。２。３"),
+            Err(MoneyErrorKind::InvalidChar {
+                ch: '。',
+                position: 4
+            }),
+            "a second point is refused like in 1.2.3"
+        );
+        assert_eq!(typed("１ｅ３"), Err(MoneyErrorKind::Exponent));
+        assert_eq!(typed(""), Err(MoneyErrorKind::Empty));
+        assert_eq!(typed("\u{3000}"), Err(MoneyErrorKind::Empty));
+        // A full-width comma or yen sign is refused, naming the character as typed.
+        assert_eq!(
+            typed("１，０００"),
+            Err(MoneyErrorKind::InvalidChar {
+                ch: '，',
+                position: 2
+            })
+        );
+        assert_eq!(
+            typed("￥５"),
+            Err(MoneyErrorKind::InvalidChar {
+                ch: '￥',
+                position: 1
+            })
+        );
+        assert_eq!(
+            typed("１２ａ"),
+            Err(MoneyErrorKind::InvalidChar {
+                ch: 'ａ',
+                position: 3
+            })
+        );
+    }
+
+    #[test]
+    fn typed_amounts_refuse_digit_lookalikes_that_nfkc_would_change() {
+        // NFKC would read these as other amounts than the one on the screen.
+        for (text, ch, position) in [
+            ("5²", '²', 2),
+            ("⑫", '⑫', 1),
+            ("1½", '½', 2),
+            ("₅", '₅', 1),
+            ("⒈5", '⒈', 1),
+        ] {
+            assert_eq!(
+                typed(text),
+                Err(MoneyErrorKind::InvalidChar { ch, position }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typed_rejection_quotes_the_text_as_typed() {
+        let err = Money::parse_typed(" １．２３４ ").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid amount \"１．２３４\": 3 decimal places given; at most 2 are allowed (1 fen = 0.01)"
+        );
+    }
+
+    /// The full-width form of an ASCII digit or point.
+    fn wide(ch: char) -> char {
+        match ch {
+            '0'..='9' | '.' => char::from_u32(u32::from(ch) + 0xFEE0).unwrap(),
+            other => other,
+        }
+    }
+
     proptest! {
         #[test]
         fn format_then_parse_is_identity(fen in 0i64..=i64::MAX) {
@@ -393,6 +553,41 @@ mod tests {
         fn parser_never_panics(text in "\\PC{0,40}") {
             let _ = Money::parse_yuan(&text);
             let _ = Money::parse_signed_yuan(&text);
+            let _ = Money::parse_typed(&text);
+        }
+
+        #[test]
+        fn any_mix_of_full_and_half_width_reads_the_same(
+            fen in 0i64..=i64::MAX,
+            widths in proptest::collection::vec(any::<bool>(), 24),
+            ideographic_stop: bool,
+        ) {
+            let m = Money::from_fen(fen);
+            let typed: String = m
+                .to_string()
+                .chars()
+                .zip(widths.iter().cycle())
+                .map(|(ch, &w)| match ch {
+                    '.' if ideographic_stop => '。',
+                    _ if w => wide(ch),
+                    _ => ch,
+                })
+                .collect();
+            prop_assert_eq!(Money::parse_typed(&typed), Ok(m));
+        }
+
+        #[test]
+        fn plain_ascii_typed_agrees_with_the_strict_parser(text in "[ 0-9.eE+,-]{0,16}") {
+            prop_assert_eq!(Money::parse_typed(&text), Money::parse_yuan(text.trim()));
+        }
+
+        #[test]
+        fn full_width_never_accepts_what_ascii_refuses(text in "[0-9.eE+,-]{0,16}") {
+            let wide_text: String = text.chars().map(wide).collect();
+            prop_assert_eq!(
+                Money::parse_typed(&wide_text).map_err(|e| e.kind).is_ok(),
+                Money::parse_yuan(&text).is_ok()
+            );
         }
     }
 }

@@ -722,9 +722,14 @@ pub trait ReceiptPrinter: Send + Sync {
 }
 
 /// An amount read off the host POS screen (or its UI text).
+///
+/// `amount` carries the sign the screen shows: a host POS taking a return shows a negative
+/// total (`合计:¥-86.50`), read as −86.50. Never charge `amount` as it is: ask
+/// [`AmountReading::total`] what it means for the payment window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AmountReading {
-    /// The amount, when the text parsed.
+    /// The amount as shown, signed (negative when the host shows a return in progress),
+    /// when the text parsed.
     pub amount: Option<Money>,
     /// The raw text recognised.
     pub text: String,
@@ -732,6 +737,94 @@ pub struct AmountReading {
     pub confidence_permille: u16,
     /// How it was read (`ocr`, `ui-automation`, `at-spi`).
     pub source: String,
+}
+
+/// What a screen read means for the payment window ([`AmountReading::total`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "amount", rename_all = "snake_case")]
+pub enum ScreenTotal {
+    /// A positive total: the amount to charge (confirmed by the cashier first when the read
+    /// is below the confidence threshold).
+    Charge(Money),
+    /// A negative total: the host POS is taking a return of this amount (given positive).
+    /// Never charged: the cashier is told that the host shows a return and offered the
+    /// refund screen.
+    Return(Money),
+    /// Zero, or no amount read: nothing to charge; the cashier types the amount.
+    Nothing,
+}
+
+impl AmountReading {
+    /// What the read means for the payment window: a total to charge, a return shown by the
+    /// host, or nothing to charge.
+    #[must_use]
+    pub fn total(&self) -> ScreenTotal {
+        match self.amount {
+            Some(m) if m.is_positive() => ScreenTotal::Charge(m),
+            Some(m) if m.is_negative() => {
+                ScreenTotal::Return(Money::from_fen(m.fen().saturating_neg()))
+            }
+            _ => ScreenTotal::Nothing,
+        }
+    }
+
+    /// The amount the payment window may charge: only a positive total.
+    #[must_use]
+    pub fn payable(&self) -> Option<Money> {
+        match self.total() {
+            ScreenTotal::Charge(m) => Some(m),
+            ScreenTotal::Return(_) | ScreenTotal::Nothing => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod screen_total_tests {
+    use super::{AmountReading, ScreenTotal};
+    use crate::money::Money;
+
+    fn reading(fen: Option<i64>) -> AmountReading {
+        AmountReading {
+            amount: fen.map(Money::from_fen),
+            text: String::new(),
+            confidence_permille: 1000,
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_negative_read_is_a_return_and_never_payable() {
+        let r = reading(Some(-8650));
+        assert_eq!(r.total(), ScreenTotal::Return(Money::from_fen(8650)));
+        assert_eq!(r.payable(), None);
+        let extreme = reading(Some(i64::MIN));
+        assert_eq!(
+            extreme.total(),
+            ScreenTotal::Return(Money::from_fen(i64::MAX))
+        );
+        assert_eq!(extreme.payable(), None);
+    }
+
+    #[test]
+    fn positive_zero_and_unreadable() {
+        assert_eq!(
+            reading(Some(1)).total(),
+            ScreenTotal::Charge(Money::from_fen(1))
+        );
+        assert_eq!(reading(Some(1)).payable(), Some(Money::from_fen(1)));
+        for r in [reading(Some(0)), reading(None)] {
+            assert_eq!(r.total(), ScreenTotal::Nothing);
+            assert_eq!(r.payable(), None);
+        }
+    }
+
+    #[test]
+    fn serialised_with_its_kind() {
+        let v = serde_json::to_value(ScreenTotal::Return(Money::from_fen(8650))).unwrap();
+        assert_eq!(v, serde_json::json!({"kind": "return", "amount": 8650}));
+        let v = serde_json::to_value(ScreenTotal::Nothing).unwrap();
+        assert_eq!(v, serde_json::json!({"kind": "nothing"}));
+    }
 }
 
 /// A rectangle of a screen the user drew over the host POS program (where the total, or

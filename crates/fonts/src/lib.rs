@@ -10,6 +10,9 @@
 //!
 //! The font is decompressed once, on first use, and shared for the life of the process.
 //!
+//! The crate also carries the cashier's embedded OpenType fallback fonts ([`ui`]), used
+//! when a PC has no Chinese font installed.
+//!
 //! ```
 //! let g = cloudpos_fonts::glyph('中').unwrap();
 //! assert_eq!((g.width(), cloudpos_fonts::GLYPH_HEIGHT), (16, 16));
@@ -17,6 +20,8 @@
 //! ```
 
 use std::sync::OnceLock;
+
+pub mod ui;
 
 static FONT_Z: &[u8] = include_bytes!("../fonts/unifont-subset.bin.z");
 

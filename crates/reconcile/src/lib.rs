@@ -74,7 +74,10 @@
 //! touched within the grace. (An unfinished refund older than the grace is compared refund
 //! by refund instead: the cloud's total may or may not count a processing refund.) A refund
 //! of one of our orders made from another device is not in our ledger: the totals differ,
-//! and that is reported.
+//! and that is reported. The cloud's total is the listing's `refunded_fee`
+//! ([`CloudOrder::refunded`]), never inferred from the state: Alipay changes an order's
+//! state only on a *full* refund, so a partly refunded Alipay order is listed as paid and
+//! only `refunded_fee` shows the refund (protocol notes §11.10).
 //!
 //! **Refunds** are matched by `out_refund_no`: amounts are compared unless both sides
 //! failed; states succeeded ↔ failed differ; a local refund still requested or processing

@@ -129,6 +129,47 @@ fn refunded_differs() {
     only(&f.report(&params()), K::RefundedDiffers);
 }
 
+/// Alipay changes an order's state only on a *full* refund (protocol notes §11.10): a
+/// partly refunded Alipay order is still listed as paid, and only `client_order_detail`'s
+/// `refunded_fee` tells. That figure is what is compared.
+#[test]
+fn an_alipay_partial_refund_is_read_from_refunded_fee() {
+    let alipay = |refunded_fen: i64| {
+        let mut o = local(
+            7,
+            PaymentMethod::Wallet(Wallet::Alipay),
+            1000,
+            OrderState::Paid,
+            at(NOON),
+        );
+        let r = refund(&o, 0, 300, RefundState::Succeeded, at(NOON + 60_000));
+        o.refunded = Money::from_fen(300);
+        let mut c = cloud_paid(&o);
+        assert_eq!(c.state, CloudOrderState::Paid, "Alipay still says paid");
+        c.refunded = Money::from_fen(refunded_fen);
+        Fixture {
+            cloud_orders: vec![c],
+            cloud_refunds: vec![cloud_refund_of(&r, 0)],
+            local_orders: vec![o],
+            local_refunds: vec![r],
+        }
+    };
+    // The ledger agrees with refunded_fee: no discrepancy, although the state is "paid".
+    let r = alipay(300).report(&params());
+    assert!(r.is_clean(), "{:#?}", r.discrepancies);
+    assert_eq!((r.compared_orders, r.compared_refunds), (1, 1));
+    // refunded_fee says otherwise: the totals differ.
+    for cloud in [0, 200, 1000] {
+        let r = alipay(cloud).report(&params());
+        only(&r, K::RefundedDiffers);
+        assert!(
+            r.discrepancies[0].detail.contains("3.00"),
+            "{}",
+            r.discrepancies[0].detail
+        );
+    }
+}
+
 #[test]
 fn duplicate_from_other_device_by_machine_no() {
     let f = pair();

@@ -30,9 +30,9 @@ impl Terminal {
         amount: Money,
     ) -> Result<ApprovalTicket> {
         self.current_clerk().await?;
-        if !amount.is_positive() {
-            return Err(TerminalError::AmountNotPositive);
-        }
+        // Refuse what the refund itself would refuse before troubling the manager.
+        self.policy()
+            .check_amount(amount, crate::AmountLimit::Refund)?;
         Ok(self
             .approvals()?
             .create(&ApprovalRequest::Refund {

@@ -162,9 +162,8 @@ impl Terminal {
     ) -> Result<Order> {
         self.ensure_not_halted().await?;
         let (session, clerk) = self.current_clerk().await?;
-        if !amount.is_positive() {
-            return Err(TerminalError::AmountNotPositive);
-        }
+        self.policy()
+            .check_amount(amount, crate::AmountLimit::Payment)?;
         let change =
             cash_change(amount, tendered).map_err(|e| TerminalError::Invalid(e.to_string()))?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;

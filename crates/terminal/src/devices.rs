@@ -344,20 +344,32 @@ impl Terminal {
             return Ok(());
         }
         let sequence = set.for_wallet(wallet).clone();
-        if sequence.0.is_empty() {
-            return Ok(());
-        }
-        let sender = HostKeySender::new(SenderOptions {
-            chord_delay: Duration::from_millis(u64::from(keys.chord_delay_ms)),
-            display: None,
-        })
-        .map_err(|e| {
-            TerminalError::Invalid(format!("cannot press keys in the host program: {e}"))
-        })?;
-        sender.send(&sequence.key_chords()).await.map_err(|e| {
-            TerminalError::Invalid(format!("cannot press keys in the host program: {e}"))
-        })
+        press(&sequence, keys.chord_delay_ms).await
     }
+
+    /// Presses `sequence` in the focused window now, with the configured pause between
+    /// chords: the injection [`Terminal::send_host_keys`] uses, for trying a sequence
+    /// against the host program (`cloudpos keys send`).
+    pub async fn press_keys(&self, sequence: &KeySequence) -> Result<()> {
+        let keys = self.key_settings().await?;
+        press(sequence, keys.chord_delay_ms).await
+    }
+}
+
+/// Presses a sequence with a fresh sender (XTEST on X11, `SendInput` on Windows).
+async fn press(sequence: &KeySequence, chord_delay_ms: u32) -> Result<()> {
+    if sequence.0.is_empty() {
+        return Ok(());
+    }
+    let sender = HostKeySender::new(SenderOptions {
+        chord_delay: Duration::from_millis(u64::from(chord_delay_ms)),
+        display: None,
+    })
+    .map_err(|e| TerminalError::Invalid(format!("cannot press keys in the host program: {e}")))?;
+    sender
+        .send(&sequence.key_chords())
+        .await
+        .map_err(|e| TerminalError::Invalid(format!("cannot press keys in the host program: {e}")))
 }
 
 fn forward_codes(

@@ -1,7 +1,8 @@
 //! What can go wrong in a use case, in words a cashier or a script can act on.
 
 use cloudpos_domain::code::CodeError;
-use cloudpos_domain::money::MoneyError;
+use cloudpos_domain::money::{Money, MoneyError};
+use cloudpos_domain::order::Order;
 use cloudpos_domain::ports::{GatewayError, StoreError};
 use cloudpos_domain::refund::RefundError;
 
@@ -23,6 +24,21 @@ pub enum TerminalError {
     /// Zero or negative amount.
     #[error("bad amount: the amount must be greater than zero")]
     AmountNotPositive,
+    /// An amount above the configured maximum per payment or per refund
+    /// ([`crate::PayPolicy::max_payment`], [`crate::PayPolicy::max_refund`]).
+    #[error(
+        "bad amount: {amount} is above the maximum per {} of {max} (change it with `cloudpos config payment --max-{} YUAN`)",
+        limit.as_str(),
+        limit.as_str()
+    )]
+    AmountAboveLimit {
+        /// The amount asked for.
+        amount: Money,
+        /// The maximum in force.
+        max: Money,
+        /// Which maximum.
+        limit: crate::AmountLimit,
+    },
     /// A payment code that cannot be charged.
     #[error("unsupported or malformed payment code: {0}")]
     Code(#[from] CodeError),
@@ -56,6 +72,36 @@ pub enum TerminalError {
     /// The local ledger failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Cloud Pay took the payment but the ledger could not record it (disk full, I/O
+    /// error). The customer has paid: hand over the goods. `order` is the order as last
+    /// recorded (its status is `unknown`); the terminal completes the record as soon as the
+    /// disk allows (within a minute while it runs, else at the next start). Cashier text:
+    /// 已在云端收款，本地记录稍后补全.
+    #[error(
+        "order {}: paid in the cloud; the local record will be completed (the ledger could not record it: {cause})",
+        order.no
+    )]
+    PaidNotRecorded {
+        /// The order as last recorded in the ledger.
+        order: Box<Order>,
+        /// Why the ledger could not record it.
+        cause: String,
+    },
+    /// A payment's request was sent but the terminal could not follow it to its end (the
+    /// ledger could not record an answer, or the follow-up was interrupted). Whether the
+    /// customer paid is not known yet: never treat it as failed. The terminal keeps following
+    /// it in the background (or `cloudpos recover` does) and publishes the result as
+    /// [`crate::Event::Order`]. Cashier text: 结果未知，正在查询….
+    #[error(
+        "order {}: result unknown, checking… (the till could not follow it to the end: {cause}); it is completed in the background, or run `cloudpos recover`",
+        order.no
+    )]
+    ResultUnknown {
+        /// The order as last recorded in the ledger.
+        order: Box<Order>,
+        /// What interrupted the follow-up.
+        cause: String,
+    },
     /// Invalid input.
     #[error("{0}")]
     Invalid(String),

@@ -16,6 +16,7 @@ mod approval;
 mod basic;
 mod catalog;
 mod clerks;
+mod complete;
 mod devices;
 mod embedded;
 mod error;
@@ -69,6 +70,7 @@ pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
     KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
@@ -85,7 +87,7 @@ pub use merchant::{
     AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,
 };
 pub use pay::PayInput;
-pub use policy::PayPolicy;
+pub use policy::{AmountLimit, DEFAULT_MAX_AMOUNT, PayPolicy};
 pub use preferences::{AUTO_LOGIN_KEY, WINDOW_KEY_PREFIX, WindowState};
 pub use printing::{PRINTER_KEY, paper_width};
 pub use reconcile::{
@@ -164,6 +166,8 @@ pub(crate) struct Inner {
     config: TerminalConfig,
     generator: tokio::sync::Mutex<Option<OrderNoGenerator>>,
     recent_codes: Mutex<HashMap<String, Timestamp>>,
+    /// Orders whose latest change the ledger could not write (see `complete.rs`).
+    unwritten: Mutex<HashMap<cloudpos_domain::order_no::OrderNo, complete::Unwritten>>,
     events: broadcast::Sender<Event>,
     voice: voice::VoiceState,
 }
@@ -198,6 +202,7 @@ impl Terminal {
                 config,
                 generator: tokio::sync::Mutex::new(None),
                 recent_codes: Mutex::new(HashMap::new()),
+                unwritten: Mutex::new(HashMap::new()),
                 events,
                 voice: voice::VoiceState::default(),
             }),

@@ -1,7 +1,7 @@
 //! The `pay` use case and the loop that closes every payment.
 //!
-//! 1. Refuse before any I/O: halted, nobody logged in, bad amount, unsupported code, the same
-//!    code scanned again within 2 s.
+//! 1. Refuse before any I/O: halted, nobody logged in, an amount that is zero or above the
+//!    maximum per payment, unsupported code, the same code scanned again within 2 s.
 //! 2. Commit the intent (state `submitted`) under a fresh order number.
 //! 3. Call `micro_pay`, commit what it says.
 //! 4. While the outcome is open (user paying, unknown), query every 2 s until paid or failed.
@@ -63,9 +63,8 @@ impl Terminal {
                 clerk.id
             )));
         }
-        if !input.amount.is_positive() {
-            return Err(TerminalError::AmountNotPositive);
-        }
+        self.policy()
+            .check_amount(input.amount, crate::AmountLimit::Payment)?;
         let code = self.inner.config.codes.classify(&input.code)?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
         let gateway = self.gateway()?;
@@ -100,22 +99,45 @@ impl Terminal {
                 staff_id: clerk.cloud_staff_id.clone(),
             })
             .await;
-        let mut order = order;
         if let PayOutcome::NotSent { reason } = &outcome {
-            // Nothing reached Cloud Pay: refuse now, record why, queue nothing.
+            // Nothing reached Cloud Pay: refuse now, record why, queue nothing. (Should the
+            // note not be written, the intent is completed later; nothing was charged.)
+            let mut order = order;
             let now = self.now();
             let note = format!("cloud unreachable: {reason}");
-            self.advance(&mut order, |o| o.mark_failed(&note, now))
-                .await?;
+            if let Err(e) = self
+                .advance(&mut order, |o| o.mark_failed(&note, now))
+                .await
+            {
+                tracing::error!(order = %order.no, error = %e, "could not record a payment that never left");
+            }
             return Err(TerminalError::CloudUnreachable(reason.clone()));
         }
+        // From here on the customer may have paid: the cashier hears the final result, or
+        // that it is paid in the cloud, or that it is unknown; never a bare error.
+        let committed = order.clone();
+        match self.follow_payment(order, outcome, input.timeout).await {
+            Ok(order) => {
+                self.after_paid(&order).await;
+                Ok(order)
+            }
+            Err(e) => Err(self.payment_left_open(&committed, &e)),
+        }
+    }
+
+    /// Commits `micro_pay`'s answer and follows the payment to a final state within the
+    /// cashier's wait.
+    async fn follow_payment(
+        &self,
+        mut order: Order,
+        outcome: PayOutcome,
+        timeout: Option<Duration>,
+    ) -> Result<Order> {
         self.apply_pay_outcome(&mut order, outcome).await?;
         let policy = self.policy();
-        let timeout = input.timeout.unwrap_or(policy.pay_timeout);
+        let timeout = timeout.unwrap_or(policy.pay_timeout);
         let answer_by = order.created_at.plus(timeout).plus(policy.reverse_budget);
-        let order = self.settle(order, timeout, Some(answer_by)).await?;
-        self.after_paid(&order).await;
-        Ok(order)
+        self.settle(order, timeout, Some(answer_by)).await
     }
 
     /// Refuses a code seen within the duplicate-scan window (a scanner reading twice).
@@ -211,7 +233,8 @@ impl Terminal {
     }
 
     /// Applies a state change and commits it (compare and set). If another writer changed
-    /// the order meanwhile, adopts the stored order instead.
+    /// the order meanwhile, adopts the stored order instead. A write the ledger refuses
+    /// (disk full, I/O error) is remembered for completion (`complete.rs`) and returned.
     pub(crate) async fn advance(
         &self,
         order: &mut Order,
@@ -232,7 +255,10 @@ impl Terminal {
                     .await?
                     .ok_or_else(|| TerminalError::NotFound(format!("order {}", order.no)))?;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                self.remember_unwritten(order, &next, &e);
+                return Err(e.into());
+            }
         }
         self.emit(Event::Order(order.clone()));
         Ok(())

@@ -239,26 +239,62 @@ impl Terminal {
         })
     }
 
-    /// Runs [`Terminal::reconcile_once`] every policy interval until the task is dropped or
-    /// aborted. Failures to reach the cloud are logged and retried; they do not halt.
+    /// The till's background upkeep, until the task is dropped or aborted:
+    ///
+    /// - every [`COMPLETION_INTERVAL`](crate::COMPLETION_INTERVAL) (15 s), completes payment
+    ///   records the ledger could not write ([`Terminal::complete_unrecorded`]);
+    /// - every policy interval, runs [`Terminal::reconcile_once`]. Failures to reach the
+    ///   cloud are logged and retried; they do not halt. While a record waits to be
+    ///   completed the ledger is known to be behind the cloud for a reason the cashier has
+    ///   been told, so reconciliation waits for it instead of halting the till over it — for
+    ///   at most [`COMPLETION_HOLD`](crate::COMPLETION_HOLD) (10 minutes); a record still
+    ///   not written by then is a real problem, and reconciliation halts over it.
     pub fn spawn_reconciler(&self) -> tokio::task::JoinHandle<()> {
         let t = self.clone();
         tokio::spawn(async move {
-            loop {
-                let interval = t
-                    .reconcile_policy()
-                    .await
-                    .map_or(Duration::from_secs(30), |p| p.interval);
-                match t.reconcile_once(None).await {
-                    Ok(run) if run.halted => tracing::error!(
-                        discrepancies = run.report.discrepancies.len(),
-                        "reconciliation halted the till"
-                    ),
-                    Ok(run) => tracing::debug!(compared = run.report.compared_orders, "reconciled"),
-                    Err(e) => tracing::warn!(error = %e, "reconciliation did not run"),
+            let completer = async {
+                loop {
+                    if !t.awaiting_completion().is_empty() {
+                        let r = t.complete_unrecorded().await;
+                        tracing::info!(
+                            completed = r.completed,
+                            waiting = r.waiting,
+                            "completed unrecorded payments"
+                        );
+                    }
+                    t.inner.ports.clock.sleep(crate::COMPLETION_INTERVAL).await;
                 }
-                t.inner.ports.clock.sleep(interval).await;
-            }
+            };
+            let reconciler = async {
+                loop {
+                    let interval = t
+                        .reconcile_policy()
+                        .await
+                        .map_or(Duration::from_secs(30), |p| p.interval);
+                    if !t.completion_holds_reconciliation() {
+                        match t.reconcile_once(None).await {
+                            Ok(run) if run.halted => tracing::error!(
+                                discrepancies = run.report.discrepancies.len(),
+                                "reconciliation halted the till"
+                            ),
+                            Ok(run) => {
+                                tracing::debug!(
+                                    compared = run.report.compared_orders,
+                                    "reconciled"
+                                );
+                            }
+                            Err(e) => tracing::warn!(error = %e, "reconciliation did not run"),
+                        }
+                    } else {
+                        tracing::warn!(
+                            orders = t.awaiting_completion().len(),
+                            "reconciliation waits for records the ledger could not write yet"
+                        );
+                    }
+                    t.inner.ports.clock.sleep(interval).await;
+                }
+            };
+            tokio::join!(completer, reconciler);
         })
     }
 }

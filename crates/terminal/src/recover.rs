@@ -1,6 +1,7 @@
 //! Resuming what a crash, a lost response or a closed window left open.
 
 use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::ports::QueryOutcome;
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
 
@@ -34,9 +35,11 @@ const RECOVERY_CONCURRENCY: usize = 8;
 impl Terminal {
     /// Resolves every unfinished payment and refund in the ledger.
     ///
-    /// A payment is queried first (it may well have been paid); if it is still open and its
-    /// deadline has passed, it is reversed; if its deadline is still ahead, it is followed
-    /// like a live payment. Refunds are re-sent with their own numbers (idempotent) or
+    /// A payment is queried first (it may well have been paid); if the cloud says it is still
+    /// open (or does not know it) and its deadline has passed, it is reversed; if the query
+    /// gets no answer, it is left open for the next run (and, in a running till, followed in
+    /// the background); if its deadline is still ahead, it is followed like a live payment.
+    /// Refunds are re-sent with their own numbers (idempotent) or
     /// queried until final. Up to [`RECOVERY_CONCURRENCY`] payments, then refunds, are
     /// followed at once, each on its own deadline. Safe to run while another process works
     /// on the same ledger.
@@ -50,14 +53,22 @@ impl Terminal {
             self.gateway()?;
         }
         let mut settled = stream::iter(orders)
-            .map(|order| self.recover_order(order))
+            .map(|order| async move {
+                let no = order.no.clone();
+                (self.recover_order(order.clone()).await, order, no)
+            })
             .buffer_unordered(RECOVERY_CONCURRENCY);
-        while let Some(state) = settled.next().await {
+        while let Some((state, order, no)) = settled.next().await {
             match state? {
                 OrderState::Paid => report.paid += 1,
                 OrderState::Failed => report.failed += 1,
                 OrderState::Reversed => report.reversed += 1,
-                _ => report.still_open += 1,
+                _ => {
+                    report.still_open += 1;
+                    // A running till keeps following it in the background.
+                    let latest = self.inner.ports.ledger.order(&no).await?.unwrap_or(order);
+                    self.follow_later(&latest);
+                }
             }
         }
         drop(settled);
@@ -79,15 +90,27 @@ impl Terminal {
 
     /// Queries one unfinished payment and follows it to a final state (or as far as its
     /// deadline allows); returns the state it ended in.
-    async fn recover_order(&self, mut order: Order) -> Result<OrderState> {
+    ///
+    /// An order past its deadline whose query got no answer is left open for the next run
+    /// rather than reversed: it may well be paid (its answer was lost, or the ledger could not
+    /// record it and the cashier was told "paid in the cloud"), and a reverse sent once the
+    /// cloud is back would return the customer's money. It is reversed once the cloud answers
+    /// that it is still open or does not know it.
+    pub(crate) async fn recover_order(&self, mut order: Order) -> Result<OrderState> {
+        let timeout = self.policy().pay_timeout;
         if order.state != OrderState::Reversing {
             let q = self
                 .gateway()?
                 .query_order(&order.no, order.method.wallet())
                 .await;
+            let answered = !matches!(q, QueryOutcome::Unknown { .. });
             self.apply_query(&mut order, q).await?;
+            if !answered && !order.state.is_final() && self.now() >= order.created_at.plus(timeout)
+            {
+                tracing::warn!(order = %order.no, "no answer from Cloud Pay; not reversing blind, asking again later");
+                return Ok(order.state);
+            }
         }
-        let timeout = self.policy().pay_timeout;
         Ok(self.settle(order, timeout, None).await?.state)
     }
 }

@@ -58,9 +58,8 @@ impl Terminal {
     pub async fn refund(&self, input: RefundInput) -> Result<RefundResult> {
         self.ensure_not_halted().await?;
         let (session, clerk) = self.current_clerk().await?;
-        if !input.amount.is_positive() {
-            return Err(TerminalError::AmountNotPositive);
-        }
+        self.policy()
+            .check_amount(input.amount, crate::AmountLimit::Refund)?;
         let ledger = self.inner.ports.ledger.clone();
         let order = ledger
             .order(&input.order_no)

@@ -11,18 +11,22 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
 use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::Clock;
 use cloudpos_domain::ports::{
     Accounts, Approval, ApprovalRequest, ApprovalState, ApprovalTicket, Approvals, CloudListQuery,
-    CloudOrder, CloudOrderState, CloudPage, GatewayError, PayOutcome, PayRequest, PaymentGateway,
-    QueryOutcome, RefundOutcome, RefundRequest, ReverseOutcome, Settings,
+    CloudOrder, CloudOrderState, CloudPage, GatewayError, Ledger, OrderFilter, Page, PayOutcome,
+    PayRequest, PaymentGateway, QueryOutcome, RefundFilter, RefundOutcome, RefundRequest,
+    ReverseOutcome, Settings, StoreError,
 };
-use cloudpos_domain::refund::RefundState;
+use cloudpos_domain::refund::{Refund, RefundState};
+use cloudpos_domain::shift::Shift;
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_storage::{PasswordCost, Store, StoreOptions};
 
@@ -60,6 +64,7 @@ struct FakeState {
     reverse_retries: u32,
     refund_processing: bool,
     next_pay: Option<PayOutcome>,
+    lost_query_answers: u32,
 }
 
 /// An in-memory Cloud Pay.
@@ -102,6 +107,11 @@ impl FakeGateway {
                 script: "00".into(),
             },
         );
+    }
+
+    /// The next `n` `query_order` answers are lost (the queries reach the fake cloud).
+    pub fn lose_query_answers(&self, n: u32) {
+        self.state.lock().unwrap().lost_query_answers = n;
     }
 
     /// The next `n` reverse calls answer "retry".
@@ -407,9 +417,15 @@ impl PaymentGateway for FakeGateway {
         wallet: Option<cloudpos_domain::code::Wallet>,
     ) -> QueryOutcome {
         let outcome = self.do_query_order(order_no, wallet);
-        if self.answers_lost() {
+        let lost_one = {
+            let mut s = self.state.lock().unwrap();
+            let lost = s.lost_query_answers > 0;
+            s.lost_query_answers = s.lost_query_answers.saturating_sub(1);
+            lost
+        };
+        if self.answers_lost() || lost_one {
             return QueryOutcome::Unknown {
-                reason: "the answer was lost".into(),
+                reason: "operation timed out".into(),
             };
         }
         outcome
@@ -572,6 +588,210 @@ impl Approvals for FakeApprovals {
     }
 }
 
+/// Which ledger writes [`FaultyLedger`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LedgerFault {
+    /// None: every call goes through.
+    #[default]
+    Healthy,
+    /// Order updates fail as on a full disk; new intents (inserts) still go through. This is
+    /// the moment after `micro_pay` answered: the intent is on disk, the answer cannot be.
+    OrderUpdatesFail,
+    /// Every write fails as on a full disk; reads go through.
+    AllWritesFail,
+}
+
+/// A [`Ledger`] over another that refuses writes on demand with
+/// [`StoreError::DiskFull`], standing in for a disk that fills up (or an I/O error) at a
+/// chosen moment. Reads always go through. Cheap to clone (the switch is shared).
+#[derive(Clone)]
+pub struct FaultyLedger {
+    inner: Arc<dyn Ledger>,
+    fault: Arc<Mutex<LedgerFault>>,
+    refused: Arc<Mutex<u32>>,
+}
+
+impl FaultyLedger {
+    #[must_use]
+    pub fn new(inner: Arc<dyn Ledger>) -> Self {
+        FaultyLedger {
+            inner,
+            fault: Arc::default(),
+            refused: Arc::default(),
+        }
+    }
+
+    /// Sets which writes fail from now on.
+    pub fn set(&self, fault: LedgerFault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    /// How many writes were refused so far.
+    #[must_use]
+    pub fn refused(&self) -> u32 {
+        *self.refused.lock().unwrap()
+    }
+
+    fn check(&self, is_order_update: bool) -> Result<(), StoreError> {
+        let fault = *self.fault.lock().unwrap();
+        let fail = match fault {
+            LedgerFault::Healthy => false,
+            LedgerFault::OrderUpdatesFail => is_order_update,
+            LedgerFault::AllWritesFail => true,
+        };
+        if fail {
+            *self.refused.lock().unwrap() += 1;
+            return Err(StoreError::DiskFull(
+                "database or disk is full (injected)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Ledger for FaultyLedger {
+    async fn insert_order(&self, order: &Order) -> Result<(), StoreError> {
+        self.check(false)?;
+        self.inner.insert_order(order).await
+    }
+    async fn update_order(&self, order: &Order, expected: OrderState) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.inner.update_order(order, expected).await
+    }
+    async fn order(&self, no: &OrderNo) -> Result<Option<Order>, StoreError> {
+        self.inner.order(no).await
+    }
+    async fn orders(&self, filter: &OrderFilter) -> Result<Page<Order>, StoreError> {
+        self.inner.orders(filter).await
+    }
+    async fn unfinished_orders(&self) -> Result<Vec<Order>, StoreError> {
+        self.inner.unfinished_orders().await
+    }
+    async fn latest_numbers(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.latest_numbers().await
+    }
+    async fn insert_refund(&self, refund: &Refund) -> Result<(), StoreError> {
+        self.check(false)?;
+        self.inner.insert_refund(refund).await
+    }
+    async fn update_refund(
+        &self,
+        refund: &Refund,
+        expected: RefundState,
+    ) -> Result<(), StoreError> {
+        self.check(false)?;
+        self.inner.update_refund(refund, expected).await
+    }
+    async fn refund(&self, no: &RefundNo) -> Result<Option<Refund>, StoreError> {
+        self.inner.refund(no).await
+    }
+    async fn refunds_of(&self, order: &OrderNo) -> Result<Vec<Refund>, StoreError> {
+        self.inner.refunds_of(order).await
+    }
+    async fn refunds(&self, filter: &RefundFilter) -> Result<Page<Refund>, StoreError> {
+        self.inner.refunds(filter).await
+    }
+    async fn unfinished_refunds(&self) -> Result<Vec<Refund>, StoreError> {
+        self.inner.unfinished_refunds().await
+    }
+    async fn open_shift(&self, clerk: &ClerkId, at: Timestamp) -> Result<Shift, StoreError> {
+        self.check(false)?;
+        self.inner.open_shift(clerk, at).await
+    }
+    async fn current_shift(&self) -> Result<Option<Shift>, StoreError> {
+        self.inner.current_shift().await
+    }
+    async fn close_shift(&self, id: i64, at: Timestamp) -> Result<Shift, StoreError> {
+        self.check(false)?;
+        self.inner.close_shift(id, at).await
+    }
+    async fn shift(&self, id: i64) -> Result<Option<Shift>, StoreError> {
+        self.inner.shift(id).await
+    }
+    async fn shifts(&self, clerk: Option<&ClerkId>, limit: u32) -> Result<Vec<Shift>, StoreError> {
+        self.inner.shifts(clerk, limit).await
+    }
+}
+
+/// A clock that only moves when the test says so: `sleep` waits until [`ManualClock::advance`]
+/// has moved the time past its end. For tests of background tasks, which on a
+/// [`VirtualClock`] would spin through hours in a moment.
+#[derive(Debug)]
+pub struct ManualClock {
+    now_ms: Mutex<i64>,
+    tick: tokio::sync::watch::Sender<i64>,
+    sleepers: Mutex<HashMap<u64, i64>>,
+    next_sleeper: std::sync::atomic::AtomicU64,
+}
+
+impl ManualClock {
+    #[must_use]
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock {
+            now_ms: Mutex::new(start.unix_millis()),
+            tick: tokio::sync::watch::Sender::new(start.unix_millis()),
+            sleepers: Mutex::default(),
+            next_sleeper: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Moves the time forward, waking the sleeps that end by then.
+    pub fn advance(&self, d: Duration) {
+        let mut now = self.now_ms.lock().unwrap();
+        *now += i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.tick.send_replace(*now);
+    }
+
+    /// Waits (in real time, up to 10 s) until exactly `n` tasks sleep on this clock and none
+    /// of their sleeps has ended: the tasks have done what the time allowed and are parked.
+    pub async fn parked(&self, n: usize) {
+        for _ in 0..10_000 {
+            {
+                let now = *self.now_ms.lock().unwrap();
+                let sleepers = self.sleepers.lock().unwrap();
+                if sleepers.len() == n && sleepers.values().all(|&until| until > now) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the tasks on the manual clock did not park");
+    }
+}
+
+#[async_trait]
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix_millis(*self.now_ms.lock().unwrap())
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        let until =
+            *self.now_ms.lock().unwrap() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        let id = self
+            .next_sleeper
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sleepers.lock().unwrap().insert(id, until);
+        // Unregistered however the sleep ends (also when its task is aborted).
+        struct Registered<'a>(&'a Mutex<HashMap<u64, i64>>, u64);
+        impl Drop for Registered<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut m) = self.0.lock() {
+                    m.remove(&self.1);
+                }
+            }
+        }
+        let _registered = Registered(&self.sleepers, id);
+        let mut rx = self.tick.subscribe();
+        while *rx.borrow_and_update() < until {
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// The demo merchant used by tests.
 #[must_use]
 pub fn test_merchant() -> MerchantProfile {
@@ -596,6 +816,8 @@ pub struct TestTerminal {
     pub approvals: FakeApprovals,
     pub clock: Arc<VirtualClock>,
     pub store: Store,
+    /// The terminal's ledger is the store behind this switch (healthy unless set).
+    pub faults: FaultyLedger,
 }
 
 /// Builds a terminal on a fresh ledger in `dir`, over a [`FakeGateway`] and a virtual clock,
@@ -618,9 +840,10 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
     )));
     let approvals = FakeApprovals::new(clock.clone());
     let s = Arc::new(store.clone());
+    let faults = FaultyLedger::new(s.clone());
     let terminal = Terminal::new(
         Ports {
-            ledger: s.clone(),
+            ledger: Arc::new(faults.clone()),
             catalog: s.clone(),
             accounts: s.clone(),
             settings: s.clone(),
@@ -672,6 +895,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         approvals,
         clock,
         store,
+        faults,
     }
 }
 

@@ -17,7 +17,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from . import texts
 
-F = "/usr/share/fonts/"
+SYSTEM_FONTS = "/usr/share/fonts/"
+F = SYSTEM_FONTS
+
+# A font pack (make_fontpack.py): subset copies of the faces below, for machines without the
+# Debian font packages. Set with OCR_FONT_PACK=<dir> or use_font_pack(dir).
+_PACK: dict | None = None
+_PACK_DIR: str | None = None
 
 # family -> list of (path, ttc index, is_bold)
 TRAIN_LATIN = {
@@ -84,17 +90,40 @@ CJK_FALLBACK_ONLY = {"Droid Sans Fallback"}
 CJK_CHARS = set("合计应收实总金额元单号流水￥：")
 
 
+def use_font_pack(pack_dir: str | None):
+    """Read the faces from a font pack (None: from the system font folders)."""
+    global _PACK, _PACK_DIR
+    if pack_dir:
+        import json
+        with open(os.path.join(pack_dir, "manifest.json"), encoding="utf-8") as f:
+            _PACK = json.load(f)
+    else:
+        _PACK = None
+    _PACK_DIR = pack_dir or None
+    _cmap.cache_clear()
+    _font.cache_clear()
+
+
+def _file(path: str, index: int):
+    """(file, index inside it) of a face, from the pack when one is in use."""
+    if _PACK is not None:
+        return os.path.join(_PACK_DIR, _PACK[f"{path}#{index}"]), 0
+    return F + path, index
+
+
 @functools.lru_cache(maxsize=None)
 def _cmap(path: str, index: int) -> frozenset:
     from fontTools.ttLib import TTFont
-    kw = {"fontNumber": index} if path.endswith(".ttc") else {}
-    f = TTFont(F + path, lazy=True, **kw)
+    file, idx = _file(path, index)
+    kw = {"fontNumber": idx} if file.endswith(".ttc") else {}
+    f = TTFont(file, lazy=True, **kw)
     return frozenset(f.getBestCmap().keys())
 
 
 @functools.lru_cache(maxsize=4096)
 def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(F + path, size, index=index)
+    file, idx = _file(path, index)
+    return ImageFont.truetype(file, size, index=idx)
 
 
 def has_glyphs(face, s: str) -> bool:
@@ -150,18 +179,27 @@ def _runs(text: str, face, cjk_face):
     return runs
 
 
-def _draw_text(draw, mask_draw, x, y_base, text, face, cjk_face, size, fill, stroke):
-    for s, f in _runs(text, face, cjk_face):
+def _pieces(text, face, cjk_face, tracking):
+    """Runs of one face; with tracking, one character per piece (letter-spaced)."""
+    runs = _runs(text, face, cjk_face)
+    if not tracking:
+        return runs
+    return [[ch, f] for s, f in runs for ch in s]
+
+
+def _draw_text(draw, mask_draw, x, y_base, text, face, cjk_face, size, fill, stroke, tracking=0.0):
+    for s, f in _pieces(text, face, cjk_face, tracking):
         font = _font(f[0], f[1], size)
         draw.text((x, y_base), s, font=font, fill=fill, anchor="ls", stroke_width=stroke, stroke_fill=fill)
         if mask_draw is not None:
             mask_draw.text((x, y_base), s, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
-        x += font.getlength(s) + 2 * stroke
+        x += font.getlength(s) + 2 * stroke + tracking
     return x
 
 
-def _text_width(text, face, cjk_face, size, stroke):
-    return sum(_font(f[0], f[1], size).getlength(s) + 2 * stroke for s, f in _runs(text, face, cjk_face))
+def _text_width(text, face, cjk_face, size, stroke, tracking=0.0):
+    return sum(_font(f[0], f[1], size).getlength(s) + 2 * stroke + tracking
+               for s, f in _pieces(text, face, cjk_face, tracking))
 
 
 def _neighbour_text(rng: random.Random, kind: str) -> str:
@@ -187,9 +225,23 @@ def _choose_face(rng, split):
     return fam, rng.choice(latin[fam]), cjk_face
 
 
-def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", size_px: int | None = None):
-    """Render one crop. kind: 'amount' | 'serial'. Returns (rgb u8 array, screen text, meta)."""
-    text = texts.random_amount_text(rng) if kind == "amount" else texts.random_serial_text(rng)
+def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", size_px: int | None = None,
+                augment: bool = False, text: str | None = None):
+    """Render one crop. kind: 'amount' | 'serial'. Returns (rgb u8 array, screen text, meta).
+
+    text: draw this screen text instead of a random one (the committed negative fixtures).
+    augment (training only; the evaluation sets and fixtures never use it): letter spacing
+    (25 %: -4 % .. +18 % of the size) and a horizontal stretch of the crop (25 %: 0.8-1.25x),
+    so that the model meets wider and narrower designs than the training fonts have.
+    """
+    if text is None:
+        text = texts.random_amount_text(rng) if kind == "amount" else texts.random_serial_text(rng)
+    tracking_frac, stretch = 0.0, 1.0
+    if augment:
+        if rng.random() < 0.25:
+            tracking_frac = rng.uniform(-0.04, 0.18)
+        if rng.random() < 0.25:
+            stretch = rng.uniform(0.8, 1.25)
     fam, face, cjk_face = _choose_face(rng, split)
     if size_px is None:
         size_px = rng.choice([rng.randint(10, 16), rng.randint(10, 16), rng.randint(12, 24), rng.randint(10, 40)])
@@ -199,7 +251,8 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
     stroke = 1 if (ps >= 16 and rng.random() < 0.08) else 0
     bg, fg = pick_colours(rng)
 
-    tw = _text_width(text, face, cjk_face, ps, stroke)
+    tracking = round(tracking_frac * ps)
+    tw = _text_width(text, face, cjk_face, ps, stroke, tracking)
     W = int(tw + 6 * ps + 40)
     H = int(6 * ps + 20)
     img = Image.new("RGB", (W, H), bg)
@@ -217,10 +270,10 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
         if abs(_lum(c2) - _lum(fg)) >= 70:
             top = yb - int(ps * rng.uniform(1.0, 1.5))
             draw.rectangle([0, top, W, yb + int(ps * rng.uniform(0.3, 0.7))], fill=c2)
-    _draw_text(draw, mdraw, x0, yb, text, face, cjk_face, ps, fg, stroke)
+    _draw_text(draw, mdraw, x0, yb, text, face, cjk_face, ps, fg, stroke, tracking)
     bbox = mask.getbbox()
     if bbox is None:
-        return make_sample(rng, kind, split, size_px)
+        return make_sample(rng, kind, split, size_px, augment, text)
     tx0, ty0, tx1, ty1 = bbox  # ty1/tx1 exclusive
     th = ty1 - ty0
     # neighbouring lines above/below (partly visible in loose selections)
@@ -280,6 +333,8 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
                 x = rng.randint(min(tx1 + 2, cx1 - lw), cx1 - lw)
                 draw.rectangle([x, 0, x + lw - 1, H], fill=lc)
     crop = img.crop((cx0, cy0, cx1, cy1))
+    if stretch != 1.0:
+        crop = crop.resize((max(2, round(crop.size[0] * stretch)), crop.size[1]), Image.BILINEAR)
     # degradations
     if rng.random() < 0.12:  # display scaling: shrink and re-enlarge
         f = rng.uniform(0.6, 0.9)
@@ -300,3 +355,7 @@ def make_sample(rng: random.Random, kind: str = "amount", split: str = "train", 
             "size_px": size_px, "hidpi": hidpi, "aa": int(aa), "bold": face[2] or stroke,
             "text_rows": (ty0 - cy0, ty1 - cy0)}
     return arr, text, meta
+
+
+if os.environ.get("OCR_FONT_PACK"):
+    use_font_pack(os.environ["OCR_FONT_PACK"])

@@ -65,7 +65,8 @@ def random_amount_core(rng: random.Random) -> str:
 def random_amount_text(rng: random.Random) -> str:
     """Screen text (may contain full-width forms); label = normalise_label(text)."""
     num = random_amount_core(rng)
-    neg = rng.random() < 0.08
+    # a return in progress on the host POS shows a negative total (合计:¥-86.50, RMB -9646.77)
+    neg = rng.random() < 0.12
     sp = lambda p: " " if rng.random() < p else ""  # noqa: E731
     r = rng.random()
     prefix = ""

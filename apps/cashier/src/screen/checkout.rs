@@ -108,6 +108,9 @@ pub struct Checkout {
     pub error: Option<String>,
     /// Lookups on their way (each Enter in 货号/条码 is one).
     finding: usize,
+    /// The payment returned before its end (result unknown, or paid but not recorded yet):
+    /// the sale follows the order until the terminal publishes its final state.
+    adopted: bool,
 }
 
 /// What the cashier did.
@@ -220,6 +223,7 @@ impl Checkout {
             confirm_code: None,
             error: None,
             finding: 0,
+            adopted: false,
         }
     }
 
@@ -575,7 +579,23 @@ impl Checkout {
                 self.cash = None;
                 Some(Event::Focus(self.first_field()))
             }
+            Message::Finished(Err(
+                e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
+            )) => {
+                // Not an end: the customer may have paid. Follow the order (amber, in words)
+                // until the terminal completes it; a final state then ends the sale.
+                let (TerminalError::ResultUnknown { order, .. }
+                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                else {
+                    return None;
+                };
+                self.error = Some(error_text(&e));
+                self.adopted = true;
+                self.stage = Stage::Following((**order).clone());
+                None
+            }
             Message::Finished(result) => {
+                self.adopted = false;
                 let paid = matches!(&result, Ok(o) if o.state == OrderState::Paid);
                 self.stage = Stage::Done(result.map_err(|e| error_text(&e)));
                 if paid {
@@ -598,6 +618,11 @@ impl Checkout {
                     _ => false,
                 };
                 if ours {
+                    if order.state.is_final() && self.adopted {
+                        // A sale followed after an unknown result: its end.
+                        self.error = None;
+                        return self.update(Message::Finished(Ok(order)), ctx);
+                    }
                     self.stage = Stage::Following(order);
                 }
                 None

@@ -82,6 +82,9 @@ pub struct Payment {
     pub wallet: Option<Wallet>,
     /// Still capturing the amount (window not usable yet).
     pub preparing: bool,
+    /// The payment returned before its end (result unknown, or paid but not yet recorded):
+    /// the window follows the order until the terminal publishes its final state.
+    pub adopted: bool,
     /// The field with the keyboard focus (Tab cycles the window's own fields).
     pub field: &'static str,
 }
@@ -151,6 +154,7 @@ impl Payment {
             started: now,
             wallet: None,
             preparing: true,
+            adopted: false,
             field: AMOUNT_FIELD,
         }
     }
@@ -369,6 +373,21 @@ impl Payment {
                     Some(self.close_event())
                 }
             }
+            Message::Finished(Err(
+                e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
+            )) => {
+                // Not an end: the customer may have paid. Follow the order (amber, in words)
+                // until the terminal completes it in the background.
+                let (TerminalError::ResultUnknown { order, .. }
+                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                else {
+                    return None;
+                };
+                self.error = Some(error_text(&e));
+                self.adopted = true;
+                self.stage = Stage::Following((**order).clone());
+                None
+            }
             Message::Finished(result) => {
                 let result = result.map_err(|e| error_text(&e));
                 self.finish(result, ctx);
@@ -376,7 +395,12 @@ impl Payment {
             }
             Message::Update(order) => {
                 if self.is_ours(&order) && !matches!(self.stage, Stage::Done(_)) {
-                    self.stage = Stage::Following(order);
+                    if self.adopted && order.state.is_final() {
+                        self.error = None;
+                        self.finish(Ok(order), ctx);
+                    } else {
+                        self.stage = Stage::Following(order);
+                    }
                 }
                 None
             }

@@ -1,8 +1,11 @@
 //! `capture read` and `capture region`: plug-in mode's screen reading from the command line
 //! (checking a region or the recogniser on pictures, and drawing regions without the GUI).
+//!
+//! An amount is printed with the sign the host shows: a return in progress (`合计:¥-86.50`)
+//! is `amount_fen` −8650 with `kind` `return`, never a payment (`kind` `charge`).
 
 use cloudpos_domain::money::Money;
-use cloudpos_domain::ports::AmountReading;
+use cloudpos_domain::ports::{AmountReading, ScreenTotal};
 use cloudpos_terminal::{Terminal, parse_screen_region, screen_region_text};
 use serde_json::json;
 
@@ -78,13 +81,10 @@ async fn read_pictures(
             v["problem"] = json!(r.problem);
             println!("{v}");
         } else {
-            let note = r.problem.clone().unwrap_or_else(|| {
-                if r.needs_confirmation {
-                    "needs the cashier's confirmation".to_owned()
-                } else {
-                    String::new()
-                }
-            });
+            let note = r
+                .problem
+                .clone()
+                .unwrap_or_else(|| note(&r.reading, r.needs_confirmation));
             println!("{file}\t{}\t{note}", reading_line(&r.reading));
         }
     }
@@ -111,16 +111,50 @@ async fn read_screen(t: &Terminal, serial: bool, as_json: bool) -> anyhow::Resul
     if as_json {
         println!("{}", reading_json(&r, !confident));
     } else {
-        println!("{}\t{}", reading_line(&r), r.source);
+        println!(
+            "{}\t{}\t{}",
+            reading_line(&r),
+            r.source,
+            note(&r, r.amount.is_some() && !confident)
+        );
     }
     Ok(if confident { exit::OK } else { exit::NOT_DONE })
 }
 
-/// One reading as JSON (the fields both `capture read` forms print).
+/// What a read means for a payment: `charge`, `return` (the host shows a negative total) or
+/// `nothing`.
+fn kind(r: &AmountReading) -> &'static str {
+    match r.total() {
+        ScreenTotal::Charge(_) => "charge",
+        ScreenTotal::Return(_) => "return",
+        ScreenTotal::Nothing => "nothing",
+    }
+}
+
+/// The note after a read in text mode.
+fn note(r: &AmountReading, needs_confirmation: bool) -> String {
+    let mut note = match r.total() {
+        ScreenTotal::Return(m) => {
+            format!("the host shows a return of {m} (主机显示退货), not a payment")
+        }
+        ScreenTotal::Charge(_) | ScreenTotal::Nothing => String::new(),
+    };
+    if needs_confirmation {
+        if !note.is_empty() {
+            note.push_str("; ");
+        }
+        note.push_str("needs the cashier's confirmation");
+    }
+    note
+}
+
+/// One reading as JSON (the fields both `capture read` forms print). `amount_fen` is signed:
+/// negative when the host shows a return in progress (`kind` `return`).
 fn reading_json(r: &AmountReading, needs_confirmation: bool) -> serde_json::Value {
     json!({
         "amount_fen": r.amount.map(Money::fen),
         "amount": r.amount.map(|m| m.to_string()),
+        "kind": kind(r),
         "text": r.text,
         "confidence": f64::from(r.confidence_permille) / 1000.0,
         "confidence_permille": r.confidence_permille,

@@ -5,6 +5,7 @@ mod capture;
 mod clerk;
 pub mod export;
 mod halt;
+mod keys;
 mod network;
 mod print;
 mod qr;
@@ -23,7 +24,8 @@ use cloudpos_domain::ports::OrderFilter;
 use cloudpos_domain::refund::RefundState;
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{
-    Authorization, MerchantCredentials, PayInput, PayPolicy, RefundInput, Terminal, resolve_home,
+    Authorization, MerchantCredentials, PayInput, PayPolicy, RefundInput, Terminal, TerminalError,
+    resolve_home,
 };
 use serde_json::json;
 
@@ -91,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Clerk(cmd) => clerk::run(&terminal, cmd).await,
         Command::Halt(cmd) => halt::halt(&terminal, cmd).await,
         Command::Capture(cmd) => capture::run(&terminal, cmd).await,
+        Command::Keys(cmd) => keys::run(&terminal, cmd).await,
         Command::Audit(cmd) => halt::audit(&terminal, cmd).await,
         Command::Handover { json, print } => shift::handover(&terminal, json, print).await,
         Command::Summary(args) => shift::summary(&terminal, args).await,
@@ -198,13 +201,18 @@ async fn status(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+/// An amount typed on the command line (full-width digits and `。` accepted, see
+/// [`Money::parse_typed`]).
+fn typed_amount(text: &str) -> anyhow::Result<Money> {
+    Money::parse_typed(text).map_err(|e| anyhow::anyhow!("bad amount: {e}"))
+}
+
 async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
-    let amount =
-        Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    let amount = typed_amount(&args.amount)?;
     if args.speak {
         t.start_voice().await?;
     }
-    let order = t
+    let result = t
         .pay(PayInput {
             amount,
             code: args.code,
@@ -212,11 +220,38 @@ async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
             body: None,
             timeout: args.timeout.map(Duration::from_secs),
         })
-        .await?;
+        .await;
+    let offset = t.offset_seconds();
+    let order = match result {
+        Ok(order) => order,
+        Err(e) => {
+            // The request left: print the order as recorded (state `unknown`) and say what
+            // is known, rather than an error that reads as "not charged".
+            let (order, cloud_state, status) = match &e {
+                TerminalError::PaidNotRecorded { order, .. } => {
+                    (order, "paid", exit::PAID_NOT_RECORDED)
+                }
+                TerminalError::ResultUnknown { order, .. } => (order, "unknown", exit::PENDING),
+                _ => return Err(e.into()),
+            };
+            if args.json {
+                let mut v = order_json(order, offset);
+                if let serde_json::Value::Object(map) = &mut v {
+                    map.insert("cloud_state".into(), json!(cloud_state));
+                    map.insert("note".into(), json!(e.to_string()));
+                }
+                println!("{v}");
+            } else {
+                println!("{}", order_line(order, offset));
+            }
+            eprintln!("cloudpos: {e}");
+            return Ok(status);
+        }
+    };
     if args.json {
-        println!("{}", order_json(&order, t.offset_seconds()));
+        println!("{}", order_json(&order, offset));
     } else {
-        println!("{}", order_line(&order, t.offset_seconds()));
+        println!("{}", order_line(&order, offset));
     }
     // The result is printed; let the announcement be heard before the process ends.
     t.flush_voice(Duration::from_secs(10)).await;
@@ -228,8 +263,7 @@ async fn pay(t: &Terminal, args: PayArgs) -> anyhow::Result<u8> {
 }
 
 async fn refund(t: &Terminal, args: RefundArgs) -> anyhow::Result<u8> {
-    let amount =
-        Money::parse_yuan(args.amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    let amount = typed_amount(&args.amount)?;
     let no = order_no(&args.order)?;
     let authorization = match (args.manager, args.qr, args.approval) {
         (Some(m), _, _) => Some(Authorization::ManagerPassword {
@@ -390,6 +424,15 @@ async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Resul
             changed = true;
         }
     }
+    for (value, field) in [
+        (&args.max_payment, &mut policy.max_payment),
+        (&args.max_refund, &mut policy.max_refund),
+    ] {
+        if let Some(text) = value {
+            *field = typed_amount(text)?;
+            changed = true;
+        }
+    }
     if policy.reverse_backoff_max < policy.reverse_backoff {
         policy.reverse_backoff_max = policy.reverse_backoff;
     }
@@ -407,6 +450,10 @@ async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Resul
         "refund_poll_ms": millis(policy.refund_poll_interval),
         "refund_timeout_ms": millis(policy.refund_timeout),
         "duplicate_scan_window_ms": millis(policy.duplicate_scan_window),
+        "max_payment": policy.max_payment.to_string(),
+        "max_payment_fen": policy.max_payment.fen(),
+        "max_refund": policy.max_refund.to_string(),
+        "max_refund_fen": policy.max_refund.fen(),
     });
     if args.json {
         println!("{shown}");

@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use cloudpos_domain::announcement::{Announcement, AnnouncementKind, MoneySource, VoiceEvent};
 use cloudpos_domain::code::Wallet;
-use cloudpos_domain::money::Money;
 use cloudpos_terminal::{Terminal, VoiceSettings, render_announcement};
 use serde_json::json;
 
@@ -27,8 +26,7 @@ pub async fn run(t: &Terminal, cmd: VoiceCommand) -> anyhow::Result<u8> {
 }
 
 fn sample(amount: &str, wallet: &str) -> anyhow::Result<Announcement> {
-    let amount =
-        Money::parse_yuan(amount.trim()).map_err(|e| anyhow::anyhow!("bad amount: {e}"))?;
+    let amount = super::typed_amount(amount)?;
     let wallet: Wallet = wallet.trim().parse().map_err(|_| {
         anyhow::anyhow!("unknown wallet \"{wallet}\" (expected wechat, alipay or member_card)")
     })?;

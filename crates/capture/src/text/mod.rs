@@ -4,13 +4,11 @@
 //! * Windows: UI Automation ([`uia::UiaTextSource`], `cfg(windows)`): the element under the
 //!   centre of the region, its `Value` (ValuePattern: edit boxes), its text (TextPattern)
 //!   and its `Name` (labels, most custom controls).
-//! * Linux: AT-SPI is **not implemented**. It would need the D-Bus accessibility stack
-//!   (`atspi` + `zbus`, several dozen crates), host programs that publish an accessibility
-//!   tree (GTK/Qt applications with accessibility enabled — while the Chinese POS programs
-//!   met on Linux tills are mostly Windows programs under Wine, which publish none), and a
-//!   test host exposing AT-SPI under Xvfb, which this project's machines lack (no GTK
-//!   bindings). On Linux the reader therefore always uses OCR; [`ReadSource::AtSpi`] exists
-//!   so that the domain's vocabulary is complete.
+//! * Linux and other Unix desktops: AT-SPI ([`atspi::AtSpiTextSource`], `cfg(not(windows))`):
+//!   the element under the centre of the region on the accessibility bus, its Text
+//!   interface's text (entries, labels) and its `Name`. Only programs that publish an
+//!   accessibility tree can be read (GTK always; Qt, Electron and Java with accessibility
+//!   on); Windows POS programs under Wine publish none, and OCR reads those.
 //!
 //! A text read is only taken when its text normalises to an amount; anything else (the
 //! element is a container, a label without the figure, our own window) falls back to OCR.
@@ -21,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::CaptureError;
 use crate::grab::ScreenInfo;
 
+#[cfg(not(windows))]
+pub mod atspi;
 #[cfg(windows)]
 pub mod uia;
 
@@ -32,7 +32,7 @@ pub enum ReadSource {
     Ocr,
     /// Read as text through Windows UI Automation.
     UiAutomation,
-    /// Read as text through AT-SPI (Linux accessibility; not implemented).
+    /// Read as text through AT-SPI (Linux accessibility).
     AtSpi,
 }
 
@@ -73,7 +73,8 @@ pub trait TextSource: Send + Sync {
     fn source(&self) -> ReadSource;
 }
 
-/// The text source of this platform: UI Automation on Windows, none elsewhere.
+/// The text source of this platform: UI Automation on Windows, AT-SPI elsewhere (on this
+/// desktop's session bus; it connects on the first read).
 #[must_use]
 pub fn default_text_source() -> Option<std::sync::Arc<dyn TextSource>> {
     #[cfg(windows)]
@@ -82,6 +83,6 @@ pub fn default_text_source() -> Option<std::sync::Arc<dyn TextSource>> {
     }
     #[cfg(not(windows))]
     {
-        None
+        Some(std::sync::Arc::new(atspi::AtSpiTextSource::new()))
     }
 }

@@ -91,20 +91,11 @@ pub enum Verdict {
     WrongConfident,
 }
 
-/// Scores a reading against the expected amount in fen (negative labels must be refused
-/// with their magnitude).
+/// Scores a reading against the expected amount in fen (signed: a negative label must be
+/// read as that negative amount).
 pub fn verdict(reading: &cloudpos_capture::Reading, fen: i64) -> Verdict {
-    use cloudpos_capture::{AmountTextError, NoAmount};
     use cloudpos_domain::money::Money;
-    if fen < 0 {
-        if reading.problem
-            == Some(NoAmount::Text(AmountTextError::Negative {
-                magnitude: Some(Money::from_fen(-fen)),
-            }))
-        {
-            return Verdict::Correct;
-        }
-    } else if reading.amount == Some(Money::from_fen(fen)) {
+    if reading.amount == Some(Money::from_fen(fen)) {
         return Verdict::Correct;
     }
     match reading.amount {
