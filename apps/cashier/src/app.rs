@@ -10,27 +10,37 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_terminal::{
-    DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, HotkeyAction,
-    InstanceLock, KeySettings, RecoveryReport, Terminal, TerminalError, WindowState,
+    DeviceEvent, DeviceProblem, EmbeddedSandbox, Event as TerminalEvent, HandoverReport,
+    HotkeyAction, InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
+    WindowState,
 };
 use iced::futures::SinkExt;
-use iced::widget::{Space, button, column, container, row, scrollable, text, text_input};
+use iced::widget::{Space, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, Point, Size, Subscription, Task, window};
 
 use crate::ctx::Ctx;
+use crate::focus::KeyRouter;
+use crate::geometry;
 use crate::i18n::{self, error_text, state_text, tr, trs};
 use crate::keys::{KeyPress, Shortcut, chord_text, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, commodities, hotkeys, login, orders, payment, printer,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer,
 };
 use crate::style;
 use crate::widgets;
+
+/// F9: 现金收款 on the checkout (F1–F8 are the screens).
+const CASH_KEY: u8 = 9;
+/// F11 / F12: a refund's manager approves by QR code / by password.
+const QR_AUTH_KEY: u8 = 11;
+const PASSWORD_AUTH_KEY: u8 = 12;
 
 /// What the binary passes in.
 #[derive(Debug, Clone)]
@@ -48,8 +58,15 @@ pub struct Options {
 pub enum DeviceCommand {
     /// Pause the wedge-scanner detector (our window has the focus).
     PauseWedge(bool),
-    /// Register new hotkeys.
+    /// Register new hotkeys (for the current mode).
     ApplyKeys(Box<KeySettings>),
+    /// The mode changed: swap the hotkeys and the scanner listener over, in place.
+    SetMode {
+        /// Plug-in mode.
+        plug_in: bool,
+        /// The hotkeys in force.
+        keys: Box<KeySettings>,
+    },
 }
 
 /// The terminal and the sandbox it runs on, once open.
@@ -127,6 +144,8 @@ pub enum Message {
     Home,
     /// A window we asked for is open.
     Opened(window::Id),
+    /// The size of the monitor a window opened on (unknown on some platforms).
+    Monitor(window::Id, Option<Size>),
     /// Show or hide the main window.
     ToggleMain,
     /// Open the payment window (touch button).
@@ -183,6 +202,8 @@ pub enum Message {
     Printer(printer::Message),
     /// Hotkey settings.
     Hotkeys(hotkeys::Message),
+    /// Clerk management.
+    Clerks(clerks::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -194,6 +215,10 @@ pub enum Message {
 struct Windows {
     main: Option<window::Id>,
     main_visible: bool,
+    /// The main window has been sized for its monitor (geometry changes before are ours).
+    main_placed: bool,
+    /// The monitor the main window opened on.
+    monitor: Option<Size>,
     payment: Option<window::Id>,
     region: Option<window::Id>,
     touch: Option<window::Id>,
@@ -217,6 +242,7 @@ pub struct App {
     basic: basic::Basic,
     printer: printer::Printer,
     hotkeys: hotkeys::Hotkeys,
+    clerks: clerks::Clerks,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -229,6 +255,10 @@ pub struct App {
     geometry_dirty: bool,
     orders_dirty: bool,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    /// Counts updates, so the key routers know when the app has answered a key.
+    epoch: u64,
+    /// A configuration page is loading its settings.
+    page_loading: bool,
     /// Clipboard writes (kept for the status line and tests).
     pub copied: Vec<String>,
 }
@@ -258,7 +288,10 @@ impl App {
                         terminal,
                         sandbox: sandbox.map(Arc::new),
                     }),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => {
+                        tracing::error!("the terminal could not open: {e}");
+                        Err(error_text(&e))
+                    }
                 }
             },
             Message::Started,
@@ -266,12 +299,10 @@ impl App {
         (app, task)
     }
 
-    /// The app over a terminal already open (tests): no devices, no reconciler.
+    /// The app over a terminal already open (tests): no reconciler, and devices only when
+    /// `options.devices` asks for them.
     pub fn with_terminal(terminal: Terminal, options: Options) -> (App, Task<Message>) {
-        let mut app = App::blank(Options {
-            devices: false,
-            ..options
-        });
+        let mut app = App::blank(options);
         let task = app.started(
             Started {
                 terminal,
@@ -299,6 +330,7 @@ impl App {
             basic: basic::Basic::new(cloudpos_terminal::BasicSettings::default()),
             printer: printer::Printer::new(&cloudpos_terminal::PrinterSettings::default()),
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
+            clerks: clerks::Clerks::default(),
             payment: None,
             region: None,
             summary: None,
@@ -311,6 +343,8 @@ impl App {
             geometry_dirty: false,
             orders_dirty: false,
             reconciler: None,
+            epoch: 0,
+            page_loading: false,
             copied: Vec::new(),
             options,
         }
@@ -402,6 +436,12 @@ impl App {
         &self.hotkeys
     }
 
+    /// The clerks screen.
+    #[must_use]
+    pub fn clerks(&self) -> &clerks::Clerks {
+        &self.clerks
+    }
+
     /// The status line.
     #[must_use]
     pub fn status(&self) -> Option<&str> {
@@ -467,6 +507,8 @@ impl App {
                     now: t.now(),
                     offset_seconds: t.offset_seconds(),
                     pay_timeout: t.policy().pay_timeout,
+                    window: geometry::MAIN_DEFAULT,
+                    codes: Some(t.code_table()),
                 };
                 let geometry = if with_geometry {
                     t.window_state("main").await.ok().flatten()
@@ -479,10 +521,12 @@ impl App {
         )
     }
 
+    /// The main window opens hidden; once it knows its monitor it is sized and placed to fit
+    /// it (`place_main`), then shown.
     fn main_settings(&self) -> window::Settings {
         let mut s = window::Settings {
-            size: Size::new(1180.0, 760.0),
-            min_size: Some(Size::new(960.0, 620.0)),
+            size: geometry::MAIN_DEFAULT,
+            visible: false,
             exit_on_close_request: false,
             ..window::Settings::default()
         };
@@ -510,7 +554,41 @@ impl App {
         let (id, open) = window::open(self.main_settings());
         self.windows.main = Some(id);
         self.windows.main_visible = true;
+        self.windows.main_placed = false;
         open.map(Message::Opened)
+    }
+
+    /// Sizes and places the main window for its monitor (`geometry.rs`), shows it as the
+    /// basic settings ask (normal, maximised or full screen), and gives it the keyboard.
+    fn place_main(&mut self, id: window::Id, monitor: Option<Size>) -> Task<Message> {
+        if self.windows.main != Some(id) {
+            return Task::none();
+        }
+        let mut tasks = Vec::new();
+        if let Some(m) = monitor {
+            self.windows.monitor = Some(m);
+            let g = geometry::main_window(self.geometry, m);
+            self.ctx.window = Size::new(g.width, g.height);
+            tasks.push(window::set_min_size(id, Some(geometry::main_min(m))));
+            tasks.push(window::resize(id, Size::new(g.width, g.height)));
+            tasks.push(window::move_to(id, Point::new(g.x, g.y)));
+            if self.geometry.is_some_and(|old| old != g) {
+                self.geometry = Some(g);
+                self.geometry_dirty = true;
+            }
+        }
+        tasks.push(window::set_mode(id, window::Mode::Windowed));
+        match self.ctx.basic.start_window {
+            StartWindow::Normal => {}
+            StartWindow::Maximized => tasks.push(window::maximize(id, true)),
+            StartWindow::Fullscreen => tasks.push(window::set_mode(id, window::Mode::Fullscreen)),
+        }
+        self.windows.main_placed = true;
+        tasks.push(window::gain_focus(id));
+        if let Some(f) = self.screen_field() {
+            tasks.push(Self::focus(f));
+        }
+        Task::batch(tasks)
     }
 
     /// The field the focus belongs in on the current screen.
@@ -518,9 +596,13 @@ impl App {
         match self.screen {
             Screen::Login => Some(login::CLERK_FIELD),
             Screen::Checkout => Some(self.checkout.first_field()),
-            Screen::Commodities => Some(commodities::SEARCH_FIELD),
             Screen::Refund => Some(refund::ORDER_FIELD),
-            Screen::Orders | Screen::Basic | Screen::Printer | Screen::Hotkeys => None,
+            Screen::Commodities
+            | Screen::Clerks
+            | Screen::Orders
+            | Screen::Basic
+            | Screen::Printer
+            | Screen::Hotkeys => None,
         }
     }
 
@@ -535,10 +617,7 @@ impl App {
             return Task::batch([window::gain_focus(id), Self::focus(field)]);
         }
         if self.windows.main == Some(id) {
-            return match self.screen_field() {
-                Some(f) => Task::batch([window::gain_focus(id), Self::focus(f)]),
-                None => window::gain_focus(id),
-            };
+            return window::monitor_size(id).map(move |size| Message::Monitor(id, size));
         }
         if self.windows.region == Some(id) {
             return window::gain_focus(id);
@@ -565,8 +644,20 @@ impl App {
         }
     }
 
+    /// Puts the focus in field `id` with its text selected, as a desktop dialog does: what
+    /// is typed next replaces a prefilled value (a refund's amount, an edited name).
     fn focus(id: &'static str) -> Task<Message> {
+        iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id))
+    }
+
+    /// Puts the focus in field `id`, the cursor after its text (nothing selected).
+    fn focus_keep(id: &'static str) -> Task<Message> {
         iced::widget::operation::focus(id)
+    }
+
+    /// Takes the focus from every field (focusing an id no field has unfocuses the rest).
+    fn unfocus() -> Task<Message> {
+        iced::widget::operation::focus("cashier-no-field")
     }
 
     fn notify(&mut self, text: impl Into<String>, color: iced::Color) {
@@ -577,6 +668,9 @@ impl App {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        // Every view built after this update differs in epoch from those before: the key
+        // routers replay the keys they held once the app has answered.
+        self.epoch = self.epoch.wrapping_add(1);
         match message {
             Message::Started(Ok(s)) => self.started(s, true),
             Message::Started(Err(e)) => {
@@ -606,6 +700,7 @@ impl App {
             Message::Navigate(s) => self.navigate(s),
             Message::Home => self.navigate(self.home_screen()),
             Message::Opened(id) => self.opened(id),
+            Message::Monitor(id, size) => self.place_main(id, size),
             Message::ToggleMain => self.toggle_main(),
             Message::OpenPayment => self.open_payment(None),
             Message::Logout => self
@@ -707,7 +802,11 @@ impl App {
                     ));
                     self.screen = Screen::Login;
                     self.login.reset();
-                    Task::batch([self.load_ctx(false), self.start_qr_if_needed()])
+                    Task::batch([
+                        self.load_ctx(false),
+                        self.start_qr_if_needed(),
+                        Self::unfocus(),
+                    ])
                 }
                 Err(e) => {
                     if let Some(s) = &mut self.summary {
@@ -751,16 +850,29 @@ impl App {
                 self.summary_event(e)
             }
             Message::Basic(m) => {
+                if matches!(m, basic::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.basic.update(m);
                 self.basic_event(e)
             }
             Message::Printer(m) => {
+                if matches!(m, printer::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.printer.update(m);
                 self.printer_event(e)
             }
             Message::Hotkeys(m) => {
+                if matches!(m, hotkeys::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
                 let e = self.hotkeys.update(m);
                 self.hotkeys_event(e)
+            }
+            Message::Clerks(m) => {
+                let e = self.clerks.update(m, &self.ctx);
+                self.clerks_event(e)
             }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
@@ -786,6 +898,7 @@ impl App {
             self.geometry = loaded.geometry;
         }
         i18n::set_language(ctx.basic.language);
+        ctx.window = self.ctx.window;
         std::mem::swap(&mut self.ctx, &mut ctx);
         let mut tasks = Vec::new();
         if first {
@@ -802,6 +915,18 @@ impl App {
                 .any(|(s, _, _)| *s == self.screen)
         {
             tasks.push(self.navigate(Screen::Orders));
+        }
+        if !first
+            && old_mode != self.ctx.basic.mode
+            && let Some(tx) = &self.devices
+        {
+            // The one device worker switches over in place: it releases the old mode's
+            // hotkeys before taking the new one's (a second worker would find its own
+            // keys still taken).
+            let _ = tx.send(DeviceCommand::SetMode {
+                plug_in: self.ctx.plug_in(),
+                keys: Box::new(self.ctx.keys.clone()),
+            });
         }
         if !first && old_checkout != self.ctx.basic.checkout_mode && !self.checkout.in_flight() {
             self.checkout.mode = self.ctx.basic.checkout_mode;
@@ -844,7 +969,19 @@ impl App {
         }
     }
 
+    /// Goes to a screen. While a dialog without a field of its own is over the window (a
+    /// summary, the halt), the screen behind does not take the focus: Enter and Esc then
+    /// reach the dialog instead of a field it hides.
     fn navigate(&mut self, screen: Screen) -> Task<Message> {
+        let task = self.go_to(screen);
+        if self.summary.is_some() || self.halt_clear.is_some() {
+            task.chain(Self::unfocus())
+        } else {
+            task
+        }
+    }
+
+    fn go_to(&mut self, screen: Screen) -> Task<Message> {
         let mut screen = screen;
         if screen == Screen::Checkout && self.ctx.plug_in() {
             screen = Screen::Orders;
@@ -856,12 +993,25 @@ impl App {
             }
             return Task::batch([self.start_qr_if_needed(), Self::focus(login::CLERK_FIELD)]);
         }
+        if screen == Screen::Clerks && !self.ctx.may(Permission::ManageClerks) {
+            self.notify(
+                tr(
+                    "无权限：只有店长及以上可以管理店员",
+                    "Only a store manager or above manages clerks",
+                ),
+                style::PENDING,
+            );
+            return Task::none();
+        }
         if screen == Screen::Login && self.ctx.session.is_some() && self.screen != Screen::Login {
             // L while logged in: the login screen for a re-login (hand-over).
             self.login.reset();
         }
         self.screen = screen;
         self.status = None;
+        // A configuration page fills its fields from the terminal: keys typed before that
+        // wait for it, or the loaded values would overwrite them.
+        self.page_loading = matches!(screen, Screen::Basic | Screen::Printer | Screen::Hotkeys);
         match screen {
             Screen::Login => {
                 self.login.reset();
@@ -875,11 +1025,10 @@ impl App {
                 self.checkout_event(e)
             }
             Screen::Commodities => {
-                let q = self.commodities.query();
-                Task::batch([
-                    self.commodities_event(Some(commodities::Event::Load(q))),
-                    Self::focus(commodities::SEARCH_FIELD),
-                ])
+                // No field takes the focus: the list's letters (N 新建, E 编辑, D 删除) work at
+                // once; Tab reaches the search field.
+                let load = self.commodities.load();
+                Task::batch([self.commodities_event(Some(load)), Self::unfocus()])
             }
             Screen::Orders => {
                 let e = self.orders.reload(&self.ctx);
@@ -916,6 +1065,10 @@ impl App {
                 |t| async move { t.key_settings().await },
                 |r| Message::Hotkeys(hotkeys::Message::Loaded(r)),
             ),
+            Screen::Clerks => {
+                let e = self.clerks.reload();
+                Task::batch([self.clerks_event(e), Self::unfocus()])
+            }
         }
     }
 
@@ -979,6 +1132,14 @@ impl App {
     fn window_event(&mut self, id: window::Id, event: &window::Event) -> Task<Message> {
         let main = self.windows.main == Some(id);
         match *event {
+            window::Event::Moved(_) | window::Event::Resized(_)
+                if main && (!self.windows.main_placed || !self.saves_geometry()) =>
+            {
+                if let window::Event::Resized(s) = *event {
+                    self.ctx.window = s;
+                }
+                Task::none()
+            }
             window::Event::Moved(p) if main => {
                 let g = self.geometry.get_or_insert(WindowState {
                     x: p.x,
@@ -992,6 +1153,7 @@ impl App {
                 Task::none()
             }
             window::Event::Resized(s) if main => {
+                self.ctx.window = s;
                 let g = self.geometry.get_or_insert(WindowState {
                     x: 0.0,
                     y: 0.0,
@@ -1062,6 +1224,12 @@ impl App {
             }
             _ => Task::none(),
         }
+    }
+
+    /// Whether moves and resizes of the main window are remembered: not while it runs
+    /// maximised or full screen (the next start does that again).
+    fn saves_geometry(&self) -> bool {
+        self.ctx.basic.start_window == StartWindow::Normal
     }
 
     fn pause_wedge(&self) -> Task<Message> {
@@ -1140,10 +1308,7 @@ impl App {
             | TerminalEvent::HaltCleared
             | TerminalEvent::SessionChanged => self.load_ctx(false),
             TerminalEvent::PrintFailed { what, reason } => {
-                self.notify(
-                    trs(format!("小票未打印（{what}）：{reason}；可在订单查询中按 P 补打"), format!("Receipt not printed ({what}): {reason}; press P in the order list to print it again")),
-                    style::FAILED,
-                );
+                self.notify(i18n::print_failed_text(&what, &reason), style::FAILED);
                 Task::none()
             }
         }
@@ -1168,14 +1333,12 @@ impl App {
                 }
             }
             DeviceEvent::ScannerBox(state) => {
-                self.notify(
-                    format!("{} {state}", tr("扫码盒：", "Scanner box:")),
-                    style::MUTED,
-                );
+                self.notify(i18n::box_state_text(&state), style::MUTED);
                 Task::none()
             }
             DeviceEvent::Problem(p) => {
-                self.notify(p, style::PENDING);
+                tracing::warn!("device problem: {p}");
+                self.notify(i18n::device_problem_text(&p), style::PENDING);
                 Task::none()
             }
         }
@@ -1201,9 +1364,6 @@ impl App {
                 Shortcut::Enter if !press.captured => {
                     self.update(Message::Payment(payment::Message::Confirm))
                 }
-                Shortcut::Tab { back } => self.payment_tab(back),
-                Shortcut::Down if !press.captured => self.payment_tab(false),
-                Shortcut::Up if !press.captured => self.payment_tab(true),
                 _ => Task::none(),
             };
         }
@@ -1222,13 +1382,9 @@ impl App {
             }
             return self.update(Message::Hotkeys(hotkeys::Message::Recorded(chord)));
         }
-        if let Shortcut::Tab { back } = sc {
-            // Focus operations reach every window: leave an open payment window alone.
-            return if self.windows.payment.is_some() {
-                Task::none()
-            } else {
-                tab(back)
-            };
+        if let Shortcut::Tab { .. } = sc {
+            // The window's key router moved the focus already.
+            return Task::none();
         }
         // Dialogs over every screen.
         if self.halt_clear.is_some() {
@@ -1255,7 +1411,31 @@ impl App {
         if sc == Shortcut::Escape {
             return self.escape();
         }
+        if let Shortcut::Function(n @ (QR_AUTH_KEY | PASSWORD_AUTH_KEY)) = sc {
+            let mode = if n == QR_AUTH_KEY {
+                refund::AuthMode::Qr
+            } else {
+                refund::AuthMode::Password
+            };
+            let m = refund::Message::AuthMode(mode);
+            if self.screen == Screen::Refund && self.refund.form.authorising() {
+                return self.update(Message::Refund(refund::ScreenMessage::Form(m)));
+            }
+            if self.screen == Screen::Orders
+                && self
+                    .orders
+                    .refund
+                    .as_ref()
+                    .is_some_and(refund::RefundForm::authorising)
+            {
+                return self.update(Message::Orders(orders::Message::RefundForm(m)));
+            }
+            return Task::none();
+        }
         if let Shortcut::Function(n) = sc {
+            if n == CASH_KEY && self.screen == Screen::Checkout && self.checkout.cash.is_none() {
+                return self.update(Message::Checkout(checkout::Message::OpenCash));
+            }
             if let Some(s) = Screen::by_function_key(self.ctx.plug_in(), n) {
                 return self.navigate(s);
             }
@@ -1322,6 +1502,48 @@ impl App {
             (Screen::Commodities, Shortcut::Down) => {
                 return self.update(Message::Commodities(commodities::Message::Down));
             }
+            (Screen::Clerks, _) if self.clerks.dialog_open() => {
+                if sc == Shortcut::Enter && self.clerks.confirm_remove.is_some() {
+                    return self.update(Message::Clerks(clerks::Message::RemoveConfirm));
+                }
+                return Task::none();
+            }
+            (Screen::Clerks, Shortcut::Letter(l @ ('N' | 'E' | 'W' | 'D'))) => {
+                let m = match l {
+                    'N' => clerks::Message::New,
+                    'E' => clerks::Message::Edit,
+                    'W' => clerks::Message::OpenReset,
+                    _ => clerks::Message::Remove,
+                };
+                return self.update(Message::Clerks(m));
+            }
+            (Screen::Clerks, Shortcut::Up) => {
+                return self.update(Message::Clerks(clerks::Message::Up));
+            }
+            (Screen::Clerks, Shortcut::Down) => {
+                return self.update(Message::Clerks(clerks::Message::Down));
+            }
+            (_, Shortcut::Letter('M')) if self.ctx.may(Permission::ManageClerks) => {
+                return self.navigate(Screen::Clerks);
+            }
+            (Screen::Basic, Shortcut::Enter) => {
+                return self.update(Message::Basic(basic::Message::Save));
+            }
+            (Screen::Printer, Shortcut::Enter) => {
+                return self.update(Message::Printer(printer::Message::Save));
+            }
+            (Screen::Hotkeys, Shortcut::Enter) => {
+                return self.update(Message::Hotkeys(hotkeys::Message::Save));
+            }
+            (Screen::Hotkeys, _) if digit(press).is_some() => {
+                let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
+                return match digit(press).and_then(|d| shown.get(d.wrapping_sub(1))) {
+                    Some(action) => {
+                        self.update(Message::Hotkeys(hotkeys::Message::Record(*action)))
+                    }
+                    None => Task::none(),
+                };
+            }
             (Screen::Refund, Shortcut::Letter('P')) => {
                 return self.update(Message::Refund(refund::ScreenMessage::Print));
             }
@@ -1348,6 +1570,9 @@ impl App {
                 return Task::none();
             }
             (Screen::Checkout, Shortcut::Enter) => {
+                if self.checkout.confirm_code.is_some() {
+                    return self.update(Message::Checkout(checkout::Message::UseCode));
+                }
                 if self.checkout.cash.is_some() {
                     return self.update(Message::Checkout(checkout::Message::CashConfirm));
                 }
@@ -1356,7 +1581,11 @@ impl App {
                 }
                 return Self::focus(self.checkout.first_field());
             }
-            (Screen::Checkout, _) if self.checkout.cash.is_some() => return Task::none(),
+            (Screen::Checkout, _)
+                if self.checkout.cash.is_some() || self.checkout.confirm_code.is_some() =>
+            {
+                return Task::none();
+            }
             (Screen::Refund, Shortcut::Enter) => {
                 return self.update(Message::Refund(refund::ScreenMessage::Form(
                     refund::Message::Submit,
@@ -1365,8 +1594,6 @@ impl App {
             (Screen::Login, Shortcut::Enter) => {
                 return self.update(Message::Login(login::Message::Submit));
             }
-            (_, Shortcut::Up) if self.windows.payment.is_none() => return tab(true),
-            (_, Shortcut::Down) if self.windows.payment.is_none() => return tab(false),
             (_, Shortcut::Letter('H')) if self.ctx.session.is_some() => return self.show_summary(),
             _ => {}
         }
@@ -1378,23 +1605,13 @@ impl App {
         Task::none()
     }
 
-    fn payment_tab(&mut self, back: bool) -> Task<Message> {
-        let halted = self.ctx.halt.is_some();
-        match &mut self.payment {
-            Some(p) if p.stage == payment::Stage::Entering => {
-                p.field = p.next_field(back, halted);
-                Self::focus(p.field)
-            }
-            _ => Task::none(),
-        }
-    }
-
     fn escape(&mut self) -> Task<Message> {
         match self.screen {
             Screen::Orders => self.update(Message::Orders(orders::Message::Escape)),
             Screen::Commodities => self.update(Message::Commodities(commodities::Message::Escape)),
             Screen::Checkout => self.update(Message::Checkout(checkout::Message::Escape)),
             Screen::Basic => self.update(Message::Basic(basic::Message::CloseDialog)),
+            Screen::Clerks => self.update(Message::Clerks(clerks::Message::Escape)),
             Screen::Refund if !self.refund.form.busy() => {
                 self.refund = RefundScreen {
                     recent: std::mem::take(&mut self.refund.recent),
@@ -1475,9 +1692,9 @@ impl App {
             return Task::batch([self.open_main(), self.navigate(Screen::Login)]);
         }
         let wallet = code.as_deref().and_then(|c| {
-            cloudpos_domain::code::CodeTable::default()
-                .classify(c)
-                .ok()
+            self.terminal
+                .as_ref()
+                .and_then(|t| t.classify_code(c).ok())
                 .map(|p| p.wallet())
         });
         self.payment = Some(payment::Payment::new(code, self.ctx.now));
@@ -1514,11 +1731,14 @@ impl App {
         let touch = self.ctx.basic.touch;
         #[allow(unused_mut)]
         let mut s = window::Settings {
-            size: if touch {
-                Size::new(560.0, 720.0)
-            } else {
-                Size::new(500.0, 470.0)
-            },
+            size: geometry::payment_window(
+                if touch {
+                    Size::new(560.0, 720.0)
+                } else {
+                    Size::new(500.0, 470.0)
+                },
+                self.windows.monitor,
+            ),
             position: window::Position::Centered,
             resizable: false,
             level: window::Level::AlwaysOnTop,
@@ -1641,6 +1861,11 @@ impl App {
                 },
                 |r| Message::Checkout(checkout::Message::Finished(r)),
             ),
+            // The 货号/条码 field may already hold the start of the next scan when a lookup
+            // returns: keep it, and keep typing after it.
+            checkout::Event::Focus(checkout::LOOKUP_FIELD) => {
+                Self::focus_keep(checkout::LOOKUP_FIELD)
+            }
             checkout::Event::Focus(id) => Self::focus(id),
         }
     }
@@ -1802,7 +2027,8 @@ impl App {
         let (panel, event) =
             SummaryPanel::for_shift(&self.ctx, self.commodities.default_dir.clone());
         self.summary = Some(panel);
-        self.summary_event(Some(event))
+        let load = self.summary_event(Some(event));
+        Task::batch([load, Self::unfocus()])
     }
 
     fn summary_event(&mut self, event: Option<summary::Event>) -> Task<Message> {
@@ -1834,8 +2060,15 @@ impl App {
                     tokio::task::spawn_blocking(move || std::fs::write(&p, png))
                         .await
                         .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| format!("{}: {e}", path.display())))
-                        .map(|()| path)
+                        .and_then(|r| r.map_err(|e| e.to_string()))
+                        .map(|()| path.clone())
+                        .map_err(|e| {
+                            tracing::warn!("saving {}: {e}", path.display());
+                            trs(
+                                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
+                                format!("Cannot save to {}: {e}", path.display()),
+                            )
+                        })
                 },
                 |r| Message::Summary(summary::Message::Saved(r)),
             ),
@@ -1949,6 +2182,35 @@ impl App {
         .chain(self.load_ctx(false))
     }
 
+    fn clerks_event(&mut self, event: Option<clerks::Event>) -> Task<Message> {
+        let Some(event) = event else {
+            return Task::none();
+        };
+        match event {
+            clerks::Event::Load(q) => self.perform(
+                |t| async move { t.clerks(&q).await },
+                |r| Message::Clerks(clerks::Message::Loaded(r)),
+            ),
+            clerks::Event::Add(new, password) => self.perform(
+                |t| async move { t.add_clerk(new, &password).await },
+                |r| Message::Clerks(clerks::Message::Saved(r)),
+            ),
+            clerks::Event::Edit(id, changes) => self.perform(
+                |t| async move { t.edit_clerk(&id, changes).await },
+                |r| Message::Clerks(clerks::Message::Saved(r)),
+            ),
+            clerks::Event::ResetPassword(id, password) => self.perform(
+                |t| async move { t.reset_password(&id, &password).await },
+                |r| Message::Clerks(clerks::Message::ResetDone(r)),
+            ),
+            clerks::Event::Remove(id) => self.perform(
+                |t| async move { t.remove_clerk(&id).await },
+                |r| Message::Clerks(clerks::Message::Removed(r)),
+            ),
+            clerks::Event::Focus(id) => Self::focus(id),
+        }
+    }
+
     fn open_region(&mut self, target: Target) -> Task<Message> {
         if self.windows.region.is_some() || !self.ctx.plug_in() {
             return Task::none();
@@ -2005,6 +2267,13 @@ impl App {
             (true, None) => {
                 let (id, open) = window::open(window::Settings {
                     size: Size::new(150.0, 80.0),
+                    // Bottom right, clear of the host POS's header and of our own.
+                    position: window::Position::SpecificWith(|size, monitor| {
+                        Point::new(
+                            (monitor.width - size.width - 16.0).max(0.0),
+                            (monitor.height - size.height - geometry::MARGIN.height).max(0.0),
+                        )
+                    }),
                     resizable: false,
                     level: window::Level::AlwaysOnTop,
                     exit_on_close_request: false,
@@ -2047,7 +2316,7 @@ impl App {
                 let admin = match cloudpos_domain::clerk::ClerkId::parse(&h.admin) {
                     Ok(a) => a,
                     Err(e) => {
-                        h.error = Some(e.to_string());
+                        h.error = Some(i18n::clerk_id_error_text(&e));
                         return Task::none();
                     }
                 };
@@ -2098,14 +2367,91 @@ impl App {
             .merchant
             .as_ref()
             .map_or("", |m| m.store_name.as_str());
+        // Where the cashier is, first: the screen, then an open dialog (the taskbar shows
+        // it, and the end-to-end tests wait on it).
+        let mut place = String::new();
+        if self.terminal.is_some() && self.start_error.is_none() {
+            place.push_str(self.screen.title());
+            if let Some(dialog) = self.dialog_title() {
+                place.push_str(" · ");
+                place.push_str(dialog);
+            }
+            place.push_str(" — ");
+        }
         format!(
-            "{} {store}{sandbox}",
+            "{place}{} {store}{sandbox}",
             tr("CloudPOS 云支付收银台", "CloudPOS cashier")
         )
     }
 
-    /// Draws a window.
+    /// The title of the dialog open over the main window, if any.
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.halt_clear.is_some() {
+            return Some(tr("解除停止收款", "Clear the halt"));
+        }
+        if let Some(s) = &self.summary {
+            return Some(s.title());
+        }
+        match self.screen {
+            Screen::Commodities => self.commodities.dialog_title(),
+            Screen::Checkout => self.checkout.dialog_title(),
+            Screen::Orders => self.orders.dialog_title(),
+            Screen::Clerks => self.clerks.dialog_title(),
+            Screen::Basic => self
+                .basic
+                .reconfigure
+                .as_ref()
+                .map(|_| tr("重新配置商户", "Reconfigure the merchant")),
+            _ => None,
+        }
+    }
+
+    /// Draws a window: its content inside the key router that keeps fast input in order.
     pub fn view(&self, id: window::Id) -> Element<'_, Message> {
+        let recording = self.screen == Screen::Hotkeys && self.hotkeys.recording.is_some();
+        let lists = self.windows.main == Some(id)
+            && match self.screen {
+                Screen::Orders => !self.orders.dialog_open(),
+                Screen::Commodities => !self.commodities.dialog_open(),
+                Screen::Clerks => !self.clerks.dialog_open(),
+                _ => false,
+            };
+        KeyRouter::new(self.window_view(id), self.epoch, move |press| {
+            Message::Key(id, press)
+        })
+        .tab(!recording)
+        .arrows(!lists && !recording)
+        .hold(self.windows.main == Some(id) && self.settling())
+        .into()
+    }
+
+    /// Whether the main window waits for an answer that decides where the next keys go (a
+    /// login, a scan being looked up, a dialog being saved): keys typed meanwhile are held
+    /// and then go where that answer put the focus.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        if self.summary.is_some() || self.halt_clear.is_some() {
+            return false;
+        }
+        match self.screen {
+            Screen::Login => self.login.busy,
+            Screen::Checkout => self.checkout.settling(),
+            Screen::Commodities => self.commodities.settling(),
+            Screen::Clerks => self.clerks.settling(),
+            Screen::Refund => self.refund.form.settling(),
+            Screen::Orders => self
+                .orders
+                .refund
+                .as_ref()
+                .is_some_and(refund::RefundForm::settling),
+            Screen::Basic => self.page_loading || self.basic.busy,
+            Screen::Printer => self.page_loading || self.printer.busy,
+            Screen::Hotkeys => self.page_loading,
+        }
+    }
+
+    fn window_view(&self, id: window::Id) -> Element<'_, Message> {
         if self.windows.payment == Some(id) {
             return match &self.payment {
                 Some(p) => p.view(&self.ctx).map(Message::Payment),
@@ -2169,17 +2515,10 @@ impl App {
             page = page.push(
                 container(
                     row![
-                        text(trs(
-                            format!(
-                                "⚠ 已停止收款和退款：{}（{}）",
-                                h.reason,
-                                self.ctx.time(h.since)
-                            ),
-                            format!(
-                                "⚠ Payments and refunds are halted: {} ({})",
-                                h.reason,
-                                self.ctx.time(h.since)
-                            ),
+                        text(format!(
+                            "⚠ {}（{}）",
+                            i18n::halt_text(h),
+                            self.ctx.time(h.since)
                         ))
                         .size(17)
                         .font(style::bold()),
@@ -2207,6 +2546,7 @@ impl App {
             Screen::Basic => self.basic.view(&self.ctx).map(Message::Basic),
             Screen::Printer => self.printer.view(&self.ctx).map(Message::Printer),
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
+            Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
         };
         page = page.push(
             row![
@@ -2253,7 +2593,7 @@ impl App {
             );
             return widgets::modal(
                 base,
-                widgets::dialog(tr("解除停止收款", "Clear the halt"), body, 460.0),
+                widgets::dialog(&self.ctx, tr("解除停止收款", "Clear the halt"), body, 460.0),
                 Message::Halt(HaltMessage::Close),
             );
         }
@@ -2278,12 +2618,17 @@ impl App {
         } else {
             tr("完整模式", "Full mode")
         };
+        // A narrow window (below 1024 wide) keeps what the cashier needs: who, and the time;
+        // the store is in the title bar, the role on the login screen.
+        let narrow = self.ctx.window.width < 1000.0;
         let mut r = row![
             text(tr("CloudPOS 云支付收银台", "CloudPOS cashier"))
                 .size(20)
                 .font(style::bold())
                 .color(iced::Color::WHITE),
-            text(store).size(16).color(iced::Color::WHITE),
+            text(if narrow { String::new() } else { store })
+                .size(16)
+                .color(iced::Color::WHITE),
             style::badge(
                 mode,
                 iced::Color::from_rgb8(0x0d, 0x47, 0xa1),
@@ -2298,11 +2643,11 @@ impl App {
         r = r.push(Space::new().width(Length::Fill));
         if let Some(c) = &self.ctx.clerk {
             r = r.push(
-                text(format!(
-                    "{} · {}",
-                    self.ctx.clerk_label(),
-                    i18n::role_text(c.role)
-                ))
+                text(if narrow {
+                    self.ctx.clerk_label()
+                } else {
+                    format!("{} · {}", self.ctx.clerk_label(), i18n::role_text(c.role))
+                })
                 .size(15)
                 .color(iced::Color::WHITE),
             );
@@ -2352,6 +2697,18 @@ impl App {
             );
         }
         col = col.push(Space::new().height(Length::Fill));
+        if self.ctx.may(Permission::ManageClerks) {
+            col = col.push(
+                button(row![
+                    text(Screen::Clerks.title()).size(15),
+                    Space::new().width(Length::Fill),
+                    text("M").size(12).font(style::MONO)
+                ])
+                .width(Length::Fill)
+                .style(style::nav_button(self.screen == Screen::Clerks))
+                .on_press(Message::Navigate(Screen::Clerks)),
+            );
+        }
         if logged_in {
             col = col.push(
                 button(row![
@@ -2428,7 +2785,7 @@ impl App {
                 "Asking Cloud Pay; those still unknown past their deadline are reversed…",
             )));
         }
-        container(scrollable(col).height(Length::Shrink))
+        container(widgets::scroll(col).height(Length::Shrink))
             .padding([8, 16])
             .width(Length::Fill)
             .style(style::outcome_box(style::PENDING))
@@ -2465,21 +2822,9 @@ impl App {
     /// Keyboard and window events, the clock, the terminal's events and the devices.
     pub fn subscription(&self) -> Subscription<Message> {
         let mut subs = vec![
-            iced::event::listen_with(|event, status, id| match event {
-                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed {
-                    key,
-                    physical_key,
-                    modifiers,
-                    ..
-                }) => Some(Message::Key(
-                    id,
-                    KeyPress {
-                        key,
-                        physical: physical_key,
-                        modifiers,
-                        captured: status == iced::event::Status::Captured,
-                    },
-                )),
+            // Key presses come from each window's key router (`focus.rs`), in order with
+            // the widgets' own messages.
+            iced::event::listen_with(|event, _status, id| match event {
                 iced::Event::Window(
                     e @ (window::Event::Moved(_)
                     | window::Event::Resized(_)
@@ -2493,10 +2838,15 @@ impl App {
             iced::time::every(Duration::from_millis(500)).map(|_| Message::Tick),
         ];
         if let Some(t) = &self.terminal {
-            subs.push(Subscription::run_with(Keyed(t.clone(), 0), terminal_events));
-            if self.options.devices && self.start_error.is_none() {
+            subs.push(Subscription::run_with(
+                Keyed(t.clone(), 0, false),
+                terminal_events,
+            ));
+            // One device worker for the app's life, started once the settings are known
+            // (its identity does not change with the mode: a mode change is a command).
+            if self.options.devices && self.start_error.is_none() && self.windows.main.is_some() {
                 subs.push(Subscription::run_with(
-                    Keyed(t.clone(), if self.ctx.plug_in() { 2 } else { 1 }),
+                    Keyed(t.clone(), 1, self.ctx.plug_in()),
                     device_worker,
                 ));
             }
@@ -2505,16 +2855,21 @@ impl App {
     }
 }
 
-fn tab(back: bool) -> Task<Message> {
-    if back {
-        iced::widget::operation::focus_previous()
-    } else {
-        iced::widget::operation::focus_next()
+/// The digit of a plain digit key press (1–9).
+fn digit(press: &KeyPress) -> Option<usize> {
+    match press.key.as_ref() {
+        iced::keyboard::Key::Character(c)
+            if !press.modifiers.control() && !press.modifiers.alt() =>
+        {
+            c.parse::<usize>().ok().filter(|d| (1..=9).contains(d))
+        }
+        _ => None,
     }
 }
 
-/// The terminal as subscription data: identified by the number alone.
-struct Keyed(Terminal, u8);
+/// The terminal as subscription data, identified by the number alone (the mode it starts
+/// in does not make it another subscription).
+struct Keyed(Terminal, u8, bool);
 
 impl std::hash::Hash for Keyed {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -2549,16 +2904,14 @@ fn terminal_events(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + us
 
 fn device_worker(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + use<> {
     let t = k.0.clone();
-    let plug_in = k.1 == 2;
+    let plug_in = k.2;
     iced::stream::channel(
         64,
         async move |mut out: iced::futures::channel::mpsc::Sender<Message>| {
             let mut devices = match t.start_devices(plug_in).await {
                 Ok(d) => d,
                 Err(e) => {
-                    let _ = out
-                        .send(Message::Device(DeviceEvent::Problem(error_text(&e))))
-                        .await;
+                    let _ = out.send(Message::Done(Err(e))).await;
                     return;
                 }
             };
@@ -2577,8 +2930,17 @@ fn device_worker(k: &Keyed) -> impl iced::futures::Stream<Item = Message> + use<
                     command = rx.recv() => match command {
                         Some(DeviceCommand::PauseWedge(p)) => devices.pause_wedge(p),
                         Some(DeviceCommand::ApplyKeys(keys)) => {
-                            if let Err(e) = devices.apply_keys(&keys, plug_in) {
-                                let _ = out.send(Message::Device(DeviceEvent::Problem(error_text(&e)))).await;
+                            if let Err(e) = devices.apply_keys(&keys) {
+                                let _ = out
+                                    .send(Message::Device(DeviceEvent::Problem(DeviceProblem::Hotkey(e))))
+                                    .await;
+                            }
+                        }
+                        Some(DeviceCommand::SetMode { plug_in, keys }) => {
+                            if let Err(e) = devices.set_mode(&keys, plug_in) {
+                                let _ = out
+                                    .send(Message::Device(DeviceEvent::Problem(DeviceProblem::Hotkey(e))))
+                                    .await;
                             }
                         }
                         None => break,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use cloudpos_domain::clerk::{Clerk, Permission};
+use cloudpos_domain::code::{CodeTable, PaymentCode};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{BasicSettings, Halt, KeySettings, MerchantProfile, Mode, Session};
 
@@ -28,6 +29,10 @@ pub struct Ctx {
     pub offset_seconds: i32,
     /// Time from a payment's creation to its automatic reversal.
     pub pay_timeout: Duration,
+    /// The main window's content size (screens adapt to it).
+    pub window: iced::Size,
+    /// The merchant's code table, as the terminal classifies codes (`None` until loaded).
+    pub codes: Option<CodeTable>,
 }
 
 impl Default for Ctx {
@@ -42,6 +47,8 @@ impl Default for Ctx {
             now: Timestamp::EPOCH,
             offset_seconds: cloudpos_domain::timestamp::CHINA_OFFSET_SECONDS,
             pay_timeout: Duration::from_secs(45),
+            window: crate::geometry::MAIN_DEFAULT,
+            codes: None,
         }
     }
 }
@@ -51,6 +58,24 @@ impl Ctx {
     #[must_use]
     pub fn sandbox(&self) -> bool {
         self.merchant.as_ref().is_some_and(|m| m.sandbox)
+    }
+
+    /// The main window is narrow (a 1024 × 768 screen): screens use their compact layout.
+    #[must_use]
+    pub fn compact(&self) -> bool {
+        self.window.width < crate::geometry::COMPACT_WIDTH
+    }
+
+    /// The tallest a dialog may be in the main window.
+    #[must_use]
+    pub fn dialog_max_height(&self) -> f32 {
+        (self.window.height - 24.0).max(300.0)
+    }
+
+    /// The wallet payment code `text` is, by the merchant's code table, if it is one.
+    #[must_use]
+    pub fn payment_code(&self, text: &str) -> Option<PaymentCode> {
+        self.codes.as_ref()?.classify(text).ok()
     }
 
     /// Plug-in mode (beside the shop's POS program).

@@ -1,16 +1,27 @@
 //! Screen language: 简体中文 by default, English when chosen in the basic settings.
 //!
-//! Every label is written in place as `tr("中文", "English")`, so a screen reads in both
-//! languages at once and nothing can be missing from a catalogue. The language is one
-//! process-wide switch (the app has one cashier at a time).
+//! The language tables are the `tr("中文", "English")` / `trs(…, …)` pairs written where each
+//! label is used, so a screen reads in both languages at once; `tests/language.rs` walks
+//! them all and fails on a pair without Chinese, and on text shown without a pair.
+//!
+//! What lower layers report reaches the cashier only through this module: errors carry kinds
+//! (variants with structured fields), and the functions below word each kind in the screen
+//! language. Their own English messages (`Display`, meant for the command line and the log)
+//! are never shown in the Chinese UI; free-text details are logged instead.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use cloudpos_domain::clerk::Role;
-use cloudpos_domain::code::Wallet;
-use cloudpos_domain::order::{OrderState, OrderStatus, PaymentMethod};
-use cloudpos_domain::refund::RefundState;
-use cloudpos_terminal::{Language, TerminalError};
+use cloudpos_domain::catalog::{CartError, CommodityError};
+use cloudpos_domain::clerk::{BadClerkId, Role};
+use cloudpos_domain::code::{CodeError, Wallet};
+use cloudpos_domain::money::{MoneyError, MoneyErrorKind};
+use cloudpos_domain::order::{Order, OrderState, OrderStatus, PaymentMethod};
+use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
+use cloudpos_domain::refund::{RefundError, RefundState};
+use cloudpos_terminal::{
+    AmountLimit, BoxState, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError,
+    KeySettingsError, Language, LoginError, RowProblem, SettingsError, TerminalError,
+};
 
 static LANGUAGE: AtomicU8 = AtomicU8::new(0);
 
@@ -51,6 +62,85 @@ pub fn trs(zh: String, en: String) -> String {
         Language::Zh => zh,
         Language::En => en,
     }
+}
+
+/// Whether `text` has a Chinese character.
+#[must_use]
+pub fn has_chinese(text: &str) -> bool {
+    text.chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c))
+}
+
+/// A text from outside (Cloud Pay's description, a configured scheme name) as the Chinese
+/// screen may show it: its Chinese part (`余额不足 (NOTENOUGH)` → `余额不足`,
+/// `UnionPay QR (云闪付)` → `云闪付`), or `None` when it has none. In English, the text.
+#[must_use]
+pub fn outside_text(text: &str) -> Option<String> {
+    let text = text.trim();
+    if language() == Language::En {
+        return (!text.is_empty()).then(|| text.to_owned());
+    }
+    if !has_chinese(text) {
+        return None;
+    }
+    let mut plain = String::new();
+    let mut inner = String::new();
+    let mut bracketed = Vec::new();
+    let mut open = false;
+    for c in text.chars() {
+        match c {
+            '(' | '（' if !open => {
+                open = true;
+                inner.clear();
+            }
+            ')' | '）' if open => {
+                open = false;
+                bracketed.push(std::mem::take(&mut inner));
+            }
+            _ if open => inner.push(c),
+            _ => plain.push(c),
+        }
+    }
+    plain.push_str(&inner);
+    let plain = plain
+        .trim()
+        .trim_end_matches([',', '，', ':', '：', ';', '；'])
+        .trim()
+        .to_owned();
+    if has_chinese(&plain) {
+        return Some(plain);
+    }
+    bracketed
+        .into_iter()
+        .map(|b| b.trim().to_owned())
+        .find(|b| has_chinese(b))
+}
+
+/// A record named in a lower layer's message (`order sz01…`, `clerk 05`), in words.
+fn thing(what: &str) -> String {
+    let what = what.trim();
+    for (en, zh, en_word) in [
+        ("order ", "订单", "order"),
+        ("refund ", "退款单", "refund"),
+        ("clerk ", "店员", "clerk"),
+        ("shift ", "班次", "shift"),
+        ("commodity ", "商品", "commodity"),
+    ] {
+        if let Some(id) = what.strip_prefix(en) {
+            return trs(format!("{zh} {id}"), format!("{en_word} {id}"));
+        }
+    }
+    // Not a known record: only an identifier (no words) may be shown as it is.
+    if what.chars().all(|c| !c.is_whitespace()) && what.chars().any(|c| c.is_ascii_digit()) {
+        trs(format!("记录 {what}"), format!("record {what}"))
+    } else {
+        trs("该记录".to_owned(), what.to_owned())
+    }
+}
+
+/// Logs a lower layer's English detail the screen does not show.
+fn logged(context: &str, detail: &str) {
+    tracing::warn!(context, detail, "not shown to the cashier");
 }
 
 /// The words for a payment state.
@@ -96,10 +186,18 @@ pub fn refund_state_text(state: RefundState) -> &'static str {
 #[must_use]
 pub fn method_text(method: PaymentMethod) -> &'static str {
     match method {
-        PaymentMethod::Wallet(Wallet::WeChat) => tr("微信支付", "WeChat Pay"),
-        PaymentMethod::Wallet(Wallet::Alipay) => tr("支付宝", "Alipay"),
-        PaymentMethod::Wallet(Wallet::MemberCard) => tr("会员卡", "Member card"),
+        PaymentMethod::Wallet(w) => wallet_text(w),
         PaymentMethod::Cash => tr("现金", "Cash"),
+    }
+}
+
+/// The name of a wallet.
+#[must_use]
+pub fn wallet_text(wallet: Wallet) -> &'static str {
+    match wallet {
+        Wallet::WeChat => tr("微信支付", "WeChat Pay"),
+        Wallet::Alipay => tr("支付宝", "Alipay"),
+        Wallet::MemberCard => tr("会员卡", "Member card"),
     }
 }
 
@@ -114,33 +212,792 @@ pub fn role_text(role: Role) -> &'static str {
     }
 }
 
-/// A terminal error in words for the cashier: the common cases in the screen language, the
-/// terminal's own one-line message otherwise (it names the problem and the fix).
+/// Why an order failed or is still open, as the screen may show it: Cloud Pay's own words
+/// (Chinese) or the kind of trouble; never the terminal's English notes.
+#[must_use]
+pub fn order_reason(order: &Order) -> Option<String> {
+    let reason = order.reason.as_deref()?.trim();
+    if reason.is_empty() {
+        return None;
+    }
+    if reason.starts_with("cloud unreachable") {
+        return Some(
+            tr(
+                "无法连接云支付，未扣款",
+                "Cloud Pay could not be reached; nothing was charged",
+            )
+            .to_owned(),
+        );
+    }
+    if reason.contains("407") || reason.contains("anti-reentry") {
+        return Some(
+            tr(
+                "云支付拒绝重复提交（防重入），未扣款",
+                "Cloud Pay refused a repeated submission (anti-reentry)",
+            )
+            .to_owned(),
+        );
+    }
+    outside_text(reason)
+}
+
+/// A terminal error in words for the cashier, by its kind. Every kind has its own sentence;
+/// English details of lower layers are logged, not shown.
 #[must_use]
 pub fn error_text(e: &TerminalError) -> String {
-    let zh = match e {
-        TerminalError::NotLoggedIn => Some("请先登录".to_owned()),
-        TerminalError::NotConfigured => Some("尚未配置商户".to_owned()),
+    match e {
+        TerminalError::NotConfigured => tr(
+            "尚未配置商户：请在基础配置中重新配置",
+            "No merchant is configured: reconfigure it in Basic settings",
+        )
+        .to_owned(),
+        TerminalError::NotLoggedIn => tr("请先登录", "Log in first").to_owned(),
         TerminalError::Halted(reason) => {
-            Some(format!("已停止收款和退款：{reason}（需管理员解除）"))
+            logged("halted", reason);
+            tr(
+                "已停止收款和退款（对账发现不一致），需管理员核实后解除",
+                "Payments and refunds are halted (reconciliation found a discrepancy); an admin must clear it",
+            )
+            .to_owned()
         }
-        TerminalError::BadAmount(m) => Some(format!("金额有误：{m}")),
-        TerminalError::AmountNotPositive => Some("金额必须大于 0".to_owned()),
-        TerminalError::Code(c) => Some(format!("付款码无效：{c}")),
-        TerminalError::DuplicateScan(ms) => {
-            Some(format!("该付款码 {ms} 毫秒前刚提交过，请等待上一笔结果"))
+        TerminalError::BadAmount(m) => money_error_text(m),
+        TerminalError::AmountNotPositive => {
+            tr("金额必须大于 0", "The amount must be more than 0").to_owned()
         }
-        TerminalError::NeedsAuthorization(id) => {
-            Some(format!("店员 {id} 没有退款权限：需店长授权"))
+        TerminalError::AmountAboveLimit { amount, max, limit } => match limit {
+            AmountLimit::Payment => trs(
+                format!("金额 ¥{amount} 超过单笔收款上限 ¥{max}：请核对金额（上限可在配置中修改）"),
+                format!("¥{amount} is above the most one payment may be, ¥{max}: check the amount"),
+            ),
+            AmountLimit::Refund => trs(
+                format!("退款 ¥{amount} 超过单笔退款上限 ¥{max}：请核对金额（上限可在配置中修改）"),
+                format!("A refund of ¥{amount} is above the most one refund may be, ¥{max}"),
+            ),
+        },
+        TerminalError::PaidNotRecorded { order, cause } => {
+            logged("paid, not recorded", cause);
+            trs(
+                format!(
+                    "订单 {}：已在云端收款，本地记录稍后补全（顾客已付款，可交付商品）",
+                    order.no
+                ),
+                format!(
+                    "Order {}: paid in the cloud; the local record will be completed (the customer has paid)",
+                    order.no
+                ),
+            )
         }
-        TerminalError::PermissionDenied(m) => Some(format!("无权限：{m}")),
-        TerminalError::AuthorizationRefused(m) => Some(format!("授权未通过：{m}")),
-        TerminalError::CloudUnreachable(m) => Some(format!("无法连接云支付，未扣款：{m}")),
-        TerminalError::NotFound(m) => Some(format!("未找到：{m}")),
-        _ => None,
+        TerminalError::ResultUnknown { order, cause } => {
+            logged("result unknown", cause);
+            trs(
+                format!("订单 {}：结果未知，正在查询…（请勿重复收款）", order.no),
+                format!(
+                    "Order {}: result unknown, checking… (do not charge again)",
+                    order.no
+                ),
+            )
+        }
+        TerminalError::Code(c) => code_error_text(c),
+        TerminalError::DuplicateScan(ms) => trs(
+            format!("该付款码 {ms} 毫秒前刚提交过，请等待上一笔结果"),
+            format!("This code was submitted {ms} ms ago: wait for that payment's result"),
+        ),
+        TerminalError::PermissionDenied(detail) => {
+            logged("permission denied", detail);
+            tr(
+                "无权限：当前店员不能执行此操作，请由店长或管理员操作",
+                "Permission denied: ask a store manager or an admin",
+            )
+            .to_owned()
+        }
+        TerminalError::NeedsAuthorization(id) => trs(
+            format!("店员 {id} 没有退款权限：需店长授权"),
+            format!("Clerk {id} may not refund: a manager must authorise it"),
+        ),
+        TerminalError::AuthorizationRefused(detail) => match outside_text(detail) {
+            Some(why) => trs(
+                format!("授权未通过：{why}"),
+                format!("Authorisation refused: {why}"),
+            ),
+            None => {
+                logged("authorisation refused", detail);
+                tr(
+                    "授权未通过：店长账号、密码或授权码不对，或授权已过期",
+                    "Authorisation refused: wrong manager, password or code, or it expired",
+                )
+                .to_owned()
+            }
+        },
+        TerminalError::Refund(r) => refund_error_text(r),
+        TerminalError::Login(l) => login_error_text(l),
+        TerminalError::NotFound(what) => trs(
+            format!("未找到{}", thing(what)),
+            format!("Not found: {}", thing(what)),
+        ),
+        TerminalError::CloudUnreachable(detail) => {
+            logged("cloud unreachable", detail);
+            tr(
+                "无法连接云支付，未扣款：请检查网络后重试",
+                "Cloud Pay could not be reached; nothing was charged: check the network and try again",
+            )
+            .to_owned()
+        }
+        TerminalError::Gateway(g) => gateway_error_text(g),
+        TerminalError::Store(s) => store_error_text(s),
+        TerminalError::Invalid(detail) => {
+            logged("invalid", detail);
+            trs(
+                "未能完成：输入或设置有误（详情已写入日志）".to_owned(),
+                format!("Not done: {detail}"),
+            )
+        }
+        TerminalError::NoPrinter => tr(
+            "没有启用小票机：请在打印机配置中启用并保存",
+            "No receipt printer is enabled: enable one on the Printer page",
+        )
+        .to_owned(),
+        TerminalError::Printing(d) => printing_error_text(d),
+    }
+}
+
+/// A receipt printer's failure.
+#[must_use]
+pub fn printing_error_text(e: &DeviceError) -> String {
+    match e {
+        DeviceError::NotConfigured(detail) => {
+            logged("printer", detail);
+            tr(
+                "小票机未配置：请在打印机配置中设置",
+                "The printer is not configured",
+            )
+            .to_owned()
+        }
+        DeviceError::Unavailable(detail) => {
+            logged("printer", detail);
+            tr(
+                "小票机不可用（未连接、忙或离线）：请检查连接后补打",
+                "The printer is unavailable (unplugged, busy or offline): check it and print again",
+            )
+            .to_owned()
+        }
+        DeviceError::Fault(detail) => {
+            logged("printer", detail);
+            tr(
+                "小票机报告故障（缺纸、开盖等）：处理后补打",
+                "The printer reports a fault (paper out, cover open…): fix it and print again",
+            )
+            .to_owned()
+        }
+        DeviceError::Unreadable(detail) => {
+            logged("printer", detail);
+            tr("打印失败，请重试", "Printing failed: try again").to_owned()
+        }
+    }
+}
+
+/// An amount that did not parse.
+#[must_use]
+pub fn money_error_text(e: &MoneyError) -> String {
+    let why = match &e.kind {
+        MoneyErrorKind::Empty => trs("没有填写金额".into(), "the amount is empty".into()),
+        MoneyErrorKind::SignNotAllowed(c) => {
+            trs(format!("不能带符号 {c}"), format!("no sign ('{c}') here"))
+        }
+        MoneyErrorKind::Exponent => trs("不能用科学计数法".into(), "no exponent notation".into()),
+        MoneyErrorKind::TooManyDecimals(n) => trs(
+            format!("有 {n} 位小数，最多 2 位（1 分 = 0.01）"),
+            format!("{n} decimal places; at most 2 (1 fen = 0.01)"),
+        ),
+        MoneyErrorKind::InvalidChar { ch, position } => trs(
+            format!("第 {position} 个字符“{ch}”不是数字或小数点"),
+            format!("character {position} ('{ch}') is not a digit or the decimal point"),
+        ),
+        MoneyErrorKind::MissingDigits => trs(
+            "小数点两边都要有数字".into(),
+            "digits are needed on both sides of the point".into(),
+        ),
+        MoneyErrorKind::Overflow => trs("金额太大".into(), "the amount is too large".into()),
     };
-    match (language(), zh) {
-        (Language::Zh, Some(text)) => text,
-        _ => e.to_string(),
+    trs(format!("金额有误：{why}"), format!("Bad amount: {why}"))
+}
+
+/// A scanned or typed code that cannot be charged.
+#[must_use]
+pub fn code_error_text(e: &CodeError) -> String {
+    match e {
+        CodeError::Empty => tr("请扫描顾客付款码", "Scan the customer's payment code").to_owned(),
+        CodeError::NotDigits { ch, position } => trs(
+            format!("付款码只能是数字：第 {position} 位是“{ch}”"),
+            format!("A payment code is digits only: position {position} is '{ch}'"),
+        ),
+        CodeError::Unsupported { scheme } => {
+            let name =
+                outside_text(scheme).unwrap_or_else(|| tr("该类", "this kind of").to_owned());
+            trs(
+                format!("不支持{name}付款码：请顾客出示微信或支付宝付款码"),
+                format!("{name} codes are not accepted: ask for a WeChat Pay or Alipay code"),
+            )
+        }
+        CodeError::UnknownPrefix { prefix } => trs(
+            format!(
+                "无法识别的付款码（以 {prefix} 开头）：微信付款码以 10–15 开头，支付宝以 25–30 开头"
+            ),
+            format!(
+                "Unrecognised payment code (starts with {prefix}): WeChat codes start with 10–15, Alipay with 25–30"
+            ),
+        ),
+        CodeError::BadLength {
+            wallet,
+            len,
+            min,
+            max,
+        } => {
+            let name = wallet_by_name(wallet);
+            let digits = if min == max {
+                format!("{min}")
+            } else {
+                format!("{min}–{max}")
+            };
+            trs(
+                format!("{name}付款码应为 {digits} 位，这个是 {len} 位：请重新扫描"),
+                format!("A {name} code has {digits} digits; this one has {len}: scan it again"),
+            )
+        }
+    }
+}
+
+/// A wallet named by the domain's display name (Chinese), in the screen language.
+fn wallet_by_name(name: &str) -> String {
+    [Wallet::WeChat, Wallet::Alipay, Wallet::MemberCard]
+        .into_iter()
+        .find(|w| w.display_name() == name)
+        .map_or_else(
+            || outside_text(name).unwrap_or_else(|| tr("该", "this").to_owned()),
+            |w| wallet_text(w).to_owned(),
+        )
+}
+
+/// A refund a rule refused.
+#[must_use]
+pub fn refund_error_text(e: &RefundError) -> String {
+    match e {
+        RefundError::NotPaid { order, .. } => trs(
+            format!("订单 {order} 不是支付成功的订单，不能退款"),
+            format!("Order {order} is not paid: only paid orders can be refunded"),
+        ),
+        RefundError::NotPositive => tr(
+            "退款金额必须大于 0",
+            "The refund amount must be more than 0",
+        )
+        .to_owned(),
+        RefundError::ExceedsRemaining {
+            order,
+            requested,
+            remaining,
+            paid,
+            held,
+        } => trs(
+            format!(
+                "退款 ¥{requested} 超过订单 {order} 可退的 ¥{remaining}（实付 ¥{paid}，已退或退款中 ¥{held}）"
+            ),
+            format!(
+                "A refund of ¥{requested} is above the ¥{remaining} left on order {order} (paid ¥{paid}, refunded or in progress ¥{held})"
+            ),
+        ),
+        RefundError::TooMany { order, max } => trs(
+            format!("订单 {order} 已有 {max} 笔退款，不能再退"),
+            format!("Order {order} already has {max} refunds, the most allowed"),
+        ),
+        RefundError::NotRetryable(no, detail) => {
+            logged("refund not retryable", detail);
+            trs(
+                format!("退款单 {no} 不能重试"),
+                format!("Refund {no} cannot be retried: {detail}"),
+            )
+        }
+    }
+}
+
+/// A refused login.
+#[must_use]
+pub fn login_error_text(e: &LoginError) -> String {
+    match e {
+        LoginError::Locked { clerk, until } => trs(
+            format!("店员 {clerk} 登录失败次数过多，已锁定至 {until}"),
+            format!("Clerk {clerk} is locked after too many failed logins until {until}"),
+        ),
+        LoginError::WrongPasswordLocked { clerk, until } => trs(
+            format!("店员 {clerk} 密码错误，账号已锁定至 {until}"),
+            format!("Wrong password for clerk {clerk}: locked until {until}"),
+        ),
+        LoginError::WrongPassword {
+            clerk,
+            failures,
+            max,
+        } => trs(
+            format!("店员 {clerk} 密码错误（第 {failures} 次，连续 {max} 次将锁定 30 分钟）"),
+            format!(
+                "Wrong password for clerk {clerk} ({failures} of {max} before a 30-minute lock)"
+            ),
+        ),
+        LoginError::UnknownClerk(clerk) => trs(
+            format!("店员 {clerk} 不存在或密码错误"),
+            format!("Unknown clerk {clerk} or wrong password"),
+        ),
+        LoginError::QrExpired => tr(
+            "登录二维码已过期，请刷新",
+            "The login QR code expired: show a new one",
+        )
+        .to_owned(),
+        LoginError::QrUsed => tr(
+            "此登录二维码已使用过",
+            "This login QR code was already used",
+        )
+        .to_owned(),
+        LoginError::QrUnusable(detail) => {
+            logged("qr login", detail);
+            tr(
+                "扫码登录未能完成，请刷新二维码重试",
+                "The QR login could not be completed: try a new code",
+            )
+            .to_owned()
+        }
+        LoginError::NotALoginQr => tr(
+            "这个二维码不是登录二维码",
+            "That QR code does not approve a login",
+        )
+        .to_owned(),
+        LoginError::NoLinkedClerk(staff) => trs(
+            format!("云支付员工 {staff} 已确认，但本机没有对应的店员账号"),
+            format!(
+                "Staff {staff} approved, but no clerk here is linked to that Cloud Pay staff id"
+            ),
+        ),
+    }
+}
+
+/// A Cloud Pay failure.
+#[must_use]
+pub fn gateway_error_text(e: &GatewayError) -> String {
+    match e {
+        GatewayError::Unreachable(detail) => {
+            logged("cloud unreachable", detail);
+            tr(
+                "无法连接云支付：请检查网络后重试",
+                "Cloud Pay could not be reached: check the network",
+            )
+            .to_owned()
+        }
+        GatewayError::Forged(detail) => {
+            logged("forged response", detail);
+            tr(
+                "云支付的应答未通过校验，已拒绝（可能被篡改）：结果以查询为准",
+                "Cloud Pay's answer failed its check and was rejected: query the order for its outcome",
+            )
+            .to_owned()
+        }
+        GatewayError::Refused {
+            status,
+            description,
+        } => match outside_text(description) {
+            Some(why) => trs(
+                format!("云支付拒绝了请求（状态 {status}）：{why}"),
+                format!("Cloud Pay refused the request (status {status}): {why}"),
+            ),
+            None => {
+                logged("cloud refused", description);
+                trs(
+                    format!("云支付拒绝了请求（状态 {status}）"),
+                    format!("Cloud Pay refused the request (status {status})"),
+                )
+            }
+        },
+        GatewayError::Busy {
+            status,
+            description,
+        } => {
+            logged("cloud busy", description);
+            trs(
+                format!("云支付暂时无法处理（状态 {status}），请稍后重试"),
+                format!("Cloud Pay could not answer now (status {status}): try again shortly"),
+            )
+        }
+        GatewayError::NotConfigured(detail) => {
+            logged("cloud not configured", detail);
+            tr(
+                "尚未配置云支付：请在基础配置中重新配置商户",
+                "Cloud Pay is not configured: reconfigure the merchant",
+            )
+            .to_owned()
+        }
+    }
+}
+
+/// A local ledger failure.
+#[must_use]
+pub fn store_error_text(e: &StoreError) -> String {
+    match e {
+        StoreError::NotFound(what) => trs(
+            format!("未找到{}", thing(what)),
+            format!("Not found: {}", thing(what)),
+        ),
+        StoreError::Duplicate(what) => trs(
+            format!("{}已存在", thing(what)),
+            format!("{} already exists", thing(what)),
+        ),
+        StoreError::Refund(r) => refund_error_text(r),
+        StoreError::Conflict(detail) => {
+            logged("store conflict", detail);
+            tr(
+                "记录已被更新，请刷新后重试",
+                "The record changed meanwhile: refresh and try again",
+            )
+            .to_owned()
+        }
+        StoreError::Corrupt(detail) => {
+            logged("store corrupt", detail);
+            tr(
+                "本地账本已损坏：已停止操作，请联系服务商",
+                "The local ledger is damaged: stopped; call the service provider",
+            )
+            .to_owned()
+        }
+        StoreError::DiskFull(detail) => {
+            logged("disk full", detail);
+            tr(
+                "磁盘已满，未写入任何数据：请清理磁盘后重试",
+                "The disk is full; nothing was written: free some space",
+            )
+            .to_owned()
+        }
+        StoreError::Backend(detail) => {
+            logged("store", detail);
+            tr(
+                "本地账本读写失败，请重试；仍然失败请联系服务商",
+                "The local ledger failed: try again, or call the service provider",
+            )
+            .to_owned()
+        }
+    }
+}
+
+/// A commodity record with a bad field.
+#[must_use]
+pub fn commodity_error_text(e: &CommodityError) -> String {
+    match e {
+        CommodityError::BadSku => tr(
+            "货号须为 1–32 个字符，不能有空格",
+            "The SKU must be 1–32 characters without spaces",
+        )
+        .to_owned(),
+        CommodityError::NoName(sku) => trs(
+            format!("商品 {sku}：请填写名称"),
+            format!("Commodity {sku}: the name is empty"),
+        ),
+        CommodityError::NameTooLong(sku) => trs(
+            format!("商品 {sku}：名称最多 64 个字"),
+            format!("Commodity {sku}: the name is longer than 64 characters"),
+        ),
+        CommodityError::NegativePrice(sku) => trs(
+            format!("商品 {sku}：单价不能为负"),
+            format!("Commodity {sku}: the price cannot be negative"),
+        ),
+        CommodityError::BadBarcode(sku) => trs(
+            format!("商品 {sku}：条码须为 1–32 位字母或数字"),
+            format!("Commodity {sku}: the barcode must be 1–32 letters or digits"),
+        ),
+    }
+}
+
+/// A cart that cannot change that way.
+#[must_use]
+pub fn cart_error_text(e: &CartError) -> String {
+    match e {
+        CartError::TooMany(n) => trs(
+            format!("同一商品每单最多 {n} 件"),
+            format!("At most {n} of one commodity per sale"),
+        ),
+        CartError::NotInCart(sku) => trs(
+            format!("购物车里没有商品 {sku}"),
+            format!("Commodity {sku} is not in the cart"),
+        ),
+        CartError::Overflow => tr("合计金额太大", "The cart total is too large").to_owned(),
+        CartError::Empty => tr("购物车是空的", "The cart is empty").to_owned(),
+    }
+}
+
+/// A clerk ID that is not one.
+#[must_use]
+pub fn clerk_id_error_text(_: &BadClerkId) -> String {
+    tr(
+        "店员 ID 须为 1–32 位字母、数字或 _ - . @",
+        "A clerk ID is 1–32 letters, digits, '_', '-', '.' or '@'",
+    )
+    .to_owned()
+}
+
+/// The name of a hotkey's action.
+#[must_use]
+pub fn hotkey_action_text(action: HotkeyAction) -> &'static str {
+    match action {
+        HotkeyAction::PaymentWindow => tr("唤起/隐藏收银窗口", "Payment window"),
+        HotkeyAction::MainWindow => tr("显示/隐藏主窗口", "Show/hide the main window"),
+        HotkeyAction::AmountRegion => tr("截取金额位置", "Choose the amount region"),
+    }
+}
+
+/// A hotkey that could not be registered.
+#[must_use]
+pub fn hotkey_error_text(e: &HotkeyError) -> String {
+    match e {
+        HotkeyError::NoDisplay(detail) => {
+            logged("hotkeys", detail);
+            tr(
+                "全局快捷键不可用：没有可用的显示",
+                "Global hotkeys are unavailable: no display",
+            )
+            .to_owned()
+        }
+        HotkeyError::Taken { action, chord } => trs(
+            format!(
+                "{chord}（{}）已被其他程序占用：请关闭该程序或换一个键",
+                hotkey_action_text(*action)
+            ),
+            format!(
+                "{chord} ({}) is already used by another program: close it or choose another key",
+                hotkey_action_text(*action)
+            ),
+        ),
+        HotkeyError::Unsupported {
+            action,
+            chord,
+            reason,
+        } => {
+            logged("hotkey unsupported", reason);
+            trs(
+                format!(
+                    "{chord}（{}）不能作为全局快捷键：请换一个键",
+                    hotkey_action_text(*action)
+                ),
+                format!(
+                    "{chord} ({}) cannot be a global hotkey here: choose another key",
+                    hotkey_action_text(*action)
+                ),
+            )
+        }
+        HotkeyError::Invalid(detail) => {
+            logged("hotkeys invalid", &detail.to_string());
+            tr(
+                "快捷键设置有误：每个快捷键须不同，且字母数字键须加 Ctrl 或 Alt",
+                "Bad hotkeys: each must differ, and typing keys need Ctrl or Alt",
+            )
+            .to_owned()
+        }
+        HotkeyError::Os(detail) => {
+            logged("hotkeys", detail);
+            tr(
+                "全局快捷键注册失败，请重试",
+                "Registering the global hotkeys failed: try again",
+            )
+            .to_owned()
+        }
+        HotkeyError::Stopped => tr(
+            "快捷键服务已停止，请重启收银台",
+            "The hotkey service stopped: restart the cashier",
+        )
+        .to_owned(),
+    }
+}
+
+/// A device that could not start.
+#[must_use]
+pub fn device_problem_text(p: &DeviceProblem) -> String {
+    match p {
+        DeviceProblem::HotkeysUnavailable(e) | DeviceProblem::Hotkey(e) => hotkey_error_text(e),
+        DeviceProblem::ScannerListener(detail) => {
+            logged("scanner listener", detail);
+            tr(
+                "扫码枪监听不可用：扫码不会自动唤起收银窗口，可按 ~ 唤起后再扫",
+                "The scanner listener is unavailable: press ~ before scanning",
+            )
+            .to_owned()
+        }
+        DeviceProblem::ScannerBox(detail) => {
+            logged("scanner box", detail);
+            tr(
+                "扫码盒不可用：请检查连接和端口设置",
+                "The scanner box is unavailable: check its cable and port",
+            )
+            .to_owned()
+        }
+    }
+}
+
+/// What the scanner box is doing.
+#[must_use]
+pub fn box_state_text(state: &BoxState) -> String {
+    match state {
+        BoxState::Connecting => tr("扫码盒：正在连接…", "Scanner box: connecting…").to_owned(),
+        BoxState::Connected { port } => trs(
+            format!("扫码盒：已连接 {port}"),
+            format!("Scanner box: connected on {port}"),
+        ),
+        BoxState::Disconnected { reason, retry_in } => {
+            logged("scanner box", reason);
+            let secs = retry_in.as_secs().max(1);
+            trs(
+                format!("扫码盒：未连接，{secs} 秒后重试"),
+                format!("Scanner box: not connected, retrying in {secs} s"),
+            )
+        }
+        BoxState::Stopped => tr("扫码盒：已停止", "Scanner box: stopped").to_owned(),
+    }
+}
+
+/// The halt banner's sentence.
+#[must_use]
+pub fn halt_text(h: &Halt) -> String {
+    logged("halt", &h.reason);
+    match h.details.len() {
+        0 => tr("已停止收款和退款", "Payments and refunds are halted").to_owned(),
+        n => trs(
+            format!("已停止收款和退款：对账发现 {n} 处与云支付不一致"),
+            format!(
+                "Payments and refunds are halted: reconciliation found {n} discrepancies with Cloud Pay"
+            ),
+        ),
+    }
+}
+
+/// A receipt that did not print (`what` as the terminal names it: `order …`, `refund …`).
+#[must_use]
+pub fn print_failed_text(what: &str, reason: &str) -> String {
+    logged("print failed", reason);
+    trs(
+        format!(
+            "小票未打印（{}）：请检查打印机；可在订单查询中按 P 补打",
+            thing(what)
+        ),
+        format!(
+            "Receipt not printed ({}): check the printer; press P in the order list to print it again",
+            thing(what)
+        ),
+    )
+}
+
+/// A key or key sequence written wrongly on the hotkey page.
+#[must_use]
+pub fn chord_error_text(e: &ChordError) -> String {
+    match e {
+        ChordError::Empty => tr("请按下或填写一个键", "Give a key").to_owned(),
+        ChordError::UnknownKey { text, token } => trs(
+            format!("“{text}”：没有叫“{token}”的键（例如 A、5、F5、Num0、Enter、Esc、Space、~）"),
+            format!(
+                "\"{text}\": unknown key \"{token}\" (e.g. A, 5, F5, Num0, Enter, Esc, Space, ~)"
+            ),
+        ),
+        ChordError::MissingKey { text, text_hint } => trs(
+            format!("“{text}”：修饰键后面还要一个键，例如 {text_hint}E"),
+            format!("\"{text}\": a modifier needs a key, e.g. {text_hint}E"),
+        ),
+        ChordError::TooManyKeys { text, token } => trs(
+            format!("“{text}”：一个组合只能有一个主键（如 Ctrl+Shift+P），“{token}”多了"),
+            format!(
+                "\"{text}\": one key per chord (like Ctrl+Shift+P); \"{token}\" is one too many"
+            ),
+        ),
+        ChordError::DuplicateModifier { text, modifier } => trs(
+            format!("“{text}”：{modifier} 写了两次"),
+            format!("\"{text}\": {modifier} is given twice"),
+        ),
+        ChordError::Plus { text } => trs(
+            format!("“{text}”：“+”不是一个键；小键盘加号写 NumAdd，主键盘写 Shift+="),
+            format!("\"{text}\": \"+\" is not one key; write NumAdd or Shift+="),
+        ),
+        ChordError::EmptyPart { text } => trs(
+            format!("“{text}”：两个“+”之间是空的"),
+            format!("\"{text}\": empty part between \"+\" signs"),
+        ),
+    }
+}
+
+/// Hotkey settings that do not go together.
+#[must_use]
+pub fn key_settings_error_text(e: &KeySettingsError) -> String {
+    match e {
+        KeySettingsError::DuplicateHotkey {
+            chord,
+            first,
+            second,
+        } => trs(
+            format!(
+                "{chord} 同时设给了“{}”和“{}”：请各用一个键",
+                hotkey_action_text(*first),
+                hotkey_action_text(*second)
+            ),
+            format!(
+                "{chord} is set for both {} and {}: give each its own key",
+                hotkey_action_text(*first),
+                hotkey_action_text(*second)
+            ),
+        ),
+        KeySettingsError::TypingKey { chord, action } => trs(
+            format!(
+                "{chord} 不能作为“{}”的快捷键：它会让这个键在所有程序里都打不出字（扫码的数字也会被吞掉）；请加 Ctrl 或 Alt，或用 F 键、~",
+                hotkey_action_text(*action)
+            ),
+            format!(
+                "{chord} cannot be the {} hotkey: the key would stop typing everywhere; add Ctrl or Alt, or use an F key or ~",
+                hotkey_action_text(*action)
+            ),
+        ),
+        KeySettingsError::ChordDelay(ms) => trs(
+            format!("按键间隔 {ms} 毫秒太长：最多 2000 毫秒"),
+            format!("The pause between keys ({ms} ms) must be at most 2000 ms"),
+        ),
+        KeySettingsError::Detector(detail) => {
+            logged("scanner detector settings", &detail.to_string());
+            tr(
+                "扫码枪识别参数超出范围",
+                "The scanner detection settings are out of range",
+            )
+            .to_owned()
+        }
+    }
+}
+
+/// A printer setting out of range.
+#[must_use]
+pub fn printer_settings_error_text(e: &SettingsError) -> String {
+    logged("printer settings", &e.message);
+    let field = match e.field {
+        "device" => tr("设备地址", "Device"),
+        "copies" => tr("小票份数（1–9）", "Copies (1–9)"),
+        "copy_interval_secs" => tr("间隔（0–60 秒）", "Interval (0–60 s)"),
+        "width" => tr("小票宽度", "Paper width"),
+        "top_margin" => tr("头部空白", "Top margin"),
+        "bottom_margin" => tr("底部空白", "Bottom margin"),
+        "closing_line" => tr(
+            "惠顾语（一行，最多 100 字）",
+            "Closing line (one line, at most 100 characters)",
+        ),
+        _ => tr("打印机设置", "Printer setting"),
+    };
+    trs(format!("{field}有误"), format!("{field}: {}", e.message))
+}
+
+/// Why an Excel row was not imported.
+#[must_use]
+pub fn row_problem_text(p: &RowProblem) -> String {
+    match p {
+        RowProblem::Price(e) => trs(
+            format!("单价：{}", money_error_text(e)),
+            format!("price: {}", money_error_text(e)),
+        ),
+        RowProblem::Stock(t) => trs(
+            format!("库存“{t}”不是整数"),
+            format!("stock \"{t}\" is not a whole number"),
+        ),
+        RowProblem::Commodity(e) => commodity_error_text(e),
     }
 }

@@ -16,6 +16,8 @@
 
 pub mod app;
 pub mod ctx;
+pub mod focus;
+pub mod geometry;
 pub mod i18n;
 pub mod keys;
 pub mod screen;

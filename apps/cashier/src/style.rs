@@ -33,6 +33,8 @@ pub const STRIPE: Color = Color::from_rgb8(0xf6, 0xf8, 0xfb);
 pub const SELECTED: Color = Color::from_rgb8(0xd6, 0xe6, 0xfa);
 /// Lines.
 pub const LINE: Color = Color::from_rgb8(0xd5, 0xdb, 0xe3);
+/// Body text.
+pub const TEXT: Color = Color::from_rgb8(0x21, 0x25, 0x29);
 
 /// The app's theme: iced's light theme with the outcome colours and the brand blue.
 #[must_use]
@@ -41,7 +43,7 @@ pub fn theme() -> Theme {
         "CloudPOS",
         iced::theme::Palette {
             background: Color::WHITE,
-            text: Color::from_rgb8(0x21, 0x25, 0x29),
+            text: TEXT,
             primary: BRAND,
             success: PAID,
             warning: PENDING,
@@ -204,6 +206,16 @@ pub fn mono<'a>(value: impl ToString, size: f32) -> Text<'a> {
     text(value.to_string()).font(MONO).size(size)
 }
 
+/// A long identifier (order number) in a table cell: monospace, wrapping between any two
+/// characters when the column is narrow, so it is never cut off.
+#[allow(clippy::needless_pass_by_value)] // any displayable value
+pub fn code<'a>(value: impl ToString, size: f32) -> Text<'a> {
+    text(value.to_string())
+        .font(MONO)
+        .size(size)
+        .wrapping(iced::widget::text::Wrapping::Glyph)
+}
+
 /// Muted small text.
 #[allow(clippy::needless_pass_by_value)] // any displayable value
 pub fn hint<'a>(value: impl ToString) -> Text<'a> {
@@ -328,23 +340,23 @@ pub fn shade(_: &Theme) -> container::Style {
     }
 }
 
-/// A dialog box.
+/// The edge of a dialog box.
+pub const DIALOG_EDGE: Color = Color::from_rgb8(0x90, 0x9a, 0xa6);
+
+/// A dialog box: white, with a firm edge and **no shadow**. iced's software renderer paints
+/// a shadow without the clip of the region it is redrawing, so every partial redraw (a key
+/// typed, the text cursor blinking) laid the shadow again over the whole dialog, which
+/// darkened to a black panel with its labels gone and the unredrawn parts stale.
 pub fn dialog(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(CARD)),
+        text_color: Some(TEXT),
         border: Border {
-            color: LINE,
-            width: 1.0,
+            color: DIALOG_EDGE,
+            width: 2.0,
             radius: 10.0.into(),
         },
-        shadow: Shadow {
-            color: Color {
-                a: 0.3,
-                ..Color::BLACK
-            },
-            offset: iced::Vector::new(0.0, 4.0),
-            blur_radius: 16.0,
-        },
+        shadow: Shadow::default(),
         ..container::Style::default()
     }
 }
@@ -400,4 +412,20 @@ pub fn cell<'a, M: 'a>(content: impl Into<Element<'a, M>>, portion: u16) -> Cont
         .width(Length::FillPortion(portion))
         .align_y(alignment::Vertical::Center)
         .clip(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_box_casts_a_shadow() {
+        // See `dialog`: the software renderer draws shadows outside the redrawn region.
+        let theme = theme();
+        for style in [dialog(&theme), card(&theme), page(&theme), shade(&theme)] {
+            assert!(style.shadow.color.a <= 0.0, "{style:?}");
+        }
+        assert!(outcome_box(PAID)(&theme).shadow.color.a <= 0.0);
+        assert!(band(BRAND)(&theme).shadow.color.a <= 0.0);
+    }
 }

@@ -10,6 +10,7 @@ use iced::widget::{
 };
 use iced::{Alignment, Color, Element, Length};
 
+use crate::ctx::Ctx;
 use crate::i18n::{state_text, tr, trs};
 use crate::style;
 
@@ -91,20 +92,30 @@ pub fn modal<'a, M: Clone + 'a>(
     .into()
 }
 
-/// A dialog box with a title.
+/// A dialog box with a title, never taller than the window (`ctx.dialog_max_height`): a
+/// tall body must be scrollable, and then scrolls inside it.
 pub fn dialog<'a, M: 'a>(
+    ctx: &Ctx,
     title: &str,
     body: impl Into<Element<'a, M>>,
     width: f32,
 ) -> Element<'a, M> {
+    let width = width.min(ctx.window.width - 32.0);
     container(
         column![style::heading(title.to_owned()), body.into()]
             .spacing(14)
             .width(Length::Fixed(width)),
     )
     .padding(22)
+    .max_height(ctx.dialog_max_height())
     .style(style::dialog)
     .into()
+}
+
+/// A vertical scrollable whose scrollbar sits beside the content, not over it (an overlaid
+/// bar hid the right-aligned amounts and the receipt preview's last column).
+pub fn scroll<'a, M: 'a>(content: impl Into<Element<'a, M>>) -> iced::widget::Scrollable<'a, M> {
+    iced::widget::scrollable(content).spacing(4)
 }
 
 /// An inline message in an outcome colour.
@@ -164,8 +175,8 @@ pub fn pay_progress<'a, M: 'a>(
             format!("{} {}", tr("单号", "Order"), o.no),
             14.0,
         ));
-        if let Some(reason) = o.reason.as_ref().filter(|_| state == OrderState::Failed) {
-            col = col.push(text(reason.clone()).size(15).color(style::FAILED));
+        if let Some(reason) = crate::i18n::order_reason(o).filter(|_| state == OrderState::Failed) {
+            col = col.push(text(reason).size(15).color(style::FAILED));
         }
     }
     container(col)

@@ -42,6 +42,18 @@ struct Ui {
     opened: Vec<(window::Id, window::Settings)>,
     closed: Vec<window::Id>,
     modes: Vec<(window::Id, window::Mode)>,
+    /// The monitor windows open on.
+    monitor: iced::Size,
+    /// Resizes, moves and maximisations asked for, in order.
+    placed: Vec<(window::Id, Placement)>,
+}
+
+/// What the app asked of a window's geometry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Placement {
+    Resize(iced::Size),
+    Move(iced::Point),
+    Maximize(bool),
 }
 
 impl Ui {
@@ -53,6 +65,10 @@ impl Ui {
     }
 
     async fn start_on(tt: TestTerminal, dir: tempfile::TempDir) -> Ui {
+        Ui::start_on_monitor(tt, dir, iced::Size::new(1440.0, 960.0)).await
+    }
+
+    async fn start_on_monitor(tt: TestTerminal, dir: tempfile::TempDir, monitor: iced::Size) -> Ui {
         let (app, task) = App::with_terminal(
             tt.terminal.clone(),
             Options {
@@ -69,6 +85,8 @@ impl Ui {
             opened: Vec::new(),
             closed: Vec::new(),
             modes: Vec::new(),
+            monitor,
+            placed: Vec::new(),
         };
         ui.run(task).await;
         assert!(ui.app.main_window().is_some(), "the main window opens");
@@ -111,6 +129,18 @@ impl Ui {
                     Action::Window(iced_test::runtime::window::Action::GetScaleFactor(_, tx)) => {
                         let _ = tx.send(1.0);
                     }
+                    Action::Window(iced_test::runtime::window::Action::GetMonitorSize(_, tx)) => {
+                        let _ = tx.send(Some(self.monitor));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Resize(id, size)) => {
+                        self.placed.push((id, Placement::Resize(size)));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Move(id, at)) => {
+                        self.placed.push((id, Placement::Move(at)));
+                    }
+                    Action::Window(iced_test::runtime::window::Action::Maximize(id, on)) => {
+                        self.placed.push((id, Placement::Maximize(on)));
+                    }
                     Action::Clipboard(iced_test::runtime::clipboard::Action::Write {
                         contents,
                         ..
@@ -148,7 +178,7 @@ impl Ui {
     fn sim(&self, window: window::Id) -> Simulator<'_, Message> {
         Simulator::with_size(
             iced_test::core::Settings::default(),
-            (1440.0, 960.0),
+            (1440.0, 1200.0),
             self.app.view(window),
         )
     }
@@ -288,7 +318,7 @@ async fn login_with_password_shows_errors_inline_then_lands_on_orders() {
     ui.type_in(w, login::CLERK_FIELD, "02", false).await;
     ui.type_in(w, login::PASSWORD_FIELD, "wrong", true).await;
     let err = ui.app.login().error.clone().expect("inline error");
-    assert!(err.contains("wrong password"), "{err}");
+    assert!(err.contains("密码错误"), "{err}");
     assert!(ui.app.ctx().session.is_none());
 
     // Other screens need a login: P stays on the login screen.
@@ -313,7 +343,7 @@ async fn locked_clerk_sees_until_when() {
         ui.type_in(w, login::PASSWORD_FIELD, "nope", true).await;
     }
     let err = ui.app.login().error.clone().unwrap();
-    assert!(err.contains("locked until"), "{err}");
+    assert!(err.contains("已锁定至"), "{err}");
     ui.assert_sees(w, &err);
 }
 
@@ -688,7 +718,7 @@ async fn full_mode_cart_by_sku_and_barcode_with_quantity_keys_then_wallet_and_ca
     // Cash: 现金收款, 实收 50 → 找零 46.50 live, Enter confirms.
     ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
     assert_eq!(ui.app.checkout().cart.lines().len(), 1, "a new sale");
-    ui.click(w, "现金收款").await;
+    ui.click(w, "现金收款 (F9)").await;
     ui.type_in(w, checkout::CASH_FIELD, "50", false).await;
     ui.assert_sees(w, "¥46.50");
     ui.type_in(w, checkout::CASH_FIELD, "", true).await;
@@ -769,7 +799,7 @@ async fn clerk_refund_needs_the_manager_by_qr_or_password() {
     )))
     .await;
     ui.click(w, "确认退款 (Enter)").await;
-    ui.assert_sees(w, "扫码授权");
+    ui.assert_sees(w, "扫码授权 (F11)");
     let ticket = ui
         .app
         .orders()
@@ -799,7 +829,7 @@ async fn clerk_refund_needs_the_manager_by_qr_or_password() {
         .await;
     assert_eq!(ui.app.refund_screen().form.amount, "15.00");
     ui.click(w, "确认退款 (Enter)").await;
-    ui.click(w, "店长密码").await;
+    ui.named(w, Named::F12).await;
     ui.type_in(w, refund::MANAGER_FIELD, "01", false).await;
     ui.send(Message::Refund(refund::ScreenMessage::Form(
         refund::Message::ManagerPassword("bad".into()),
@@ -875,7 +905,7 @@ async fn order_list_filters_remark_copy_print_and_summary() {
             .error
             .as_deref()
             .unwrap()
-            .contains("no printer is enabled")
+            .contains("没有启用小票机")
     );
 
     // H: the shift summary with its picture; H again prints (no printer: the reason).
@@ -893,7 +923,7 @@ async fn order_list_filters_remark_copy_print_and_summary() {
             .error
             .as_deref()
             .unwrap()
-            .contains("no printer")
+            .contains("没有启用小票机")
     );
     // 交接班 from the summary: the shift closes and the login screen shows.
     ui.click(w, "交接班").await;
@@ -912,7 +942,12 @@ async fn commodity_add_edit_delete_and_excel_import_with_row_errors() {
     let w = ui.main();
     ui.letter('g').await;
     assert_eq!(ui.app.screen(), Screen::Commodities);
-    ui.click(w, "新建商品").await;
+    // N opens 新建商品 like the button; Esc closes it.
+    ui.letter('n').await;
+    assert!(ui.app.commodities().editor.is_some(), "N: new commodity");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.commodities().editor.is_none());
+    ui.click(w, "新建商品 (N)").await;
     for (id, value) in [(commodities::EDITOR_FIELD, "K9")] {
         ui.type_in(w, id, value, false).await;
     }
@@ -1061,7 +1096,7 @@ async fn configuration_pages_save_through_the_terminal() {
         cashier::screen::basic::Secs(5),
     )))
     .await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(ui.app.basic().error, None);
     let b = ui.tt.terminal.basic_settings().await.unwrap();
     assert!(b.touch && b.capture_serial);
@@ -1101,7 +1136,7 @@ async fn configuration_pages_save_through_the_terminal() {
         out.metadata().is_ok_and(|m| m.len() > 100),
         "test page printed to the device file"
     );
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     let p = ui.tt.terminal.printer_settings().await.unwrap();
     assert_eq!(
         (p.enabled, p.copies, p.width),
@@ -1112,7 +1147,9 @@ async fn configuration_pages_save_through_the_terminal() {
     // 快捷键设置 (S): record Ctrl+Shift+K for the payment window.
     ui.letter('s').await;
     assert_eq!(ui.app.screen(), Screen::Hotkeys);
-    ui.click(w, "录制").await;
+    // 1 records the first hotkey shown (the button says so: 录制 (1)).
+    ui.assert_sees(w, "录制 (1)");
+    ui.key(w, KeyPress::char('1')).await;
     ui.assert_sees(w, "请按下组合键…（Esc 取消）");
     let mut k = KeyPress::char('k');
     k.modifiers = iced::keyboard::Modifiers::CTRL | iced::keyboard::Modifiers::SHIFT;
@@ -1126,7 +1163,7 @@ async fn configuration_pages_save_through_the_terminal() {
         ),
     ))
     .await;
-    ui.click(w, "保存").await;
+    ui.click(w, "保存 (Enter)").await;
     let keys = ui.tt.terminal.key_settings().await.unwrap();
     assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
     assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
@@ -1137,7 +1174,7 @@ async fn configuration_pages_save_through_the_terminal() {
         "http://10.1.2.3:3128".into(),
     )))
     .await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(
         ui.tt
             .terminal
@@ -1154,7 +1191,7 @@ async fn configuration_pages_save_through_the_terminal() {
         .await
         .unwrap();
     ui.tick().await;
-    ui.click(w, "保存配置").await;
+    ui.click(w, "保存配置 (Enter)").await;
     assert!(
         ui.app.basic().error.as_deref().unwrap().contains("无权限"),
         "{:?}",
@@ -1221,7 +1258,7 @@ async fn halt_banner_on_every_screen_blocks_payment_until_an_admin_clears_it() {
     ui.assert_sees(w, "管理员解除");
     ui.send(hotkey()).await;
     let pw = ui.pay_window();
-    ui.assert_sees(pw, "已停止收款和退款：amount mismatch on order X");
+    ui.assert_sees(pw, "已停止收款和退款");
     assert!(
         ui.sim(pw)
             .find(iced::widget::Id::new(payment::CODE_FIELD))
@@ -1353,4 +1390,347 @@ fn summary_panel_defaults_to_the_shift_of_the_clerk() {
     let (panel, event) = summary::SummaryPanel::for_shift(&ctx, std::env::temp_dir());
     assert_eq!(panel.kind, summary::Kind::Shift);
     assert!(matches!(event, summary::Event::Load { to: None, .. }));
+}
+
+// ───────────────────────────── window geometry ─────────────────────────────
+
+/// The main window's final geometry: the size it opened with, then each resize and move.
+fn main_geometry(ui: &Ui) -> (iced::Point, iced::Size) {
+    let w = ui.main();
+    let (_, settings) = ui.opened.iter().find(|(id, _)| *id == w).unwrap();
+    let mut size = settings.size;
+    let mut at = match settings.position {
+        window::Position::Specific(p) => p,
+        _ => iced::Point::ORIGIN,
+    };
+    for (id, p) in &ui.placed {
+        if *id != w {
+            continue;
+        }
+        match p {
+            Placement::Resize(s) => size = *s,
+            Placement::Move(p) => at = *p,
+            Placement::Maximize(_) => {}
+        }
+    }
+    (at, size)
+}
+
+#[tokio::test]
+async fn a_geometry_saved_on_a_larger_screen_opens_inside_a_1024_by_768_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal
+        .set_window_state(
+            "main",
+            &cloudpos_terminal::WindowState {
+                x: 1500.0,
+                y: 900.0,
+                width: 1800.0,
+                height: 1000.0,
+            },
+        )
+        .await
+        .unwrap();
+    let monitor = iced::Size::new(1024.0, 768.0);
+    let ui = Ui::start_on_monitor(tt, dir, monitor).await;
+    let (at, size) = main_geometry(&ui);
+    assert!(
+        at.x >= 0.0
+            && at.y >= 0.0
+            && at.x + size.width <= monitor.width
+            && at.y + size.height <= monitor.height,
+        "the window at {at:?} size {size:?} lies on the 1024×768 monitor"
+    );
+    assert!(size.width >= 960.0 && size.height >= 600.0, "{size:?}");
+    assert!(
+        ui.modes.contains(&(ui.main(), window::Mode::Windowed)),
+        "shown once placed"
+    );
+    // The screens lay out for a narrow window.
+    assert!(ui.app.ctx().compact());
+}
+
+#[tokio::test]
+async fn the_main_window_can_start_maximised_or_full_screen() {
+    for (how, want) in [
+        (cloudpos_terminal::StartWindow::Maximized, "max"),
+        (cloudpos_terminal::StartWindow::Fullscreen, "full"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let tt = test_terminal(dir.path()).await;
+        let t = &tt.terminal;
+        t.login(&ClerkId::parse("09").unwrap(), "pw09")
+            .await
+            .unwrap();
+        let mut b = t.basic_settings().await.unwrap();
+        b.start_window = how;
+        t.set_basic_settings(&b).await.unwrap();
+        t.logout().await.unwrap();
+        let ui = Ui::start_on_monitor(tt, dir, iced::Size::new(1366.0, 768.0)).await;
+        let w = ui.main();
+        match want {
+            "max" => assert!(
+                ui.placed.contains(&(w, Placement::Maximize(true))),
+                "{:?}",
+                ui.placed
+            ),
+            _ => assert!(
+                ui.modes.contains(&(w, window::Mode::Fullscreen)),
+                "{:?}",
+                ui.modes
+            ),
+        }
+    }
+}
+
+// ───────────────────────────── scanner-first checkout ─────────────────────────────
+
+#[tokio::test]
+async fn a_wallet_code_scanned_into_the_sku_field_pays_the_cart_and_is_never_shown_in_full() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    // The customer's code, scanned where the cursor is (货号/条码), Enter suffix.
+    let wallet = code(41, "00");
+    ui.type_in(w, checkout::LOOKUP_FIELD, &wallet, true).await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "the cart is paid with the scanned code: {:?} (error {:?})",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(
+        (order.state, order.amount),
+        (OrderState::Paid, Money::from_fen(350))
+    );
+    assert!(!ui.sees(w, &wallet), "the full code is nowhere on screen");
+
+    // A long number that is no wallet's code is refused, masked.
+    let odd = "880000000000001234";
+    ui.type_in(w, checkout::LOOKUP_FIELD, odd, true).await;
+    let error = ui.app.checkout().error.clone().unwrap_or_else(|| {
+        panic!(
+            "refused: stage {:?} lookup {:?} code {:?}",
+            ui.app.checkout().stage,
+            ui.app.checkout().lookup,
+            ui.app.checkout().code
+        )
+    });
+    assert!(error.contains("8800**********1234"), "{error}");
+    assert!(!error.contains(odd), "{error}");
+}
+
+#[tokio::test]
+async fn a_wallet_code_scanned_with_an_empty_cart_is_used_only_once_confirmed() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    // With an empty cart: asked first; Enter takes it for the sale, then the goods.
+    let wallet = code(42, "00");
+    ui.type_in(w, checkout::LOOKUP_FIELD, &wallet, true).await;
+    assert_eq!(
+        ui.app.checkout().confirm_code.as_deref(),
+        Some(wallet.as_str())
+    );
+    assert!(
+        ui.app.checkout().stage == checkout::Stage::Idle,
+        "nothing charged yet"
+    );
+    ui.assert_sees(w, "1345**********4200");
+    assert!(!ui.sees(w, &wallet));
+    ui.named(w, Named::Enter).await;
+    assert!(ui.app.checkout().confirm_code.is_none());
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    ui.type_in(w, checkout::CODE_FIELD, "", true).await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "{:?} {:?}",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(order.code_masked.as_deref(), Some("1345**********4200"));
+
+    // Esc discards a code scanned by mistake.
+    ui.send(Message::Checkout(checkout::Message::NextSale))
+        .await;
+    ui.type_in(w, checkout::LOOKUP_FIELD, &code(43, "00"), true)
+        .await;
+    assert!(ui.app.checkout().confirm_code.is_some());
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.checkout().confirm_code.is_none());
+    assert!(ui.app.checkout().code.is_empty());
+}
+
+// ───────────────────────────── hotkeys across a mode change ─────────────────────────────
+
+/// The identities (hashes) of the app's subscriptions.
+fn subscription_ids(app: &App) -> Vec<u64> {
+    use std::hash::Hasher as _;
+    iced::advanced::subscription::into_recipes(app.subscription())
+        .iter()
+        .map(|r| {
+            let mut h = iced::advanced::subscription::Hasher::default();
+            r.hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new_ones() {
+    // The app with its devices: one device worker, whose hotkeys must not be registered a
+    // second time by a new worker when the mode changes (that worker would find Ctrl+E
+    // still held by the first and report the app's own key as taken).
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    let (app, task) = App::with_terminal(
+        tt.terminal.clone(),
+        Options {
+            home: dir.path().to_owned(),
+            lock: None,
+            devices: true,
+        },
+    );
+    let mut ui = Ui {
+        app,
+        tt,
+        _dir: dir,
+        clipboard: Vec::new(),
+        opened: Vec::new(),
+        closed: Vec::new(),
+        modes: Vec::new(),
+        monitor: iced::Size::new(1280.0, 800.0),
+        placed: Vec::new(),
+    };
+    ui.run(task).await;
+    let without = {
+        let dir = tempfile::tempdir().unwrap();
+        let tt = test_terminal(dir.path()).await;
+        let (app, task) = App::with_terminal(
+            tt.terminal.clone(),
+            Options {
+                home: dir.path().to_owned(),
+                lock: None,
+                devices: false,
+            },
+        );
+        let mut other = Ui {
+            app,
+            tt,
+            _dir: dir,
+            clipboard: Vec::new(),
+            opened: Vec::new(),
+            closed: Vec::new(),
+            modes: Vec::new(),
+            monitor: iced::Size::new(1280.0, 800.0),
+            placed: Vec::new(),
+        };
+        other.run(task).await;
+        subscription_ids(&other.app)
+    };
+    let before = subscription_ids(&ui.app);
+    let workers: Vec<u64> = before
+        .iter()
+        .filter(|h| !without.contains(h))
+        .copied()
+        .collect();
+    assert_eq!(
+        workers.len(),
+        1,
+        "one device worker runs: {before:?} / {without:?}"
+    );
+
+    // The worker reports ready; then 基础配置 switches to full mode.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    ui.send(Message::DevicesReady(tx)).await;
+    assert!(matches!(
+        rx.try_recv(),
+        Ok(cashier::app::DeviceCommand::PauseWedge(_))
+    ));
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    assert!(!ui.app.ctx().plug_in(), "full mode in force");
+
+    let after = subscription_ids(&ui.app);
+    assert!(
+        after.contains(&workers[0]),
+        "the same device worker keeps running (no second one is started): {after:?}"
+    );
+    assert_eq!(after.len(), before.len());
+    match rx.try_recv() {
+        Ok(cashier::app::DeviceCommand::SetMode { plug_in, keys }) => {
+            assert!(!plug_in);
+            assert_eq!(*keys, ui.app.ctx().keys);
+        }
+        other => panic!("the worker is told to switch modes in place: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_payment_whose_result_is_unknown_is_followed_in_amber_to_its_end_never_failed() {
+    let ui = Ui::start().await;
+    let now = ui.tt.terminal.now();
+    let mut p = payment::Payment::new(Some(code(14, "00")), now);
+    let ctx = ui.app.ctx().clone();
+    let _ = p.update(
+        payment::Message::Prepared {
+            amount: None,
+            serial: None,
+        },
+        &ctx,
+    );
+    let _ = p.update(payment::Message::Amount("30".into()), &ctx);
+    let Some(payment::Event::Pay(_)) = p.update(payment::Message::Confirm, &ctx) else {
+        panic!("pays")
+    };
+    let mut order = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000002").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(3000),
+            code_masked: Some(cloudpos_domain::code::mask_code(&code(14, "00"))),
+            store_id: "s".into(),
+            device_id: "d".into(),
+            clerk_id: ClerkId::parse("01").unwrap(),
+            shift_id: None,
+            body: String::new(),
+            remark: String::new(),
+        },
+        now,
+    );
+    order.state = OrderState::Unknown;
+    // The ledger could not record the answer: not an end, and never "failed".
+    let _ = p.update(
+        payment::Message::Finished(Err(cloudpos_terminal::TerminalError::ResultUnknown {
+            order: Box::new(order.clone()),
+            cause: "database or disk is full".into(),
+        })),
+        &ctx,
+    );
+    assert!(
+        matches!(&p.stage, payment::Stage::Following(o) if o.no == order.no),
+        "{:?}",
+        p.stage
+    );
+    assert!(p.in_flight(), "the window stays: the payment is still open");
+    let error = p.error.clone().unwrap();
+    assert!(error.contains("结果未知"), "{error}");
+    assert!(!error.contains("disk"), "{error}");
+    // The terminal completes it in the background: paid, and the window ends green.
+    order.state = OrderState::Paid;
+    let _ = p.update(payment::Message::Update(order.clone()), &ctx);
+    assert!(
+        matches!(&p.stage, payment::Stage::Done(Ok(o)) if o.state == OrderState::Paid),
+        "{:?}",
+        p.stage
+    );
 }

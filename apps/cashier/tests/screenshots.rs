@@ -70,7 +70,7 @@ struct Shots {
 impl Shots {
     fn take(&self, x: &Xvfb, window: &str, name: &str) -> PathBuf {
         let path = self.dir.join(format!("cashier-{name}.png"));
-        assert!(x.screenshot(window, &path), "screenshot {name}");
+        x.settled_shot(window, &path, Duration::from_secs(30));
         eprintln!("wrote {}", path.display());
         path
     }
@@ -380,4 +380,87 @@ fn screenshots_of_the_main_screens() {
     wait(1500);
     shots.take(&x, &main, "commodities");
     drop(app);
+}
+
+/// The main screens at the till screen sizes the cashier is made for, the whole screen each
+/// time (so the shot shows the window fits): `cashier-size-WxH-checkout.png`, `-commodities`,
+/// `-orders`, `-basic`; and the touch payment window on an 800 × 600 screen.
+#[test]
+#[ignore = "writes docs/images/cashier-size-*.png: run by hand (needs Xvfb, xdotool and ImageMagick)"]
+fn screenshots_at_till_screen_sizes() {
+    use common::{Reader, Step, full_mode, main_window};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
+    std::fs::create_dir_all(&dir).unwrap();
+    let settle = Duration::from_secs(30);
+    for (w, h) in [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)] {
+        let x = Xvfb::start_sized(w, h);
+        let home = tempfile::tempdir().unwrap();
+        let runtime = tempfile::tempdir().unwrap();
+        common::prepare(home.path(), |t| async move {
+            full_mode(t.clone()).await;
+            for (n, yuan) in [(1, "36.50"), (2, "128.00"), (3, "9.90")] {
+                t.pay(pay(n, yuan, "00")).await.unwrap();
+            }
+        });
+        let app = Cashier::start(&x, home.path(), runtime.path());
+        let main = main_window(&x);
+        x.wait_screen(&main, "登录", None);
+        let _reader = Reader::open(home.path());
+        x.burst(&[
+            Step::Text("01"),
+            Step::Key("Return"),
+            Step::Text("0101"),
+            Step::Key("Return"),
+        ]);
+        x.wait_screen(&main, "收银", None);
+        x.burst(&[
+            Step::Text("A001"),
+            Step::Key("Return"),
+            Step::Text("6901234560022"),
+            Step::Key("Return"),
+            Step::Text("B002"),
+            Step::Key("Return"),
+            Step::Text("D001"),
+            Step::Key("Return"),
+        ]);
+        let name = |screen: &str| dir.join(format!("cashier-size-{w}x{h}-{screen}.png"));
+        x.settled_shot("root", &name("checkout"), settle);
+        for (key, screen, file) in [
+            ("F3", "商品管理", "commodities"),
+            ("F4", "订单查询", "orders"),
+            ("F6", "基础配置", "basic"),
+        ] {
+            x.key(key);
+            x.wait_screen(&main, screen, None);
+            x.settled_shot("root", &name(file), settle);
+        }
+        eprintln!("wrote the {w}x{h} shots");
+        drop(app);
+    }
+
+    // The touch payment window on an 800 × 600 screen.
+    let x = Xvfb::start_sized(800, 600);
+    let home = tempfile::tempdir().unwrap();
+    let runtime = tempfile::tempdir().unwrap();
+    common::prepare(home.path(), |t| async move {
+        let mut b = t.basic_settings().await.unwrap();
+        b.touch = true;
+        b.capture_amount = false;
+        t.set_basic_settings(&b).await.unwrap();
+    });
+    let _app = Cashier::start(&x, home.path(), runtime.path());
+    let main = main_window(&x);
+    x.wait_screen(&main, "登录", None);
+    x.burst(&[
+        Step::Text("01"),
+        Step::Key("Return"),
+        Step::Text("0101"),
+        Step::Key("Return"),
+    ]);
+    x.wait_screen(&main, "订单查询", None);
+    x.key("grave");
+    let pay = x.wait_window("cloudpos-cashier-payment", Duration::from_secs(30));
+    x.focus(&pay);
+    x.burst(&[Step::Text("8.80")]);
+    x.settled_shot("root", &dir.join("cashier-size-800x600-pay.png"), settle);
 }

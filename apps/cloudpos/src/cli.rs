@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// CloudPOS cashier terminal (command line). Passwords are read from stdin.
 #[derive(Debug, Parser)]
@@ -294,6 +294,9 @@ pub enum SetupCommand {
 /// `config …`
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
+    /// What the 基础配置 page sets: plug-in or full mode, the checkout style, capture,
+    /// automatic payment, language, how the window opens. Without options, shows them.
+    Basic(BasicConfigArgs),
     /// Timings of the payment loop (query interval, timeout before reversing, …).
     Payment(PaymentConfigArgs),
     /// The receipt printer (used for automatic printing after payments and refunds).
@@ -440,6 +443,57 @@ pub enum PrintCommand {
     },
 }
 
+/// `config basic …`: without options, shows the current settings.
+#[derive(Debug, Args)]
+pub struct BasicConfigArgs {
+    /// plugin (插件模式, beside the shop's POS program) or full (完整模式, our own POS).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+    /// Full mode's checkout style: full (全功能), simple (简单) or total (总额).
+    #[arg(long, value_name = "STYLE")]
+    pub checkout: Option<CheckoutArg>,
+    /// Plug-in: read the amount off the screen (自动抓取) or let the cashier type it.
+    #[arg(long, value_name = "BOOL")]
+    pub capture_amount: Option<bool>,
+    /// Plug-in: also read the receipt number into the remark (抓取流水号).
+    #[arg(long, value_name = "BOOL")]
+    pub capture_serial: Option<bool>,
+    /// Plug-in: a scanned payment code opens the payment window (扫码拉起收银窗口).
+    #[arg(long, value_name = "BOOL")]
+    pub scan_opens_window: Option<bool>,
+    /// Capture preprocessing (预处理).
+    #[arg(long, value_name = "BOOL")]
+    pub preprocess: Option<bool>,
+    /// Capture zoom (放大).
+    #[arg(long, value_name = "BOOL")]
+    pub zoom: Option<bool>,
+    /// Touch screen: on-screen keypad and buttons (支持触屏).
+    #[arg(long, value_name = "BOOL")]
+    pub touch: Option<bool>,
+    /// Pay automatically this many seconds (0–60) after amount and code are present, or
+    /// `off` to wait for Enter (人工确认).
+    #[arg(long, value_name = "SECS|off")]
+    pub auto_pay: Option<String>,
+    /// Seconds the result stays on screen (1–60).
+    #[arg(long, value_name = "SECS")]
+    pub result_secs: Option<u32>,
+    /// Below this confidence (per mille, 0–1000) a captured amount needs confirming.
+    #[arg(long, value_name = "PERMILLE")]
+    pub min_confidence: Option<u16>,
+    /// Screen language: zh (简体中文) or en.
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<LanguageArg>,
+    /// How the main window opens: normal, maximized or fullscreen.
+    #[arg(long, value_name = "HOW")]
+    pub window: Option<WindowArg>,
+    /// Back to the defaults (before applying the other options).
+    #[arg(long)]
+    pub reset: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `config voice …`: without options, shows the current settings.
 #[derive(Debug, Args)]
 pub struct VoiceConfigArgs {
@@ -459,6 +513,46 @@ pub struct VoiceConfigArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// 插件模式.
+    Plugin,
+    /// 完整模式.
+    Full,
+}
+
+/// `--checkout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckoutArg {
+    /// 全功能收银.
+    Full,
+    /// 简单收银.
+    Simple,
+    /// 总额收银.
+    Total,
+}
+
+/// `--language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LanguageArg {
+    /// 简体中文.
+    Zh,
+    /// English.
+    En,
+}
+
+/// `--window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowArg {
+    /// Sized to fit the screen.
+    Normal,
+    /// Maximised.
+    Maximized,
+    /// Full screen.
+    Fullscreen,
 }
 
 /// `config network …`: without options, shows the current settings (never the password).

@@ -10,8 +10,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use calamine::{Data, Range, Reader, open_workbook_auto};
-use cloudpos_domain::catalog::Commodity;
-use cloudpos_domain::money::Money;
+use cloudpos_domain::catalog::{Commodity, CommodityError};
+use cloudpos_domain::money::{Money, MoneyError};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::ExportError;
@@ -45,8 +45,25 @@ const ALIASES: [(&str, usize); 8] = [
 pub struct RowError {
     /// 1-based row number as Excel shows it.
     pub row: usize,
-    /// What is wrong.
+    /// What is wrong, in English (the command line's words).
     pub reason: String,
+    /// What is wrong, as a kind a screen words in its own language.
+    #[serde(skip)]
+    pub problem: RowProblem,
+}
+
+/// Why a row was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    /// The price cell is not an amount in yuan with at most two decimals.
+    #[error("{0}")]
+    Price(MoneyError),
+    /// The stock cell is not a whole number (its text).
+    #[error("stock \"{0}\" is not a whole number")]
+    Stock(String),
+    /// The commodity's fields are invalid.
+    #[error("{0}")]
+    Commodity(CommodityError),
 }
 
 /// The result of reading a commodity sheet.
@@ -73,7 +90,7 @@ fn text(cell: &Data) -> String {
 
 /// A price cell as money: text is parsed strictly; a number cell is read through its decimal
 /// text (two decimals at most, or the row is refused).
-fn price(cell: &Data) -> Result<Money, String> {
+fn price(cell: &Data) -> Result<Money, RowProblem> {
     let t = match cell {
         Data::Float(f) => {
             // Excel stores 12.3 as the nearest double; print it with enough digits and let the
@@ -84,10 +101,10 @@ fn price(cell: &Data) -> Result<Money, String> {
         }
         other => text(other),
     };
-    Money::parse_yuan(&t).map_err(|e| e.to_string())
+    Money::parse_yuan(&t).map_err(RowProblem::Price)
 }
 
-fn stock(cell: &Data) -> Result<i64, String> {
+fn stock(cell: &Data) -> Result<i64, RowProblem> {
     match cell {
         Data::Empty => Ok(0),
         Data::Int(i) => Ok(*i),
@@ -97,8 +114,7 @@ fn stock(cell: &Data) -> Result<i64, String> {
             if t.is_empty() {
                 return Ok(0);
             }
-            t.parse::<i64>()
-                .map_err(|_| format!("stock \"{t}\" is not a whole number"))
+            t.parse::<i64>().map_err(|_| RowProblem::Stock(t))
         }
     }
 }
@@ -197,7 +213,7 @@ pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
             continue;
         }
         out.rows += 1;
-        let result = (|| -> Result<Commodity, String> {
+        let result = (|| -> Result<Commodity, RowProblem> {
             let barcode = text(cell(1));
             let c = Commodity {
                 sku: text(cell(0)),
@@ -208,7 +224,7 @@ pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
                 price: price(cell(5))?,
                 stock: stock(cell(6))?,
             };
-            c.validate().map_err(|e| e.to_string())?;
+            c.validate().map_err(RowProblem::Commodity)?;
             Ok(c)
         })();
         match result {
@@ -216,9 +232,10 @@ pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
                 out.commodities.retain(|x| x.sku != c.sku);
                 out.commodities.push(c);
             }
-            Err(reason) => out.errors.push(RowError {
+            Err(problem) => out.errors.push(RowError {
                 row: excel_row,
-                reason,
+                reason: problem.to_string(),
+                problem,
             }),
         }
     }

@@ -55,7 +55,7 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::timestamp::CHINA_OFFSET_SECONDS;
 use serde::{Deserialize, Serialize};
 
-pub use catalog::{CatalogSheet, RowError, read_commodities, write_commodities};
+pub use catalog::{CatalogSheet, RowError, RowProblem, read_commodities, write_commodities};
 pub use columns::{ORDER_COLUMNS, REFUND_COLUMNS, Row, Table};
 pub use csv_out::{CsvExport, OrderCsv, RefundCsv, csv_cell_text};
 pub use error::ExportError;

@@ -11,7 +11,7 @@ use cloudpos_domain::ports::{
 };
 use std::sync::Arc;
 
-use crate::{Result, Session, Terminal, TerminalError};
+use crate::{LoginError, Result, Session, Terminal, TerminalError};
 
 impl Terminal {
     fn approvals(&self) -> Result<Arc<dyn Approvals>> {
@@ -59,32 +59,26 @@ impl Terminal {
         match status.state {
             ApprovalState::Pending => return Ok(None),
             ApprovalState::Expired => {
-                return Err(TerminalError::Login(
-                    "the login QR code expired; show a new one".into(),
-                ));
+                return Err(TerminalError::Login(LoginError::QrExpired));
             }
             ApprovalState::Used => {
-                return Err(TerminalError::Login(
-                    "this login QR code was already used".into(),
-                ));
+                return Err(TerminalError::Login(LoginError::QrUsed));
             }
             ApprovalState::Approved => {}
         }
-        let used = approvals.consume(token).await.map_err(|e| {
-            TerminalError::Login(format!("the login approval could not be used: {e}"))
-        })?;
+        let used = approvals
+            .consume(token)
+            .await
+            .map_err(|e| TerminalError::Login(LoginError::QrUnusable(e.to_string())))?;
         if used.request != ApprovalRequest::Login {
-            return Err(TerminalError::Login(
-                "that QR code does not approve a login".into(),
-            ));
+            return Err(TerminalError::Login(LoginError::NotALoginQr));
         }
         let clerk = self
             .clerk_for_staff(used.staff_id.as_deref())
             .await?
             .ok_or_else(|| {
-                TerminalError::Login(format!(
-                    "staff {} approved, but no clerk here is linked to that Cloud Pay staff id",
-                    used.staff_id.as_deref().unwrap_or("?")
+                TerminalError::Login(LoginError::NoLinkedClerk(
+                    used.staff_id.clone().unwrap_or_else(|| "?".to_owned()),
                 ))
             })?;
         self.start_session(&clerk).await.map(Some)

@@ -33,6 +33,20 @@ pub enum Language {
     En,
 }
 
+/// How the main window opens at start-up (till screens usually run it maximised or full
+/// screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartWindow {
+    /// A window sized to fit the screen (the last size and place when they still fit).
+    #[default]
+    Normal,
+    /// Maximised (最大化).
+    Maximized,
+    /// Full screen without a title bar (全屏).
+    Fullscreen,
+}
+
 /// The basic configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -70,6 +84,8 @@ pub struct BasicSettings {
     pub serial_region: Option<ScreenRegion>,
     /// Below this confidence (per mille) a captured amount needs the cashier's confirmation.
     pub min_confidence_permille: u16,
+    /// How the main window opens at start-up.
+    pub start_window: StartWindow,
 }
 
 impl Default for BasicSettings {
@@ -89,6 +105,7 @@ impl Default for BasicSettings {
             amount_region: None,
             serial_region: None,
             min_confidence_permille: 900,
+            start_window: StartWindow::Normal,
         }
     }
 }

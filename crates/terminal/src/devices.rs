@@ -11,7 +11,7 @@ use cloudpos_domain::ports::{CodeSource, KeySender, ScannedCode};
 use cloudpos_input::{
     HostKeySender, HotkeyService, KeySettings, ListenerOptions, SenderOptions, WedgeListener,
 };
-use cloudpos_scanner_box::{BoxSettings, BoxState, ScannerBox};
+use cloudpos_scanner_box::{BoxSettings, ScannerBox};
 use tokio::sync::mpsc;
 
 use crate::{Result, Terminal, TerminalError};
@@ -21,7 +21,10 @@ pub const KEYS_KEY: &str = "keys";
 /// Settings key of the [`BoxSettings`].
 pub const SCANNER_BOX_KEY: &str = "scanner_box";
 
-pub use cloudpos_input::{Chord, HotkeyAction, KeySequence};
+pub use cloudpos_input::{
+    Chord, ChordError, HotkeyAction, HotkeyError, KeySequence, KeySettingsError,
+};
+pub use cloudpos_scanner_box::BoxState;
 
 /// Something a device did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +34,27 @@ pub enum DeviceEvent {
     /// A code was scanned (wedge scanner or scanner box).
     Code(ScannedCode),
     /// The scanner box connected, disconnected, …
-    ScannerBox(String),
+    ScannerBox(BoxState),
     /// A device could not start or failed (shown, never fatal).
-    Problem(String),
+    Problem(DeviceProblem),
+}
+
+/// A device that could not start: which, and why, as kinds the screens word in their own
+/// language (`Display` is the command line's English).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceProblem {
+    /// Global hotkeys are unavailable altogether (no display, …).
+    #[error("global hotkeys unavailable: {0}")]
+    HotkeysUnavailable(HotkeyError),
+    /// A hotkey could not be registered (another program holds it, …).
+    #[error("{0}")]
+    Hotkey(HotkeyError),
+    /// The keyboard-wedge scanner listener could not start.
+    #[error("scanner listener unavailable: {0}")]
+    ScannerListener(String),
+    /// The scanner box could not start.
+    #[error("scanner box unavailable: {0}")]
+    ScannerBox(String),
 }
 
 /// The running devices; drop it to stop them.
@@ -43,6 +64,10 @@ pub struct Devices {
     wedge: Option<Arc<WedgeListener>>,
     scanner_box: Option<Arc<ScannerBox>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Where device tasks send their events (kept to start the wedge listener later).
+    tx: mpsc::UnboundedSender<DeviceEvent>,
+    clock: Arc<dyn cloudpos_domain::ports::Clock>,
+    plug_in: bool,
 }
 
 impl std::fmt::Debug for Devices {
@@ -69,13 +94,73 @@ impl Devices {
         }
     }
 
-    /// Re-registers the hotkeys after the settings changed.
-    pub fn apply_keys(&self, keys: &KeySettings, plug_in: bool) -> Result<()> {
-        if let Some(h) = &self.hotkeys {
-            h.apply_settings(keys, plug_in)
-                .map_err(|e| TerminalError::Invalid(e.to_string()))?;
+    /// Re-registers the hotkeys after the settings changed, for the current mode. The same
+    /// service releases the old registration before taking the new one, so the app never
+    /// collides with its own keys.
+    ///
+    /// # Errors
+    /// A chord that could not be registered (the previous set is then restored).
+    pub fn apply_keys(&self, keys: &KeySettings) -> std::result::Result<(), HotkeyError> {
+        match &self.hotkeys {
+            Some(h) => h.apply_settings(keys, self.plug_in),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Switches between plug-in and full mode without restarting anything: the hotkeys of
+    /// the new mode replace those of the old (through the same service), and the
+    /// keyboard-wedge listener runs only in plug-in mode. A listener that cannot start is
+    /// reported as a [`DeviceEvent::Problem`].
+    ///
+    /// # Errors
+    /// A chord that could not be registered (the previous set is then restored).
+    pub fn set_mode(
+        &mut self,
+        keys: &KeySettings,
+        plug_in: bool,
+    ) -> std::result::Result<(), HotkeyError> {
+        self.plug_in = plug_in;
+        if plug_in && self.wedge.is_none() {
+            match WedgeListener::start(
+                ListenerOptions {
+                    detector: keys.wedge.clone(),
+                    display: None,
+                },
+                self.clock.clone(),
+            ) {
+                Ok(w) => {
+                    let w = Arc::new(w);
+                    self.tasks.push(forward_codes(w.clone(), self.tx.clone()));
+                    self.wedge = Some(w);
+                }
+                Err(e) => {
+                    let _ = self
+                        .tx
+                        .send(DeviceEvent::Problem(DeviceProblem::ScannerListener(
+                            e.to_string(),
+                        )));
+                }
+            }
+        } else if !plug_in {
+            // Dropping the listener stops it; its forwarding task ends with it.
+            self.wedge = None;
+        }
+        self.apply_keys(keys)
+    }
+
+    /// Whether the devices run for plug-in mode.
+    #[must_use]
+    pub fn plug_in(&self) -> bool {
+        self.plug_in
+    }
+
+    /// The hotkeys registered now.
+    #[must_use]
+    pub fn hotkeys(&self) -> Vec<(HotkeyAction, Chord)> {
+        self.hotkeys
+            .as_ref()
+            .map(HotkeyService::bindings)
+            .unwrap_or_default()
     }
 }
 
@@ -163,7 +248,7 @@ impl Terminal {
         let hotkeys = match HotkeyService::start() {
             Ok((svc, mut events)) => {
                 if let Err(e) = svc.apply_settings(&keys, plug_in) {
-                    let _ = tx.send(DeviceEvent::Problem(e.to_string()));
+                    let _ = tx.send(DeviceEvent::Problem(DeviceProblem::Hotkey(e)));
                 }
                 let tx = tx.clone();
                 tasks.push(tokio::spawn(async move {
@@ -176,9 +261,7 @@ impl Terminal {
                 Some(svc)
             }
             Err(e) => {
-                let _ = tx.send(DeviceEvent::Problem(format!(
-                    "global hotkeys unavailable: {e}"
-                )));
+                let _ = tx.send(DeviceEvent::Problem(DeviceProblem::HotkeysUnavailable(e)));
                 None
             }
         };
@@ -197,8 +280,8 @@ impl Terminal {
                     Some(w)
                 }
                 Err(e) => {
-                    let _ = tx.send(DeviceEvent::Problem(format!(
-                        "scanner listener unavailable: {e}"
+                    let _ = tx.send(DeviceEvent::Problem(DeviceProblem::ScannerListener(
+                        e.to_string(),
                     )));
                     None
                 }
@@ -218,7 +301,7 @@ impl Terminal {
                     tasks.push(tokio::spawn(async move {
                         while states.changed().await.is_ok() {
                             let s: BoxState = states.borrow().clone();
-                            if tx2.send(DeviceEvent::ScannerBox(format!("{s:?}"))).is_err() {
+                            if tx2.send(DeviceEvent::ScannerBox(s)).is_err() {
                                 break;
                             }
                         }
@@ -226,8 +309,8 @@ impl Terminal {
                     Some(b)
                 }
                 Err(e) => {
-                    let _ = tx.send(DeviceEvent::Problem(format!(
-                        "scanner box unavailable: {e}"
+                    let _ = tx.send(DeviceEvent::Problem(DeviceProblem::ScannerBox(
+                        e.to_string(),
                     )));
                     None
                 }
@@ -242,6 +325,9 @@ impl Terminal {
             wedge,
             scanner_box,
             tasks,
+            tx,
+            clock: self.inner.ports.clock.clone(),
+            plug_in,
         })
     }
 

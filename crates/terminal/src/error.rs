@@ -59,7 +59,7 @@ pub enum TerminalError {
     Refund(#[from] RefundError),
     /// Login failed.
     #[error("{0}")]
-    Login(String),
+    Login(crate::session::LoginError),
     /// The record does not exist.
     #[error("{0} not found")]
     NotFound(String),
@@ -105,6 +105,12 @@ pub enum TerminalError {
     /// Invalid input.
     #[error("{0}")]
     Invalid(String),
+    /// No receipt printer is enabled.
+    #[error("no printer is enabled: configure one with `cloudpos config printer`")]
+    NoPrinter,
+    /// The receipt printer failed (the record is safe; print it again).
+    #[error("printing failed: {0}")]
+    Printing(cloudpos_domain::ports::DeviceError),
 }
 
 impl From<GatewayError> for TerminalError {

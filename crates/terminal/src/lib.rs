@@ -59,9 +59,10 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
-pub use basic::{BASIC_KEY, BasicSettings, Language, Mode};
+pub use basic::{BASIC_KEY, BasicSettings, Language, Mode, StartWindow};
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+pub use cloudpos_export::{RowError, RowProblem};
 /// Key and scanner box configuration types, part of the terminal's configuration API.
 pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
 /// Printer configuration types, part of the terminal's configuration API.
@@ -71,9 +72,10 @@ pub use cloudpos_printer::{
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
-    Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
+    BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
+    KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
 };
-pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CLERKS, EmbeddedSandbox};
+pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox};
 pub use error::{Result, TerminalError};
 pub use events::Event;
 pub use export::{ExportReport, ExportTarget};
@@ -95,7 +97,7 @@ pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
-pub use session::{SESSION_KEY, Session};
+pub use session::{LoginError, SESSION_KEY, Session};
 pub use shift::HandoverReport;
 pub use voice::{
     RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
@@ -268,6 +270,25 @@ impl Terminal {
     #[must_use]
     pub fn offset_seconds(&self) -> i32 {
         self.inner.config.offset_seconds
+    }
+
+    /// This merchant's code table (which prefixes and lengths are which wallet's codes).
+    #[must_use]
+    pub fn code_table(&self) -> CodeTable {
+        self.inner.config.codes.clone()
+    }
+
+    /// Classifies a scanned or typed code with this merchant's code table (the one `pay`
+    /// uses): which wallet's payment code it is, or why it is none.
+    ///
+    /// # Errors
+    /// Why the text is not a payment code this merchant can charge.
+    pub fn classify_code(
+        &self,
+        code: &str,
+    ) -> std::result::Result<cloudpos_domain::code::PaymentCode, cloudpos_domain::code::CodeError>
+    {
+        self.inner.config.codes.classify(code)
     }
 
     /// Now, by the terminal's clock.

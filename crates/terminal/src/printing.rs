@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
-use cloudpos_domain::ports::{DeviceError, ReceiptPrinter};
+use cloudpos_domain::ports::ReceiptPrinter;
 use cloudpos_domain::receipt::{Receipt, ReceiptKind};
 use cloudpos_domain::refund::Refund;
 use cloudpos_domain::shift::Summary;
@@ -189,18 +189,12 @@ impl Terminal {
                 s.validate().map_err(device_error)?;
                 Arc::new(EscPosPrinter::new(s))
             }
-            None => self.printer().ok_or_else(|| {
-                TerminalError::Invalid(
-                    "no printer is enabled: configure one with `cloudpos config printer`".into(),
-                )
-            })?,
+            None => self.printer().ok_or(TerminalError::NoPrinter)?,
         };
-        printer.print(receipt).await.map_err(|e| match e {
-            DeviceError::NotConfigured(m)
-            | DeviceError::Unavailable(m)
-            | DeviceError::Fault(m)
-            | DeviceError::Unreadable(m) => TerminalError::Invalid(format!("printing failed: {m}")),
-        })
+        printer
+            .print(receipt)
+            .await
+            .map_err(TerminalError::Printing)
     }
 
     /// Prints (or re-prints) an order's receipt.

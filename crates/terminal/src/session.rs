@@ -11,6 +11,58 @@ use crate::{Event, Result, Terminal, TerminalError};
 /// Settings key of the current session.
 pub const SESSION_KEY: &str = "session";
 
+/// Why a login was refused: a kind the screens word in their own language (the message is
+/// the command line's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// Locked after too many failures, until the time given (shop time, `YYYY-MM-DD HH:MM:SS`).
+    #[error("clerk {clerk} is locked after too many failed logins until {until}")]
+    Locked {
+        /// The clerk.
+        clerk: ClerkId,
+        /// Until when, shop time.
+        until: String,
+    },
+    /// Wrong password, and that failure locked the account.
+    #[error("wrong password for clerk {clerk}; the account is now locked until {until}")]
+    WrongPasswordLocked {
+        /// The clerk.
+        clerk: ClerkId,
+        /// Until when, shop time.
+        until: String,
+    },
+    /// Wrong password.
+    #[error(
+        "wrong password for clerk {clerk} ({failures} of {max} attempts before a 30-minute lock)"
+    )]
+    WrongPassword {
+        /// The clerk.
+        clerk: ClerkId,
+        /// Failures so far.
+        failures: u32,
+        /// Failures that lock the account.
+        max: u32,
+    },
+    /// No such clerk (said together with a wrong password, so as not to tell which).
+    #[error("unknown clerk {0} or wrong password")]
+    UnknownClerk(ClerkId),
+    /// The login QR code expired.
+    #[error("the login QR code expired; show a new one")]
+    QrExpired,
+    /// The login QR code was used already.
+    #[error("this login QR code was already used")]
+    QrUsed,
+    /// The approval could not be consumed.
+    #[error("the login approval could not be used: {0}")]
+    QrUnusable(String),
+    /// The QR code approves something else.
+    #[error("that QR code does not approve a login")]
+    NotALoginQr,
+    /// The approving staff member has no clerk account here.
+    #[error("staff {0} approved, but no clerk here is linked to that Cloud Pay staff id")]
+    NoLinkedClerk(String),
+}
+
 /// Who is at the till.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -31,10 +83,10 @@ impl Terminal {
         let now = self.now();
         let record = accounts.login_record(id).await?;
         if let Err(locked) = guard.check(&record, now) {
-            return Err(TerminalError::Login(format!(
-                "clerk {id} is locked after too many failed logins until {}",
-                locked.until.format(self.offset_seconds())
-            )));
+            return Err(TerminalError::Login(LoginError::Locked {
+                clerk: id.clone(),
+                until: locked.until.format(self.offset_seconds()),
+            }));
         }
         let clerk = accounts.clerk(id).await?;
         let ok = accounts.verify_password(id, password).await?;
@@ -51,19 +103,18 @@ impl Terminal {
                 let next = guard.after_failure(&record, now);
                 accounts.save_login_record(id, &next).await?;
                 Err(TerminalError::Login(match next.locked_until {
-                    Some(until) if until > now => format!(
-                        "wrong password for clerk {id}; the account is now locked until {}",
-                        until.format(self.offset_seconds())
-                    ),
-                    _ => format!(
-                        "wrong password for clerk {id} ({} of {} attempts before a 30-minute lock)",
-                        next.failures, guard.max_failures
-                    ),
+                    Some(until) if until > now => LoginError::WrongPasswordLocked {
+                        clerk: id.clone(),
+                        until: until.format(self.offset_seconds()),
+                    },
+                    _ => LoginError::WrongPassword {
+                        clerk: id.clone(),
+                        failures: next.failures,
+                        max: guard.max_failures,
+                    },
                 }))
             }
-            None => Err(TerminalError::Login(format!(
-                "unknown clerk {id} or wrong password"
-            ))),
+            None => Err(TerminalError::Login(LoginError::UnknownClerk(id.clone()))),
         }
     }
 

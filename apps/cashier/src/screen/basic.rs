@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use cloudpos_domain::catalog::CheckoutMode;
 use cloudpos_domain::ports::ScreenRegion;
 use cloudpos_terminal::{
-    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, TerminalError,
+    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, StartWindow, TerminalError,
 };
 use iced::widget::{
-    Space, button, checkbox, column, container, pick_list, radio, row, scrollable, text, text_input,
+    Space, button, checkbox, column, container, pick_list, radio, row, text, text_input,
 };
 use iced::{Alignment, Element, Length};
 
@@ -106,6 +106,8 @@ pub enum Message {
     Loaded(Result<(BasicSettings, NetworkSettings, bool), TerminalError>),
     /// 插件 / 完整.
     Mode(Mode),
+    /// How the main window opens at start-up.
+    StartWindow(StartWindow),
     /// The full-mode checkout style.
     Checkout(CheckoutMode),
     /// 自动抓取 (true) / 人工输入 (false).
@@ -230,6 +232,7 @@ impl Basic {
                 return None;
             }
             Message::Mode(m) => s.mode = m,
+            Message::StartWindow(w) => s.start_window = w,
             Message::Checkout(c) => s.checkout_mode = c,
             Message::Capture(on) => s.capture_amount = on,
             Message::CaptureSerial(on) => s.capture_serial = on,
@@ -446,6 +449,31 @@ impl Basic {
                 .color(style::MUTED),
             ),
             widgets::inline(
+                tr("启动时窗口", "Window at start-up"),
+                150.0,
+                row![
+                    radio(
+                        tr("适合屏幕", "Fit the screen"),
+                        StartWindow::Normal,
+                        Some(s.start_window),
+                        Message::StartWindow
+                    ),
+                    radio(
+                        tr("最大化", "Maximised"),
+                        StartWindow::Maximized,
+                        Some(s.start_window),
+                        Message::StartWindow
+                    ),
+                    radio(
+                        tr("全屏", "Full screen"),
+                        StartWindow::Fullscreen,
+                        Some(s.start_window),
+                        Message::StartWindow
+                    ),
+                ]
+                .spacing(18),
+            ),
+            widgets::inline(
                 tr("语言", "Language"),
                 150.0,
                 pick_list(
@@ -505,6 +533,7 @@ impl Basic {
             };
             let threshold = text_input("90", &self.threshold)
                 .on_input(Message::Threshold)
+                .on_submit(Message::Save)
                 .font(style::MONO)
                 .width(Length::Fixed(70.0));
             capture = capture
@@ -638,12 +667,15 @@ impl Basic {
                 150.0,
                 text_input("http://10.0.0.1:3128", &self.proxy_url)
                     .on_input(Message::ProxyUrl)
+                    .on_submit(Message::Save)
                     .font(style::MONO),
             ),
             widgets::inline(
                 tr("用户名", "User"),
                 150.0,
-                text_input("", &self.proxy_user).on_input(Message::ProxyUser)
+                text_input("", &self.proxy_user)
+                    .on_input(Message::ProxyUser)
+                    .on_submit(Message::Save)
             ),
             widgets::inline(
                 tr("密码", "Password"),
@@ -657,7 +689,8 @@ impl Basic {
                     &self.proxy_password,
                 )
                 .secure(true)
-                .on_input(Message::ProxyPassword),
+                .on_input(Message::ProxyPassword)
+                .on_submit(Message::Save),
             ),
         ]
         .spacing(12);
@@ -666,9 +699,18 @@ impl Basic {
         }
 
         let mut col = column![
-            container(general).padding(16).style(style::card),
-            container(capture).padding(16).style(style::card),
-            container(network).padding(16).style(style::card),
+            container(general)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
+            container(capture)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
+            container(network)
+                .padding(16)
+                .width(Length::Fill)
+                .style(style::card),
         ]
         .spacing(12);
         if let Some(e) = &self.error {
@@ -677,32 +719,37 @@ impl Basic {
         if let Some(n) = &self.notice {
             col = col.push(widgets::notice(n, style::PAID));
         }
-        col = col.push(
-            row![
-                button(text(if self.busy {
-                    tr("正在保存…", "Saving…")
-                } else {
-                    tr("保存配置", "Save")
-                }))
+        // The buttons stay in view below the settings, which scroll on a short screen.
+        let buttons = row![
+            button(text(if self.busy {
+                tr("正在保存…", "Saving…")
+            } else {
+                tr("保存配置 (Enter)", "Save (Enter)")
+            }))
+            .padding(10)
+            .on_press_maybe((!self.busy).then_some(Message::Save)),
+            button(text(tr("重新登录", "Log in again")))
+                .style(button::secondary)
                 .padding(10)
-                .on_press_maybe((!self.busy).then_some(Message::Save)),
-                button(text(tr("重新登录", "Log in again")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::Relogin),
-                button(text(tr("重新配置", "Reconfigure")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::OpenReconfigure),
-                button(text(tr("软件更新", "Software update")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::CheckUpdate),
-                Space::new().width(Length::Fill),
-            ]
-            .spacing(10),
-        );
-        let base: Element<'_, Message> = container(scrollable(col.padding(14))).into();
+                .on_press(Message::Relogin),
+            button(text(tr("重新配置", "Reconfigure")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::OpenReconfigure),
+            button(text(tr("软件更新", "Software update")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::CheckUpdate),
+            Space::new().width(Length::Fill),
+        ]
+        .spacing(10)
+        .wrap()
+        .vertical_spacing(8);
+        let base: Element<'_, Message> = column![
+            widgets::scroll(col.padding(14)).height(Length::Fill),
+            container(buttons).padding([8, 14]),
+        ]
+        .into();
         if let Some(r) = &self.reconfigure {
             let mut body = column![
                 style::hint(tr(
@@ -735,7 +782,12 @@ impl Basic {
             );
             return widgets::modal(
                 base,
-                widgets::dialog(tr("重新配置商户", "Reconfigure the merchant"), body, 520.0),
+                widgets::dialog(
+                    ctx,
+                    tr("重新配置商户", "Reconfigure the merchant"),
+                    body,
+                    520.0,
+                ),
                 Message::CloseDialog,
             );
         }

@@ -3,17 +3,19 @@
 //! and 现金收款. The cash dialog shows 实收 and 找零 live.
 
 use cloudpos_domain::catalog::{Cart, CheckoutMode, Commodity, cash_change};
+use cloudpos_domain::code::mask_code;
 use cloudpos_domain::money::Money;
-use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{PayInput, TerminalError};
-use iced::widget::{
-    Space, button, column, container, pick_list, row, scrollable, text, text_input,
-};
+use iced::widget::{Space, button, column, container, pick_list, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, method_text, state_text, tr, trs};
+use crate::i18n::{
+    cart_error_text, error_text, halt_text, method_text, money_error_text, order_reason,
+    state_text, tr, trs,
+};
 use crate::style;
 use crate::widgets;
 
@@ -99,8 +101,16 @@ pub struct Checkout {
     pub stage: Stage,
     /// The cash dialog, when open.
     pub cash: Option<CashDialog>,
+    /// A customer's payment code scanned into the 货号/条码 field while the cart was empty,
+    /// waiting for the cashier to confirm it is for this sale.
+    pub confirm_code: Option<String>,
     /// Inline problem.
     pub error: Option<String>,
+    /// Lookups on their way (each Enter in 货号/条码 is one).
+    finding: usize,
+    /// The payment returned before its end (result unknown, or paid but not recorded yet):
+    /// the sale follows the order until the terminal publishes its final state.
+    adopted: bool,
 }
 
 /// What the cashier did.
@@ -150,6 +160,10 @@ pub enum Message {
     Update(Order),
     /// Start the next sale.
     NextSale,
+    /// Use the payment code scanned with an empty cart for this sale.
+    UseCode,
+    /// Do not.
+    DropCode,
     /// Esc.
     Escape,
     /// Time passed.
@@ -206,7 +220,10 @@ impl Checkout {
             remark: String::new(),
             stage: Stage::Idle,
             cash: None,
+            confirm_code: None,
             error: None,
+            finding: 0,
+            adopted: false,
         }
     }
 
@@ -218,6 +235,23 @@ impl Checkout {
             CheckoutMode::Simple => CODE_FIELD,
             CheckoutMode::TotalAmount => TOTAL_FIELD,
         }
+    }
+
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.confirm_code.is_some() {
+            return Some(tr("付款码", "Payment code"));
+        }
+        self.cash.as_ref().map(|_| tr("现金收款", "Cash payment"))
+    }
+
+    /// Whether a scan is being looked up: the next scan waits for it, so the cart fills in
+    /// the order the goods were scanned and every key lands where the last one left the
+    /// focus.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        self.finding > 0
     }
 
     /// Whether a payment is on its way.
@@ -240,7 +274,7 @@ impl Checkout {
             .filter(|q| *q > 0)
             .ok_or_else(|| tr("数量有误", "Bad quantity").to_owned())?;
         let mut cart = Cart::new();
-        cart.add(&pick.0, qty).map_err(|e| e.to_string())?;
+        cart.add(&pick.0, qty).map_err(|e| cart_error_text(&e))?;
         Ok(cart)
     }
 
@@ -255,17 +289,17 @@ impl Checkout {
                     )
                     .to_owned());
                 }
-                let total = self.cart.total().map_err(|e| e.to_string())?;
+                let total = self.cart.total().map_err(|e| cart_error_text(&e))?;
                 Ok((total, self.cart.clone()))
             }
             CheckoutMode::Simple => {
                 let cart = self.simple_cart()?;
-                Ok((cart.total().map_err(|e| e.to_string())?, cart))
+                Ok((cart.total().map_err(|e| cart_error_text(&e))?, cart))
             }
             CheckoutMode::TotalAmount => match Money::parse_yuan(self.total.trim()) {
                 Ok(a) if a.is_positive() => Ok((a, Cart::new())),
                 Ok(_) => Err(tr("金额必须大于 0", "The amount must be more than 0").to_owned()),
-                Err(e) => Err(trs(format!("金额有误：{e}"), format!("Bad amount: {e}"))),
+                Err(e) => Err(money_error_text(&e)),
             },
         }
     }
@@ -282,7 +316,7 @@ impl Checkout {
                 self.cart.decrement(&sku)
             };
             if let Err(e) = r {
-                self.error = Some(e.to_string());
+                self.error = Some(cart_error_text(&e));
             }
             if !self.cart.lines().iter().any(|l| l.sku == sku) {
                 self.selected = None;
@@ -305,6 +339,9 @@ impl Checkout {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Option<Event> {
+        if matches!(message, Message::Found(..)) {
+            self.finding = self.finding.saturating_sub(1);
+        }
         if matches!(self.stage, Stage::Done(_))
             && matches!(
                 message,
@@ -341,6 +378,7 @@ impl Checkout {
                     // An empty Enter moves on to the code field.
                     return Some(Event::Focus(CODE_FIELD));
                 }
+                self.finding += 1;
                 Some(Event::Find(q))
             }
             Message::Found(q, Ok(Some(c))) => {
@@ -349,7 +387,7 @@ impl Checkout {
                         self.selected = Some(c.sku.clone());
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.error = Some(cart_error_text(&e)),
                 }
                 if self.lookup.trim() == q {
                     self.lookup.clear();
@@ -357,10 +395,32 @@ impl Checkout {
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::Found(q, Ok(None)) => {
+                if let Some(code) = ctx.payment_code(&q) {
+                    // Scanner first: not a commodity but the customer's wallet code, scanned
+                    // where the cursor was. Take it as this sale's payment code.
+                    if self.lookup.trim() == q {
+                        self.lookup.clear();
+                    }
+                    if self.cart.is_empty() {
+                        self.confirm_code = Some(code.as_str().to_owned());
+                        return None;
+                    }
+                    self.code = code.as_str().to_owned();
+                    return self.update(Message::PayWallet, ctx);
+                }
                 self.error = Some(trs(
-                    format!("没有货号或条码为 {q} 的商品"),
-                    format!("No commodity has the SKU or barcode {q}"),
+                    format!("没有货号或条码为 {} 的商品", shown_scan(&q)),
+                    format!("No commodity has the SKU or barcode {}", shown_scan(&q)),
                 ));
+                Some(Event::Focus(LOOKUP_FIELD))
+            }
+            Message::UseCode => {
+                self.code = self.confirm_code.take()?;
+                self.error = None;
+                Some(Event::Focus(LOOKUP_FIELD))
+            }
+            Message::DropCode => {
+                self.confirm_code = None;
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::Found(_, Err(e)) | Message::Choices(Err(e)) => {
@@ -423,10 +483,7 @@ impl Checkout {
                     return None;
                 }
                 if let Some(h) = &ctx.halt {
-                    self.error = Some(trs(
-                        format!("已停止收款：{}", h.reason),
-                        format!("Payments are halted: {}", h.reason),
-                    ));
+                    self.error = Some(halt_text(h));
                     return None;
                 }
                 let (amount, cart) = match self.due() {
@@ -495,10 +552,7 @@ impl Checkout {
                 let tendered = match Money::parse_yuan(cash.tendered.trim()) {
                     Ok(t) => t,
                     Err(e) => {
-                        cash.error = Some(trs(
-                            format!("实收金额有误：{e}"),
-                            format!("Bad amount received: {e}"),
-                        ));
+                        cash.error = Some(money_error_text(&e));
                         return Some(Event::Focus(CASH_FIELD));
                     }
                 };
@@ -525,7 +579,23 @@ impl Checkout {
                 self.cash = None;
                 Some(Event::Focus(self.first_field()))
             }
+            Message::Finished(Err(
+                e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
+            )) => {
+                // Not an end: the customer may have paid. Follow the order (amber, in words)
+                // until the terminal completes it; a final state then ends the sale.
+                let (TerminalError::ResultUnknown { order, .. }
+                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                else {
+                    return None;
+                };
+                self.error = Some(error_text(&e));
+                self.adopted = true;
+                self.stage = Stage::Following((**order).clone());
+                None
+            }
             Message::Finished(result) => {
+                self.adopted = false;
                 let paid = matches!(&result, Ok(o) if o.state == OrderState::Paid);
                 self.stage = Stage::Done(result.map_err(|e| error_text(&e)));
                 if paid {
@@ -548,6 +618,11 @@ impl Checkout {
                     _ => false,
                 };
                 if ours {
+                    if order.state.is_final() && self.adopted {
+                        // A sale followed after an unknown result: its end.
+                        self.error = None;
+                        return self.update(Message::Finished(Ok(order)), ctx);
+                    }
                     self.stage = Stage::Following(order);
                 }
                 None
@@ -560,7 +635,9 @@ impl Checkout {
                 Some(Event::Focus(self.first_field()))
             }
             Message::Escape => {
-                if self.cash.is_some() {
+                if self.confirm_code.is_some() {
+                    self.confirm_code = None;
+                } else if self.cash.is_some() {
                     self.cash = None;
                 } else if matches!(self.stage, Stage::Done(_)) {
                     self.stage = Stage::Idle;
@@ -587,8 +664,11 @@ impl Checkout {
             .height(Length::Fill)
             .style(style::card);
         let base: Element<'_, Message> = row![left, right].spacing(14).padding(14).into();
+        if let Some(code) = &self.confirm_code {
+            return widgets::modal(base, confirm_code_view(ctx, code), Message::DropCode);
+        }
         match &self.cash {
-            Some(cash) => widgets::modal(base, self.cash_view(cash), Message::CashCancel),
+            Some(cash) => widgets::modal(base, self.cash_view(ctx, cash), Message::CashCancel),
             None => base,
         }
     }
@@ -687,7 +767,7 @@ impl Checkout {
                         .padding(8),
                     ),
                     header,
-                    scrollable(lines).height(Length::Fill),
+                    widgets::scroll(lines).height(Length::Fill),
                     row![
                         text(trs(
                             format!("共 {} 件", self.cart.item_count()),
@@ -761,6 +841,8 @@ impl Checkout {
     }
 
     fn pay_view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
+        // On a narrow window the two big buttons keep their labels on one line.
+        let button_size = if ctx.compact() { 16.0 } else { 20.0 };
         let modes = [
             CheckoutMode::Full,
             CheckoutMode::Simple,
@@ -786,14 +868,18 @@ impl Checkout {
                     "付款码（扫码枪扫描顾客手机）",
                     "Payment code (scan the customer's phone)"
                 ),
+                // The customer's code is a bearer token: never shown in full (the line below
+                // shows it masked, with its wallet).
                 text_input(tr("请扫描付款码", "Scan the payment code"), &self.code)
                     .id(CODE_FIELD)
+                    .secure(true)
                     .on_input(Message::Code)
                     .on_submit(Message::PayWallet)
                     .font(style::MONO)
                     .size(20)
                     .padding(8),
             ),
+            style::hint(code_hint(ctx, &self.code).unwrap_or_default()),
             widgets::field(
                 tr("备注", "Remark"),
                 text_input("", &self.remark)
@@ -803,7 +889,7 @@ impl Checkout {
             row![
                 button(
                     text(tr("收款 (Enter)", "Collect (Enter)"))
-                        .size(20)
+                        .size(button_size)
                         .width(Length::Fill)
                         .align_x(Alignment::Center)
                 )
@@ -812,8 +898,8 @@ impl Checkout {
                 .style(button::primary)
                 .on_press_maybe((!self.in_flight()).then_some(Message::PayWallet)),
                 button(
-                    text(tr("现金收款", "Cash"))
-                        .size(20)
+                    text(tr("现金收款 (F9)", "Cash (F9)"))
+                        .size(button_size)
                         .width(Length::Fill)
                         .align_x(Alignment::Center)
                 )
@@ -872,8 +958,8 @@ impl Checkout {
                         .spacing(8),
                     );
                 }
-                if let Some(r) = o.reason.as_ref().filter(|_| o.state == OrderState::Failed) {
-                    lines = lines.push(text(r.clone()).size(15).color(color));
+                if let Some(r) = order_reason(o).filter(|_| o.state == OrderState::Failed) {
+                    lines = lines.push(text(r).size(15).color(color));
                 }
                 lines = lines.push(style::mono(
                     format!("{} {}", tr("单号", "Order"), o.no),
@@ -895,10 +981,10 @@ impl Checkout {
                 col = col.push(widgets::notice(e, style::FAILED));
             }
         }
-        scrollable(col).height(Length::Fill).into()
+        widgets::scroll(col).height(Length::Fill).into()
     }
 
-    fn cash_view<'a>(&'a self, cash: &'a CashDialog) -> Element<'a, Message> {
+    fn cash_view<'a>(&'a self, ctx: &Ctx, cash: &'a CashDialog) -> Element<'a, Message> {
         let due = self.due().map_or(Money::ZERO, |(a, _)| a);
         let change = Money::parse_yuan(cash.tendered.trim())
             .ok()
@@ -943,6 +1029,69 @@ impl Checkout {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("现金收款", "Cash payment"), body, 420.0)
+        widgets::dialog(ctx, tr("现金收款", "Cash payment"), body, 420.0)
     }
+}
+
+/// What a scan is shown as: a long run of digits (a customer's payment code, or something
+/// that looks like one) only masked, as the command line shows it (`1345**********1500`).
+#[must_use]
+pub fn shown_scan(text: &str) -> String {
+    let t = text.trim();
+    if t.len() >= 16 && t.chars().all(|c| c.is_ascii_digit()) {
+        mask_code(t)
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The wallet and the masked code, for the line under a code field.
+fn code_hint(ctx: &Ctx, code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.is_empty() {
+        return None;
+    }
+    Some(match ctx.payment_code(code) {
+        Some(c) => format!(
+            "{} {}",
+            method_text(PaymentMethod::Wallet(c.wallet())),
+            mask_code(code)
+        ),
+        None => trs(
+            format!("{} 位，尚未识别", code.chars().count()),
+            format!("{} digits, not recognised yet", code.chars().count()),
+        ),
+    })
+}
+
+fn confirm_code_view<'a>(ctx: &Ctx, code: &str) -> Element<'a, Message> {
+    let wallet = ctx
+        .payment_code(code)
+        .map_or("", |c| method_text(PaymentMethod::Wallet(c.wallet())));
+    let body = column![
+        text(tr(
+            "扫到的是顾客的付款码，但购物车还是空的：",
+            "That was the customer's payment code, but the cart is empty:",
+        ))
+        .size(16),
+        row![text(wallet).size(18), style::mono(mask_code(code), 20.0)]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        text(tr(
+            "用它收本单的款吗？确认后加入商品，再按 收款 (Enter)。",
+            "Use it for this sale? Then add the goods and press Collect (Enter).",
+        ))
+        .size(16),
+        row![
+            button(text(tr("用于本单 (Enter)", "Use it (Enter)")))
+                .style(button::primary)
+                .on_press(Message::UseCode),
+            button(text(tr("不用 (Esc)", "Discard (Esc)")))
+                .style(button::secondary)
+                .on_press(Message::DropCode),
+        ]
+        .spacing(10),
+    ]
+    .spacing(16);
+    widgets::dialog(ctx, tr("付款码", "Payment code"), body, 460.0)
 }

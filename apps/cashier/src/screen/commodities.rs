@@ -9,12 +9,12 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::{CommodityQuery, Page};
 use cloudpos_terminal::{ImportReport, TerminalError};
 use iced::widget::{
-    Space, button, column, container, pick_list, progress_bar, row, scrollable, text, text_input,
+    Space, button, column, container, pick_list, progress_bar, row, text, text_input,
 };
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, tr, trs};
+use crate::i18n::{commodity_error_text, error_text, money_error_text, tr, trs};
 use crate::style;
 use crate::widgets;
 
@@ -92,6 +92,8 @@ pub struct Editor {
     pub stock: String,
     /// Inline problem.
     pub error: Option<String>,
+    /// Being saved.
+    pub saving: bool,
 }
 
 impl Editor {
@@ -106,12 +108,12 @@ impl Editor {
             price: c.price.to_string(),
             stock: c.stock.to_string(),
             error: None,
+            saving: false,
         }
     }
 
     fn commodity(&self) -> Result<Commodity, String> {
-        let price = Money::parse_yuan(self.price.trim())
-            .map_err(|e| trs(format!("单价有误：{e}"), format!("Bad price: {e}")))?;
+        let price = Money::parse_yuan(self.price.trim()).map_err(|e| money_error_text(&e))?;
         let stock = if self.stock.trim().is_empty() {
             0
         } else {
@@ -129,7 +131,7 @@ impl Editor {
             price,
             stock,
         };
-        c.validate().map_err(|e| e.to_string())?;
+        c.validate().map_err(|e| commodity_error_text(&e))?;
         Ok(c)
     }
 }
@@ -187,6 +189,12 @@ pub struct Commodities {
     pub error: Option<String>,
     /// Where import and export dialogs start.
     pub default_dir: PathBuf,
+    /// A page is on its way: keys that act on a row wait for it.
+    loading: bool,
+    /// A key that came while the page was loading (E, D, ↑, ↓): it means that page's row.
+    pending: Option<Box<Message>>,
+    /// A deletion is on its way.
+    deleting: bool,
 }
 
 /// What the cashier did.
@@ -292,7 +300,19 @@ impl Commodities {
             export: None,
             error: None,
             default_dir,
+            loading: false,
+            pending: None,
+            deleting: false,
         }
+    }
+
+    /// Whether the screen is waiting for an answer that decides where the next keys go (a
+    /// row action waiting for its page, a commodity being saved, one being deleted).
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        (self.loading && self.pending.is_some())
+            || self.editor.as_ref().is_some_and(|e| e.saving)
+            || self.deleting
     }
 
     /// Whether a dialog is open (letters then belong to it).
@@ -302,6 +322,27 @@ impl Commodities {
             || self.confirm_delete.is_some()
             || self.import.is_some()
             || self.export.is_some()
+    }
+
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if let Some(e) = &self.editor {
+            return Some(if e.original.is_some() {
+                tr("编辑商品", "Edit commodity")
+            } else {
+                tr("新建商品", "New commodity")
+            });
+        }
+        if self.confirm_delete.is_some() {
+            return Some(tr("删除商品", "Delete commodity"));
+        }
+        if self.import.is_some() {
+            return Some(tr("导入商品", "Import commodities"));
+        }
+        self.export
+            .as_ref()
+            .map(|_| tr("导出库存", "Export inventory"))
     }
 
     /// The query of the page to show.
@@ -320,8 +361,15 @@ impl Commodities {
         }
     }
 
-    fn reload(&self) -> Option<Event> {
+    fn reload(&mut self) -> Option<Event> {
+        self.loading = true;
         Some(Event::Load(self.query()))
+    }
+
+    /// Asks for the page to show (the screen was opened).
+    pub fn load(&mut self) -> Event {
+        self.loading = true;
+        Event::Load(self.query())
     }
 
     fn selected_commodity(&self) -> Option<&Commodity> {
@@ -330,6 +378,17 @@ impl Commodities {
 
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Option<Event> {
+        if self.loading
+            && matches!(
+                message,
+                Message::Edit | Message::Delete | Message::Up | Message::Down
+            )
+        {
+            // Typed right after a search or a page change: it means a row of the page on
+            // its way, not of the one still shown.
+            self.pending = Some(Box::new(message));
+            return None;
+        }
         match message {
             Message::SearchBy(s) => {
                 self.search_by = s;
@@ -341,9 +400,11 @@ impl Commodities {
             }
             Message::Search => {
                 self.page_index = 0;
+                self.selected = None;
                 self.reload()
             }
             Message::Loaded(Ok(page)) => {
+                self.loading = false;
                 let n = page.items.len();
                 self.selected = match self.selected {
                     _ if n == 0 => None,
@@ -352,9 +413,16 @@ impl Commodities {
                 };
                 self.page = Some(page);
                 self.error = None;
+                self.pending.take().and_then(|m| self.update(*m))
+            }
+            Message::Loaded(Err(e)) => {
+                self.loading = false;
+                self.pending = None;
+                self.error = Some(error_text(&e));
                 None
             }
-            Message::Loaded(Err(e)) | Message::Deleted(Err(e)) => {
+            Message::Deleted(Err(e)) => {
+                self.deleting = false;
                 self.error = Some(error_text(&e));
                 self.confirm_delete = None;
                 None
@@ -429,8 +497,14 @@ impl Commodities {
             }
             Message::EditorSave => {
                 let e = self.editor.as_mut()?;
+                if e.saving {
+                    return None;
+                }
                 match e.commodity() {
-                    Ok(c) => Some(Event::Save(c)),
+                    Ok(c) => {
+                        e.saving = true;
+                        Some(Event::Save(c))
+                    }
                     Err(msg) => {
                         e.error = Some(msg);
                         None
@@ -447,7 +521,10 @@ impl Commodities {
             }
             Message::Saved(Err(err)) => {
                 match &mut self.editor {
-                    Some(e) => e.error = Some(error_text(&err)),
+                    Some(e) => {
+                        e.saving = false;
+                        e.error = Some(error_text(&err));
+                    }
                     None => self.error = Some(error_text(&err)),
                 }
                 None
@@ -458,13 +535,17 @@ impl Commodities {
             }
             Message::DeleteConfirm => {
                 let c = self.confirm_delete.take()?;
+                self.deleting = true;
                 Some(Event::Delete(c.sku))
             }
             Message::DeleteCancel => {
                 self.confirm_delete = None;
                 None
             }
-            Message::Deleted(Ok(())) => self.reload(),
+            Message::Deleted(Ok(())) => {
+                self.deleting = false;
+                self.reload()
+            }
             Message::OpenImport => {
                 self.import = Some(ImportDialog {
                     path: self.default_dir.join("商品.xlsx").display().to_string(),
@@ -561,7 +642,7 @@ impl Commodities {
     }
 
     /// Draws the screen.
-    pub fn view<'a>(&'a self, _ctx: &'a Ctx) -> Element<'a, Message> {
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let toolbar = row![
             pick_list(
                 [
@@ -583,8 +664,8 @@ impl Commodities {
             .on_submit(Message::Search)
             .width(Length::Fixed(260.0)),
             button(text(tr("查询", "Search"))).on_press(Message::Search),
-            Space::new().width(Length::Fill),
-            button(text(tr("新建商品", "New")))
+            Space::new().width(Length::Fixed(12.0)),
+            button(text(tr("新建商品 (N)", "New (N)")))
                 .style(button::success)
                 .on_press(Message::New),
             button(text(tr("编辑 (E)", "Edit (E)")))
@@ -601,7 +682,10 @@ impl Commodities {
                 .on_press(Message::OpenExport),
         ]
         .spacing(8)
-        .align_y(Alignment::Center);
+        .align_y(Alignment::Center)
+        // On a narrow window the buttons go to a second line instead of being squeezed.
+        .wrap()
+        .vertical_spacing(8);
 
         let header = container(
             row![
@@ -678,7 +762,7 @@ impl Commodities {
             col = col.push(widgets::notice(e, style::FAILED));
         }
         col = col.push(
-            container(column![header, scrollable(rows).height(Length::Fill)])
+            container(column![header, widgets::scroll(rows).height(Length::Fill)])
                 .style(style::card)
                 .height(Length::Fill),
         );
@@ -688,7 +772,7 @@ impl Commodities {
         let base: Element<'_, Message> = container(col).padding(14).into();
 
         if let Some(e) = &self.editor {
-            return widgets::modal(base, self.editor_view(e), Message::EditorCancel);
+            return widgets::modal(base, self.editor_view(ctx, e), Message::EditorCancel);
         }
         if let Some(c) = &self.confirm_delete {
             let body = column![
@@ -710,20 +794,20 @@ impl Commodities {
             .spacing(16);
             return widgets::modal(
                 base,
-                widgets::dialog(tr("删除商品", "Delete commodity"), body, 420.0),
+                widgets::dialog(ctx, tr("删除商品", "Delete commodity"), body, 420.0),
                 Message::DeleteCancel,
             );
         }
         if let Some(d) = &self.import {
-            return widgets::modal(base, self.import_view(d), Message::CloseDialog);
+            return widgets::modal(base, self.import_view(ctx, d), Message::CloseDialog);
         }
         if let Some(d) = &self.export {
-            return widgets::modal(base, self.export_view(d), Message::CloseDialog);
+            return widgets::modal(base, self.export_view(ctx, d), Message::CloseDialog);
         }
         base
     }
 
-    fn editor_view<'a>(&'a self, e: &'a Editor) -> Element<'a, Message> {
+    fn editor_view<'a>(&'a self, ctx: &Ctx, e: &'a Editor) -> Element<'a, Message> {
         let input =
             |label: &str, value: &'a str, field: Field, id: Option<&'static str>, mono: bool| {
                 let mut ti = text_input("", value)
@@ -785,10 +869,10 @@ impl Commodities {
         } else {
             tr("新建商品", "New commodity")
         };
-        widgets::dialog(title, body, 460.0)
+        widgets::dialog(ctx, title, body, 460.0)
     }
 
-    fn import_view<'a>(&'a self, d: &'a ImportDialog) -> Element<'a, Message> {
+    fn import_view<'a>(&'a self, ctx: &Ctx, d: &'a ImportDialog) -> Element<'a, Message> {
         let mut body = column![
             style::hint(tr(
                 "Excel 表头：货号 条码 名称 类别 单位 单价 库存；每行一种商品，货号相同则覆盖",
@@ -843,12 +927,14 @@ impl Commodities {
                         row![
                             style::mono(format!("{} {}", tr("第", "row"), e.row), 14.0)
                                 .width(Length::Fixed(80.0)),
-                            text(e.reason.clone()).size(14).color(style::FAILED),
+                            text(crate::i18n::row_problem_text(&e.problem))
+                                .size(14)
+                                .color(style::FAILED),
                         ]
                         .spacing(8),
                     );
                 }
-                body = body.push(scrollable(list).height(Length::Fixed(160.0)));
+                body = body.push(widgets::scroll(list).height(Length::Fixed(160.0)));
             }
         }
         if let Some(e) = &d.error {
@@ -868,10 +954,10 @@ impl Commodities {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("导入商品", "Import commodities"), body, 560.0)
+        widgets::dialog(ctx, tr("导入商品", "Import commodities"), body, 560.0)
     }
 
-    fn export_view<'a>(&'a self, d: &'a ExportDialog) -> Element<'a, Message> {
+    fn export_view<'a>(&'a self, ctx: &Ctx, d: &'a ExportDialog) -> Element<'a, Message> {
         let mut body = column![widgets::field(
             tr("保存到（Excel）", "Save to (Excel)"),
             text_input("", &d.path)
@@ -899,6 +985,6 @@ impl Commodities {
             ]
             .spacing(10),
         );
-        widgets::dialog(tr("导出库存", "Export inventory"), body, 520.0)
+        widgets::dialog(ctx, tr("导出库存", "Export inventory"), body, 520.0)
     }
 }

@@ -4,7 +4,7 @@
 //! the show/hide hotkey.
 
 use cloudpos_terminal::{Chord, HotkeyAction, KeySequence, KeySettings, TerminalError, WalletKeys};
-use iced::widget::{Space, button, checkbox, column, container, row, scrollable, text, text_input};
+use iced::widget::{Space, button, checkbox, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -64,7 +64,9 @@ impl Sequences {
             if t.trim().is_empty() {
                 Ok(None)
             } else {
-                KeySequence::parse(t).map(Some).map_err(|e| e.to_string())
+                KeySequence::parse(t)
+                    .map(Some)
+                    .map_err(|e| crate::i18n::chord_error_text(&e))
             }
         };
         Ok(WalletKeys {
@@ -129,6 +131,15 @@ pub enum Event {
 }
 
 impl Hotkeys {
+    /// The hotkeys shown in a mode, in order: the digit keys 1, 2, 3 record them.
+    #[must_use]
+    pub fn shown(plug_in: bool) -> Vec<HotkeyAction> {
+        HotkeyAction::ALL
+            .into_iter()
+            .filter(|a| plug_in || !a.plug_in_only())
+            .collect()
+    }
+
     /// The page over `keys`.
     #[must_use]
     pub fn new(keys: KeySettings) -> Hotkeys {
@@ -170,7 +181,7 @@ impl Hotkeys {
                         self.binding(action).chord = c;
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.error = Some(crate::i18n::chord_error_text(&e)),
                 }
             }
             Message::SequenceEnabled(m, on) => match m {
@@ -194,7 +205,8 @@ impl Hotkeys {
                     keys.chord_delay_ms = self.delay.parse().map_err(|_| {
                         tr("按键间隔请填写毫秒数", "Give the pause in milliseconds").to_owned()
                     })?;
-                    keys.validate().map_err(|e| e.to_string())?;
+                    keys.validate()
+                        .map_err(|e| crate::i18n::key_settings_error_text(&e))?;
                     Ok(keys)
                 })();
                 return match result {
@@ -219,10 +231,7 @@ impl Hotkeys {
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let plug_in = ctx.plug_in();
         let mut hotkeys = column![style::heading(tr("全局快捷键", "Global hotkeys"))].spacing(10);
-        for action in HotkeyAction::ALL {
-            if action.plug_in_only() && !plug_in {
-                continue;
-            }
+        for (n, action) in Hotkeys::shown(plug_in).into_iter().enumerate() {
             let binding = self.keys.binding(action);
             let label = match action {
                 HotkeyAction::PaymentWindow => {
@@ -265,9 +274,15 @@ impl Hotkeys {
                         .on_toggle(move |on| Message::Enabled(action, on))
                         .width(Length::Fixed(240.0)),
                     chord,
-                    button(text(tr("录制", "Record")).size(14))
-                        .style(button::secondary)
-                        .on_press(Message::Record(action)),
+                    button(
+                        text(trs(
+                            format!("录制 ({})", n + 1),
+                            format!("Record ({})", n + 1)
+                        ))
+                        .size(14)
+                    )
+                    .style(button::secondary)
+                    .on_press(Message::Record(action)),
                 ]
                 .spacing(10)
                 .align_y(Alignment::Center),
@@ -301,6 +316,7 @@ impl Hotkeys {
                             &seq.texts[i],
                         )
                         .on_input(move |t| Message::Sequence(m, slot, t))
+                        .on_submit(Message::Save)
                         .font(style::MONO),
                     ));
                 }
@@ -327,6 +343,7 @@ impl Hotkeys {
                 180.0,
                 text_input("50", &self.delay)
                     .on_input(Message::Delay)
+                    .on_submit(Message::Save)
                     .font(style::MONO)
                     .width(Length::Fixed(90.0)),
             ));
@@ -337,26 +354,29 @@ impl Hotkeys {
         if let Some(n) = &self.notice {
             col = col.push(widgets::notice(n, style::PAID));
         }
-        col = col.push(
-            row![
-                button(text(tr("保存", "Save")))
-                    .padding(10)
-                    .on_press(Message::Save),
-                button(text(tr("恢复默认", "Defaults")))
-                    .style(button::secondary)
-                    .padding(10)
-                    .on_press(Message::Defaults),
-                Space::new().width(Length::Fill),
-                style::hint(trs(
-                    "默认：Ctrl+E 显示/隐藏主窗口，~ 唤起收银窗口，Ctrl+Shift+P 截取金额位置"
-                        .to_owned(),
-                    "Defaults: Ctrl+E main window, ~ payment window, Ctrl+Shift+P amount region"
-                        .to_owned(),
-                )),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
-        );
-        container(scrollable(col.padding(14))).into()
+        // The buttons stay in view below the settings, which scroll on a short screen.
+        let buttons = row![
+            button(text(tr("保存 (Enter)", "Save (Enter)")))
+                .padding(10)
+                .on_press(Message::Save),
+            button(text(tr("恢复默认", "Defaults")))
+                .style(button::secondary)
+                .padding(10)
+                .on_press(Message::Defaults),
+            Space::new().width(Length::Fill),
+            style::hint(trs(
+                "默认：Ctrl+E 显示/隐藏主窗口，~ 唤起收银窗口，Ctrl+Shift+P 截取金额位置"
+                    .to_owned(),
+                "Defaults: Ctrl+E main window, ~ payment window, Ctrl+Shift+P amount region"
+                    .to_owned(),
+            )),
+        ]
+        .spacing(10)
+        .align_y(Alignment::Center);
+        column![
+            widgets::scroll(col.padding(14)).height(Length::Fill),
+            container(buttons).padding([8, 14]),
+        ]
+        .into()
     }
 }

@@ -142,10 +142,7 @@ impl Login {
                 let id = match ClerkId::parse(&self.clerk_id) {
                     Ok(id) => id,
                     Err(e) => {
-                        self.error = Some(trs(
-                            format!("请输入店员 ID：{e}"),
-                            format!("Enter the clerk ID: {e}"),
-                        ));
+                        self.error = Some(crate::i18n::clerk_id_error_text(&e));
                         return Some(Event::Focus(CLERK_FIELD));
                     }
                 };
@@ -188,7 +185,12 @@ impl Login {
                         self.qr = Some(Qr { ticket, data });
                         self.qr_error = None;
                     }
-                    Err(e) => self.qr_error = Some(e.to_string()),
+                    Err(e) => {
+                        tracing::warn!("login QR code: {e}");
+                        self.qr_error = Some(
+                            tr("无法生成登录二维码", "The QR code could not be drawn").to_owned(),
+                        );
+                    }
                 }
                 None
             }
@@ -345,6 +347,12 @@ impl Login {
                 "演示账号：01 / 0101（商户管理员）· 02 / 0202（店员）",
                 "Demo clerks: 01 / 0101 (admin) · 02 / 0202 (clerk)",
             )));
+            if ctx.plug_in() {
+                form = form.push(style::hint(tr(
+                    "演示门店已备好约 20 种商品：在基础配置 (D) 选完整模式即可试用收银",
+                    "The demo shop has some 20 commodities: choose full mode in Basic settings (D) to try the checkout",
+                )));
+            }
         }
         let form_card = container(form)
             .padding(20)

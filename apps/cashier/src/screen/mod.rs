@@ -3,6 +3,7 @@
 
 pub mod basic;
 pub mod checkout;
+pub mod clerks;
 pub mod commodities;
 pub mod hotkeys;
 pub mod login;
@@ -34,6 +35,8 @@ pub enum Screen {
     Printer,
     /// 快捷键设置.
     Hotkeys,
+    /// 店员管理 (M; not in the manual's numbered navigation).
+    Clerks,
 }
 
 impl Screen {
@@ -96,6 +99,7 @@ impl Screen {
             Screen::Basic => tr("基础配置", "Basic settings"),
             Screen::Printer => tr("打印机配置", "Printer"),
             Screen::Hotkeys => tr("快捷键设置", "Hotkeys"),
+            Screen::Clerks => tr("店员管理", "Clerks"),
         }
     }
 }

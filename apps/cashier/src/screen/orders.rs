@@ -10,9 +10,7 @@ use cloudpos_domain::ports::{OrderFilter, Page, RefundFilter};
 use cloudpos_domain::refund::{Refund, RefundState};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::TerminalError;
-use iced::widget::{
-    Space, button, column, container, pick_list, row, scrollable, text, text_input, tooltip,
-};
+use iced::widget::{Space, button, column, container, pick_list, row, text, text_input, tooltip};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -244,6 +242,16 @@ impl Orders {
         self.remark.is_some() || self.refund.is_some()
     }
 
+    /// The title of the open dialog, if any (the window title names it).
+    #[must_use]
+    pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.remark.is_some() {
+            Some(tr("编辑备注", "Edit remark"))
+        } else {
+            self.refund.as_ref().map(|_| tr("退款", "Refund"))
+        }
+    }
+
     /// The selected payment.
     #[must_use]
     pub fn selected_order(&self) -> Option<&Order> {
@@ -301,7 +309,7 @@ impl Orders {
         }
         let mut clerk = match self.clerk.trim() {
             "" => None,
-            c => Some(ClerkId::parse(c).map_err(|e| e.to_string())?),
+            c => Some(ClerkId::parse(c).map_err(|e| crate::i18n::clerk_id_error_text(&e))?),
         };
         if !ctx.may(cloudpos_domain::clerk::Permission::SeeAllSummaries) {
             clerk = ctx.clerk.as_ref().map(|c| c.id.clone());
@@ -653,6 +661,8 @@ impl Orders {
                     .on_press(Message::Today),
             )
             .push(button(text(tr("查询", "Search")).size(14)).on_press(Message::Search));
+        // On a narrow window the filters go on to a second line instead of being cut off.
+        let filters = filters.wrap().vertical_spacing(8);
 
         let has_order = self.selected_order().is_some();
         let has_row = self.selected.is_some();
@@ -730,7 +740,7 @@ impl Orders {
             );
             return widgets::modal(
                 base,
-                widgets::dialog(tr("编辑备注", "Edit remark"), body, 460.0),
+                widgets::dialog(ctx, tr("编辑备注", "Edit remark"), body, 460.0),
                 Message::RemarkCancel,
             );
         }
@@ -738,8 +748,9 @@ impl Orders {
             return widgets::modal(
                 base,
                 widgets::dialog(
+                    ctx,
                     tr("退款", "Refund"),
-                    scrollable(f.view(ctx).map(Message::RefundForm)),
+                    widgets::scroll(f.view(ctx).map(Message::RefundForm)),
                     520.0,
                 ),
                 Message::Escape,
@@ -792,7 +803,7 @@ impl Orders {
                 };
                 let r = row![
                     style::cell(style::mono(ctx.short_time(o.created_at), 13.0), 4),
-                    style::cell(style::mono(&o.no, 13.0), 6),
+                    style::cell(style::code(&o.no, 13.0), 6),
                     style::cell(style::money(o.amount, 15.0), 3),
                     style::cell(
                         style::money(o.refunded, 14.0).color(if o.refunded.is_positive() {
@@ -830,7 +841,7 @@ impl Orders {
                 );
             }
         }
-        column![header, scrollable(rows).height(Length::Fill)].into()
+        column![header, widgets::scroll(rows).height(Length::Fill)].into()
     }
 
     fn refunds_table<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
@@ -858,8 +869,8 @@ impl Orders {
             for (i, r) in page.items.iter().enumerate() {
                 let line = row![
                     style::cell(style::mono(ctx.short_time(r.created_at), 13.0), 4),
-                    style::cell(style::mono(&r.no, 13.0), 6),
-                    style::cell(style::mono(&r.order_no, 13.0), 6),
+                    style::cell(style::code(&r.no, 13.0), 6),
+                    style::cell(style::code(&r.order_no, 13.0), 6),
                     style::cell(style::money(r.amount, 15.0), 3),
                     style::cell(
                         text(refund_state_text(r.state))
@@ -897,7 +908,7 @@ impl Orders {
         }
         column![
             header,
-            scrollable(rows).height(Length::Fill),
+            widgets::scroll(rows).height(Length::Fill),
             Space::new().height(0)
         ]
         .into()

@@ -15,7 +15,9 @@ use iced::widget::{Space, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, method_text, state_text, tr, trs};
+use crate::i18n::{
+    error_text, halt_text, method_text, money_error_text, order_reason, state_text, tr, trs,
+};
 use crate::style;
 use crate::widgets;
 
@@ -80,6 +82,9 @@ pub struct Payment {
     pub wallet: Option<Wallet>,
     /// Still capturing the amount (window not usable yet).
     pub preparing: bool,
+    /// The payment returned before its end (result unknown, or paid but not yet recorded):
+    /// the window follows the order until the terminal publishes its final state.
+    pub adopted: bool,
     /// The field with the keyboard focus (Tab cycles the window's own fields).
     pub field: &'static str,
 }
@@ -149,21 +154,9 @@ impl Payment {
             started: now,
             wallet: None,
             preparing: true,
+            adopted: false,
             field: AMOUNT_FIELD,
         }
-    }
-
-    /// The field Tab (or Shift+Tab) moves to from the focused one.
-    #[must_use]
-    pub fn next_field(&self, back: bool, halted: bool) -> &'static str {
-        let fields: &[&'static str] = if halted {
-            &[AMOUNT_FIELD, REMARK_FIELD]
-        } else {
-            &[AMOUNT_FIELD, CODE_FIELD, REMARK_FIELD]
-        };
-        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
-        let n = fields.len();
-        fields[if back { (i + n - 1) % n } else { (i + 1) % n }]
     }
 
     /// Whether a payment is on its way (the window must stay open).
@@ -380,6 +373,21 @@ impl Payment {
                     Some(self.close_event())
                 }
             }
+            Message::Finished(Err(
+                e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
+            )) => {
+                // Not an end: the customer may have paid. Follow the order (amber, in words)
+                // until the terminal completes it in the background.
+                let (TerminalError::ResultUnknown { order, .. }
+                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                else {
+                    return None;
+                };
+                self.error = Some(error_text(&e));
+                self.adopted = true;
+                self.stage = Stage::Following((**order).clone());
+                None
+            }
             Message::Finished(result) => {
                 let result = result.map_err(|e| error_text(&e));
                 self.finish(result, ctx);
@@ -387,7 +395,12 @@ impl Payment {
             }
             Message::Update(order) => {
                 if self.is_ours(&order) && !matches!(self.stage, Stage::Done(_)) {
-                    self.stage = Stage::Following(order);
+                    if self.adopted && order.state.is_final() {
+                        self.error = None;
+                        self.finish(Ok(order), ctx);
+                    } else {
+                        self.stage = Stage::Following(order);
+                    }
                 }
                 None
             }
@@ -410,19 +423,13 @@ impl Payment {
         }
     }
 
-    fn classify(&self, _ctx: &Ctx) -> Option<Wallet> {
-        cloudpos_domain::code::CodeTable::default()
-            .classify(self.code.trim())
-            .ok()
-            .map(|c| c.wallet())
+    fn classify(&self, ctx: &Ctx) -> Option<Wallet> {
+        ctx.payment_code(self.code.trim()).map(|c| c.wallet())
     }
 
     fn submit(&mut self, ctx: &Ctx) -> Option<Event> {
         if let Some(h) = &ctx.halt {
-            self.error = Some(trs(
-                format!("已停止收款：{}", h.reason),
-                format!("Payments are halted: {}", h.reason),
-            ));
+            self.error = Some(halt_text(h));
             return None;
         }
         let amount = match Money::parse_yuan(self.amount.trim()) {
@@ -433,7 +440,7 @@ impl Payment {
                 return Some(Event::Focus(AMOUNT_FIELD));
             }
             Err(e) => {
-                self.error = Some(trs(format!("金额有误：{e}"), format!("Bad amount: {e}")));
+                self.error = Some(money_error_text(&e));
                 return Some(Event::Focus(AMOUNT_FIELD));
             }
         };
@@ -482,16 +489,10 @@ impl Payment {
         let mut body = column![header].spacing(10);
         if let Some(h) = &ctx.halt {
             body = body.push(
-                container(
-                    text(trs(
-                        format!("已停止收款和退款：{}", h.reason),
-                        format!("Payments and refunds are halted: {}", h.reason),
-                    ))
-                    .size(16),
-                )
-                .padding(10)
-                .width(Length::Fill)
-                .style(style::band(style::HALT)),
+                container(text(halt_text(h)).size(16))
+                    .padding(10)
+                    .width(Length::Fill)
+                    .style(style::band(style::HALT)),
             );
         }
 
@@ -581,14 +582,32 @@ impl Payment {
                     "付款码（扫码枪扫描顾客手机）",
                     "Payment code (scan the customer's phone)",
                 ),
+                // A bearer token: shown masked below, never in full.
                 text_input(tr("请扫描付款码", "Scan the payment code"), &self.code)
                     .id(CODE_FIELD)
+                    .secure(true)
                     .on_input(Message::Code)
                     .on_submit(Message::Confirm)
                     .font(style::MONO)
                     .size(22)
                     .padding(8),
             ));
+            if !self.code.trim().is_empty() {
+                col = col.push(style::hint(match self.wallet {
+                    Some(w) => format!(
+                        "{} {}",
+                        method_text(cloudpos_domain::order::PaymentMethod::Wallet(w)),
+                        cloudpos_domain::code::mask_code(self.code.trim())
+                    ),
+                    None => trs(
+                        format!("{} 位，尚未识别", self.code.trim().chars().count()),
+                        format!(
+                            "{} digits, not recognised yet",
+                            self.code.trim().chars().count()
+                        ),
+                    ),
+                }));
+            }
         }
         col = col.push(widgets::field(
             tr("备注（流水号）", "Remark (receipt no.)"),
@@ -668,7 +687,7 @@ impl Payment {
                         o.transaction_id.clone().unwrap_or_default()
                     ),
                     OrderState::Reversed => tr("已撤单，顾客未被扣款", "Reversed: the customer was not charged").to_owned(),
-                    OrderState::Failed => o.reason.clone().unwrap_or_default(),
+                    OrderState::Failed => order_reason(o).unwrap_or_default(),
                     _ => tr(
                         "撤单尚未确认：系统会在后台完成，顾客不会被扣款",
                         "The reversal is not confirmed yet: it finishes in the background; the customer will not be charged",

@@ -6,8 +6,7 @@
 use cloudpos_terminal::{FontSize, PaperWidth, PrinterSettings, TerminalError};
 use iced::widget::image::Handle;
 use iced::widget::{
-    Space, button, checkbox, column, container, image, pick_list, radio, row, scrollable, text,
-    text_input,
+    Space, button, checkbox, column, container, image, pick_list, radio, row, text, text_input,
 };
 use iced::{Alignment, ContentFit, Element, Length};
 
@@ -369,7 +368,8 @@ impl Printer {
             print_codes: self.print_codes,
             ..self.base.clone()
         };
-        s.validate().map_err(|e| e.to_string())?;
+        s.validate()
+            .map_err(|e| crate::i18n::printer_settings_error_text(&e))?;
         Ok(s)
     }
 
@@ -498,6 +498,7 @@ impl Printer {
                 110.0,
                 text_input("", value)
                     .on_input(move |v| Message::Text(field, v))
+                    .on_submit(Message::Save)
                     .font(style::MONO)
                     .width(Length::Fixed(90.0)),
             )
@@ -556,7 +557,9 @@ impl Printer {
             widgets::inline(
                 tr("惠顾语", "Closing line"),
                 110.0,
-                text_input("", &self.closing).on_input(|v| Message::Text(Field::Closing, v)),
+                text_input("", &self.closing)
+                    .on_input(|v| Message::Text(Field::Closing, v))
+                    .on_submit(Message::Save),
             ),
             checkbox(self.print_codes)
                 .label(tr(
@@ -599,7 +602,8 @@ impl Printer {
                 tr("打印机名称", "Printer name"),
                 110.0,
                 text_input(if cfg!(windows) { "POS-58" } else { "POS58" }, &self.name)
-                    .on_input(|v| Message::Text(Field::Name, v)),
+                    .on_input(|v| Message::Text(Field::Name, v))
+                    .on_submit(Message::Save),
             )),
             Conn::Serial => {
                 let opts = |list: &[(&'static str, &'static str)]| -> Vec<Opt> {
@@ -622,6 +626,7 @@ impl Printer {
                             110.0,
                             text_input("COM3 / /dev/ttyUSB0", &self.port)
                                 .on_input(|v| Message::Text(Field::Port, v))
+                                .on_submit(Message::Save)
                                 .width(Length::Fixed(180.0)),
                         ),
                         pick_list(self.ports.clone(), None::<String>, Message::PickPort)
@@ -674,7 +679,8 @@ impl Printer {
                     },
                     &self.path,
                 )
-                .on_input(|v| Message::Text(Field::Path, v)),
+                .on_input(|v| Message::Text(Field::Path, v))
+                .on_submit(Message::Save),
             ),
             Conn::Network => row![
                 widgets::inline(
@@ -682,6 +688,7 @@ impl Printer {
                     110.0,
                     text_input("192.168.1.50", &self.host)
                         .on_input(|v| Message::Text(Field::Host, v))
+                        .on_submit(Message::Save)
                         .width(Length::Fixed(180.0))
                 ),
                 widgets::inline(
@@ -689,6 +696,7 @@ impl Printer {
                     50.0,
                     text_input("9100", &self.tcp_port)
                         .on_input(|v| Message::Text(Field::TcpPort, v))
+                        .on_submit(Message::Save)
                         .font(style::MONO)
                         .width(Length::Fixed(80.0))
                 ),
@@ -709,7 +717,7 @@ impl Printer {
         }
         form = form.push(
             row![
-                button(text(tr("保存配置", "Save")))
+                button(text(tr("保存配置 (Enter)", "Save (Enter)")))
                     .padding(10)
                     .on_press_maybe((!self.busy).then_some(Message::Save)),
                 button(text(tr("测试打印", "Test print")))
@@ -720,11 +728,17 @@ impl Printer {
             .spacing(10),
         );
         let preview: Element<'_, Message> = match &self.preview {
-            Some(h) => scrollable(image(h.clone()).content_fit(ContentFit::None)).into(),
+            // The paper's width scaled down to the panel (never up): the whole line is seen.
+            Some(h) => widgets::scroll(
+                image(h.clone())
+                    .width(Length::Fill)
+                    .content_fit(ContentFit::ScaleDown),
+            )
+            .into(),
             None => style::hint(tr("正在生成预览…", "Rendering the preview…")).into(),
         };
         row![
-            container(scrollable(form))
+            container(widgets::scroll(form))
                 .padding(16)
                 .width(Length::FillPortion(3))
                 .height(Length::Fill)

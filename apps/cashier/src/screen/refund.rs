@@ -15,7 +15,7 @@ use cloudpos_domain::refund::{Refund, RefundState, remaining_refundable};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{Authorization, RefundInput, RefundResult, TerminalError};
 use iced::widget::qr_code::Data;
-use iced::widget::{Space, button, column, container, qr_code, row, scrollable, text, text_input};
+use iced::widget::{Space, button, column, container, qr_code, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use crate::ctx::Ctx;
@@ -89,6 +89,8 @@ pub struct RefundForm {
     pub error: Option<String>,
     /// Shown in a dialog (has 返回 to close).
     pub in_dialog: bool,
+    /// The order is being looked up.
+    looking_up: bool,
 }
 
 /// What happened.
@@ -164,6 +166,7 @@ impl RefundForm {
             stage: Stage::Entering,
             error: None,
             in_dialog,
+            looking_up: false,
         }
     }
 
@@ -172,6 +175,7 @@ impl RefundForm {
     pub fn for_order(order: &Order) -> (RefundForm, Event) {
         let mut f = RefundForm::new(true);
         f.order_no = order.no.to_string();
+        f.looking_up = true;
         (f, Event::Lookup(order.no.clone()))
     }
 
@@ -185,12 +189,8 @@ impl RefundForm {
         let order = self.order.as_ref().ok_or_else(|| {
             tr("请先输入订单号并按 Enter", "Enter the order number first").to_owned()
         })?;
-        let amount = Money::parse_yuan(self.amount.trim()).map_err(|e| {
-            trs(
-                format!("退款金额有误：{e}"),
-                format!("Bad refund amount: {e}"),
-            )
-        })?;
+        let amount =
+            Money::parse_yuan(self.amount.trim()).map_err(|e| crate::i18n::money_error_text(&e))?;
         if !amount.is_positive() {
             return Err(tr("退款金额必须大于 0", "The refund must be more than 0").to_owned());
         }
@@ -228,6 +228,13 @@ impl RefundForm {
         matches!(self.stage, Stage::Submitting | Stage::Authorising(_))
     }
 
+    /// Whether the form is waiting for an answer that moves the focus (the order being
+    /// looked up, the refund being sent): keys typed meanwhile wait for it.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        self.looking_up || matches!(self.stage, Stage::Submitting)
+    }
+
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Option<Event> {
         match message {
@@ -248,17 +255,25 @@ impl RefundForm {
                     return Some(Event::Focus(AMOUNT_FIELD));
                 }
                 match OrderNo::parse(self.order_no.trim()) {
-                    Ok(no) => Some(Event::Lookup(no)),
+                    Ok(no) => {
+                        self.looking_up = true;
+                        Some(Event::Lookup(no))
+                    }
                     Err(e) => {
-                        self.error = Some(trs(
-                            format!("订单号有误：{e}"),
-                            format!("Bad order number: {e}"),
-                        ));
+                        tracing::debug!("order number: {e}");
+                        self.error = Some(
+                            tr(
+                                "订单号有误：请扫描小票上的条码，或输入完整的订单号",
+                                "Bad order number: scan the receipt's barcode or type the whole number",
+                            )
+                            .to_owned(),
+                        );
                         None
                     }
                 }
             }
             Message::Loaded(Ok((order, refunds))) => {
+                self.looking_up = false;
                 self.order_no = order.no.to_string();
                 self.refunds = refunds;
                 self.order = Some(order);
@@ -280,6 +295,7 @@ impl RefundForm {
                 Some(Event::Focus(AMOUNT_FIELD))
             }
             Message::Loaded(Err(e)) => {
+                self.looking_up = false;
                 self.order = None;
                 self.error = Some(error_text(&e));
                 Some(Event::Focus(ORDER_FIELD))
@@ -375,7 +391,13 @@ impl RefundForm {
                 match result {
                     Ok(t) => match Data::new(t.approve_url.as_bytes()) {
                         Ok(d) => a.ticket = Some((t, d)),
-                        Err(e) => a.error = Some(e.to_string()),
+                        Err(e) => {
+                            tracing::warn!("approval QR code: {e}");
+                            a.error = Some(
+                                tr("无法生成授权二维码", "The QR code could not be drawn")
+                                    .to_owned(),
+                            );
+                        }
                     },
                     Err(e) => a.error = Some(error_text(&e)),
                 }
@@ -435,10 +457,7 @@ impl RefundForm {
                 let manager = match ClerkId::parse(&a.manager) {
                     Ok(m) => m,
                     Err(e) => {
-                        a.error = Some(trs(
-                            format!("店长 ID 有误：{e}"),
-                            format!("Bad manager ID: {e}"),
-                        ));
+                        a.error = Some(crate::i18n::clerk_id_error_text(&e));
                         return Some(Event::Focus(MANAGER_FIELD));
                     }
                 };
@@ -476,6 +495,12 @@ impl RefundForm {
                 Some(Event::Poll(ticket.token.clone()))
             }
         }
+    }
+
+    /// Whether a manager's authorisation is being asked for.
+    #[must_use]
+    pub fn authorising(&self) -> bool {
+        matches!(self.stage, Stage::Authorising(_))
     }
 
     /// Draws the form.
@@ -669,10 +694,10 @@ impl RefundForm {
 
     fn auth_view<'a>(&'a self, a: &'a Auth, ctx: &'a Ctx) -> Element<'a, Message> {
         let tabs = row![
-            button(text(tr("扫码授权", "Scan to approve")))
+            button(text(tr("扫码授权 (F11)", "Scan to approve (F11)")))
                 .style(style::nav_button(a.mode == AuthMode::Qr))
                 .on_press(Message::AuthMode(AuthMode::Qr)),
-            button(text(tr("店长密码", "Manager password")))
+            button(text(tr("店长密码 (F12)", "Manager password (F12)")))
                 .style(style::nav_button(a.mode == AuthMode::Password))
                 .on_press(Message::AuthMode(AuthMode::Password)),
         ]
@@ -815,11 +840,13 @@ impl RefundScreen {
 
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, ScreenMessage> {
-        let form = container(scrollable(self.form.view(ctx).map(ScreenMessage::Form)))
-            .padding(16)
-            .width(Length::FillPortion(1))
-            .height(Length::Fill)
-            .style(style::card);
+        let form = container(widgets::scroll(
+            self.form.view(ctx).map(ScreenMessage::Form),
+        ))
+        .padding(16)
+        .width(Length::FillPortion(1))
+        .height(Length::Fill)
+        .style(style::card);
         let mut list = column![
             row![
                 style::heading(tr("最近退款", "Latest refunds")),
@@ -861,7 +888,7 @@ impl RefundScreen {
         if self.recent.is_empty() {
             list = list.push(style::hint(tr("还没有退款", "No refunds yet")));
         }
-        let side = container(scrollable(list))
+        let side = container(widgets::scroll(list))
             .padding(16)
             .width(Length::FillPortion(1))
             .height(Length::Fill)

@@ -11,9 +11,7 @@ use cloudpos_domain::shift::{MethodTotals, Summary};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{HandoverReport, TerminalError};
 use iced::widget::image::Handle;
-use iced::widget::{
-    Space, button, column, container, image, pick_list, row, scrollable, text, text_input,
-};
+use iced::widget::{Space, button, column, container, image, pick_list, row, text, text_input};
 use iced::{Alignment, ContentFit, Element, Length};
 
 use crate::ctx::Ctx;
@@ -203,7 +201,7 @@ impl SummaryPanel {
         };
         let clerk = match self.clerk.trim() {
             "" => None,
-            c => Some(ClerkId::parse(c).map_err(|e| e.to_string())?),
+            c => Some(ClerkId::parse(c).map_err(|e| crate::i18n::clerk_id_error_text(&e))?),
         };
         Ok(Event::Load {
             from: parse(&self.from)?,
@@ -317,6 +315,16 @@ impl SummaryPanel {
         }
     }
 
+    /// The panel's title.
+    #[must_use]
+    pub fn title(&self) -> &'static str {
+        if self.handover.is_some() {
+            tr("交接班汇总", "Handover summary")
+        } else {
+            tr("统计汇总", "Summary")
+        }
+    }
+
     /// Draws the panel.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
         let mut col = column![].spacing(12);
@@ -425,12 +433,7 @@ impl SummaryPanel {
             .on_press(Message::Close),
         );
         col = col.push(buttons);
-        let title = if self.handover.is_some() {
-            tr("交接班汇总", "Handover summary")
-        } else {
-            tr("统计汇总", "Summary")
-        };
-        widgets::dialog(title, scrollable(col), 780.0)
+        widgets::dialog(ctx, self.title(), widgets::scroll(col), 780.0)
     }
 }
 

@@ -1,5 +1,6 @@
 //! One function per command; each calls the terminal and prints.
 
+mod basic;
 mod capture;
 mod clerk;
 pub mod export;
@@ -75,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Query { order, json } => query(&terminal, &order, json).await,
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
+        Command::Config(ConfigCommand::Basic(args)) => basic::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Payment(args)) => config_payment(&terminal, &args).await,
         Command::Config(ConfigCommand::Printer(args)) => print::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Network(args)) => network::config(&terminal, &args).await,
