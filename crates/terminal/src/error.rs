@@ -105,6 +105,9 @@ pub enum TerminalError {
     /// Invalid input.
     #[error("{0}")]
     Invalid(String),
+    /// A software update was refused or failed (the message names which check).
+    #[error("{0}")]
+    Update(#[from] cloudpos_update::UpdateError),
 }
 
 impl From<GatewayError> for TerminalError {

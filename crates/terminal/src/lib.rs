@@ -39,6 +39,7 @@ mod remark;
 mod screen_reader;
 mod session;
 mod shift;
+mod update;
 mod voice;
 mod void;
 mod wiring;
@@ -69,6 +70,8 @@ pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+/// Software update types, part of the terminal's update API.
+pub use cloudpos_update::{TrustedKey, UpdateError};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
@@ -97,6 +100,10 @@ pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{SESSION_KEY, Session};
 pub use shift::HandoverReport;
+pub use update::{
+    CURRENT_VERSION, UPDATE_KEY, UpdateApplied, UpdateCheck, UpdateSettings, UpdateStatus,
+    UpdateTarget, finish_update_at_start,
+};
 pub use voice::{
     RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
 };

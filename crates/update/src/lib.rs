@@ -27,6 +27,8 @@ mod manifest;
 #[cfg(feature = "sign")]
 pub mod sign;
 mod swap;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -122,14 +124,22 @@ pub struct Applied {
     pub leftovers: usize,
 }
 
-/// Verifies, downloads, checks and installs the feed's release over `current`; see the
-/// crate documentation for the order of the checks. Nothing in the program directory is
-/// touched unless every check passed; a release that does not start is rolled back.
-pub async fn apply(
-    feed: &FeedClient,
-    current: &Version,
-    opts: &ApplyOptions,
-) -> Result<Applied, UpdateError> {
+/// A release verified, downloaded and checked against its signed hash, not yet installed
+/// (the caller may look at the till once more before [`Prepared::install`]).
+#[derive(Debug)]
+pub struct Prepared {
+    manifest: Manifest,
+    kind: ArchiveKind,
+    archive: PathBuf,
+    current: Version,
+    temp: tempfile::TempDir,
+}
+
+/// Verifies the feed's manifest, refuses a release that is not newer, above
+/// `min_version` or for another platform, and downloads the archive into a temporary folder,
+/// refusing it unless its size and SHA-256 are the signed ones. The program directory is
+/// not touched.
+pub async fn prepare(feed: &FeedClient, current: &Version) -> Result<Prepared, UpdateError> {
     let manifest = feed.manifest().await?;
     manifest.check_applicable(current)?;
     let kind = ArchiveKind::of(&manifest.artifact)?;
@@ -141,34 +151,65 @@ pub async fn apply(
             reason: format!("no temporary folder: {e}"),
         })?;
     let archive = feed.download(&manifest, temp.path()).await?;
-    let expected = manifest.parsed_version()?;
-    let install_opts = InstallOptions {
-        program_dir: opts.program_dir.clone(),
-        protect: opts.protect.clone(),
-        expected_version: expected,
-        current_version: current.to_string(),
-        version_timeout: opts.version_timeout,
-    };
-    let unpack_dir = temp.path().join("unpacked");
-    let installed = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&unpack_dir)
-            .map_err(|e| UpdateError::BadArchive(format!("cannot unpack: {e}")))?;
-        let unpacked = unpack(&archive, kind, &unpack_dir)?;
-        install(&unpacked, &install_opts)
+    Ok(Prepared {
+        manifest,
+        kind,
+        archive,
+        current: current.clone(),
+        temp,
     })
-    .await
-    .map_err(|e| UpdateError::CannotInstall {
-        dir: opts.program_dir.display().to_string(),
-        reason: format!("the installer stopped: {e}"),
-    })??;
-    drop(temp);
-    Ok(Applied {
-        from: current.to_string(),
-        to: manifest.version.clone(),
-        notes: manifest.notes.clone(),
-        sha256: manifest.sha256.clone(),
-        program_dir: opts.program_dir.clone(),
-        files: installed.files,
-        leftovers: installed.leftovers,
-    })
+}
+
+impl Prepared {
+    /// The verified manifest.
+    #[must_use]
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Unpacks the archive (checking its `SHA256SUMS`) and installs it ([`install`]): a
+    /// release whose `cloudpos` does not report the new version is rolled back.
+    pub async fn install(self, opts: &ApplyOptions) -> Result<Applied, UpdateError> {
+        let expected = self.manifest.parsed_version()?;
+        let install_opts = InstallOptions {
+            program_dir: opts.program_dir.clone(),
+            protect: opts.protect.clone(),
+            expected_version: expected,
+            current_version: self.current.to_string(),
+            version_timeout: opts.version_timeout,
+        };
+        let unpack_dir = self.temp.path().join("unpacked");
+        let (archive, kind) = (self.archive.clone(), self.kind);
+        let installed = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&unpack_dir)
+                .map_err(|e| UpdateError::BadArchive(format!("cannot unpack: {e}")))?;
+            let unpacked = unpack(&archive, kind, &unpack_dir)?;
+            install(&unpacked, &install_opts)
+        })
+        .await
+        .map_err(|e| UpdateError::CannotInstall {
+            dir: opts.program_dir.display().to_string(),
+            reason: format!("the installer stopped: {e}"),
+        })??;
+        Ok(Applied {
+            from: self.current.to_string(),
+            to: self.manifest.version.clone(),
+            notes: self.manifest.notes.clone(),
+            sha256: self.manifest.sha256.clone(),
+            program_dir: opts.program_dir.clone(),
+            files: installed.files,
+            leftovers: installed.leftovers,
+        })
+    }
+}
+
+/// [`prepare`], then [`Prepared::install`]: verifies, downloads, checks and installs the
+/// feed's release over `current`. Nothing in the program directory is touched unless every
+/// check passed; a release that does not start is rolled back.
+pub async fn apply(
+    feed: &FeedClient,
+    current: &Version,
+    opts: &ApplyOptions,
+) -> Result<Applied, UpdateError> {
+    prepare(feed, current).await?.install(opts).await
 }

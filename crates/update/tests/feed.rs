@@ -4,14 +4,16 @@
 #![allow(missing_docs)]
 #![cfg(unix)]
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use cloudpos_update::semver::Version;
 use cloudpos_update::sign::{self, Release};
+use cloudpos_update::testkit::{
+    release_tar_gz, serve_dir, sha256_hex as sha256, shell_program, snapshot, tar_gz,
+    version_program,
+};
 use cloudpos_update::{
     ApplyOptions, FeedClient, HttpSettings, LOCK_FILE, StartCleanup, TrustedKey, UpdateError,
     WORK_DIR, apply, check, finish_at_start, this_target,
@@ -19,68 +21,16 @@ use cloudpos_update::{
 
 const CURRENT: &str = "0.1.0";
 
-/// Serves `dir` over HTTP on a loopback port; returns the base URL.
-async fn serve(dir: PathBuf) -> String {
-    use axum::extract::{Path as UrlPath, State};
-    use axum::http::StatusCode;
-    async fn file(
-        State(root): State<Arc<PathBuf>>,
-        UrlPath(path): UrlPath<String>,
-    ) -> Result<Vec<u8>, StatusCode> {
-        if path.split('/').any(|p| p == ".." || p.is_empty()) {
-            return Err(StatusCode::BAD_REQUEST);
-        }
-        std::fs::read(root.join(path)).map_err(|_| StatusCode::NOT_FOUND)
-    }
-    let app = axum::Router::new()
-        .route("/{*path}", axum::routing::get(file))
-        .with_state(Arc::new(dir));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/feed")
-}
-
-fn script(version_line: &str) -> Vec<u8> {
-    format!("#!/bin/sh\n{version_line}\n").into_bytes()
+fn script(body: &str) -> Vec<u8> {
+    shell_program(body)
 }
 
 fn good_program(version: &str) -> Vec<u8> {
-    script(&format!("echo \"cloudpos {version}\""))
+    version_program(version)
 }
 
-/// A release archive as `cargo xtask dist` lays it out, with a given `cloudpos` program.
-fn release_tar_gz(dir: &Path, version: &str, cloudpos: &[u8]) -> PathBuf {
-    let stem = format!("cloudpos-{version}-{}", this_target());
-    let mut files: Vec<(&str, Vec<u8>, u32)> = vec![
-        ("cashier", script("echo cashier new"), 0o755),
-        ("cloudpos", cloudpos.to_vec(), 0o755),
-        (
-            "快速上手.txt",
-            format!("新版本 {version}\n").into_bytes(),
-            0o644,
-        ),
-        ("licenses/font.txt", b"OFL\n".to_vec(), 0o644),
-    ];
-    let sums: String = files
-        .iter()
-        .map(|(name, bytes, _)| format!("{} *{name}\n", sha256(bytes)))
-        .collect();
-    files.push(("SHA256SUMS", sums.into_bytes(), 0o644));
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    for (name, bytes, mode) in &files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(*mode);
-        h.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut h, format!("{stem}/{name}"), bytes.as_slice())
-            .unwrap();
-    }
-    let bytes = tar.into_inner().unwrap().finish().unwrap();
-    let path = dir.join(format!("{stem}.tar.gz"));
-    std::fs::write(&path, bytes).unwrap();
-    path
+async fn serve(root: PathBuf) -> String {
+    format!("{}/feed", serve_dir(root).await)
 }
 
 fn release_zip(dir: &Path, version: &str, cloudpos: &[u8]) -> PathBuf {
@@ -101,14 +51,6 @@ fn release_zip(dir: &Path, version: &str, cloudpos: &[u8]) -> PathBuf {
     let path = dir.join(format!("{stem}.zip"));
     std::fs::write(&path, zip.finish().unwrap().into_inner()).unwrap();
     path
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 struct Keys {
@@ -144,26 +86,6 @@ fn installation(root: &Path) -> PathBuf {
             .unwrap();
     }
     program
-}
-
-/// Every file under `dir` and its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(base).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn options(program: &Path) -> ApplyOptions {
@@ -491,20 +413,14 @@ async fn one_update_at_a_time() {
 async fn a_release_writing_into_the_data_directory_is_refused() {
     let s = setup().await;
     let stem = format!("cloudpos-0.2.0-{}", this_target());
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    for (name, bytes) in [
-        ("cloudpos", good_program("0.2.0")),
-        ("data/cloudpos.db", b"wiped".to_vec()),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o755);
-        tar.append_data(&mut h, format!("{stem}/{name}"), bytes.as_slice())
-            .unwrap();
-    }
-    let artifact = s.scratch().join(format!("{stem}.tar.gz"));
-    std::fs::write(&artifact, tar.into_inner().unwrap().finish().unwrap()).unwrap();
+    let artifact = tar_gz(
+        &s.scratch(),
+        &stem,
+        &[
+            ("cloudpos".into(), good_program("0.2.0"), 0o755),
+            ("data/cloudpos.db".into(), b"wiped".to_vec(), 0o644),
+        ],
+    );
     s.publish(&artifact, "0.2.0", "", None);
     let before = snapshot(&s.program);
     let e = apply(&s.client(), &current(), &options(&s.program))
