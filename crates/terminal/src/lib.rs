@@ -71,7 +71,7 @@ pub use cloudpos_printer::{
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 /// Software update types, part of the terminal's update API.
-pub use cloudpos_update::{TrustedKey, UpdateError};
+pub use cloudpos_update::{TrustedKey, UpdateError, this_target as update_target};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     Chord, DeviceEvent, Devices, HotkeyAction, KEYS_KEY, KeySequence, SCANNER_BOX_KEY,
