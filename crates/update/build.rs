@@ -13,7 +13,12 @@ fn main() {
     };
     println!("cargo:rerun-if-changed={}", path.display());
     let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read the release public key {}: {e}", path.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot read the release public key {} (give CLOUDPOS_RELEASE_PUBLIC_KEY as an absolute path): {e}",
+                path.display()
+            )
+        });
     // A minisign Ed25519 public key line is 56 base64 characters starting with "RW" ("Ed").
     let ok = text.lines().map(str::trim).any(|l| {
         l.len() == 56
@@ -23,7 +28,7 @@ fn main() {
     });
     assert!(
         ok,
-        "{} is not a minisign public key (.pub written by `cargo xtask keygen`)",
+        "{} is not a minisign public key (.pub written by `cargo xtask keygen`; give CLOUDPOS_RELEASE_PUBLIC_KEY as an absolute path)",
         path.display()
     );
     let out =

@@ -282,3 +282,15 @@ fn a_new_version_that_does_not_start_is_rolled_back() {
     after.remove(Path::new(LOCK_FILE));
     assert_eq!(after, before);
 }
+
+#[test]
+fn the_real_cloudpos_reports_its_version_as_the_installer_expects() {
+    use cloudpos_update::semver::Version;
+    let bin = Path::new(common::BIN);
+    let timeout = std::time::Duration::from_secs(60);
+    let this = Version::parse(env!("CARGO_PKG_VERSION")).unwrap();
+    cloudpos_update::check_version(bin, &this, timeout).unwrap();
+    let e =
+        cloudpos_update::check_version(bin, &Version::parse(NEXT).unwrap(), timeout).unwrap_err();
+    assert!(e.contains(&format!("reports version {this}")), "{e}");
+}
