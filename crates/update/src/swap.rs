@@ -171,6 +171,44 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
     }
 
+    /// Windows: a running program is replaced by the rename dance and put back, while it
+    /// runs (the copy of this test binary waits in `waits_while_replaced`).
+    #[cfg(windows)]
+    #[test]
+    fn a_running_program_is_replaced_and_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("running.exe");
+        std::fs::copy(std::env::current_exe().unwrap(), &target).unwrap();
+        let old = std::fs::read(&target).unwrap();
+        let mut child = std::process::Command::new(&target)
+            .args(["--exact", "swap::tests::waits_while_replaced", "--ignored"])
+            .env("CLOUDPOS_SWAP_TEST_WAIT", "1")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Overwriting a running program fails on Windows; the dance does not.
+        let staged = dir.path().join("staged.exe");
+        std::fs::write(&staged, b"new program").unwrap();
+        let backup = backup_path(&dir.path().join(".w"), dir.path(), Path::new("running.exe"));
+        assert_eq!(backup, dir.path().join("running.exe.old"));
+        replace(&target, &staged, &backup).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new program");
+        restore(&target, &backup, true).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), old);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Helper process of `a_running_program_is_replaced_and_restored`.
+    #[test]
+    #[ignore = "run by another test as a running program"]
+    fn waits_while_replaced() {
+        if std::env::var_os("CLOUDPOS_SWAP_TEST_WAIT").is_some() {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+        }
+    }
+
     #[test]
     fn a_file_the_old_version_lacked_is_removed_on_restore() {
         let dir = tempfile::tempdir().unwrap();
