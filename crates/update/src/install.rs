@@ -214,13 +214,20 @@ pub fn install(release: &Unpacked, opts: &InstallOptions) -> Result<Installed, U
         };
     }
     journal.state = State::Done;
-    write_journal(&work, &journal).map_err(|e| {
-        // Installed and verified; only the bookkeeping failed. The next start would roll
-        // back, so say so rather than claim success.
-        cannot(format!(
-            "the new version is installed but the journal could not be marked done ({e})"
-        ))
-    })?;
+    if let Err(e) = write_journal(&work, &journal) {
+        // Installed and verified, but not recorded as done: the next start would roll back,
+        // so roll back now and say so rather than claim success.
+        let reason = format!("the update journal could not be marked done ({e})");
+        journal.state = State::Installing;
+        return match roll_back(dir, &work, &mut journal) {
+            Ok(()) => Err(cannot(reason)),
+            Err(rollback) => Err(UpdateError::RollbackFailed {
+                dir: dir.display().to_string(),
+                reason,
+                rollback,
+            }),
+        };
+    }
     let leftovers = clean(dir, &work, &journal);
     Ok(Installed {
         files: journal.files.iter().map(|e| e.path.clone()).collect(),
