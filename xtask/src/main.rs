@@ -8,6 +8,9 @@
 //! `cargo xtask dist [--target TRIPLE] [--profile P] [--out DIR] [--no-build]` builds the
 //! programs and writes the distributable archive (`dist.rs`): a `.zip` for Windows, a
 //! `.tar.gz` elsewhere, with the quick start, the licences and `SHA256SUMS`.
+//!
+//! `cargo xtask keygen`, `cargo xtask sign-release` and `cargo xtask release` make signed
+//! update feeds (`release.rs`; see the README's "Software updates" section).
 
 mod check;
 mod crash;
@@ -17,6 +20,7 @@ mod duplicate;
 mod env;
 mod faults;
 mod outage;
+mod release;
 mod report;
 mod revoke;
 mod storm;
@@ -46,6 +50,15 @@ enum Task {
     /// Build and write the distributable archive (dist/cloudpos-VERSION-OS-ARCH.zip or
     /// .tar.gz; --out is relative to the workspace root).
     Dist(dist::DistArgs),
+    /// Build the distributable for a target (as `dist`) and, with --key and --feed, sign it
+    /// into an update feed.
+    Release(release::ReleaseArgs),
+    /// Sign a release archive into an update feed: the archive, manifest.json and
+    /// manifest.json.minisig.
+    SignRelease(release::SignArgs),
+    /// Make a release signing key pair: KEYFILE (secret, 0600, password-protected) and
+    /// KEYFILE.pub.
+    Keygen(release::KeygenArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -150,13 +163,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Task::Dist(args) => match dist::run(&args) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("xtask: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Task::Dist(args) => done(dist::run(&args).map(|_| ())),
+        Task::Release(args) => done(release::release(&args)),
+        Task::SignRelease(args) => done(release::sign_release(&args)),
+        Task::Keygen(args) => done(release::keygen(&args)),
+    }
+}
+
+fn done(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

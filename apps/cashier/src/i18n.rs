@@ -241,6 +241,46 @@ pub fn order_reason(order: &Order) -> Option<String> {
     outside_text(reason)
 }
 
+/// A software-update error in words for the cashier. Kinds whose detail is a lower layer's
+/// English text (a network error, a parse error) get a fixed sentence; the detail is logged.
+fn update_error_text(u: &cloudpos_terminal::UpdateError) -> String {
+    use cloudpos_terminal::UpdateError as U;
+    let fixed = match u {
+        U::BadFeedUrl(_) => Some((
+            "更新源地址无效：请在配置中检查",
+            "The update feed URL is not valid",
+        )),
+        U::BadPublicKey(_) => Some((
+            "更新公钥无效：请在配置中检查",
+            "The update public key is not valid",
+        )),
+        U::Unreachable(_) => Some((
+            "无法连接更新服务器：请检查网络后重试",
+            "The update server cannot be reached",
+        )),
+        U::BadManifest(_) => Some((
+            "更新清单有误，未安装任何文件",
+            "The update manifest is not valid; nothing was installed",
+        )),
+        U::BadArchive(_) => Some((
+            "更新包损坏，未安装任何文件",
+            "The update package is damaged; nothing was installed",
+        )),
+        U::CannotInstall { .. } => Some((
+            "无法写入程序目录，未替换任何文件：请以管理员身份运行后重试",
+            "The program folder cannot be written; nothing was replaced",
+        )),
+        _ => None,
+    };
+    match fixed {
+        Some((zh, en)) => {
+            logged("update", &u.to_string());
+            tr(zh, en).to_owned()
+        }
+        None => trs(u.chinese(), u.to_string()),
+    }
+}
+
 /// A terminal error in words for the cashier, by its kind. Every kind has its own sentence;
 /// English details of lower layers are logged, not shown.
 #[must_use]
@@ -297,6 +337,7 @@ pub fn error_text(e: &TerminalError) -> String {
                 ),
             )
         }
+        TerminalError::Update(u) => update_error_text(u),
         TerminalError::Code(c) => code_error_text(c),
         TerminalError::DuplicateScan(ms) => trs(
             format!("该付款码 {ms} 毫秒前刚提交过，请等待上一笔结果"),

@@ -21,7 +21,7 @@ use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
 use cloudpos_domain::refund::RefundError;
 use cloudpos_terminal::{
     BoxState, Chord, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError, KeySettingsError,
-    Language, LoginError, RowProblem, TerminalError,
+    Language, LoginError, RowProblem, TerminalError, UpdateError,
 };
 
 fn has_chinese(s: &str) -> bool {
@@ -290,6 +290,7 @@ fn kind(e: &TerminalError) -> &'static str {
         TerminalError::AmountAboveLimit { .. } => "amount above limit",
         TerminalError::PaidNotRecorded { .. } => "paid, not recorded",
         TerminalError::ResultUnknown { .. } => "result unknown",
+        TerminalError::Update(_) => "update",
     }
 }
 
@@ -344,6 +345,13 @@ fn terminal_errors() -> Vec<TerminalError> {
         TerminalError::Printing(DeviceError::Unavailable("connection refused".into())),
         TerminalError::Printing(DeviceError::Fault("paper out".into())),
         TerminalError::Printing(DeviceError::Unreadable("garbled status".into())),
+        TerminalError::Update(UpdateError::NoFeed),
+        TerminalError::Update(UpdateError::Unreachable(
+            "connection refused (os error 111)".into(),
+        )),
+        TerminalError::Update(UpdateError::BadManifest("missing field `sha256`".into())),
+        TerminalError::Update(UpdateError::BadArchive("unexpected end of file".into())),
+        TerminalError::Update(UpdateError::PaymentOpen("order x is user_paying".into())),
     ];
     for k in [
         MoneyErrorKind::Empty,
@@ -473,7 +481,7 @@ fn every_kind_of_error_reads_in_chinese_without_english() {
             &[ORDER, "R1", "S09"],
         );
     }
-    assert_eq!(kinds.len(), 22, "every kind sampled: {kinds:?}");
+    assert_eq!(kinds.len(), 23, "every kind sampled: {kinds:?}");
 
     // What the screens word beside the terminal's errors.
     for e in [

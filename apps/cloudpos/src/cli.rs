@@ -125,6 +125,61 @@ pub enum Command {
     /// Voice announcements (语音播报): hear or render what the till says.
     #[command(subcommand)]
     Voice(VoiceCommand),
+    /// Software update (软件更新): without a subcommand, the running version, the feed and
+    /// the trusted key; `check` asks the feed; `apply` installs its signed release (admin).
+    Update(UpdateArgs),
+}
+
+/// `update [check|apply]`
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// What to do (default: show the version and the update settings).
+    #[command(subcommand)]
+    pub command: Option<UpdateCommand>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `update …`
+#[derive(Debug, Subcommand)]
+pub enum UpdateCommand {
+    /// Ask the feed for its latest release (its signature is verified first).
+    Check {
+        /// Print JSON: {"current","latest","available","notes",…}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download, verify (signature, sha256, newer) and install the feed's release, then
+    /// check that the new cloudpos starts; rolls back if not. An admin, password on stdin;
+    /// refused while a payment or refund is open. The data directory is not touched.
+    Apply {
+        /// The folder holding cashier and cloudpos (default: this program's folder).
+        #[arg(long, value_name = "DIR")]
+        program_dir: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `config update …`: without options, shows the settings.
+#[derive(Debug, Args)]
+pub struct UpdateConfigArgs {
+    /// The update feed: the directory `cargo xtask sign-release` wrote, served over HTTP
+    /// (e.g. http://10.0.0.5/cloudpos/windows-x86_64/); "" removes it.
+    #[arg(long, value_name = "URL")]
+    pub feed: Option<String>,
+    /// Trust this public key (a .pub file written by `cargo xtask keygen`) instead of the
+    /// one built into the program, for a service provider's own builds.
+    #[arg(long, value_name = "FILE", conflicts_with = "builtin_key")]
+    pub public_key: Option<PathBuf>,
+    /// Go back to the public key built into the program.
+    #[arg(long)]
+    pub builtin_key: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `voice …`
@@ -305,6 +360,8 @@ pub enum ConfigCommand {
     Network(NetworkConfigArgs),
     /// Voice announcements (语音播报): on or off, volume, which events speak.
     Voice(VoiceConfigArgs),
+    /// Software update: the feed URL and the trusted public key (admin only).
+    Update(UpdateConfigArgs),
     /// Reconciliation: how often, and how long records may stay in flight.
     Reconcile {
         /// Seconds between background runs (default 30).

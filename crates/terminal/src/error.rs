@@ -111,6 +111,9 @@ pub enum TerminalError {
     /// The receipt printer failed (the record is safe; print it again).
     #[error("printing failed: {0}")]
     Printing(cloudpos_domain::ports::DeviceError),
+    /// A software update was refused or failed (the message names which check).
+    #[error("{0}")]
+    Update(#[from] cloudpos_update::UpdateError),
 }
 
 impl From<GatewayError> for TerminalError {

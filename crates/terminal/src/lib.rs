@@ -39,6 +39,7 @@ mod remark;
 mod screen_reader;
 mod session;
 mod shift;
+mod update;
 mod voice;
 mod void;
 mod wiring;
@@ -70,6 +71,8 @@ pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+/// Software update types, part of the terminal's update API.
+pub use cloudpos_update::{TrustedKey, UpdateError, this_target as update_target};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use devices::{
     BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
@@ -99,6 +102,10 @@ pub use relogin::Relogin;
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use session::{LoginError, SESSION_KEY, Session};
 pub use shift::HandoverReport;
+pub use update::{
+    CURRENT_VERSION, UPDATE_KEY, UpdateApplied, UpdateCheck, UpdateSettings, UpdateStatus,
+    UpdateTarget, finish_update_at_start,
+};
 pub use voice::{
     RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
 };

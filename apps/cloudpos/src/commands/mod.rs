@@ -11,6 +11,7 @@ mod print;
 mod qr;
 mod reconcile;
 mod shift;
+mod update;
 mod voice;
 
 use std::time::Duration;
@@ -42,7 +43,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     // `setup` configures a real merchant: never start the demo for it. Everything else runs
     // on the embedded sandbox when no merchant is configured (design §4).
     // `voice` needs no Cloud Pay either.
-    let (terminal, sandbox) = if matches!(cli.command, Command::Setup(_) | Command::Voice(_)) {
+    // Finish what an earlier software update left (an interrupted one is rolled back).
+    let _ = cloudpos_terminal::finish_update_at_start();
+    // `update` needs no Cloud Pay either.
+    let (terminal, sandbox) = if matches!(
+        cli.command,
+        Command::Setup(_)
+            | Command::Voice(_)
+            | Command::Update(_)
+            | Command::Config(ConfigCommand::Update(_))
+    ) {
         (Terminal::open(&home).await, None)
     } else {
         match Terminal::open_or_demo(&home).await {
@@ -82,6 +92,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Config(ConfigCommand::Network(args)) => network::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Voice(args)) => voice::config(&terminal, &args).await,
         Command::Voice(cmd) => voice::run(&terminal, cmd).await,
+        Command::Config(ConfigCommand::Update(args)) => update::config(&terminal, &args).await,
+        Command::Update(args) => update::run(&terminal, args, &home).await,
         Command::Config(ConfigCommand::Reconcile {
             interval_secs,
             grace_ms,

@@ -1,0 +1,318 @@
+//! Software update (软件更新): the feed and key settings, "is there a newer version", and
+//! applying it — admin only, audited, never while a payment or refund is open. The feed,
+//! signatures and file replacement are `cloudpos-update`'s; this module decides who may and
+//! when.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cloudpos_domain::clerk::Role;
+use cloudpos_update::semver::Version;
+use cloudpos_update::{ApplyOptions, FeedClient, HttpSettings, TrustedKey, UpdateError};
+use serde::{Deserialize, Serialize};
+
+use crate::{PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+
+pub use cloudpos_update::{Applied as UpdateApplied, Check as UpdateCheck};
+
+/// Settings key of the [`UpdateSettings`].
+pub const UPDATE_KEY: &str = "update";
+
+/// The version of this build.
+pub const CURRENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where updates come from and whom to trust.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateSettings {
+    /// The feed: the directory `cargo xtask sign-release` wrote, served over HTTP.
+    #[serde(default)]
+    pub feed_url: Option<String>,
+    /// A service provider's own public key (the text of a `.pub` file); `None` trusts the
+    /// project's release key built into the program.
+    #[serde(default)]
+    pub public_key: Option<String>,
+}
+
+/// The update settings as shown: the feed and the key in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateStatus {
+    /// The running version.
+    pub current: String,
+    /// The configured feed, if any.
+    pub feed_url: Option<String>,
+    /// The id of the trusted key.
+    pub key_id: String,
+    /// Whether it is the key built into the program (else a configured one).
+    pub builtin_key: bool,
+}
+
+/// Where an update is installed: the program directory (the folder of the running
+/// programs) and the data directory, which is never written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateTarget {
+    /// The folder holding `cashier` and `cloudpos`.
+    pub program_dir: PathBuf,
+    /// The data directory (ledger, settings, keys).
+    pub data_dir: PathBuf,
+}
+
+impl UpdateTarget {
+    /// The running program's own folder, and `data_dir`.
+    pub fn running(data_dir: &Path) -> Result<UpdateTarget> {
+        let program_dir = cloudpos_update::program_dir().map_err(|e| {
+            TerminalError::Invalid(format!("cannot find the program's folder: {e}"))
+        })?;
+        Ok(UpdateTarget {
+            program_dir,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+}
+
+/// At a program's start: finishes what an earlier update left (Windows `.old` programs are
+/// deleted; an interrupted install is rolled back). Returns a line worth telling when
+/// something was rolled back or could not be finished; logs it too.
+#[must_use]
+pub fn finish_update_at_start() -> Option<String> {
+    let dir = cloudpos_update::program_dir().ok()?;
+    match cloudpos_update::finish_at_start(&dir) {
+        Ok(cloudpos_update::StartCleanup::RolledBack { version }) => {
+            let line = format!("an interrupted software update was rolled back to {version}");
+            tracing::warn!("{line}");
+            Some(line)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!("software update leftovers: {e}");
+            Some(e.to_string())
+        }
+    }
+}
+
+impl Terminal {
+    /// The stored update settings.
+    pub async fn update_settings(&self) -> Result<UpdateSettings> {
+        match self.inner.ports.settings.get(UPDATE_KEY).await? {
+            None => Ok(UpdateSettings::default()),
+            Some(v) => serde_json::from_value(v).map_err(|e| {
+                TerminalError::Invalid(format!("stored update settings are unreadable: {e}"))
+            }),
+        }
+    }
+
+    /// The feed and the trusted key, as shown on the settings page.
+    pub async fn update_status(&self) -> Result<UpdateStatus> {
+        let settings = self.update_settings().await?;
+        let key = trusted_key(&settings)?;
+        Ok(UpdateStatus {
+            current: CURRENT_VERSION.to_owned(),
+            feed_url: settings.feed_url,
+            builtin_key: key.is_builtin(),
+            key_id: key.id().to_owned(),
+        })
+    }
+
+    /// Changes the update settings (admin only; audited). `feed_url`: `None` keeps it,
+    /// `Some("")` removes it. `public_key` (the text of a `.pub` file): `None` keeps it,
+    /// `Some("")` goes back to the key built into the program. The key decides which
+    /// programs this till will install, hence the admin rule.
+    pub async fn set_update_settings(
+        &self,
+        feed_url: Option<&str>,
+        public_key: Option<&str>,
+    ) -> Result<UpdateStatus> {
+        let me = self
+            .update_admin("change the software update settings")
+            .await?;
+        let mut settings = self.update_settings().await?;
+        if let Some(url) = feed_url {
+            settings.feed_url = if url.trim().is_empty() {
+                None
+            } else {
+                Some(
+                    cloudpos_update::parse_feed_url(url)
+                        .map_err(TerminalError::Update)?
+                        .to_string(),
+                )
+            };
+        }
+        if let Some(text) = public_key {
+            settings.public_key = if text.trim().is_empty() {
+                None
+            } else {
+                let key = TrustedKey::parse(text).map_err(TerminalError::Update)?;
+                Some(format!(
+                    "untrusted comment: minisign public key {}\n{}\n",
+                    key.id(),
+                    key.base64()
+                ))
+            };
+        }
+        let value =
+            serde_json::to_value(&settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
+        self.inner.ports.settings.put(UPDATE_KEY, &value).await?;
+        let status = self.update_status().await?;
+        self.audit(
+            me.as_str(),
+            "config_update",
+            serde_json::json!({
+                "feed_url": status.feed_url,
+                "key_id": status.key_id,
+                "builtin_key": status.builtin_key,
+            }),
+        )
+        .await?;
+        Ok(status)
+    }
+
+    /// Asks the feed for its latest release (the manifest is verified with the trusted key
+    /// first) and compares it with this version. Anyone may check.
+    pub async fn check_update(&self) -> Result<UpdateCheck> {
+        let feed = self.feed_client().await?;
+        Ok(cloudpos_update::check(&feed, &current_version()?).await?)
+    }
+
+    /// Applies the feed's release (软件更新): only an admin, who confirms with their
+    /// password, and never while a payment or refund is open. The manifest's signature, the
+    /// version (newer, `min_version`, platform) and the archive's SHA-256 are checked before
+    /// the program directory is touched; a new program that does not report its version is
+    /// rolled back. The data directory is never written. Audited whatever the outcome. The
+    /// running programs go on as the old version: restart them.
+    pub async fn apply_update(
+        &self,
+        password: &str,
+        target: &UpdateTarget,
+    ) -> Result<UpdateApplied> {
+        let me = self.update_admin("apply a software update").await?;
+        self.authenticate(&me, password).await?;
+        self.ensure_no_open_payment().await?;
+        let feed = self.feed_client().await?;
+        let current = current_version()?;
+        let result = async {
+            let prepared = cloudpos_update::prepare(&feed, &current).await?;
+            // The download took a while: look again right before replacing anything.
+            self.ensure_no_open_payment().await.map_err(|e| match e {
+                TerminalError::Update(u) => u,
+                other => UpdateError::PaymentOpen(other.to_string()),
+            })?;
+            prepared
+                .install(&ApplyOptions {
+                    program_dir: target.program_dir.clone(),
+                    protect: vec![target.data_dir.clone()],
+                    version_timeout: cloudpos_update::VERSION_TIMEOUT,
+                })
+                .await
+        }
+        .await;
+        let detail = match &result {
+            Ok(a) => serde_json::json!({
+                "outcome": "applied", "from": a.from, "to": a.to, "sha256": a.sha256,
+                "feed": feed.url(), "key_id": feed.key().id(),
+                "program_dir": a.program_dir.display().to_string(),
+            }),
+            Err(e) => serde_json::json!({
+                "outcome": match e {
+                    UpdateError::RolledBack { .. } => "rolled_back",
+                    UpdateError::RollbackFailed { .. } => "rollback_failed",
+                    _ => "refused",
+                },
+                "from": CURRENT_VERSION, "error": e.to_string(),
+                "feed": feed.url(), "key_id": feed.key().id(),
+                "program_dir": target.program_dir.display().to_string(),
+            }),
+        };
+        self.audit(me.as_str(), "update_apply", detail).await?;
+        Ok(result?)
+    }
+
+    /// Refuses with [`UpdateError::PaymentOpen`] while any payment or refund is not final in
+    /// the ledger, or a payment's record is still being completed.
+    async fn ensure_no_open_payment(&self) -> Result<()> {
+        let ledger = &self.inner.ports.ledger;
+        let mut open: Vec<String> = ledger
+            .unfinished_orders()
+            .await?
+            .iter()
+            .map(|o| format!("order {}", o.no))
+            .collect();
+        open.extend(
+            ledger
+                .unfinished_refunds()
+                .await?
+                .iter()
+                .map(|r| format!("refund {}", r.no)),
+        );
+        if let Ok(unwritten) = self.inner.unwritten.lock() {
+            open.extend(
+                unwritten
+                    .keys()
+                    .map(|no| format!("order {no} (record pending)")),
+            );
+        }
+        open.sort();
+        open.dedup();
+        if open.is_empty() {
+            Ok(())
+        } else {
+            Err(TerminalError::Update(UpdateError::PaymentOpen(
+                open.join(", "),
+            )))
+        }
+    }
+
+    /// The logged-in clerk, if an admin (商户管理员 or 服务商管理员).
+    async fn update_admin(&self, what: &str) -> Result<cloudpos_domain::clerk::ClerkId> {
+        let (_, me) = self.current_clerk().await?;
+        if me.role.rank() >= Role::MerchantAdmin.rank() {
+            Ok(me.id)
+        } else {
+            Err(TerminalError::PermissionDenied(format!(
+                "{} ({}) may not {what}; an admin must",
+                me.id,
+                me.role.display_name()
+            )))
+        }
+    }
+
+    async fn feed_client(&self) -> Result<FeedClient> {
+        let settings = self.update_settings().await?;
+        let url = settings
+            .feed_url
+            .clone()
+            .ok_or(TerminalError::Update(UpdateError::NoFeed))?;
+        let key = trusted_key(&settings)?;
+        let net = self.network_settings().await?;
+        let proxy_password = self
+            .inner
+            .ports
+            .vault
+            .load(PROXY_PASSWORD_SECRET)
+            .await?
+            .and_then(|p| String::from_utf8(p).ok());
+        // The proxy and timeouts of the network settings; not their root CA, which pins
+        // Cloud Pay's TLS (a feed on an ordinary https host uses the system's roots).
+        let http = HttpSettings {
+            proxy_url: net.proxy_url,
+            proxy_user: net.proxy_user,
+            proxy_password,
+            root_ca_pem: None,
+            connect_timeout: net.connect_timeout_ms.map(Duration::from_millis),
+            request_timeout: net
+                .request_timeout_ms
+                .map(|ms| Duration::from_millis(ms.max(30_000))),
+        };
+        Ok(FeedClient::new(&url, key, &http)?)
+    }
+}
+
+fn trusted_key(settings: &UpdateSettings) -> Result<TrustedKey> {
+    Ok(match &settings.public_key {
+        Some(text) => TrustedKey::parse(text)?,
+        None => TrustedKey::builtin(),
+    })
+}
+
+fn current_version() -> Result<Version> {
+    Version::parse(CURRENT_VERSION)
+        .map_err(|e| TerminalError::Invalid(format!("this build's version: {e}")))
+}
