@@ -1815,6 +1815,28 @@ impl App {
                 };
                 close.chain(keys)
             }
+            payment::Event::Refund { amount, serial } => {
+                let close = self.payment_event(Some(payment::Event::Close { paid: None }));
+                let show = Task::batch([self.open_main(), self.navigate(Screen::Refund)]);
+                let since = self.ctx.now.minus(Duration::from_secs(30 * 24 * 3600));
+                let find = self.perform(
+                    move |t| async move {
+                        let recent = t
+                            .orders(&OrderFilter {
+                                from: Some(since),
+                                state: Some(cloudpos_domain::order::OrderState::Paid),
+                                page_size: 200,
+                                ..OrderFilter::default()
+                            })
+                            .await
+                            .map(|p| p.items)
+                            .unwrap_or_default();
+                        refund::returned_order(&recent, amount, serial.as_deref())
+                    },
+                    move |order| Message::Refund(refund::ScreenMessage::HostReturn(amount, order)),
+                );
+                close.chain(show).chain(find)
+            }
         }
     }
 
