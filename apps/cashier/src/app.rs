@@ -31,7 +31,7 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, voice,
 };
 use crate::style;
 use crate::widgets;
@@ -204,6 +204,8 @@ pub enum Message {
     Hotkeys(hotkeys::Message),
     /// Clerk management.
     Clerks(clerks::Message),
+    /// Voice settings.
+    Voice(voice::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -243,6 +245,7 @@ pub struct App {
     printer: printer::Printer,
     hotkeys: hotkeys::Hotkeys,
     clerks: clerks::Clerks,
+    voice: voice::Voice,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -331,6 +334,7 @@ impl App {
             printer: printer::Printer::new(&cloudpos_terminal::PrinterSettings::default()),
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
             clerks: clerks::Clerks::default(),
+            voice: voice::Voice::default(),
             payment: None,
             region: None,
             summary: None,
@@ -442,6 +446,12 @@ impl App {
         &self.clerks
     }
 
+    /// The voice settings page.
+    #[must_use]
+    pub fn voice(&self) -> &voice::Voice {
+        &self.voice
+    }
+
     /// The status line.
     #[must_use]
     pub fn status(&self) -> Option<&str> {
@@ -481,6 +491,12 @@ impl App {
                 Message::Recovered,
             ));
             self.reconciler = Some(t.spawn_reconciler());
+            // 语音播报: this process speaks (tests and scripts never touch a sound device).
+            let t4 = t.clone();
+            tasks.push(Task::perform(
+                async move { t4.start_voice().await },
+                Message::Done,
+            ));
         }
         Task::batch(tasks)
     }
@@ -602,7 +618,8 @@ impl App {
             | Screen::Orders
             | Screen::Basic
             | Screen::Printer
-            | Screen::Hotkeys => None,
+            | Screen::Hotkeys
+            | Screen::Voice => None,
         }
     }
 
@@ -874,6 +891,13 @@ impl App {
                 let e = self.clerks.update(m, &self.ctx);
                 self.clerks_event(e)
             }
+            Message::Voice(m) => {
+                if matches!(m, voice::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
+                let e = self.voice.update(m);
+                self.voice_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -1011,7 +1035,10 @@ impl App {
         self.status = None;
         // A configuration page fills its fields from the terminal: keys typed before that
         // wait for it, or the loaded values would overwrite them.
-        self.page_loading = matches!(screen, Screen::Basic | Screen::Printer | Screen::Hotkeys);
+        self.page_loading = matches!(
+            screen,
+            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice
+        );
         match screen {
             Screen::Login => {
                 self.login.reset();
@@ -1069,6 +1096,13 @@ impl App {
                 let e = self.clerks.reload();
                 Task::batch([self.clerks_event(e), Self::unfocus()])
             }
+            Screen::Voice => Task::batch([
+                self.perform(
+                    |t| async move { t.voice_settings().await },
+                    |r| Message::Voice(voice::Message::Loaded(r)),
+                ),
+                Self::unfocus(),
+            ]),
         }
     }
 
@@ -1534,6 +1568,12 @@ impl App {
             }
             (Screen::Hotkeys, Shortcut::Enter) => {
                 return self.update(Message::Hotkeys(hotkeys::Message::Save));
+            }
+            (Screen::Voice, Shortcut::Enter) => {
+                return self.update(Message::Voice(voice::Message::Save));
+            }
+            (_, Shortcut::Letter('V')) if self.ctx.session.is_some() => {
+                return self.navigate(Screen::Voice);
             }
             (Screen::Hotkeys, _) if digit(press).is_some() => {
                 let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
@@ -2204,6 +2244,23 @@ impl App {
         .chain(self.load_ctx(false))
     }
 
+    fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
+        match event {
+            Some(voice::Event::Save(settings)) => self.perform(
+                |t| async move { t.set_voice_settings(&settings).await },
+                |r| Message::Voice(voice::Message::Saved(r)),
+            ),
+            Some(voice::Event::Try {
+                announcement,
+                volume,
+            }) => self.perform(
+                move |t| async move { t.say_now(&announcement, Some(volume)).await },
+                |r| Message::Voice(voice::Message::Tried(r)),
+            ),
+            None => Task::none(),
+        }
+    }
+
     fn clerks_event(&mut self, event: Option<clerks::Event>) -> Task<Message> {
         let Some(event) = event else {
             return Task::none();
@@ -2470,6 +2527,7 @@ impl App {
             Screen::Basic => self.page_loading || self.basic.busy,
             Screen::Printer => self.page_loading || self.printer.busy,
             Screen::Hotkeys => self.page_loading,
+            Screen::Voice => self.page_loading || self.voice.busy,
         }
     }
 
@@ -2569,6 +2627,7 @@ impl App {
             Screen::Printer => self.printer.view(&self.ctx).map(Message::Printer),
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
             Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
+            Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
         };
         page = page.push(
             row![
@@ -2718,6 +2777,20 @@ impl App {
                 .on_press_maybe(enabled.then_some(Message::Navigate(*screen))),
             );
         }
+        col = col.push(
+            button(
+                row![
+                    text(Screen::Voice.title()).size(16),
+                    Space::new().width(Length::Fill),
+                    text("V").size(12).font(style::MONO),
+                ]
+                .align_y(Alignment::Center),
+            )
+            .width(Length::Fill)
+            .padding([9, 12])
+            .style(style::nav_button(self.screen == Screen::Voice))
+            .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Voice))),
+        );
         col = col.push(Space::new().height(Length::Fill));
         if self.ctx.may(Permission::ManageClerks) {
             col = col.push(

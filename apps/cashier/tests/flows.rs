@@ -2066,3 +2066,90 @@ async fn every_amount_field_reads_what_a_chinese_input_method_types() {
     let saved = ui.tt.store.by_sku("Z9").await.unwrap().unwrap();
     assert_eq!(saved.price, Money::from_fen(1090));
 }
+
+// ───────────────────────────── voice ─────────────────────────────
+
+#[tokio::test]
+async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them() {
+    use cashier::screen::voice;
+    use cloudpos_domain::announcement::VoiceEvent;
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    // V, or the button under the numbered pages.
+    ui.letter('v').await;
+    assert_eq!(ui.app.screen(), Screen::Voice);
+    ui.assert_sees(w, "语音播报");
+    assert!(ui.app.voice().loaded);
+    assert_eq!(
+        ui.app.voice().settings,
+        cloudpos_terminal::VoiceSettings::default(),
+        "nothing stored yet: the defaults"
+    );
+    ui.assert_sees(w, "开启语音播报（收款到账时播报金额）");
+    ui.assert_sees(w, "试听");
+    // Cash on, 支付失败 off, volume 40, saved with Enter.
+    ui.click(w, "现金收款").await;
+    ui.click(w, "支付失败").await;
+    ui.send(Message::Voice(voice::Message::Volume(40))).await;
+    ui.assert_sees(w, " 40 %");
+    ui.named(w, Named::Enter).await;
+    assert_eq!(ui.app.voice().error, None);
+    ui.assert_sees(w, "语音播报设置已保存");
+    let stored = ui.tt.terminal.voice_settings().await.unwrap();
+    assert_eq!(stored.volume, 40);
+    assert!(stored.enabled);
+    assert!(stored.speaks(VoiceEvent::Cash));
+    assert!(!stored.speaks(VoiceEvent::Failed));
+    assert!(stored.speaks(VoiceEvent::Paid));
+
+    // Read back: another page, then V again shows what is stored.
+    ui.letter('p').await;
+    ui.send(Message::Navigate(Screen::Voice)).await;
+    assert_eq!(ui.app.voice().settings, stored);
+    // Off altogether.
+    ui.click(w, "开启语音播报（收款到账时播报金额）").await;
+    ui.click(w, "保存配置 (Enter)").await;
+    assert!(!ui.tt.terminal.voice_settings().await.unwrap().enabled);
+
+    // 试听 plays the marked sample at the slider's volume, even with the voice off.
+    let mut page = ui.app.voice().clone();
+    let _ = page.update(voice::Message::Volume(70));
+    let Some(voice::Event::Try {
+        announcement,
+        volume,
+    }) = page.update(voice::Message::Try)
+    else {
+        panic!("试听 plays")
+    };
+    assert!(announcement.is_sample());
+    assert_eq!(announcement.event(), VoiceEvent::Paid);
+    assert_eq!(volume, 70);
+    assert!(page.playing);
+    // A till without a sound device says so in words.
+    let _ = page.update(voice::Message::Tried(Err(
+        cloudpos_terminal::TerminalError::Invalid("voice: no default output device".into()),
+    )));
+    assert!(!page.playing);
+    let e = page.error.clone().unwrap();
+    assert!(e.contains("没有可用的声音设备"), "{e}");
+
+    // A clerk sees the page but the terminal refuses the change, in words.
+    ui.tt
+        .terminal
+        .login(&ClerkId::parse("02").unwrap(), "pw02")
+        .await
+        .unwrap();
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    ui.send(Message::Navigate(Screen::Voice)).await;
+    ui.assert_sees(w, "只有店长及以上可以修改配置");
+    ui.send(Message::Voice(voice::Message::Volume(100))).await;
+    ui.named(w, Named::Enter).await;
+    assert!(
+        ui.app.voice().error.as_deref().unwrap().contains("无权限"),
+        "{:?}",
+        ui.app.voice().error
+    );
+    assert_eq!(ui.tt.terminal.voice_settings().await.unwrap().volume, 40);
+}
