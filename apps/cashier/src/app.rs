@@ -31,7 +31,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, voice,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
+    voice,
 };
 use crate::style;
 use crate::widgets;
@@ -51,6 +52,9 @@ pub struct Options {
     pub lock: Option<Arc<InstanceLock>>,
     /// Start the devices (global hotkeys, scanner listener, scanner box).
     pub devices: bool,
+    /// The folder a software update is installed into; `None`: the running program's own
+    /// (tests point it at a scratch folder).
+    pub program_dir: Option<PathBuf>,
 }
 
 /// A command to the device worker.
@@ -76,6 +80,8 @@ pub struct Started {
     pub terminal: Terminal,
     /// The embedded sandbox, kept alive with the app.
     pub sandbox: Option<Arc<EmbeddedSandbox>>,
+    /// What finishing an earlier software update at start had to say (it rolled one back).
+    pub update_note: Option<String>,
 }
 
 /// Everything the screens read, loaded from the terminal in one go.
@@ -206,6 +212,8 @@ pub enum Message {
     Clerks(clerks::Message),
     /// Voice settings.
     Voice(voice::Message),
+    /// Software update.
+    Update(update::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -246,6 +254,7 @@ pub struct App {
     hotkeys: hotkeys::Hotkeys,
     clerks: clerks::Clerks,
     voice: voice::Voice,
+    updates: update::Updates,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -286,10 +295,18 @@ impl App {
         let app = App::blank(options);
         let task = Task::perform(
             async move {
+                // Finish what an earlier software update left (an interrupted install is
+                // rolled back) before anything runs on the program's files, as the CLI does.
+                let update_note =
+                    tokio::task::spawn_blocking(cloudpos_terminal::finish_update_at_start)
+                        .await
+                        .ok()
+                        .flatten();
                 match Terminal::open_or_demo(&home).await {
                     Ok((terminal, sandbox)) => Ok(Started {
                         terminal,
                         sandbox: sandbox.map(Arc::new),
+                        update_note,
                     }),
                     Err(e) => {
                         tracing::error!("the terminal could not open: {e}");
@@ -310,6 +327,7 @@ impl App {
             Started {
                 terminal,
                 sandbox: None,
+                update_note: None,
             },
             false,
         );
@@ -335,6 +353,7 @@ impl App {
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
             clerks: clerks::Clerks::default(),
             voice: voice::Voice::default(),
+            updates: update::Updates::default(),
             payment: None,
             region: None,
             summary: None,
@@ -452,6 +471,12 @@ impl App {
         &self.voice
     }
 
+    /// The software update state (the feed's last answer, the dialog).
+    #[must_use]
+    pub fn updates(&self) -> &update::Updates {
+        &self.updates
+    }
+
     /// The status line.
     #[must_use]
     pub fn status(&self) -> Option<&str> {
@@ -470,6 +495,16 @@ impl App {
         let t = started.terminal.clone();
         self.terminal = Some(started.terminal);
         self.sandbox = started.sandbox;
+        if started.update_note.is_some() {
+            // The detail is in the log (finish_update_at_start wrote it).
+            self.notify(
+                tr(
+                    "上次软件更新未完成，已恢复为原版本",
+                    "The last software update did not finish; the previous version was restored",
+                ),
+                style::PENDING,
+            );
+        }
         let mut tasks = vec![self.load_ctx(true)];
         let t2 = t.clone();
         tasks.push(Task::perform(
@@ -891,6 +926,10 @@ impl App {
                 let e = self.clerks.update(m, &self.ctx);
                 self.clerks_event(e)
             }
+            Message::Update(m) => {
+                let e = self.updates.update(m, &self.ctx);
+                self.update_event(e)
+            }
             Message::Voice(m) => {
                 if matches!(m, voice::Message::Loaded(_)) {
                     self.page_loading = false;
@@ -998,7 +1037,7 @@ impl App {
     /// reach the dialog instead of a field it hides.
     fn navigate(&mut self, screen: Screen) -> Task<Message> {
         let task = self.go_to(screen);
-        if self.summary.is_some() || self.halt_clear.is_some() {
+        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
             task.chain(Self::unfocus())
         } else {
             task
@@ -1290,6 +1329,11 @@ impl App {
         if self.geometry_dirty {
             tasks.push(self.save_geometry());
         }
+        if self.terminal.is_some() && self.updates.due(now) {
+            // Asks the feed at start and every few hours, in the background.
+            let e = self.updates.start_check();
+            tasks.push(self.update_event(e));
+        }
         if self.screen == Screen::Login {
             let e = self.login.update(login::Message::Tick(now));
             tasks.push(self.login_event(e));
@@ -1421,6 +1465,12 @@ impl App {
             return Task::none();
         }
         // Dialogs over every screen.
+        if self.updates.dialog.is_some() {
+            return match sc {
+                Shortcut::Escape => self.update(Message::Update(update::Message::Close)),
+                _ => Task::none(),
+            };
+        }
         if self.halt_clear.is_some() {
             return match sc {
                 Shortcut::Escape => self.update(Message::Halt(HaltMessage::Close)),
@@ -2201,6 +2251,7 @@ impl App {
                 )
                 .chain(self.load_ctx(false)),
             basic::Event::Relogin => self.navigate(Screen::Login),
+            basic::Event::SoftwareUpdate => self.update(Message::Update(update::Message::Open)),
         }
     }
 
@@ -2242,6 +2293,35 @@ impl App {
             |r| Message::Hotkeys(hotkeys::Message::Saved(r)),
         )
         .chain(self.load_ctx(false))
+    }
+
+    fn update_event(&mut self, event: Option<update::Event>) -> Task<Message> {
+        match event {
+            Some(update::Event::Check) => self.perform(
+                |t| async move { t.check_update().await },
+                |r| Message::Update(update::Message::Checked(r)),
+            ),
+            Some(update::Event::Apply { password }) => {
+                let home = self.options.home.clone();
+                let program_dir = self.options.program_dir.clone();
+                self.perform(
+                    move |t| async move {
+                        let target = match program_dir {
+                            Some(program_dir) => cloudpos_terminal::UpdateTarget {
+                                program_dir,
+                                data_dir: home,
+                            },
+                            None => cloudpos_terminal::UpdateTarget::running(&home)?,
+                        };
+                        t.apply_update(&password, &target).await
+                    },
+                    |r| Message::Update(update::Message::Applied(r)),
+                )
+            }
+            Some(update::Event::Focus(id)) => Self::focus(id),
+            Some(update::Event::Unfocus) => Self::unfocus(),
+            None => Task::none(),
+        }
     }
 
     fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
@@ -2466,6 +2546,9 @@ impl App {
     /// The title of the dialog open over the main window, if any.
     #[must_use]
     pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.updates.dialog.is_some() {
+            return Some(tr("软件更新", "Software update"));
+        }
         if self.halt_clear.is_some() {
             return Some(tr("解除停止收款", "Clear the halt"));
         }
@@ -2510,7 +2593,7 @@ impl App {
     /// and then go where that answer put the focus.
     #[must_use]
     pub fn settling(&self) -> bool {
-        if self.summary.is_some() || self.halt_clear.is_some() {
+        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
             return false;
         }
         match self.screen {
@@ -2685,6 +2768,13 @@ impl App {
                 Message::Summary(summary::Message::Close),
             );
         }
+        if let Some(dialog) = self.updates.view(&self.ctx) {
+            return widgets::modal(
+                base,
+                dialog.map(Message::Update),
+                Message::Update(update::Message::Close),
+            );
+        }
         base
     }
 
@@ -2722,6 +2812,21 @@ impl App {
             r = r.push(style::sandbox_badge());
         }
         r = r.push(Space::new().width(Length::Fill));
+        if let Some(c) = self.updates.available() {
+            r = r.push(
+                button(
+                    text(trs(
+                        format!("有新版本 {}", c.latest),
+                        format!("Version {} available", c.latest),
+                    ))
+                    .size(13)
+                    .font(style::bold()),
+                )
+                .padding([3, 10])
+                .style(button::success)
+                .on_press(Message::Update(update::Message::Open)),
+            );
+        }
         if let Some(c) = &self.ctx.clerk {
             r = r.push(
                 text(if narrow {

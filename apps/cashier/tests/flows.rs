@@ -75,6 +75,7 @@ impl Ui {
                 home: dir.path().to_owned(),
                 lock: None,
                 devices: false,
+                program_dir: None,
             },
         );
         let mut ui = Ui {
@@ -421,6 +422,7 @@ async fn auto_login_resumes_the_session_at_the_next_start() {
             home: ui._dir.path().to_owned(),
             lock: None,
             devices: false,
+            program_dir: None,
         },
     );
     ui.app = app;
@@ -1104,6 +1106,8 @@ async fn configuration_pages_save_through_the_terminal() {
     assert!(ui.app.ctx().basic.touch, "in force at once");
     ui.click(w, "软件更新").await;
     ui.assert_sees(w, "当前版本 0.1.0。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.updates().dialog.is_none(), "Esc closes the dialog");
 
     // A clerk may not configure: the terminal's refusal shows inline.
     // 打印机配置 (Y): width 80, two copies, a file device; the preview follows.
@@ -1597,6 +1601,7 @@ async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new
             home: dir.path().to_owned(),
             lock: None,
             devices: true,
+            program_dir: None,
         },
     );
     let mut ui = Ui {
@@ -1620,6 +1625,7 @@ async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new
                 home: dir.path().to_owned(),
                 lock: None,
                 devices: false,
+                program_dir: None,
             },
         );
         let mut other = Ui {
@@ -2152,4 +2158,174 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
         ui.app.voice().error
     );
     assert_eq!(ui.tt.terminal.voice_settings().await.unwrap().volume, 40);
+}
+
+// ───────────────────────────── software update ─────────────────────────────
+
+/// A feed signed by a throwaway key offering the next version, served over HTTP; a program
+/// folder with this version. Returns (feed URL, public key, program folder, next version).
+#[cfg(unix)]
+async fn served_feed(root: &std::path::Path) -> (String, String, std::path::PathBuf, String) {
+    use cloudpos_update::sign::{self, Release};
+    use cloudpos_update::testkit::{release_tar_gz, serve_dir, shell_program, version_program};
+    use std::os::unix::fs::PermissionsExt as _;
+    let current = cloudpos_terminal::CURRENT_VERSION;
+    let mut next = cloudpos_update::semver::Version::parse(current).unwrap();
+    next.minor += 1;
+    next.patch = 0;
+    let next = next.to_string();
+    let program = root.join("program");
+    std::fs::create_dir_all(&program).unwrap();
+    for (name, bytes) in [
+        ("cloudpos", version_program(current)),
+        ("cashier", shell_program("echo old cashier")),
+    ] {
+        std::fs::write(program.join(name), bytes).unwrap();
+        std::fs::set_permissions(program.join(name), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let build = root.join("build");
+    std::fs::create_dir_all(&build).unwrap();
+    let artifact = release_tar_gz(&build, &next, &version_program(&next));
+    let pair = sign::generate_keypair(None, "test").unwrap();
+    sign::write_feed(
+        &root.join("www/feed"),
+        &artifact,
+        &Release {
+            version: next.clone(),
+            notes: "修复：打印机断线重连\n新增：语音播报".into(),
+            min_version: None,
+            target: Some(cloudpos_update::this_target()),
+        },
+        &sign::open_secret_key(&pair.secret, None).unwrap(),
+    )
+    .unwrap();
+    let url = format!("{}/feed/", serve_dir(root.join("www")).await);
+    (url, pair.public, program, next)
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_payment_is_open() {
+    use cloudpos_update::testkit::{snapshot, version_program};
+    let root = tempfile::tempdir().unwrap();
+    let (feed, key, program, next) = served_feed(root.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal
+        .login(&ClerkId::parse("09").unwrap(), "pw09")
+        .await
+        .unwrap();
+    tt.terminal
+        .set_update_settings(Some(&feed), Some(&key))
+        .await
+        .unwrap();
+    tt.terminal.logout().await.unwrap();
+    let mut ui = Ui::start_on(tt, dir).await;
+    // The app installs into the scratch program folder.
+    let (app, task) = App::with_terminal(
+        ui.tt.terminal.clone(),
+        Options {
+            home: ui._dir.path().to_owned(),
+            lock: None,
+            devices: false,
+            program_dir: Some(program.clone()),
+        },
+    );
+    ui.app = app;
+    ui.run(task).await;
+    let before = snapshot(&program);
+
+    // The feed is asked in the background: the header says so, logged in or not.
+    ui.tick().await;
+    let w = ui.main();
+    let badge = format!("有新版本 {next}");
+    ui.assert_sees(w, &badge);
+    assert!(
+        ui.app.updates().dialog.is_none(),
+        "nothing pops up by itself"
+    );
+
+    // A store manager sees the notes but may not install.
+    ui.login("01", "pw01").await;
+    ui.click(w, &badge).await;
+    assert_eq!(ui.app.dialog_title(), Some("软件更新"));
+    ui.assert_sees(w, cloudpos_terminal::CURRENT_VERSION);
+    ui.assert_sees(w, &next);
+    ui.assert_sees(w, "修复：打印机断线重连\n新增：语音播报");
+    ui.assert_sees(w, "只有商户管理员或服务商管理员可以安装更新（当前：店长）");
+    ui.click(w, "安装更新").await;
+    assert!(!ui.app.updates().dialog.as_ref().unwrap().applying);
+    ui.send(Message::Update(cashier::screen::update::Message::Apply))
+        .await;
+    assert_eq!(snapshot(&program), before, "nothing installed");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.updates().dialog.is_none());
+
+    // The admin, with a payment open: the terminal refuses, and the dialog shows its words.
+    let now = ui.tt.terminal.now();
+    let mut open = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000077").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(1234),
+            code_masked: None,
+            store_id: "shop1".into(),
+            device_id: "dev1".into(),
+            clerk_id: ClerkId::parse("02").unwrap(),
+            shift_id: None,
+            body: "b".into(),
+            remark: String::new(),
+        },
+        now,
+    );
+    open.submit(now).unwrap();
+    ui.tt.store.insert_order(&open).await.unwrap();
+    ui.send(Message::Logout).await;
+    ui.send(Message::Login(login::Message::ClerkId(String::new())))
+        .await;
+    ui.login("09", "pw09").await;
+    ui.named(w, Named::F4).await;
+    ui.click(w, "软件更新").await;
+    ui.assert_sees(w, "管理员密码（确认安装）");
+    use cashier::screen::update::PASSWORD_FIELD;
+    ui.type_in(w, PASSWORD_FIELD, "wrong", true).await;
+    let error = |ui: &Ui| {
+        ui.app
+            .updates()
+            .dialog
+            .as_ref()
+            .and_then(|d| d.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(error(&ui).contains("密码错误"), "{}", error(&ui));
+    ui.type_in(w, PASSWORD_FIELD, "pw09", true).await;
+    assert_eq!(
+        error(&ui),
+        "有未完成的收款或退款，请先处理完毕再更新",
+        "the terminal's refusal, in words"
+    );
+    ui.assert_sees(w, "有未完成的收款或退款，请先处理完毕再更新");
+    assert_eq!(snapshot(&program), before, "nothing installed");
+
+    // The payment ends: the update installs; the running version is told to restart.
+    let mut done = open.clone();
+    done.mark_failed("test", now).unwrap();
+    ui.tt.store.update_order(&done, open.state).await.unwrap();
+    ui.type_in(w, PASSWORD_FIELD, "pw09", false).await;
+    ui.click(w, "安装更新").await;
+    let d = ui.app.updates().dialog.as_ref().unwrap();
+    assert_eq!(d.error, None);
+    assert_eq!(d.applied.as_ref().map(|a| a.to.clone()), Some(next.clone()));
+    ui.assert_sees(
+        w,
+        &format!(
+            "已安装 {next}（原版本 {}）：请退出并重新打开收银台，新版本才会运行",
+            cloudpos_terminal::CURRENT_VERSION
+        ),
+    );
+    assert_eq!(
+        std::fs::read(program.join("cloudpos")).unwrap(),
+        version_program(&next)
+    );
 }

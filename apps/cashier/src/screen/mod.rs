@@ -13,6 +13,7 @@ pub mod printer;
 pub mod refund;
 pub mod region;
 pub mod summary;
+pub mod update;
 pub mod voice;
 
 use crate::i18n::tr;
