@@ -1625,6 +1625,9 @@ impl App {
             (_, Shortcut::Letter('V')) if self.ctx.session.is_some() => {
                 return self.navigate(Screen::Voice);
             }
+            (_, Shortcut::Letter('U')) if self.ctx.session.is_some() => {
+                return self.update(Message::Update(update::Message::Open));
+            }
             (Screen::Hotkeys, _) if digit(press).is_some() => {
                 let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
                 return match digit(press).and_then(|d| shown.get(d.wrapping_sub(1))) {

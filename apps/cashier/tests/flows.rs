@@ -1104,7 +1104,7 @@ async fn configuration_pages_save_through_the_terminal() {
     assert!(b.touch && b.capture_serial);
     assert_eq!((b.auto_pay_secs, b.result_display_secs), (Some(3), 5));
     assert!(ui.app.ctx().basic.touch, "in force at once");
-    ui.click(w, "软件更新").await;
+    ui.click(w, "软件更新 (U)").await;
     ui.assert_sees(w, "当前版本 0.1.0。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。");
     ui.named(w, Named::Escape).await;
     assert!(ui.app.updates().dialog.is_none(), "Esc closes the dialog");
@@ -2261,6 +2261,10 @@ async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_paym
     assert_eq!(snapshot(&program), before, "nothing installed");
     ui.named(w, Named::Escape).await;
     assert!(ui.app.updates().dialog.is_none());
+    // U opens it from any screen.
+    ui.letter('u').await;
+    assert_eq!(ui.app.dialog_title(), Some("软件更新"));
+    ui.named(w, Named::Escape).await;
 
     // The admin, with a payment open: the terminal refuses, and the dialog shows its words.
     let now = ui.tt.terminal.now();
@@ -2286,7 +2290,7 @@ async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_paym
         .await;
     ui.login("09", "pw09").await;
     ui.named(w, Named::F4).await;
-    ui.click(w, "软件更新").await;
+    ui.click(w, "软件更新 (U)").await;
     ui.assert_sees(w, "管理员密码（确认安装）");
     use cashier::screen::update::PASSWORD_FIELD;
     ui.type_in(w, PASSWORD_FIELD, "wrong", true).await;

@@ -720,7 +720,7 @@ impl Basic {
                 .style(button::secondary)
                 .padding(10)
                 .on_press(Message::OpenReconfigure),
-            button(text(tr("软件更新", "Software update")))
+            button(text(tr("软件更新 (U)", "Software update (U)")))
                 .style(button::secondary)
                 .padding(10)
                 .on_press(Message::CheckUpdate),
