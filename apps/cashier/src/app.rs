@@ -496,11 +496,12 @@ impl App {
         self.terminal = Some(started.terminal);
         self.sandbox = started.sandbox;
         if started.update_note.is_some() {
-            // The detail is in the log (finish_update_at_start wrote it).
+            // An interrupted install rolled back, or leftovers that could not be removed;
+            // the detail is in the log (finish_update_at_start wrote it).
             self.notify(
                 tr(
-                    "上次软件更新未完成，已恢复为原版本",
-                    "The last software update did not finish; the previous version was restored",
+                    "上次软件更新没有正常完成，启动时已处理（详情见日志）",
+                    "The last software update did not finish normally; it was dealt with at start (see the log)",
                 ),
                 style::PENDING,
             );
