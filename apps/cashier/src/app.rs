@@ -31,7 +31,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
+    voice,
 };
 use crate::style;
 use crate::widgets;
@@ -51,6 +52,9 @@ pub struct Options {
     pub lock: Option<Arc<InstanceLock>>,
     /// Start the devices (global hotkeys, scanner listener, scanner box).
     pub devices: bool,
+    /// The folder a software update is installed into; `None`: the running program's own
+    /// (tests point it at a scratch folder).
+    pub program_dir: Option<PathBuf>,
 }
 
 /// A command to the device worker.
@@ -76,6 +80,8 @@ pub struct Started {
     pub terminal: Terminal,
     /// The embedded sandbox, kept alive with the app.
     pub sandbox: Option<Arc<EmbeddedSandbox>>,
+    /// What finishing an earlier software update at start had to say (it rolled one back).
+    pub update_note: Option<String>,
 }
 
 /// Everything the screens read, loaded from the terminal in one go.
@@ -204,6 +210,10 @@ pub enum Message {
     Hotkeys(hotkeys::Message),
     /// Clerk management.
     Clerks(clerks::Message),
+    /// Voice settings.
+    Voice(voice::Message),
+    /// Software update.
+    Update(update::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -243,6 +253,8 @@ pub struct App {
     printer: printer::Printer,
     hotkeys: hotkeys::Hotkeys,
     clerks: clerks::Clerks,
+    voice: voice::Voice,
+    updates: update::Updates,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -283,10 +295,18 @@ impl App {
         let app = App::blank(options);
         let task = Task::perform(
             async move {
+                // Finish what an earlier software update left (an interrupted install is
+                // rolled back) before anything runs on the program's files, as the CLI does.
+                let update_note =
+                    tokio::task::spawn_blocking(cloudpos_terminal::finish_update_at_start)
+                        .await
+                        .ok()
+                        .flatten();
                 match Terminal::open_or_demo(&home).await {
                     Ok((terminal, sandbox)) => Ok(Started {
                         terminal,
                         sandbox: sandbox.map(Arc::new),
+                        update_note,
                     }),
                     Err(e) => {
                         tracing::error!("the terminal could not open: {e}");
@@ -307,6 +327,7 @@ impl App {
             Started {
                 terminal,
                 sandbox: None,
+                update_note: None,
             },
             false,
         );
@@ -331,6 +352,8 @@ impl App {
             printer: printer::Printer::new(&cloudpos_terminal::PrinterSettings::default()),
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
             clerks: clerks::Clerks::default(),
+            voice: voice::Voice::default(),
+            updates: update::Updates::default(),
             payment: None,
             region: None,
             summary: None,
@@ -442,6 +465,18 @@ impl App {
         &self.clerks
     }
 
+    /// The voice settings page.
+    #[must_use]
+    pub fn voice(&self) -> &voice::Voice {
+        &self.voice
+    }
+
+    /// The software update state (the feed's last answer, the dialog).
+    #[must_use]
+    pub fn updates(&self) -> &update::Updates {
+        &self.updates
+    }
+
     /// The status line.
     #[must_use]
     pub fn status(&self) -> Option<&str> {
@@ -460,6 +495,17 @@ impl App {
         let t = started.terminal.clone();
         self.terminal = Some(started.terminal);
         self.sandbox = started.sandbox;
+        if started.update_note.is_some() {
+            // An interrupted install rolled back, or leftovers that could not be removed;
+            // the detail is in the log (finish_update_at_start wrote it).
+            self.notify(
+                tr(
+                    "上次软件更新没有正常完成，启动时已处理（详情见日志）",
+                    "The last software update did not finish normally; it was dealt with at start (see the log)",
+                ),
+                style::PENDING,
+            );
+        }
         let mut tasks = vec![self.load_ctx(true)];
         let t2 = t.clone();
         tasks.push(Task::perform(
@@ -481,6 +527,12 @@ impl App {
                 Message::Recovered,
             ));
             self.reconciler = Some(t.spawn_reconciler());
+            // 语音播报: this process speaks (tests and scripts never touch a sound device).
+            let t4 = t.clone();
+            tasks.push(Task::perform(
+                async move { t4.start_voice().await },
+                Message::Done,
+            ));
         }
         Task::batch(tasks)
     }
@@ -602,7 +654,8 @@ impl App {
             | Screen::Orders
             | Screen::Basic
             | Screen::Printer
-            | Screen::Hotkeys => None,
+            | Screen::Hotkeys
+            | Screen::Voice => None,
         }
     }
 
@@ -874,6 +927,17 @@ impl App {
                 let e = self.clerks.update(m, &self.ctx);
                 self.clerks_event(e)
             }
+            Message::Update(m) => {
+                let e = self.updates.update(m, &self.ctx);
+                self.update_event(e)
+            }
+            Message::Voice(m) => {
+                if matches!(m, voice::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
+                let e = self.voice.update(m);
+                self.voice_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -974,7 +1038,7 @@ impl App {
     /// reach the dialog instead of a field it hides.
     fn navigate(&mut self, screen: Screen) -> Task<Message> {
         let task = self.go_to(screen);
-        if self.summary.is_some() || self.halt_clear.is_some() {
+        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
             task.chain(Self::unfocus())
         } else {
             task
@@ -1011,7 +1075,10 @@ impl App {
         self.status = None;
         // A configuration page fills its fields from the terminal: keys typed before that
         // wait for it, or the loaded values would overwrite them.
-        self.page_loading = matches!(screen, Screen::Basic | Screen::Printer | Screen::Hotkeys);
+        self.page_loading = matches!(
+            screen,
+            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice
+        );
         match screen {
             Screen::Login => {
                 self.login.reset();
@@ -1069,6 +1136,13 @@ impl App {
                 let e = self.clerks.reload();
                 Task::batch([self.clerks_event(e), Self::unfocus()])
             }
+            Screen::Voice => Task::batch([
+                self.perform(
+                    |t| async move { t.voice_settings().await },
+                    |r| Message::Voice(voice::Message::Loaded(r)),
+                ),
+                Self::unfocus(),
+            ]),
         }
     }
 
@@ -1256,6 +1330,11 @@ impl App {
         if self.geometry_dirty {
             tasks.push(self.save_geometry());
         }
+        if self.terminal.is_some() && self.updates.due(now) {
+            // Asks the feed at start and every few hours, in the background.
+            let e = self.updates.start_check();
+            tasks.push(self.update_event(e));
+        }
         if self.screen == Screen::Login {
             let e = self.login.update(login::Message::Tick(now));
             tasks.push(self.login_event(e));
@@ -1387,6 +1466,12 @@ impl App {
             return Task::none();
         }
         // Dialogs over every screen.
+        if self.updates.dialog.is_some() {
+            return match sc {
+                Shortcut::Escape => self.update(Message::Update(update::Message::Close)),
+                _ => Task::none(),
+            };
+        }
         if self.halt_clear.is_some() {
             return match sc {
                 Shortcut::Escape => self.update(Message::Halt(HaltMessage::Close)),
@@ -1534,6 +1619,15 @@ impl App {
             }
             (Screen::Hotkeys, Shortcut::Enter) => {
                 return self.update(Message::Hotkeys(hotkeys::Message::Save));
+            }
+            (Screen::Voice, Shortcut::Enter) => {
+                return self.update(Message::Voice(voice::Message::Save));
+            }
+            (_, Shortcut::Letter('V')) if self.ctx.session.is_some() => {
+                return self.navigate(Screen::Voice);
+            }
+            (_, Shortcut::Letter('U')) if self.ctx.session.is_some() => {
+                return self.update(Message::Update(update::Message::Open));
             }
             (Screen::Hotkeys, _) if digit(press).is_some() => {
                 let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
@@ -1814,6 +1908,28 @@ impl App {
                     _ => Task::none(),
                 };
                 close.chain(keys)
+            }
+            payment::Event::Refund { amount, serial } => {
+                let close = self.payment_event(Some(payment::Event::Close { paid: None }));
+                let show = Task::batch([self.open_main(), self.navigate(Screen::Refund)]);
+                let since = self.ctx.now.minus(Duration::from_secs(30 * 24 * 3600));
+                let find = self.perform(
+                    move |t| async move {
+                        let recent = t
+                            .orders(&OrderFilter {
+                                from: Some(since),
+                                state: Some(cloudpos_domain::order::OrderState::Paid),
+                                page_size: 200,
+                                ..OrderFilter::default()
+                            })
+                            .await
+                            .map(|p| p.items)
+                            .unwrap_or_default();
+                        refund::returned_order(&recent, amount, serial.as_deref())
+                    },
+                    move |order| Message::Refund(refund::ScreenMessage::HostReturn(amount, order)),
+                );
+                close.chain(show).chain(find)
             }
         }
     }
@@ -2139,6 +2255,7 @@ impl App {
                 )
                 .chain(self.load_ctx(false)),
             basic::Event::Relogin => self.navigate(Screen::Login),
+            basic::Event::SoftwareUpdate => self.update(Message::Update(update::Message::Open)),
         }
     }
 
@@ -2180,6 +2297,52 @@ impl App {
             |r| Message::Hotkeys(hotkeys::Message::Saved(r)),
         )
         .chain(self.load_ctx(false))
+    }
+
+    fn update_event(&mut self, event: Option<update::Event>) -> Task<Message> {
+        match event {
+            Some(update::Event::Check) => self.perform(
+                |t| async move { t.check_update().await },
+                |r| Message::Update(update::Message::Checked(r)),
+            ),
+            Some(update::Event::Apply { password }) => {
+                let home = self.options.home.clone();
+                let program_dir = self.options.program_dir.clone();
+                self.perform(
+                    move |t| async move {
+                        let target = match program_dir {
+                            Some(program_dir) => cloudpos_terminal::UpdateTarget {
+                                program_dir,
+                                data_dir: home,
+                            },
+                            None => cloudpos_terminal::UpdateTarget::running(&home)?,
+                        };
+                        t.apply_update(&password, &target).await
+                    },
+                    |r| Message::Update(update::Message::Applied(r)),
+                )
+            }
+            Some(update::Event::Focus(id)) => Self::focus(id),
+            Some(update::Event::Unfocus) => Self::unfocus(),
+            None => Task::none(),
+        }
+    }
+
+    fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
+        match event {
+            Some(voice::Event::Save(settings)) => self.perform(
+                |t| async move { t.set_voice_settings(&settings).await },
+                |r| Message::Voice(voice::Message::Saved(r)),
+            ),
+            Some(voice::Event::Try {
+                announcement,
+                volume,
+            }) => self.perform(
+                move |t| async move { t.say_now(&announcement, Some(volume)).await },
+                |r| Message::Voice(voice::Message::Tried(r)),
+            ),
+            None => Task::none(),
+        }
     }
 
     fn clerks_event(&mut self, event: Option<clerks::Event>) -> Task<Message> {
@@ -2387,6 +2550,9 @@ impl App {
     /// The title of the dialog open over the main window, if any.
     #[must_use]
     pub fn dialog_title(&self) -> Option<&'static str> {
+        if self.updates.dialog.is_some() {
+            return Some(tr("软件更新", "Software update"));
+        }
         if self.halt_clear.is_some() {
             return Some(tr("解除停止收款", "Clear the halt"));
         }
@@ -2431,7 +2597,7 @@ impl App {
     /// and then go where that answer put the focus.
     #[must_use]
     pub fn settling(&self) -> bool {
-        if self.summary.is_some() || self.halt_clear.is_some() {
+        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
             return false;
         }
         match self.screen {
@@ -2448,6 +2614,7 @@ impl App {
             Screen::Basic => self.page_loading || self.basic.busy,
             Screen::Printer => self.page_loading || self.printer.busy,
             Screen::Hotkeys => self.page_loading,
+            Screen::Voice => self.page_loading || self.voice.busy,
         }
     }
 
@@ -2547,6 +2714,7 @@ impl App {
             Screen::Printer => self.printer.view(&self.ctx).map(Message::Printer),
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
             Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
+            Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
         };
         page = page.push(
             row![
@@ -2604,6 +2772,13 @@ impl App {
                 Message::Summary(summary::Message::Close),
             );
         }
+        if let Some(dialog) = self.updates.view(&self.ctx) {
+            return widgets::modal(
+                base,
+                dialog.map(Message::Update),
+                Message::Update(update::Message::Close),
+            );
+        }
         base
     }
 
@@ -2641,6 +2816,21 @@ impl App {
             r = r.push(style::sandbox_badge());
         }
         r = r.push(Space::new().width(Length::Fill));
+        if let Some(c) = self.updates.available() {
+            r = r.push(
+                button(
+                    text(trs(
+                        format!("有新版本 {}", c.latest),
+                        format!("Version {} available", c.latest),
+                    ))
+                    .size(13)
+                    .font(style::bold()),
+                )
+                .padding([3, 10])
+                .style(button::success)
+                .on_press(Message::Update(update::Message::Open)),
+            );
+        }
         if let Some(c) = &self.ctx.clerk {
             r = r.push(
                 text(if narrow {
@@ -2696,6 +2886,20 @@ impl App {
                 .on_press_maybe(enabled.then_some(Message::Navigate(*screen))),
             );
         }
+        col = col.push(
+            button(
+                row![
+                    text(Screen::Voice.title()).size(16),
+                    Space::new().width(Length::Fill),
+                    text("V").size(12).font(style::MONO),
+                ]
+                .align_y(Alignment::Center),
+            )
+            .width(Length::Fill)
+            .padding([9, 12])
+            .style(style::nav_button(self.screen == Screen::Voice))
+            .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Voice))),
+        );
         col = col.push(Space::new().height(Length::Fill));
         if self.ctx.may(Permission::ManageClerks) {
             col = col.push(

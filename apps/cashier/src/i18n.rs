@@ -150,7 +150,7 @@ pub fn state_text(state: OrderState) -> &'static str {
         OrderState::Created => tr("待提交", "Not sent"),
         OrderState::Submitted => tr("正在确认支付结果…", "Confirming the payment…"),
         OrderState::UserPaying => tr("顾客正在输入密码…", "Customer is entering the password…"),
-        OrderState::Unknown => tr("正在确认支付结果…", "Confirming the payment…"),
+        OrderState::Unknown => tr("结果未知，正在查询…", "Result unknown, checking…"),
         OrderState::Reversing => tr("正在撤单…", "Reversing…"),
         OrderState::Paid => tr("支付成功", "Paid"),
         OrderState::Failed => tr("支付失败", "Failed"),

@@ -14,6 +14,7 @@
 // Messages carry whole orders and results; they are moved once, boxing them buys nothing.
 #![allow(clippy::large_enum_variant)]
 
+pub mod amount;
 pub mod app;
 pub mod ctx;
 pub mod focus;

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         home,
         lock: Some(lock),
         devices: !args.no_devices,
+        program_dir: None,
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -133,10 +133,37 @@ pub fn secs_between(from: Timestamp, to: Timestamp) -> u64 {
     to.since(from).as_secs()
 }
 
+/// A payment whose outcome `pay` returned without (the terminal finishes it in the
+/// background): the screens follow its order to the end and never call it failed meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// No answer could be trusted yet (`ResultUnknown`): 结果未知，正在查询….
+    Unknown,
+    /// Cloud Pay said paid and the ledger could not write it yet (`PaidNotRecorded`):
+    /// 已在云端收款，本地记录稍后补全.
+    PaidNotRecorded,
+}
+
+impl Unresolved {
+    /// The unresolved outcome a `pay` error stands for, if it is one.
+    #[must_use]
+    pub fn of(error: &cloudpos_terminal::TerminalError) -> Option<Unresolved> {
+        match error {
+            cloudpos_terminal::TerminalError::ResultUnknown { .. } => Some(Unresolved::Unknown),
+            cloudpos_terminal::TerminalError::PaidNotRecorded { .. } => {
+                Some(Unresolved::PaidNotRecorded)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The live state of a payment in words: what is happening, how long it has taken, and
-/// what happens next ("45 秒后自动撤单"), in the outcome colour.
+/// what happens next ("45 秒后自动撤单"), in the outcome colour. `unresolved` when `pay`
+/// returned without an outcome: the words say so (amber, never failed) until the order ends.
 pub fn pay_progress<'a, M: 'a>(
     order: Option<&Order>,
+    unresolved: Option<Unresolved>,
     now: Timestamp,
     timeout: Duration,
     started: Timestamp,
@@ -149,12 +176,28 @@ pub fn pay_progress<'a, M: 'a>(
     let elapsed = secs_between(created, now);
     let deadline = created.plus(timeout);
     let left = secs_between(now, deadline);
-    let headline = match (order, state) {
-        (None, _) => tr("正在提交支付…", "Submitting the payment…"),
-        (_, s) => state_text(s),
+    let open = !state.is_final();
+    let headline = match (order, state, unresolved) {
+        (Some(_), _, Some(Unresolved::PaidNotRecorded)) if open => tr(
+            "已在云端收款，本地记录稍后补全",
+            "Paid in the cloud; the local record will be completed",
+        ),
+        (
+            Some(_),
+            OrderState::Created | OrderState::Submitted | OrderState::Unknown,
+            Some(Unresolved::Unknown),
+        ) => state_text(OrderState::Unknown),
+        (None, _, _) => tr("正在提交支付…", "Submitting the payment…"),
+        (_, s, _) => state_text(s),
     };
     let detail = match state {
         OrderState::Paid | OrderState::Failed | OrderState::Reversed => String::new(),
+        _ if unresolved == Some(Unresolved::PaidNotRecorded) => trs(
+            format!("已等待 {elapsed} 秒 · 顾客已付款，可交付商品 · 请勿重复收款"),
+            format!(
+                "{elapsed} s elapsed · the customer has paid: hand the goods over · do not charge again"
+            ),
+        ),
         OrderState::Reversing => trs(
             format!("已等待 {elapsed} 秒：超时未确认，正在撤单，顾客不会被扣款"),
             format!(

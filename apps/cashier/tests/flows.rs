@@ -75,6 +75,7 @@ impl Ui {
                 home: dir.path().to_owned(),
                 lock: None,
                 devices: false,
+                program_dir: None,
             },
         );
         let mut ui = Ui {
@@ -421,6 +422,7 @@ async fn auto_login_resumes_the_session_at_the_next_start() {
             home: ui._dir.path().to_owned(),
             lock: None,
             devices: false,
+            program_dir: None,
         },
     );
     ui.app = app;
@@ -1102,8 +1104,10 @@ async fn configuration_pages_save_through_the_terminal() {
     assert!(b.touch && b.capture_serial);
     assert_eq!((b.auto_pay_secs, b.result_display_secs), (Some(3), 5));
     assert!(ui.app.ctx().basic.touch, "in force at once");
-    ui.click(w, "软件更新").await;
+    ui.click(w, "软件更新 (U)").await;
     ui.assert_sees(w, "当前版本 0.1.0。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.updates().dialog.is_none(), "Esc closes the dialog");
 
     // A clerk may not configure: the terminal's refusal shows inline.
     // 打印机配置 (Y): width 80, two copies, a file device; the preview follows.
@@ -1597,6 +1601,7 @@ async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new
             home: dir.path().to_owned(),
             lock: None,
             devices: true,
+            program_dir: None,
         },
     );
     let mut ui = Ui {
@@ -1620,6 +1625,7 @@ async fn a_mode_change_switches_the_running_devices_over_instead_of_starting_new
                 home: dir.path().to_owned(),
                 lock: None,
                 devices: false,
+                program_dir: None,
             },
         );
         let mut other = Ui {
@@ -1722,9 +1728,14 @@ async fn a_payment_whose_result_is_unknown_is_followed_in_amber_to_its_end_never
         p.stage
     );
     assert!(p.in_flight(), "the window stays: the payment is still open");
-    let error = p.error.clone().unwrap();
-    assert!(error.contains("结果未知"), "{error}");
-    assert!(!error.contains("disk"), "{error}");
+    assert_eq!(p.error, None, "no red notice: nothing failed");
+    assert_eq!(p.unresolved, Some(payment::Unresolved::Unknown));
+    {
+        let mut sim = iced_test::simulator(p.view(&ctx));
+        assert!(sim.find("结果未知，正在查询…").is_ok());
+        assert!(sim.find("支付失败").is_err());
+        assert!(sim.find("未能收款").is_err());
+    }
     // The terminal completes it in the background: paid, and the window ends green.
     order.state = OrderState::Paid;
     let _ = p.update(payment::Message::Update(order.clone()), &ctx);
@@ -1732,5 +1743,593 @@ async fn a_payment_whose_result_is_unknown_is_followed_in_amber_to_its_end_never
         matches!(&p.stage, payment::Stage::Done(Ok(o)) if o.state == OrderState::Paid),
         "{:?}",
         p.stage
+    );
+    assert_eq!(p.unresolved, None);
+
+    // Paid in the cloud, the ledger full: the window says so, with no reverse countdown.
+    let mut p = payment::Payment::new(Some(code(15, "00")), now);
+    let _ = p.update(
+        payment::Message::Prepared {
+            amount: None,
+            serial: None,
+        },
+        &ctx,
+    );
+    let _ = p.update(payment::Message::Amount("30".into()), &ctx);
+    let _ = p.update(payment::Message::Confirm, &ctx);
+    order.state = OrderState::Submitted;
+    let _ = p.update(
+        payment::Message::Finished(Err(cloudpos_terminal::TerminalError::PaidNotRecorded {
+            order: Box::new(order.clone()),
+            cause: "database or disk is full".into(),
+        })),
+        &ctx,
+    );
+    assert_eq!(p.unresolved, Some(payment::Unresolved::PaidNotRecorded));
+    assert_eq!(p.error, None);
+    {
+        let mut sim = iced_test::simulator(p.view(&ctx));
+        assert!(sim.find("已在云端收款，本地记录稍后补全").is_ok());
+        assert!(
+            sim.find("已等待 0 秒 · 顾客已付款，可交付商品 · 请勿重复收款")
+                .is_ok()
+        );
+        assert!(sim.find("结果未知，正在查询…").is_err());
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_in_the_checkout_is_amber_words_never_failed() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| {
+        b.mode = Mode::Full;
+        b.checkout_mode = CheckoutMode::TotalAmount;
+    })
+    .await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.send(Message::Checkout(checkout::Message::Total("30".into())))
+        .await;
+    let now = ui.tt.terminal.now();
+    let mut order = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000003").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(3000),
+            code_masked: None,
+            store_id: "s".into(),
+            device_id: "d".into(),
+            clerk_id: ClerkId::parse("02").unwrap(),
+            shift_id: None,
+            body: String::new(),
+            remark: String::new(),
+        },
+        now,
+    );
+    order.state = OrderState::Unknown;
+    ui.send(Message::Checkout(checkout::Message::Finished(Err(
+        cloudpos_terminal::TerminalError::ResultUnknown {
+            order: Box::new(order),
+            cause: "disk I/O error".into(),
+        },
+    ))))
+    .await;
+    assert!(ui.app.checkout().in_flight());
+    assert_eq!(ui.app.checkout().error, None);
+    ui.assert_sees(w, "结果未知，正在查询…");
+    assert!(!ui.sees(w, "disk"));
+}
+
+// ───────────────────────────── screen reads with a sign, typed amounts ─────────────────────────────
+
+async fn paid_with_remark(ui: &Ui, n: u32, fen: i64, remark: &str) -> Order {
+    ui.tt
+        .terminal
+        .pay(cloudpos_terminal::PayInput {
+            amount: Money::from_fen(fen),
+            code: code(n, "00"),
+            remark: remark.into(),
+            body: None,
+            timeout: None,
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_return_on_the_host_is_never_charged_and_leads_to_the_refund_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    // The host POS shows 合计:¥-86.50: a return in progress.
+    tt.terminal.set_amount_reader(Some(Arc::new(FakeReader {
+        fen: -8650,
+        confidence: 990,
+    })));
+    let mut ui = Ui::start_on(tt, dir).await;
+    ui.set_basic(|b| {
+        b.auto_pay_secs = Some(0);
+        b.capture_serial = true;
+    })
+    .await;
+    ui.login("02", "pw02").await;
+    // Two sales of 86.50 earlier; the host's serial number names the second one.
+    let _other = paid_with_remark(&ui, 60, 8650, "POS-000099").await;
+    let sale = paid_with_remark(&ui, 61, 8650, "POS-000123").await;
+    let calls = ui.tt.gateway.count_calls("micro_pay");
+
+    // A scan opens the window: the code is there, but nothing is filled in or armed.
+    ui.send(Message::Device(DeviceEvent::Code(ScannedCode {
+        text: code(62, "00"),
+        origin: CodeOrigin::Wedge,
+        at: ui.tt.terminal.now(),
+    })))
+    .await;
+    let pw = ui.pay_window();
+    let p = ui.app.payment().unwrap();
+    assert_eq!(p.host_return, Some(Money::from_fen(8650)));
+    assert_eq!(p.amount, "", "a return is never an amount to charge");
+    assert!(p.auto_pay_at.is_none(), "auto-pay disarmed");
+    ui.assert_sees(pw, "主机显示退货 ¥86.50");
+    ui.assert_sees(pw, "去退款 (Enter)");
+    ui.advance(Duration::from_secs(5));
+    ui.tick().await;
+    assert_eq!(ui.app.payment().unwrap().stage, payment::Stage::Entering);
+    assert_eq!(
+        ui.tt.gateway.count_calls("micro_pay"),
+        calls,
+        "nothing sent"
+    );
+
+    // Enter: the window closes and the refund screen opens on the sale the serial names,
+    // with the returned amount.
+    ui.named(pw, Named::Enter).await;
+    assert!(ui.app.payment_window().is_none());
+    assert_eq!(ui.app.screen(), Screen::Refund);
+    let form = &ui.app.refund_screen().form;
+    assert_eq!(
+        form.order.as_ref().map(|o| o.no.clone()),
+        Some(sale.no.clone())
+    );
+    assert_eq!(form.amount, "86.50");
+    let w = ui.main();
+    ui.assert_sees(w, "主机显示退货 ¥86.50：已找到原订单，请核对后确认退款");
+    assert_eq!(ui.tt.gateway.count_calls("micro_pay"), calls);
+
+    // Without the serial number two sales fit: the refund screen opens empty and asks for
+    // the receipt (the button does what Enter does).
+    ui.set_basic(|b| b.capture_serial = false).await;
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    assert!(!ui.app.ctx().basic.capture_serial);
+    ui.send(Message::Navigate(Screen::Orders)).await;
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.click(pw, "去退款 (Enter)").await;
+    assert_eq!(ui.app.screen(), Screen::Refund);
+    let form = &ui.app.refund_screen().form;
+    assert!(form.order.is_none());
+    assert_eq!(form.order_no, "");
+    ui.assert_sees(w, "主机显示退货 ¥86.50：请扫描原小票条码或输入原订单号");
+    // The receipt scanned: the returned amount is proposed, not the whole order.
+    let small = paid_with_remark(&ui, 63, 20_000, "").await;
+    ui.type_in(w, refund::ORDER_FIELD, small.no.as_str(), true)
+        .await;
+    assert_eq!(ui.app.refund_screen().form.amount, "86.50");
+
+    // The cashier may still type a sale of their own in the window: full-width digits from
+    // a Chinese input method are read as what they say.
+    ui.send(Message::Navigate(Screen::Orders)).await;
+    ui.send(hotkey()).await;
+    let pw = ui.pay_window();
+    ui.send(Message::Payment(payment::Message::Amount(
+        "１２．５０".into(),
+    )))
+    .await;
+    assert_eq!(ui.app.payment().unwrap().host_return, None);
+    ui.type_in(pw, payment::CODE_FIELD, &code(64, "00"), true)
+        .await;
+    let payment::Stage::Done(Ok(order)) = &ui.app.payment().unwrap().stage else {
+        panic!("{:?}", ui.app.payment().unwrap().stage)
+    };
+    assert_eq!(order.amount, Money::from_fen(1250));
+    assert_eq!(ui.tt.gateway.count_calls("micro_pay"), calls + 2);
+}
+
+#[test]
+fn the_original_sale_of_a_return_is_found_only_when_one_fits() {
+    let now = cloudpos_domain::timestamp::Timestamp::from_unix_seconds(1_800_000_000);
+    let order = |n: u32, fen: i64, remark: &str, refunded: i64| {
+        let mut o = Order::new(
+            NewOrder {
+                no: OrderNo::parse(&format!("sz0100dev1x{n:06}")).unwrap(),
+                method: PaymentMethod::Wallet(Wallet::WeChat),
+                amount: Money::from_fen(fen),
+                code_masked: None,
+                store_id: "s".into(),
+                device_id: "d".into(),
+                clerk_id: ClerkId::parse("01").unwrap(),
+                shift_id: None,
+                body: String::new(),
+                remark: remark.into(),
+            },
+            now,
+        );
+        o.state = OrderState::Paid;
+        o.refunded = Money::from_fen(refunded);
+        o
+    };
+    let list = [
+        order(1, 8650, "A1", 0),
+        order(2, 8650, "A2", 0),
+        order(3, 3000, "A3", 0),
+        order(4, 10_000, "A4", 9000),
+    ];
+    let find = |fen: i64, serial: Option<&str>| {
+        refund::returned_order(&list, Money::from_fen(fen), serial).map(|o| o.remark)
+    };
+    assert_eq!(find(8650, Some("A2")).as_deref(), Some("A2"), "by serial");
+    assert_eq!(
+        find(8650, None),
+        None,
+        "two of that amount: ask for the receipt"
+    );
+    assert_eq!(find(3000, None).as_deref(), Some("A3"), "the only one");
+    assert_eq!(find(3000, Some("ZZ")).as_deref(), Some("A3"));
+    assert_eq!(find(2000, Some("A4")), None, "not that much left to refund");
+    assert_eq!(find(1000, Some("A4")).as_deref(), Some("A4"));
+}
+
+#[tokio::test]
+async fn every_amount_field_reads_what_a_chinese_input_method_types() {
+    let mut ui = Ui::start().await;
+    ui.set_basic(|b| {
+        b.mode = Mode::Full;
+        b.checkout_mode = CheckoutMode::TotalAmount;
+    })
+    .await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    // 总额 checkout: １２．５０ is 12.50.
+    ui.send(Message::Checkout(checkout::Message::Total(
+        "１２．５０".into(),
+    )))
+    .await;
+    assert_eq!(ui.app.checkout().total, "１２．５０", "kept as typed");
+    ui.type_in(w, checkout::CODE_FIELD, &code(70, "00"), true)
+        .await;
+    let checkout::Stage::Done(Ok(o)) = &ui.app.checkout().stage else {
+        panic!("{:?}", ui.app.checkout().stage)
+    };
+    assert_eq!(o.amount, Money::from_fen(1250));
+
+    // Cash: 实收 ２０。 5 with the ideographic full stop for the point.
+    ui.send(Message::Checkout(checkout::Message::NextSale))
+        .await;
+    ui.send(Message::Checkout(checkout::Message::Total("８".into())))
+        .await;
+    ui.send(Message::Checkout(checkout::Message::OpenCash))
+        .await;
+    ui.send(Message::Checkout(checkout::Message::CashTendered(
+        "２０。5".into(),
+    )))
+    .await;
+    ui.assert_sees(w, "¥12.50");
+    ui.send(Message::Checkout(checkout::Message::CashConfirm))
+        .await;
+    let checkout::Stage::Done(Ok(o)) = &ui.app.checkout().stage else {
+        panic!("{:?}", ui.app.checkout().stage)
+    };
+    assert_eq!(
+        (o.amount, o.method),
+        (Money::from_fen(800), PaymentMethod::Cash)
+    );
+
+    // Refund: ５ yuan of the first sale.
+    let paid = ui
+        .tt
+        .terminal
+        .orders(&cloudpos_domain::ports::OrderFilter {
+            method: Some(PaymentMethod::Wallet(Wallet::WeChat)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    let sale = paid
+        .iter()
+        .find(|o| o.amount == Money::from_fen(1250))
+        .unwrap();
+    ui.send(Message::Navigate(Screen::Refund)).await;
+    ui.type_in(w, refund::ORDER_FIELD, sale.no.as_str(), true)
+        .await;
+    ui.send(Message::Refund(refund::ScreenMessage::Form(
+        refund::Message::Amount("５．００".into()),
+    )))
+    .await;
+    ui.send(Message::Refund(refund::ScreenMessage::Form(
+        refund::Message::Submit,
+    )))
+    .await;
+    let refund::Stage::Done(Ok(r)) = &ui.app.refund_screen().form.stage else {
+        panic!("{:?}", ui.app.refund_screen().form.stage)
+    };
+    assert_eq!(r.refund.amount, Money::from_fen(500));
+
+    // A commodity's price: １０．９０.
+    ui.send(Message::Navigate(Screen::Commodities)).await;
+    ui.letter('n').await;
+    use commodities::{Field, Message as C};
+    for (f, v) in [
+        (Field::Sku, "Z9"),
+        (Field::Name, "全角价格"),
+        (Field::Price, "１０．９０"),
+        (Field::Stock, "3"),
+    ] {
+        ui.send(Message::Commodities(C::EditorField(f, v.into())))
+            .await;
+    }
+    ui.send(Message::Commodities(C::EditorSave)).await;
+    let saved = ui.tt.store.by_sku("Z9").await.unwrap().unwrap();
+    assert_eq!(saved.price, Money::from_fen(1090));
+}
+
+// ───────────────────────────── voice ─────────────────────────────
+
+#[tokio::test]
+async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them() {
+    use cashier::screen::voice;
+    use cloudpos_domain::announcement::VoiceEvent;
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    // V, or the button under the numbered pages.
+    ui.letter('v').await;
+    assert_eq!(ui.app.screen(), Screen::Voice);
+    ui.assert_sees(w, "语音播报");
+    assert!(ui.app.voice().loaded);
+    assert_eq!(
+        ui.app.voice().settings,
+        cloudpos_terminal::VoiceSettings::default(),
+        "nothing stored yet: the defaults"
+    );
+    ui.assert_sees(w, "开启语音播报（收款到账时播报金额）");
+    ui.assert_sees(w, "试听");
+    // Cash on, 支付失败 off, volume 40, saved with Enter.
+    ui.click(w, "现金收款").await;
+    ui.click(w, "支付失败").await;
+    ui.send(Message::Voice(voice::Message::Volume(40))).await;
+    ui.assert_sees(w, " 40 %");
+    ui.named(w, Named::Enter).await;
+    assert_eq!(ui.app.voice().error, None);
+    ui.assert_sees(w, "语音播报设置已保存");
+    let stored = ui.tt.terminal.voice_settings().await.unwrap();
+    assert_eq!(stored.volume, 40);
+    assert!(stored.enabled);
+    assert!(stored.speaks(VoiceEvent::Cash));
+    assert!(!stored.speaks(VoiceEvent::Failed));
+    assert!(stored.speaks(VoiceEvent::Paid));
+
+    // Read back: another page, then V again shows what is stored.
+    ui.letter('p').await;
+    ui.send(Message::Navigate(Screen::Voice)).await;
+    assert_eq!(ui.app.voice().settings, stored);
+    // Off altogether.
+    ui.click(w, "开启语音播报（收款到账时播报金额）").await;
+    ui.click(w, "保存配置 (Enter)").await;
+    assert!(!ui.tt.terminal.voice_settings().await.unwrap().enabled);
+
+    // 试听 plays the marked sample at the slider's volume, even with the voice off.
+    let mut page = ui.app.voice().clone();
+    let _ = page.update(voice::Message::Volume(70));
+    let Some(voice::Event::Try {
+        announcement,
+        volume,
+    }) = page.update(voice::Message::Try)
+    else {
+        panic!("试听 plays")
+    };
+    assert!(announcement.is_sample());
+    assert_eq!(announcement.event(), VoiceEvent::Paid);
+    assert_eq!(volume, 70);
+    assert!(page.playing);
+    // A till without a sound device says so in words.
+    let _ = page.update(voice::Message::Tried(Err(
+        cloudpos_terminal::TerminalError::Invalid("voice: no default output device".into()),
+    )));
+    assert!(!page.playing);
+    let e = page.error.clone().unwrap();
+    assert!(e.contains("没有可用的声音设备"), "{e}");
+
+    // A clerk sees the page but the terminal refuses the change, in words.
+    ui.tt
+        .terminal
+        .login(&ClerkId::parse("02").unwrap(), "pw02")
+        .await
+        .unwrap();
+    ui.send(Message::Terminal(TerminalEvent::SessionChanged))
+        .await;
+    ui.send(Message::Navigate(Screen::Voice)).await;
+    ui.assert_sees(w, "只有店长及以上可以修改配置");
+    ui.send(Message::Voice(voice::Message::Volume(100))).await;
+    ui.named(w, Named::Enter).await;
+    assert!(
+        ui.app.voice().error.as_deref().unwrap().contains("无权限"),
+        "{:?}",
+        ui.app.voice().error
+    );
+    assert_eq!(ui.tt.terminal.voice_settings().await.unwrap().volume, 40);
+}
+
+// ───────────────────────────── software update ─────────────────────────────
+
+/// A feed signed by a throwaway key offering the next version, served over HTTP; a program
+/// folder with this version. Returns (feed URL, public key, program folder, next version).
+#[cfg(unix)]
+async fn served_feed(root: &std::path::Path) -> (String, String, std::path::PathBuf, String) {
+    use cloudpos_update::sign::{self, Release};
+    use cloudpos_update::testkit::{release_tar_gz, serve_dir, shell_program, version_program};
+    use std::os::unix::fs::PermissionsExt as _;
+    let current = cloudpos_terminal::CURRENT_VERSION;
+    let mut next = cloudpos_update::semver::Version::parse(current).unwrap();
+    next.minor += 1;
+    next.patch = 0;
+    let next = next.to_string();
+    let program = root.join("program");
+    std::fs::create_dir_all(&program).unwrap();
+    for (name, bytes) in [
+        ("cloudpos", version_program(current)),
+        ("cashier", shell_program("echo old cashier")),
+    ] {
+        std::fs::write(program.join(name), bytes).unwrap();
+        std::fs::set_permissions(program.join(name), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let build = root.join("build");
+    std::fs::create_dir_all(&build).unwrap();
+    let artifact = release_tar_gz(&build, &next, &version_program(&next));
+    let pair = sign::generate_keypair(None, "test").unwrap();
+    sign::write_feed(
+        &root.join("www/feed"),
+        &artifact,
+        &Release {
+            version: next.clone(),
+            notes: "修复：打印机断线重连\n新增：语音播报".into(),
+            min_version: None,
+            target: Some(cloudpos_update::this_target()),
+        },
+        &sign::open_secret_key(&pair.secret, None).unwrap(),
+    )
+    .unwrap();
+    let url = format!("{}/feed/", serve_dir(root.join("www")).await);
+    (url, pair.public, program, next)
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_payment_is_open() {
+    use cloudpos_update::testkit::{snapshot, version_program};
+    let root = tempfile::tempdir().unwrap();
+    let (feed, key, program, next) = served_feed(root.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tt = test_terminal(dir.path()).await;
+    tt.terminal
+        .login(&ClerkId::parse("09").unwrap(), "pw09")
+        .await
+        .unwrap();
+    tt.terminal
+        .set_update_settings(Some(&feed), Some(&key))
+        .await
+        .unwrap();
+    tt.terminal.logout().await.unwrap();
+    let mut ui = Ui::start_on(tt, dir).await;
+    // The app installs into the scratch program folder.
+    let (app, task) = App::with_terminal(
+        ui.tt.terminal.clone(),
+        Options {
+            home: ui._dir.path().to_owned(),
+            lock: None,
+            devices: false,
+            program_dir: Some(program.clone()),
+        },
+    );
+    ui.app = app;
+    ui.run(task).await;
+    let before = snapshot(&program);
+
+    // The feed is asked in the background: the header says so, logged in or not.
+    ui.tick().await;
+    let w = ui.main();
+    let badge = format!("有新版本 {next}");
+    ui.assert_sees(w, &badge);
+    assert!(
+        ui.app.updates().dialog.is_none(),
+        "nothing pops up by itself"
+    );
+
+    // A store manager sees the notes but may not install.
+    ui.login("01", "pw01").await;
+    ui.click(w, &badge).await;
+    assert_eq!(ui.app.dialog_title(), Some("软件更新"));
+    ui.assert_sees(w, cloudpos_terminal::CURRENT_VERSION);
+    ui.assert_sees(w, &next);
+    ui.assert_sees(w, "修复：打印机断线重连\n新增：语音播报");
+    ui.assert_sees(w, "只有商户管理员或服务商管理员可以安装更新（当前：店长）");
+    ui.click(w, "安装更新").await;
+    assert!(!ui.app.updates().dialog.as_ref().unwrap().applying);
+    ui.send(Message::Update(cashier::screen::update::Message::Apply))
+        .await;
+    assert_eq!(snapshot(&program), before, "nothing installed");
+    ui.named(w, Named::Escape).await;
+    assert!(ui.app.updates().dialog.is_none());
+    // U opens it from any screen.
+    ui.letter('u').await;
+    assert_eq!(ui.app.dialog_title(), Some("软件更新"));
+    ui.named(w, Named::Escape).await;
+
+    // The admin, with a payment open: the terminal refuses, and the dialog shows its words.
+    let now = ui.tt.terminal.now();
+    let mut open = Order::new(
+        NewOrder {
+            no: OrderNo::parse("sz0100dev1x000077").unwrap(),
+            method: PaymentMethod::Wallet(Wallet::WeChat),
+            amount: Money::from_fen(1234),
+            code_masked: None,
+            store_id: "shop1".into(),
+            device_id: "dev1".into(),
+            clerk_id: ClerkId::parse("02").unwrap(),
+            shift_id: None,
+            body: "b".into(),
+            remark: String::new(),
+        },
+        now,
+    );
+    open.submit(now).unwrap();
+    ui.tt.store.insert_order(&open).await.unwrap();
+    ui.send(Message::Logout).await;
+    ui.send(Message::Login(login::Message::ClerkId(String::new())))
+        .await;
+    ui.login("09", "pw09").await;
+    ui.named(w, Named::F4).await;
+    ui.click(w, "软件更新 (U)").await;
+    ui.assert_sees(w, "管理员密码（确认安装）");
+    use cashier::screen::update::PASSWORD_FIELD;
+    ui.type_in(w, PASSWORD_FIELD, "wrong", true).await;
+    let error = |ui: &Ui| {
+        ui.app
+            .updates()
+            .dialog
+            .as_ref()
+            .and_then(|d| d.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(error(&ui).contains("密码错误"), "{}", error(&ui));
+    ui.type_in(w, PASSWORD_FIELD, "pw09", true).await;
+    assert_eq!(
+        error(&ui),
+        "有未完成的收款或退款，请先处理完毕再更新",
+        "the terminal's refusal, in words"
+    );
+    ui.assert_sees(w, "有未完成的收款或退款，请先处理完毕再更新");
+    assert_eq!(snapshot(&program), before, "nothing installed");
+
+    // The payment ends: the update installs; the running version is told to restart.
+    let mut done = open.clone();
+    done.mark_failed("test", now).unwrap();
+    ui.tt.store.update_order(&done, open.state).await.unwrap();
+    ui.type_in(w, PASSWORD_FIELD, "pw09", false).await;
+    ui.click(w, "安装更新").await;
+    let d = ui.app.updates().dialog.as_ref().unwrap();
+    assert_eq!(d.error, None);
+    assert_eq!(d.applied.as_ref().map(|a| a.to.clone()), Some(next.clone()));
+    ui.assert_sees(
+        w,
+        &format!(
+            "已安装 {next}（原版本 {}）：请退出并重新打开收银台，新版本才会运行",
+            cloudpos_terminal::CURRENT_VERSION
+        ),
+    );
+    assert_eq!(
+        std::fs::read(program.join("cloudpos")).unwrap(),
+        version_program(&next)
     );
 }

@@ -464,3 +464,149 @@ fn screenshots_at_till_screen_sizes() {
     x.burst(&[Step::Text("8.80")]);
     x.settled_shot("root", &dir.join("cashier-size-800x600-pay.png"), settle);
 }
+
+/// `cashier-pay-host-return.png` (the host POS shows a return: the payment window offers the
+/// refund screen), `cashier-config-voice.png` (语音播报) and `cashier-update.png` (软件更新 with
+/// a newer version on a served feed). The host's screen is a picture of `合计:¥-86.50` shown
+/// on the Xvfb screen, read by the real capture path.
+#[test]
+#[ignore = "writes docs/images/cashier-{pay-host-return,config-voice,update}.png: run by hand (needs Xvfb, xdotool and ImageMagick)"]
+fn screenshots_of_the_host_return_voice_and_update() {
+    use cloudpos_domain::ports::{ScreenRegion, ScreenTotal};
+    use cloudpos_update::sign::{self, Release};
+    use cloudpos_update::testkit::{release_tar_gz, serve_dir, version_program};
+    use common::main_window;
+
+    let shots = Shots {
+        dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/images"),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let runtime = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+
+    // The host POS's total, as a picture of its screen.
+    let font = std::process::Command::new("fc-match")
+        .args(["-f", "%{file}", "Noto Sans Mono CJK SC"])
+        .output()
+        .expect("fontconfig");
+    let font = String::from_utf8(font.stdout).unwrap();
+    let host = work.path().join("host.png");
+    let made = std::process::Command::new("convert")
+        .args([
+            "-background",
+            "white",
+            "-fill",
+            "black",
+            "-font",
+            &font,
+            "-pointsize",
+            "28",
+            "label:合计:¥-86.50",
+            "-bordercolor",
+            "white",
+            "-border",
+            "8",
+        ])
+        .arg(&host)
+        .status()
+        .expect("ImageMagick");
+    assert!(made.success());
+    let (w, h) = image::image_dimensions(&host).unwrap();
+
+    // A feed offering the next version, served while the shots are taken.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut next =
+        cloudpos_update::semver::Version::parse(cloudpos_terminal::CURRENT_VERSION).unwrap();
+    next.minor += 1;
+    next.patch = 0;
+    let next = next.to_string();
+    let artifact = release_tar_gz(work.path(), &next, &version_program(&next));
+    let pair = sign::generate_keypair(None, "screenshots").unwrap();
+    sign::write_feed(
+        &work.path().join("www/feed"),
+        &artifact,
+        &Release {
+            version: next.clone(),
+            notes: "新增：语音播报（收款到账自动播报金额）\n新增：主机退货时收银小窗提示并可直接去退款\n修复：全角数字金额无法输入".into(),
+            min_version: None,
+            target: Some(cloudpos_update::this_target()),
+        },
+        &sign::open_secret_key(&pair.secret, None).unwrap(),
+    )
+    .unwrap();
+    let feed = format!("{}/feed/", rt.block_on(serve_dir(work.path().join("www"))));
+
+    let region = ScreenRegion {
+        screen: 0,
+        x: 60,
+        y: 80,
+        width: w,
+        height: h,
+        scale_percent: 100,
+    };
+    let picture = host.clone();
+    prepare(home.path(), true, move |t| async move {
+        let mut b = t.basic_settings().await.unwrap();
+        b.capture_amount = true;
+        b.amount_region = Some(region);
+        t.set_basic_settings(&b).await.unwrap();
+        t.set_update_settings(Some(&feed), Some(&pair.public))
+            .await
+            .unwrap();
+        let read = t.read_amount_in_picture(&picture).await.unwrap();
+        assert_eq!(
+            read.reading.total(),
+            ScreenTotal::Return(Money::from_fen(8650)),
+            "the picture reads as a return: {read:?}"
+        );
+    });
+
+    let x = Xvfb::start();
+    let mut shown = std::process::Command::new("display")
+        .args(["-geometry", "+60+80"])
+        .arg(&host)
+        .env("DISPLAY", &x.display)
+        .spawn()
+        .expect("ImageMagick display");
+    let app = Cashier::start(&x, home.path(), runtime.path());
+    let main = main_window(&x);
+    wait(2500);
+
+    // The payment window over the host's return (the main window hidden, as it sits in
+    // plug-in mode beside the host POS).
+    x.focus(&main);
+    x.key("ctrl+e");
+    wait(1000);
+    x.key("grave");
+    let pay_win = x.wait_window("cloudpos-cashier-payment", Duration::from_secs(30));
+    wait(1500);
+    let shot = shots.take(&x, &pay_win, "pay-host-return");
+    assert!(
+        count_color(&shot, REVERSED) > 100,
+        "the return is shown in grey-blue"
+    );
+    x.focus(&pay_win);
+    x.key("Escape");
+    wait_closed(&x);
+
+    // 语音播报 (V).
+    x.key("ctrl+e");
+    wait(1000);
+    x.focus(&main);
+    x.key("v");
+    x.wait_screen(&main, "语音播报", None);
+    shots.take(&x, &main, "config-voice");
+
+    // 软件更新 (U) once the background check has found the next version.
+    x.key("F4");
+    x.wait_screen(&main, "基础配置", None);
+    x.key("u");
+    x.wait_screen(&main, "基础配置", Some("软件更新"));
+    wait(1500);
+    shots.take(&x, &main, "update");
+    x.key("Escape");
+    drop(app);
+    let _ = shown.kill();
+    let _ = shown.wait();
+    drop(rt);
+}

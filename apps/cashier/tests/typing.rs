@@ -66,6 +66,7 @@ impl Till {
                 home: dir.path().to_owned(),
                 lock: None,
                 devices: false,
+                program_dir: None,
             },
         );
         let renderer = <Renderer as Headless>::new(iced::Font::DEFAULT, iced::Pixels(16.0), None)

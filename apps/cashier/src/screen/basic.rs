@@ -87,8 +87,6 @@ pub struct Basic {
     pub has_proxy_password: bool,
     /// The other network settings, kept as loaded.
     pub network: NetworkSettings,
-    /// The software update check's answer.
-    pub update: Option<String>,
     /// The re-configuration dialog.
     pub reconfigure: Option<Reconfigure>,
     /// Inline problem.
@@ -188,6 +186,8 @@ pub enum Event {
     },
     /// Go to the login screen.
     Relogin,
+    /// Open the 软件更新 dialog.
+    SoftwareUpdate,
 }
 
 impl Basic {
@@ -202,7 +202,6 @@ impl Basic {
             proxy_password: String::new(),
             has_proxy_password: false,
             network: NetworkSettings::default(),
-            update: None,
             reconfigure: None,
             error: None,
             notice: None,
@@ -314,19 +313,7 @@ impl Basic {
                 }
                 return None;
             }
-            Message::CheckUpdate => {
-                self.update = Some(trs(
-                    format!(
-                        "当前版本 {}。本安装未配置更新服务器，无法在线检查或下载更新；请向服务商索取新版本安装包。",
-                        env!("CARGO_PKG_VERSION")
-                    ),
-                    format!(
-                        "Version {}. No update server is configured for this installation, so updates cannot be checked or downloaded here; ask your service provider for a new installer.",
-                        env!("CARGO_PKG_VERSION")
-                    ),
-                ));
-                return None;
-            }
+            Message::CheckUpdate => return Some(Event::SoftwareUpdate),
             Message::OpenReconfigure => {
                 self.reconfigure = Some(Reconfigure::default());
                 return None;
@@ -660,7 +647,7 @@ impl Basic {
             )));
         }
 
-        let mut network = column![
+        let network = column![
             style::heading(tr("代理网络", "Proxy")),
             widgets::inline(
                 tr("代理地址", "Proxy URL"),
@@ -694,9 +681,6 @@ impl Basic {
             ),
         ]
         .spacing(12);
-        if let Some(u) = &self.update {
-            network = network.push(widgets::notice(u, style::REVERSED));
-        }
 
         let mut col = column![
             container(general)
@@ -736,7 +720,7 @@ impl Basic {
                 .style(button::secondary)
                 .padding(10)
                 .on_press(Message::OpenReconfigure),
-            button(text(tr("软件更新", "Software update")))
+            button(text(tr("软件更新 (U)", "Software update (U)")))
                 .style(button::secondary)
                 .padding(10)
                 .on_press(Message::CheckUpdate),

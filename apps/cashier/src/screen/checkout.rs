@@ -111,6 +111,8 @@ pub struct Checkout {
     /// The payment returned before its end (result unknown, or paid but not recorded yet):
     /// the sale follows the order until the terminal publishes its final state.
     adopted: bool,
+    /// Which open outcome `pay` returned with, while the sale follows it.
+    unresolved: Option<widgets::Unresolved>,
 }
 
 /// What the cashier did.
@@ -224,6 +226,7 @@ impl Checkout {
             error: None,
             finding: 0,
             adopted: false,
+            unresolved: None,
         }
     }
 
@@ -296,7 +299,7 @@ impl Checkout {
                 let cart = self.simple_cart()?;
                 Ok((cart.total().map_err(|e| cart_error_text(&e))?, cart))
             }
-            CheckoutMode::TotalAmount => match Money::parse_yuan(self.total.trim()) {
+            CheckoutMode::TotalAmount => match crate::amount::parse(&self.total) {
                 Ok(a) if a.is_positive() => Ok((a, Cart::new())),
                 Ok(_) => Err(tr("金额必须大于 0", "The amount must be more than 0").to_owned()),
                 Err(e) => Err(money_error_text(&e)),
@@ -462,10 +465,7 @@ impl Checkout {
                 Some(Event::Focus(self.first_field()))
             }
             Message::Total(v) => {
-                self.total = v
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
+                self.total = crate::amount::typed(&v);
                 self.error = None;
                 None
             }
@@ -531,10 +531,7 @@ impl Checkout {
             }
             Message::CashTendered(v) => {
                 if let Some(c) = &mut self.cash {
-                    c.tendered = v
-                        .chars()
-                        .filter(|c| c.is_ascii_digit() || *c == '.')
-                        .collect();
+                    c.tendered = crate::amount::typed(&v);
                     c.error = None;
                 }
                 None
@@ -549,7 +546,7 @@ impl Checkout {
                     }
                 };
                 let cash = self.cash.as_mut()?;
-                let tendered = match Money::parse_yuan(cash.tendered.trim()) {
+                let tendered = match crate::amount::parse(&cash.tendered) {
                     Ok(t) => t,
                     Err(e) => {
                         cash.error = Some(money_error_text(&e));
@@ -582,20 +579,24 @@ impl Checkout {
             Message::Finished(Err(
                 e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
             )) => {
-                // Not an end: the customer may have paid. Follow the order (amber, in words)
-                // until the terminal completes it; a final state then ends the sale.
-                let (TerminalError::ResultUnknown { order, .. }
-                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                // Not an end: the customer may have paid. Follow the order (amber, in words:
+                // 结果未知，正在查询… / 已在云端收款，本地记录稍后补全) until the terminal
+                // completes it; a final state then ends the sale. Never red: nothing failed.
+                let (TerminalError::ResultUnknown { order, cause }
+                | TerminalError::PaidNotRecorded { order, cause }) = &e
                 else {
                     return None;
                 };
-                self.error = Some(error_text(&e));
+                tracing::warn!(order = %order.no, "payment outcome open: {cause}");
+                self.error = None;
+                self.unresolved = widgets::Unresolved::of(&e);
                 self.adopted = true;
                 self.stage = Stage::Following((**order).clone());
                 None
             }
             Message::Finished(result) => {
                 self.adopted = false;
+                self.unresolved = None;
                 let paid = matches!(&result, Ok(o) if o.state == OrderState::Paid);
                 self.stage = Stage::Done(result.map_err(|e| error_text(&e)));
                 if paid {
@@ -919,6 +920,7 @@ impl Checkout {
             Stage::Submitting(started) => {
                 col = col.push(widgets::pay_progress(
                     None,
+                    None,
                     ctx.now,
                     ctx.pay_timeout,
                     *started,
@@ -927,6 +929,7 @@ impl Checkout {
             Stage::Following(o) => {
                 col = col.push(widgets::pay_progress(
                     Some(o),
+                    self.unresolved,
                     ctx.now,
                     ctx.pay_timeout,
                     o.created_at,
@@ -986,7 +989,7 @@ impl Checkout {
 
     fn cash_view<'a>(&'a self, ctx: &Ctx, cash: &'a CashDialog) -> Element<'a, Message> {
         let due = self.due().map_or(Money::ZERO, |(a, _)| a);
-        let change = Money::parse_yuan(cash.tendered.trim())
+        let change = crate::amount::parse(&cash.tendered)
             .ok()
             .and_then(|t| cash_change(due, t).ok());
         let mut body = column![

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use cloudpos_domain::catalog::Commodity;
-use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::{CommodityQuery, Page};
 use cloudpos_terminal::{ImportReport, TerminalError};
 use iced::widget::{
@@ -113,7 +112,7 @@ impl Editor {
     }
 
     fn commodity(&self) -> Result<Commodity, String> {
-        let price = Money::parse_yuan(self.price.trim()).map_err(|e| money_error_text(&e))?;
+        let price = crate::amount::parse(&self.price).map_err(|e| money_error_text(&e))?;
         let stock = if self.stock.trim().is_empty() {
             0
         } else {

@@ -13,6 +13,8 @@ pub mod printer;
 pub mod refund;
 pub mod region;
 pub mod summary;
+pub mod update;
+pub mod voice;
 
 use crate::i18n::tr;
 
@@ -37,6 +39,8 @@ pub enum Screen {
     Hotkeys,
     /// 店员管理 (M; not in the manual's numbered navigation).
     Clerks,
+    /// 语音播报 (V; a configuration page the manuals' navigation has no number for).
+    Voice,
 }
 
 impl Screen {
@@ -100,6 +104,7 @@ impl Screen {
             Screen::Printer => tr("打印机配置", "Printer"),
             Screen::Hotkeys => tr("快捷键设置", "Hotkeys"),
             Screen::Clerks => tr("店员管理", "Clerks"),
+            Screen::Voice => tr("语音播报", "Voice"),
         }
     }
 }

@@ -8,7 +8,7 @@
 use cloudpos_domain::code::Wallet;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
-use cloudpos_domain::ports::AmountReading;
+use cloudpos_domain::ports::{AmountReading, ScreenTotal};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::{PayInput, TerminalError};
 use iced::widget::{Space, button, column, container, row, text, text_input};
@@ -87,7 +87,15 @@ pub struct Payment {
     pub adopted: bool,
     /// The field with the keyboard focus (Tab cycles the window's own fields).
     pub field: &'static str,
+    /// The host POS shows a return of this amount (a negative total read off its screen):
+    /// nothing is charged; the window offers the refund screen instead.
+    pub host_return: Option<Money>,
+    /// Why the window follows an order whose outcome `pay` could not give (result unknown,
+    /// or paid in the cloud but not yet recorded here).
+    pub unresolved: Option<Unresolved>,
 }
+
+pub use crate::widgets::Unresolved;
 
 /// What happened.
 #[derive(Debug, Clone)]
@@ -102,6 +110,8 @@ pub enum Message {
     Keypad(char),
     /// Enter / 确定.
     Confirm,
+    /// 去退款 (the host shows a return).
+    GoRefund,
     /// Esc / `~` / 取消.
     Cancel,
     /// The capture finished (amount and serial number), or was not configured.
@@ -134,6 +144,14 @@ pub enum Event {
     },
     /// Move the focus.
     Focus(&'static str),
+    /// 去退款: close the window and open the refund screen for the return the host shows.
+    Refund {
+        /// The amount of the return (positive).
+        amount: Money,
+        /// The serial number read off the host's screen, if any (finds the original order
+        /// by its remark).
+        serial: Option<String>,
+    },
 }
 
 impl Payment {
@@ -156,6 +174,8 @@ impl Payment {
             preparing: true,
             adopted: false,
             field: AMOUNT_FIELD,
+            host_return: None,
+            unresolved: None,
         }
     }
 
@@ -180,7 +200,7 @@ impl Payment {
         match &self.stage {
             Stage::Following(o) => o.no == order.no,
             Stage::Submitting => {
-                Money::parse_yuan(&self.amount).is_ok_and(|a| a == order.amount)
+                crate::amount::parse(&self.amount).is_ok_and(|a| a == order.amount)
                     && order.code_masked.as_deref()
                         == Some(cloudpos_domain::code::mask_code(self.code.trim()).as_str())
             }
@@ -201,7 +221,8 @@ impl Payment {
             && captured
             && (!self.low_confidence(ctx) || self.confirmed)
             && !self.code.trim().is_empty()
-            && Money::parse_yuan(&self.amount).is_ok_and(Money::is_positive);
+            && self.host_return.is_none()
+            && crate::amount::parse(&self.amount).is_ok_and(Money::is_positive);
         self.auto_pay_at = match (ready, ctx.basic.auto_pay_secs) {
             (true, Some(secs)) => Some(ctx.now.plus(std::time::Duration::from_millis(
                 u64::from(secs) * 1000 + 100,
@@ -232,8 +253,14 @@ impl Payment {
             Message::Prepared { amount, serial } => {
                 self.preparing = false;
                 match amount {
-                    Some(Ok(reading)) => match reading.amount {
-                        Some(a) => {
+                    Some(Ok(reading)) => match (reading.total(), reading.payable()) {
+                        // A return on the host (a negative total): never an amount to charge.
+                        (ScreenTotal::Return(m), _) => {
+                            self.host_return = Some(m);
+                            self.amount.clear();
+                            self.source = AmountSource::Typed;
+                        }
+                        (_, Some(a)) => {
                             self.amount = a.to_string();
                             self.source = AmountSource::Captured {
                                 confidence_permille: reading.confidence_permille,
@@ -253,7 +280,7 @@ impl Payment {
                                 ));
                             }
                         }
-                        None => {
+                        (_, None) => {
                             self.capture_note = Some(trs(
                                 format!("未能识别金额（读到“{}”），请手动输入", reading.text),
                                 format!(
@@ -312,10 +339,11 @@ impl Payment {
                     return self.update(Message::Cancel, ctx);
                 }
                 self.field = AMOUNT_FIELD;
-                self.amount = v
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
+                self.amount = crate::amount::typed(&v);
+                if !self.amount.is_empty() {
+                    // The cashier types a sale of their own: the host's return is theirs to see.
+                    self.host_return = None;
+                }
                 self.source = AmountSource::Typed;
                 self.confirmed = true;
                 self.capture_note = None;
@@ -349,12 +377,19 @@ impl Payment {
                 self.arm_auto_pay(ctx);
                 None
             }
+            Message::GoRefund => match self.stage {
+                Stage::Entering => self.refund_event(),
+                _ => None,
+            },
             Message::Remark(v) => {
                 self.field = REMARK_FIELD;
                 self.remark = v;
                 None
             }
             Message::Confirm => match &self.stage {
+                Stage::Entering if self.host_return.is_some() && self.amount.trim().is_empty() => {
+                    self.refund_event()
+                }
                 Stage::Entering => self.submit(ctx),
                 Stage::Done(_) => Some(self.close_event()),
                 Stage::Submitting | Stage::Following(_) => None,
@@ -376,14 +411,17 @@ impl Payment {
             Message::Finished(Err(
                 e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
             )) => {
-                // Not an end: the customer may have paid. Follow the order (amber, in words)
-                // until the terminal completes it in the background.
-                let (TerminalError::ResultUnknown { order, .. }
-                | TerminalError::PaidNotRecorded { order, .. }) = &e
+                // Not an end: the customer may have paid. Follow the order (amber, in words:
+                // 结果未知，正在查询… / 已在云端收款，本地记录稍后补全) until the terminal
+                // completes it in the background. Never red: nothing failed.
+                let (TerminalError::ResultUnknown { order, cause }
+                | TerminalError::PaidNotRecorded { order, cause }) = &e
                 else {
                     return None;
                 };
-                self.error = Some(error_text(&e));
+                tracing::warn!(order = %order.no, "payment outcome open: {cause}");
+                self.error = None;
+                self.unresolved = Unresolved::of(&e);
                 self.adopted = true;
                 self.stage = Stage::Following((**order).clone());
                 None
@@ -397,6 +435,7 @@ impl Payment {
                 if self.is_ours(&order) && !matches!(self.stage, Stage::Done(_)) {
                     if self.adopted && order.state.is_final() {
                         self.error = None;
+                        self.unresolved = None;
                         self.finish(Ok(order), ctx);
                     } else {
                         self.stage = Stage::Following(order);
@@ -423,6 +462,15 @@ impl Payment {
         }
     }
 
+    /// 去退款 for the return the host shows.
+    fn refund_event(&self) -> Option<Event> {
+        let amount = self.host_return?;
+        Some(Event::Refund {
+            amount,
+            serial: Some(self.remark.trim().to_owned()).filter(|s| !s.is_empty()),
+        })
+    }
+
     fn classify(&self, ctx: &Ctx) -> Option<Wallet> {
         ctx.payment_code(self.code.trim()).map(|c| c.wallet())
     }
@@ -432,7 +480,7 @@ impl Payment {
             self.error = Some(halt_text(h));
             return None;
         }
-        let amount = match Money::parse_yuan(self.amount.trim()) {
+        let amount = match crate::amount::parse(&self.amount) {
             Ok(a) if a.is_positive() => a,
             Ok(_) => {
                 self.error =
@@ -502,6 +550,7 @@ impl Payment {
                 body = body.push(self.amount_line(ctx));
                 body = body.push(widgets::pay_progress(
                     None,
+                    None,
                     ctx.now,
                     ctx.pay_timeout,
                     self.started,
@@ -511,6 +560,7 @@ impl Payment {
                 body = body.push(self.amount_line(ctx));
                 body = body.push(widgets::pay_progress(
                     Some(o),
+                    self.unresolved,
                     ctx.now,
                     ctx.pay_timeout,
                     self.started,
@@ -543,10 +593,47 @@ impl Payment {
     fn amount_line(&self, _ctx: &Ctx) -> Element<'_, Message> {
         row![
             self.source_tag(),
-            style::money(Money::parse_yuan(&self.amount).unwrap_or(Money::ZERO), 48.0)
+            style::money(
+                crate::amount::parse(&self.amount).unwrap_or(Money::ZERO),
+                48.0
+            )
         ]
         .spacing(10)
         .align_y(Alignment::Center)
+        .into()
+    }
+
+    /// The host shows a return: its amount, that nothing is charged, and 去退款.
+    fn host_return_view<'a>(amount: Money) -> Element<'a, Message> {
+        container(
+            row![
+                column![
+                    text(trs(
+                        format!("主机显示退货 ¥{amount}"),
+                        format!("The host POS shows a return of ¥{amount}"),
+                    ))
+                    .size(22)
+                    .font(style::bold())
+                    .color(style::REVERSED),
+                    text(tr(
+                        "不会收款：退货请到退款页面办理",
+                        "Nothing is charged: refund the return on the refund screen",
+                    ))
+                    .size(14)
+                    .color(style::REVERSED),
+                ]
+                .spacing(4)
+                .width(Length::Fill),
+                button(text(tr("去退款 (Enter)", "Refund (Enter)")).size(16))
+                    .padding([8, 14])
+                    .on_press(Message::GoRefund),
+            ]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        )
+        .padding([8, 12])
+        .width(Length::Fill)
+        .style(style::outcome_box(style::REVERSED))
         .into()
     }
 
@@ -572,6 +659,9 @@ impl Payment {
         .spacing(10);
         if self.preparing {
             col = col.push(style::hint(tr("正在抓取金额…", "Reading the amount…")));
+        }
+        if let Some(m) = self.host_return {
+            col = col.push(Self::host_return_view(m));
         }
         if let Some(note) = &self.capture_note {
             col = col.push(widgets::notice(note, style::PENDING));
@@ -628,6 +718,11 @@ impl Payment {
                     widgets::secs_between(ctx.now, at)
                 ),
             ),
+            None if self.host_return.is_some() && self.amount.trim().is_empty() => tr(
+                "Enter 去退款 · 输入金额则照常收款 · Esc 或 ~ 取消",
+                "Enter opens the refund screen · type an amount to take a payment · Esc or ~ cancels",
+            )
+            .to_owned(),
             None => tr(
                 "Enter 确认收款 · Esc 或 ~ 取消",
                 "Enter to take the payment · Esc or ~ to cancel",
@@ -707,7 +802,7 @@ impl Payment {
             ),
         };
         let amount = result.as_ref().map_or_else(
-            |_| Money::parse_yuan(&self.amount).unwrap_or(Money::ZERO),
+            |_| crate::amount::parse(&self.amount).unwrap_or(Money::ZERO),
             |o| o.amount,
         );
         let left = self

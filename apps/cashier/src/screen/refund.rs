@@ -91,6 +91,11 @@ pub struct RefundForm {
     pub in_dialog: bool,
     /// The order is being looked up.
     looking_up: bool,
+    /// The amount to refund once the order is found, instead of all that is left (the
+    /// return the host POS showed).
+    pub wanted: Option<Money>,
+    /// Why the form was opened, shown above it (the host POS shows a return).
+    pub note: Option<String>,
 }
 
 /// What happened.
@@ -167,7 +172,42 @@ impl RefundForm {
             error: None,
             in_dialog,
             looking_up: false,
+            wanted: None,
+            note: None,
         }
+    }
+
+    /// The form for a return the host POS shows (去退款 in the payment window): `amount` is
+    /// what the host returns; `order`, the original payment when one was found (looked up
+    /// at once), else the cashier scans or types it.
+    #[must_use]
+    pub fn for_host_return(amount: Money, order: Option<&Order>) -> (RefundForm, Event) {
+        let mut f = RefundForm::new(false);
+        f.wanted = Some(amount);
+        f.reason = tr("顾客退货", "Goods returned").to_owned();
+        let event = match order {
+            Some(o) => {
+                f.note = Some(trs(
+                    format!("主机显示退货 ¥{amount}：已找到原订单，请核对后确认退款"),
+                    format!(
+                        "The host POS shows a return of ¥{amount}: the original order was found; check it and refund"
+                    ),
+                ));
+                f.order_no = o.no.to_string();
+                f.looking_up = true;
+                Event::Lookup(o.no.clone())
+            }
+            None => {
+                f.note = Some(trs(
+                    format!("主机显示退货 ¥{amount}：请扫描原小票条码或输入原订单号"),
+                    format!(
+                        "The host POS shows a return of ¥{amount}: scan the original receipt's barcode or type its order number"
+                    ),
+                ));
+                Event::Focus(ORDER_FIELD)
+            }
+        };
+        (f, event)
     }
 
     /// A form for an order already in hand (R in the order list).
@@ -190,7 +230,7 @@ impl RefundForm {
             tr("请先输入订单号并按 Enter", "Enter the order number first").to_owned()
         })?;
         let amount =
-            Money::parse_yuan(self.amount.trim()).map_err(|e| crate::i18n::money_error_text(&e))?;
+            crate::amount::parse(&self.amount).map_err(|e| crate::i18n::money_error_text(&e))?;
         if !amount.is_positive() {
             return Err(tr("退款金额必须大于 0", "The refund must be more than 0").to_owned());
         }
@@ -277,7 +317,12 @@ impl RefundForm {
                 self.order_no = order.no.to_string();
                 self.refunds = refunds;
                 self.order = Some(order);
-                self.amount = self.remaining().to_string();
+                // A return the host showed refunds that much, when the order has it left.
+                self.amount = match self.wanted {
+                    Some(w) if w <= self.remaining() => w,
+                    _ => self.remaining(),
+                }
+                .to_string();
                 self.error = match self.order.as_ref().map(|o| o.state) {
                     Some(OrderState::Paid) if self.remaining().is_positive() => None,
                     Some(OrderState::Paid) => {
@@ -301,10 +346,7 @@ impl RefundForm {
                 Some(Event::Focus(ORDER_FIELD))
             }
             Message::Amount(v) => {
-                self.amount = v
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
+                self.amount = crate::amount::typed(&v);
                 self.error = None;
                 None
             }
@@ -505,14 +547,18 @@ impl RefundForm {
 
     /// Draws the form.
     pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
-        let mut col = column![widgets::field(
+        let mut col = column![].spacing(12);
+        if let Some(n) = &self.note {
+            col = col.push(widgets::notice(n, style::REVERSED));
+        }
+        col = col.push(widgets::field(
             tr(
                 "订单号（可扫描小票条码）",
-                "Order number (scan the receipt's barcode)"
+                "Order number (scan the receipt's barcode)",
             ),
             text_input(
                 tr("输入或扫描订单号后按 Enter", "Type or scan, then Enter"),
-                &self.order_no
+                &self.order_no,
             )
             .id(ORDER_FIELD)
             .on_input(Message::OrderNo)
@@ -520,8 +566,7 @@ impl RefundForm {
             .font(style::MONO)
             .size(18)
             .padding(8),
-        )]
-        .spacing(12);
+        ));
 
         if let Some(o) = &self.order {
             let line = |label: &str, value: Element<'a, Message>| {
@@ -802,6 +847,9 @@ pub enum ScreenMessage {
     Select(usize),
     /// P: print the selected refund.
     Print,
+    /// Opened for a return the host POS shows (去退款 in the payment window): its amount,
+    /// and the original order if one was found.
+    HostReturn(Money, Option<Order>),
 }
 
 impl Default for RefundScreen {
@@ -834,6 +882,15 @@ impl RefundScreen {
             ScreenMessage::Print => {
                 let r = self.recent.get(self.selected?)?;
                 Some(Event::Print(r.no.clone()))
+            }
+            ScreenMessage::HostReturn(amount, order) => {
+                if self.form.busy() {
+                    // A refund on its way keeps its form; the cashier comes back to this.
+                    return None;
+                }
+                let (form, event) = RefundForm::for_host_return(amount, order.as_ref());
+                self.form = form;
+                Some(event)
             }
         }
     }
@@ -894,5 +951,33 @@ impl RefundScreen {
             .height(Length::Fill)
             .style(style::card);
         row![form, side].spacing(14).padding(14).into()
+    }
+}
+
+/// The original payment of a return the host POS shows, among recent paid orders (newest
+/// first): the one whose remark is the serial number read off the host's screen (plug-in
+/// mode stores the host's serial number as the remark), else the only one of exactly the
+/// returned amount; each with that much still refundable. `None` when nothing or more than
+/// one order fits: the cashier then finds the receipt.
+#[must_use]
+pub fn returned_order(candidates: &[Order], amount: Money, serial: Option<&str>) -> Option<Order> {
+    let refundable = |o: &&Order| {
+        o.state == OrderState::Paid && o.amount.fen() - o.refunded.fen() >= amount.fen()
+    };
+    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty())
+        && let Some(o) = candidates
+            .iter()
+            .filter(refundable)
+            .find(|o| o.remark.trim() == serial)
+    {
+        return Some(o.clone());
+    }
+    let mut same = candidates
+        .iter()
+        .filter(refundable)
+        .filter(|o| o.amount == amount && o.refunded == Money::ZERO);
+    match (same.next(), same.next()) {
+        (Some(o), None) => Some(o.clone()),
+        _ => None,
     }
 }
