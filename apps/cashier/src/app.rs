@@ -15,8 +15,7 @@ use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_terminal::{
     DeviceEvent, DeviceProblem, EmbeddedSandbox, Event as TerminalEvent, HandoverReport,
-    HotkeyAction, InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
-    WindowState,
+    HotkeyAction, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
 };
 use iced::futures::SinkExt;
 use iced::widget::{Space, button, column, container, row, text, text_input};
@@ -26,6 +25,7 @@ use crate::ctx::Ctx;
 use crate::focus::KeyRouter;
 use crate::geometry;
 use crate::i18n::{self, error_text, state_text, tr, trs};
+use crate::instance_lock::InstanceLock;
 use crate::keys::{KeyPress, Shortcut, chord_text, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
@@ -36,6 +36,7 @@ use crate::screen::{
 };
 use crate::style;
 use crate::widgets;
+use crate::window_geometry::{self, WindowState};
 
 /// F9: 现金收款 on the checkout (F1–F8 are the screens).
 const CASH_KEY: u8 = 9;
@@ -563,7 +564,7 @@ impl App {
                     codes: Some(t.code_table()),
                 };
                 let geometry = if with_geometry {
-                    t.window_state("main").await.ok().flatten()
+                    window_geometry::saved(&t, "main").await.ok().flatten()
                 } else {
                     None
                 };
@@ -1196,7 +1197,7 @@ impl App {
         self.geometry_dirty = false;
         match (self.geometry, self.terminal()) {
             (Some(g), Some(t)) => Task::perform(
-                async move { t.set_window_state("main", &g).await },
+                async move { window_geometry::save(&t, "main", &g).await },
                 Message::Done,
             ),
             _ => Task::none(),

@@ -1424,18 +1424,18 @@ fn main_geometry(ui: &Ui) -> (iced::Point, iced::Size) {
 async fn a_geometry_saved_on_a_larger_screen_opens_inside_a_1024_by_768_one() {
     let dir = tempfile::tempdir().unwrap();
     let tt = test_terminal(dir.path()).await;
-    tt.terminal
-        .set_window_state(
-            "main",
-            &cloudpos_terminal::WindowState {
-                x: 1500.0,
-                y: 900.0,
-                width: 1800.0,
-                height: 1000.0,
-            },
-        )
-        .await
-        .unwrap();
+    cashier::window_geometry::save(
+        &tt.terminal,
+        "main",
+        &cashier::window_geometry::WindowState {
+            x: 1500.0,
+            y: 900.0,
+            width: 1800.0,
+            height: 1000.0,
+        },
+    )
+    .await
+    .unwrap();
     let monitor = iced::Size::new(1024.0, 768.0);
     let ui = Ui::start_on_monitor(tt, dir, monitor).await;
     let (at, size) = main_geometry(&ui);

@@ -44,9 +44,10 @@ fn e2e_the_main_window_fits_common_till_screens() {
             full_mode(t.clone()).await;
             if width == 1024 {
                 // Saved on a 1920 × 1080 screen, towards its bottom right.
-                t.set_window_state(
+                cashier::window_geometry::save(
+                    &t,
                     "main",
-                    &cloudpos_terminal::WindowState {
+                    &cashier::window_geometry::WindowState {
                         x: 1500.0,
                         y: 900.0,
                         width: 1800.0,

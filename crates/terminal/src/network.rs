@@ -2,10 +2,44 @@
 //! password sealed in the vault, and the Cloud Pay client rebuilt with them.
 
 use cloudpos_domain::ports::CloudDomains;
+use serde::{Deserialize, Serialize};
 
-use crate::{NETWORK_KEY, NetworkSettings, PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+use crate::wiring::read_json;
+use crate::{Result, Terminal, TerminalError};
+
+/// Settings key of the [`NetworkSettings`].
+pub const NETWORK_KEY: &str = "network";
+/// Vault name of the proxy password.
+pub const PROXY_PASSWORD_SECRET: &str = "network.proxy_password";
+
+/// How the terminal reaches Cloud Pay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSettings {
+    /// HTTP proxy URL, e.g. `http://10.0.0.1:3128`.
+    #[serde(default)]
+    pub proxy_url: Option<String>,
+    /// Proxy user (the password is sealed in the vault).
+    #[serde(default)]
+    pub proxy_user: Option<String>,
+    /// Extra trusted root CA (PEM), for TLS to Cloud Pay.
+    #[serde(default)]
+    pub root_ca_pem: Option<String>,
+    /// Connect timeout in milliseconds.
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    /// Whole-request timeout in milliseconds.
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
+}
 
 impl Terminal {
+    /// The network settings.
+    pub async fn network_settings(&self) -> Result<NetworkSettings> {
+        Ok(read_json(self.inner.ports.settings.as_ref(), NETWORK_KEY)
+            .await?
+            .unwrap_or_default())
+    }
+
     /// Stores the network settings (代理 proxy URL, user, timeouts) and rebuilds the Cloud
     /// Pay client with them (configure permission; audited). `proxy_password`: `None` keeps
     /// the sealed password, `Some("")` removes it, `Some(p)` seals `p`.

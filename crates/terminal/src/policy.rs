@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::TerminalError;
 
+/// Settings key of a [`PayPolicy`] override.
+pub const POLICY_KEY: &str = "pay_policy";
+
 /// The default largest payment and largest refund: 50,000.00 yuan.
 pub const DEFAULT_MAX_AMOUNT: Money = Money::from_fen(5_000_000);
 

@@ -11,7 +11,7 @@ use cloudpos_domain::ports::ReceiptPrinter;
 use cloudpos_domain::receipt::{Receipt, ReceiptKind};
 use cloudpos_domain::refund::Refund;
 use cloudpos_domain::shift::Summary;
-use cloudpos_printer::{EscPosPrinter, PaperWidth, PrinterSettings};
+use cloudpos_printer::{PaperWidth, PrinterSettings};
 
 use crate::{Event, Result, Terminal, TerminalError};
 
@@ -69,20 +69,6 @@ impl Terminal {
         self.inner.ports.settings.put(PRINTER_KEY, &value).await?;
         self.audit(me.id.as_str(), "config_printer", value).await?;
         self.rebuild_printer().await
-    }
-
-    /// Builds the printer adapter from the stored settings.
-    pub async fn rebuild_printer(&self) -> Result<()> {
-        let settings = self.printer_settings().await?;
-        let printer: Option<Arc<dyn ReceiptPrinter>> = if settings.enabled {
-            Some(Arc::new(EscPosPrinter::new(settings)))
-        } else {
-            None
-        };
-        if let Ok(mut p) = self.inner.printer.write() {
-            *p = printer;
-        }
-        Ok(())
     }
 
     fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
@@ -187,7 +173,7 @@ impl Terminal {
         let printer: Arc<dyn ReceiptPrinter> = match settings {
             Some(s) => {
                 s.validate().map_err(device_error)?;
-                Arc::new(EscPosPrinter::new(s))
+                crate::wiring::printer(s)
             }
             None => self.printer().ok_or(TerminalError::NoPrinter)?,
         };

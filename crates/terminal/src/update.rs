@@ -4,14 +4,13 @@
 //! when.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use cloudpos_domain::clerk::Role;
 use cloudpos_update::semver::Version;
-use cloudpos_update::{ApplyOptions, FeedClient, HttpSettings, TrustedKey, UpdateError};
+use cloudpos_update::{ApplyOptions, TrustedKey, UpdateError};
 use serde::{Deserialize, Serialize};
 
-use crate::{PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+use crate::{Result, Terminal, TerminalError};
 
 pub use cloudpos_update::{Applied as UpdateApplied, Check as UpdateCheck};
 
@@ -273,39 +272,9 @@ impl Terminal {
             )))
         }
     }
-
-    async fn feed_client(&self) -> Result<FeedClient> {
-        let settings = self.update_settings().await?;
-        let url = settings
-            .feed_url
-            .clone()
-            .ok_or(TerminalError::Update(UpdateError::NoFeed))?;
-        let key = trusted_key(&settings)?;
-        let net = self.network_settings().await?;
-        let proxy_password = self
-            .inner
-            .ports
-            .vault
-            .load(PROXY_PASSWORD_SECRET)
-            .await?
-            .and_then(|p| String::from_utf8(p).ok());
-        // The proxy and timeouts of the network settings; not their root CA, which pins
-        // Cloud Pay's TLS (a feed on an ordinary https host uses the system's roots).
-        let http = HttpSettings {
-            proxy_url: net.proxy_url,
-            proxy_user: net.proxy_user,
-            proxy_password,
-            root_ca_pem: None,
-            connect_timeout: net.connect_timeout_ms.map(Duration::from_millis),
-            request_timeout: net
-                .request_timeout_ms
-                .map(|ms| Duration::from_millis(ms.max(30_000))),
-        };
-        Ok(FeedClient::new(&url, key, &http)?)
-    }
 }
 
-fn trusted_key(settings: &UpdateSettings) -> Result<TrustedKey> {
+pub(crate) fn trusted_key(settings: &UpdateSettings) -> Result<TrustedKey> {
     Ok(match &settings.public_key {
         Some(text) => TrustedKey::parse(text)?,
         None => TrustedKey::builtin(),

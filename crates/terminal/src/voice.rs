@@ -135,6 +135,16 @@ impl Terminal {
         self.audit(me.id.as_str(), "config_voice", value).await
     }
 
+    /// Starts speaking (语音播报): installs the shipped voice — Mandarin clips joined and played
+    /// through the default sound device, opened at the first announcement — with the stored
+    /// voice settings. The cashier app calls this once at start, `cloudpos pay --speak` too;
+    /// other processes stay silent. Calling it again keeps the running voice and re-reads the
+    /// settings.
+    pub async fn start_voice(&self) -> Result<()> {
+        let announcer = self.announcer().unwrap_or_else(crate::wiring::announcer);
+        self.set_announcer(Some(announcer)).await
+    }
+
     /// Installs the announcer (`None` silences the terminal) and reads the settings it speaks
     /// with. [`Terminal::start_voice`] installs the shipped one; tests install fakes.
     pub async fn set_announcer(&self, announcer: Option<Arc<dyn Announcer>>) -> Result<()> {

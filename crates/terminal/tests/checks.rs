@@ -10,9 +10,7 @@ use cloudpos_domain::order::{Order, OrderState, OrderStatus};
 use cloudpos_domain::ports::{Ledger, OrderFilter, Settings};
 use cloudpos_domain::refund::{RefundError, RefundState};
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
-use cloudpos_terminal::{
-    AmountLimit, Event, POLICY_KEY, PayInput, PayPolicy, RefundInput, TerminalError,
-};
+use cloudpos_terminal::{AmountLimit, Event, PayInput, PayPolicy, RefundInput, TerminalError};
 
 fn id(s: &str) -> ClerkId {
     ClerkId::parse(s).unwrap()
@@ -161,7 +159,7 @@ async fn the_maxima_are_configurable_and_stored_with_the_payment_policy() {
         })
         .await
         .unwrap();
-    let stored = t.store.get(POLICY_KEY).await.unwrap().unwrap();
+    let stored = t.store.get("pay_policy").await.unwrap().unwrap();
     assert_eq!(
         (
             stored["max_payment_fen"].as_i64(),

@@ -11,15 +11,13 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, PaymentMethod};
 use cloudpos_domain::ports::Ledger;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
-use cloudpos_terminal::{
-    CURRENT_VERSION, Terminal, TerminalError, TrustedKey, UpdateError, UpdateTarget,
-};
+use cloudpos_terminal::{CURRENT_VERSION, Terminal, TerminalError, UpdateError, UpdateTarget};
 use cloudpos_update::semver::Version;
 use cloudpos_update::sign::{self, Release};
 use cloudpos_update::testkit::{
     release_tar_gz, serve_dir, shell_program, snapshot, version_program,
 };
-use cloudpos_update::{LOCK_FILE, this_target};
+use cloudpos_update::{LOCK_FILE, TrustedKey, this_target};
 
 fn id(s: &str) -> ClerkId {
     ClerkId::parse(s).unwrap()
