@@ -555,8 +555,8 @@ impl App {
                     session,
                     clerk,
                     halt: t.halt_state().await?,
-                    basic: t.basic_settings().await?,
-                    keys: t.key_settings().await?,
+                    basic: t.setting::<cloudpos_terminal::BasicSettings>().await?,
+                    keys: t.setting::<KeySettings>().await?,
                     now: t.now(),
                     offset_seconds: t.offset_seconds(),
                     pay_timeout: t.policy().pay_timeout,
@@ -1108,8 +1108,8 @@ impl App {
             Screen::Basic => self.perform(
                 |t| async move {
                     Ok((
-                        t.basic_settings().await?,
-                        t.network_settings().await?,
+                        t.setting::<cloudpos_terminal::BasicSettings>().await?,
+                        t.setting::<cloudpos_terminal::NetworkSettings>().await?,
                         t.has_proxy_password().await?,
                     ))
                 },
@@ -1117,7 +1117,7 @@ impl App {
             ),
             Screen::Printer => Task::batch([
                 self.perform(
-                    |t| async move { t.printer_settings().await },
+                    |t| async move { t.setting::<cloudpos_terminal::PrinterSettings>().await },
                     |r| Message::Printer(printer::Message::Loaded(r)),
                 ),
                 Task::perform(
@@ -1130,7 +1130,7 @@ impl App {
                 ),
             ]),
             Screen::Hotkeys => self.perform(
-                |t| async move { t.key_settings().await },
+                |t| async move { t.setting::<KeySettings>().await },
                 |r| Message::Hotkeys(hotkeys::Message::Loaded(r)),
             ),
             Screen::Clerks => {
@@ -1139,7 +1139,7 @@ impl App {
             }
             Screen::Voice => Task::batch([
                 self.perform(
-                    |t| async move { t.voice_settings().await },
+                    |t| async move { t.setting::<cloudpos_terminal::VoiceSettings>().await },
                     |r| Message::Voice(voice::Message::Loaded(r)),
                 ),
                 Self::unfocus(),
@@ -2226,7 +2226,7 @@ impl App {
                 let network_changed = proxy_password.is_some() || network != self.basic.network;
                 self.perform(
                     move |t| async move {
-                        t.set_basic_settings(&basic).await?;
+                        t.set_setting(&basic).await?;
                         if network_changed {
                             t.set_network_settings(&network, proxy_password.as_deref())
                                 .await?;
@@ -2273,7 +2273,7 @@ impl App {
                 |r| Message::Printer(printer::Message::Preview(r)),
             ),
             printer::Event::Save(settings) => self.perform(
-                |t| async move { t.set_printer_settings(settings).await },
+                |t| async move { t.set_setting(&settings).await },
                 |r| Message::Printer(printer::Message::Saved(r)),
             ),
             printer::Event::Test(settings) => self.perform(
@@ -2294,7 +2294,7 @@ impl App {
             let _ = tx.send(DeviceCommand::ApplyKeys(Box::new(keys.clone())));
         }
         self.perform(
-            |t| async move { t.set_key_settings(&keys).await },
+            |t| async move { t.set_setting(&keys).await },
             |r| Message::Hotkeys(hotkeys::Message::Saved(r)),
         )
         .chain(self.load_ctx(false))
@@ -2332,7 +2332,7 @@ impl App {
     fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
         match event {
             Some(voice::Event::Save(settings)) => self.perform(
-                |t| async move { t.set_voice_settings(&settings).await },
+                |t| async move { t.set_setting(&settings).await },
                 |r| Message::Voice(voice::Message::Saved(r)),
             ),
             Some(voice::Event::Try {
@@ -2413,12 +2413,12 @@ impl App {
         };
         close.chain(self.perform(
             move |t| async move {
-                let mut basic = t.basic_settings().await?;
+                let mut basic = t.setting::<cloudpos_terminal::BasicSettings>().await?;
                 match target {
                     Target::Amount => basic.amount_region = Some(r),
                     Target::Serial => basic.serial_region = Some(r),
                 }
-                t.set_basic_settings(&basic).await?;
+                t.set_setting(&basic).await?;
                 Ok(Some(r))
             },
             move |res| Message::RegionSaved(target, res),

@@ -250,9 +250,9 @@ impl Ui {
         t.login(&ClerkId::parse("09").unwrap(), "pw09")
             .await
             .unwrap();
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         f(&mut b);
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         if before.is_none() {
             t.logout().await.unwrap();
         }
@@ -1100,7 +1100,7 @@ async fn configuration_pages_save_through_the_terminal() {
     .await;
     ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(ui.app.basic().error, None);
-    let b = ui.tt.terminal.basic_settings().await.unwrap();
+    let b = ui.tt.terminal.setting::<BasicSettings>().await.unwrap();
     assert!(b.touch && b.capture_serial);
     assert_eq!((b.auto_pay_secs, b.result_display_secs), (Some(3), 5));
     assert!(ui.app.ctx().basic.touch, "in force at once");
@@ -1141,7 +1141,12 @@ async fn configuration_pages_save_through_the_terminal() {
         "test page printed to the device file"
     );
     ui.click(w, "保存配置 (Enter)").await;
-    let p = ui.tt.terminal.printer_settings().await.unwrap();
+    let p = ui
+        .tt
+        .terminal
+        .setting::<cloudpos_terminal::PrinterSettings>()
+        .await
+        .unwrap();
     assert_eq!(
         (p.enabled, p.copies, p.width),
         (true, 2, cloudpos_terminal::PaperWidth::Mm80)
@@ -1168,7 +1173,12 @@ async fn configuration_pages_save_through_the_terminal() {
     ))
     .await;
     ui.click(w, "保存 (Enter)").await;
-    let keys = ui.tt.terminal.key_settings().await.unwrap();
+    let keys = ui
+        .tt
+        .terminal
+        .setting::<cloudpos_terminal::KeySettings>()
+        .await
+        .unwrap();
     assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
     assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
 
@@ -1182,7 +1192,7 @@ async fn configuration_pages_save_through_the_terminal() {
     assert_eq!(
         ui.tt
             .terminal
-            .network_settings()
+            .setting::<cloudpos_terminal::NetworkSettings>()
             .await
             .unwrap()
             .proxy_url
@@ -1222,7 +1232,7 @@ async fn region_overlay_stores_the_dragged_rectangle() {
     let r = ui
         .tt
         .terminal
-        .basic_settings()
+        .setting::<BasicSettings>()
         .await
         .unwrap()
         .amount_region
@@ -1238,7 +1248,12 @@ async fn region_overlay_stores_the_dragged_rectangle() {
     .await;
     ui.send(Message::Region(region::Message::Cancel)).await;
     assert_eq!(
-        ui.tt.terminal.basic_settings().await.unwrap().amount_region,
+        ui.tt
+            .terminal
+            .setting::<BasicSettings>()
+            .await
+            .unwrap()
+            .amount_region,
         Some(r)
     );
 }
@@ -1467,9 +1482,9 @@ async fn the_main_window_can_start_maximised_or_full_screen() {
         t.login(&ClerkId::parse("09").unwrap(), "pw09")
             .await
             .unwrap();
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.start_window = how;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         t.logout().await.unwrap();
         let ui = Ui::start_on_monitor(tt, dir, iced::Size::new(1366.0, 768.0)).await;
         let w = ui.main();
@@ -2102,7 +2117,12 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     ui.named(w, Named::Enter).await;
     assert_eq!(ui.app.voice().error, None);
     ui.assert_sees(w, "语音播报设置已保存");
-    let stored = ui.tt.terminal.voice_settings().await.unwrap();
+    let stored = ui
+        .tt
+        .terminal
+        .setting::<cloudpos_terminal::VoiceSettings>()
+        .await
+        .unwrap();
     assert_eq!(stored.volume, 40);
     assert!(stored.enabled);
     assert!(stored.speaks(VoiceEvent::Cash));
@@ -2116,7 +2136,14 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     // Off altogether.
     ui.click(w, "开启语音播报（收款到账时播报金额）").await;
     ui.click(w, "保存配置 (Enter)").await;
-    assert!(!ui.tt.terminal.voice_settings().await.unwrap().enabled);
+    assert!(
+        !ui.tt
+            .terminal
+            .setting::<cloudpos_terminal::VoiceSettings>()
+            .await
+            .unwrap()
+            .enabled
+    );
 
     // 试听 plays the marked sample at the slider's volume, even with the voice off.
     let mut page = ui.app.voice().clone();
@@ -2157,7 +2184,15 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
         "{:?}",
         ui.app.voice().error
     );
-    assert_eq!(ui.tt.terminal.voice_settings().await.unwrap().volume, 40);
+    assert_eq!(
+        ui.tt
+            .terminal
+            .setting::<cloudpos_terminal::VoiceSettings>()
+            .await
+            .unwrap()
+            .volume,
+        40
+    );
 }
 
 // ───────────────────────────── software update ─────────────────────────────

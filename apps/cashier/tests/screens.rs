@@ -102,10 +102,13 @@ fn e2e_the_payment_window_fits_an_800_by_600_screen() {
     let runtime = tempfile::tempdir().unwrap();
     // Touch mode: the tallest payment window (keypad and buttons).
     prepare(home.path(), |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t
+            .setting::<cloudpos_terminal::BasicSettings>()
+            .await
+            .unwrap();
         b.touch = true;
         b.capture_amount = false;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
     });
     let _app = Cashier::start(&x, home.path(), runtime.path());
     let main = main_window(&x);

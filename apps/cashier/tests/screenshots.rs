@@ -269,9 +269,12 @@ fn screenshots_of_the_main_screens() {
 
     // Full mode with a catalogue.
     prepare(home.path(), false, |t| async move {
-        let mut basic = t.basic_settings().await.unwrap();
+        let mut basic = t
+            .setting::<cloudpos_terminal::BasicSettings>()
+            .await
+            .unwrap();
         basic.mode = Mode::Full;
-        t.set_basic_settings(&basic).await.unwrap();
+        t.set_setting(&basic).await.unwrap();
         for (sku, barcode, name, category, unit, fen, stock) in [
             (
                 "A001",
@@ -443,10 +446,13 @@ fn screenshots_at_till_screen_sizes() {
     let home = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     common::prepare(home.path(), |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t
+            .setting::<cloudpos_terminal::BasicSettings>()
+            .await
+            .unwrap();
         b.touch = true;
         b.capture_amount = false;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
     });
     let _app = Cashier::start(&x, home.path(), runtime.path());
     let main = main_window(&x);
@@ -546,10 +552,13 @@ fn screenshots_of_the_host_return_voice_and_update() {
     };
     let picture = host.clone();
     prepare(home.path(), true, move |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t
+            .setting::<cloudpos_terminal::BasicSettings>()
+            .await
+            .unwrap();
         b.capture_amount = true;
         b.amount_region = Some(region);
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         t.set_update_settings(Some(&feed), Some(&pair.public))
             .await
             .unwrap();

@@ -55,9 +55,12 @@ impl Till {
             t.login(&ClerkId::parse("09").unwrap(), "pw09")
                 .await
                 .unwrap();
-            let mut b = t.basic_settings().await.unwrap();
+            let mut b = t
+                .setting::<cloudpos_terminal::BasicSettings>()
+                .await
+                .unwrap();
             b.mode = Mode::Full;
-            t.set_basic_settings(&b).await.unwrap();
+            t.set_setting(&b).await.unwrap();
             t.logout().await.unwrap();
         }
         let (app, task) = App::with_terminal(

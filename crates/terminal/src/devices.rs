@@ -5,19 +5,35 @@
 
 use std::time::Duration;
 
-use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::code::Wallet;
 use cloudpos_domain::ports::ScannedCode;
 use cloudpos_input::KeySettings;
 use cloudpos_scanner_box::BoxSettings;
 
 use crate::wiring::{Devices, key_sender};
-use crate::{Result, Terminal, TerminalError};
+use crate::{Result, Setting, Terminal, TerminalError};
 
-/// Settings key of the [`KeySettings`].
-pub const KEYS_KEY: &str = "keys";
-/// Settings key of the [`BoxSettings`].
-pub const SCANNER_BOX_KEY: &str = "scanner_box";
+impl Setting for KeySettings {
+    const KEY: &'static str = "keys";
+    const NAME: &'static str = "key settings";
+    const AUDIT_ACTION: &'static str = "config_keys";
+
+    fn check(&mut self) -> Result<()> {
+        self.validate()
+            .map_err(|e| TerminalError::Invalid(e.to_string()))
+    }
+}
+
+impl Setting for BoxSettings {
+    const KEY: &'static str = "scanner_box";
+    const NAME: &'static str = "scanner box settings";
+    const AUDIT_ACTION: &'static str = "config_scanner_box";
+
+    fn check(&mut self) -> Result<()> {
+        self.validate()
+            .map_err(|e| TerminalError::Invalid(e.to_string()))
+    }
+}
 
 pub use cloudpos_input::{
     Chord, ChordError, HotkeyAction, HotkeyError, KeySequence, KeySettingsError,
@@ -56,76 +72,13 @@ pub enum DeviceProblem {
 }
 
 impl Terminal {
-    /// The key settings (hotkeys and key sequences).
-    pub async fn key_settings(&self) -> Result<KeySettings> {
-        match self.inner.ports.settings.get(KEYS_KEY).await? {
-            None => Ok(KeySettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored key settings are unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Stores key settings (configure permission; audited).
-    pub async fn set_key_settings(&self, keys: &KeySettings) -> Result<()> {
-        self.configure_guard().await?;
-        keys.validate()
-            .map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        let value =
-            serde_json::to_value(keys).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.settings.put(KEYS_KEY, &value).await?;
-        let (_, me) = self.current_clerk().await?;
-        self.audit(me.id.as_str(), "config_keys", value).await
-    }
-
-    /// The scanner box settings.
-    pub async fn scanner_box_settings(&self) -> Result<BoxSettings> {
-        match self.inner.ports.settings.get(SCANNER_BOX_KEY).await? {
-            None => Ok(BoxSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored scanner box settings are unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Stores scanner box settings (configure permission; audited).
-    pub async fn set_scanner_box_settings(&self, settings: &BoxSettings) -> Result<()> {
-        self.configure_guard().await?;
-        settings
-            .validate()
-            .map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        let value =
-            serde_json::to_value(settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .settings
-            .put(SCANNER_BOX_KEY, &value)
-            .await?;
-        let (_, me) = self.current_clerk().await?;
-        self.audit(me.id.as_str(), "config_scanner_box", value)
-            .await
-    }
-
-    pub(crate) async fn configure_guard(&self) -> Result<()> {
-        let (_, me) = self.current_clerk().await?;
-        if me.may(Permission::Configure) {
-            Ok(())
-        } else {
-            Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                me.id,
-                me.role.display_name()
-            )))
-        }
-    }
-
     /// Starts the devices this configuration uses: global hotkeys, the wedge-scanner
     /// listener (plug-in mode), and the scanner box when enabled. A device that cannot
     /// start is reported as a [`DeviceEvent::Problem`], never an error: the till works
     /// without it.
     pub async fn start_devices(&self, plug_in: bool) -> Result<Devices> {
-        let keys = self.key_settings().await?;
-        let scanner_box = self.scanner_box_settings().await?;
+        let keys = self.setting::<KeySettings>().await?;
+        let scanner_box = self.setting::<BoxSettings>().await?;
         Ok(crate::wiring::start_devices(
             &keys,
             scanner_box,
@@ -137,7 +90,7 @@ impl Terminal {
     /// Presses the configured keys in the host POS program: `before` the payment window
     /// opens, or after a payment (`before == false`), for this wallet.
     pub async fn send_host_keys(&self, before: bool, wallet: Option<Wallet>) -> Result<()> {
-        let keys = self.key_settings().await?;
+        let keys = self.setting::<KeySettings>().await?;
         let set = if before {
             &keys.before_window
         } else {
@@ -154,7 +107,7 @@ impl Terminal {
     /// chords: the injection [`Terminal::send_host_keys`] uses, for trying a sequence
     /// against the host program (`cloudpos keys send`).
     pub async fn press_keys(&self, sequence: &KeySequence) -> Result<()> {
-        let keys = self.key_settings().await?;
+        let keys = self.setting::<KeySettings>().await?;
         press(sequence, keys.chord_delay_ms).await
     }
 }

@@ -38,6 +38,7 @@ mod relogin;
 mod remark;
 mod screen_reader;
 mod session;
+mod setting;
 mod shift;
 mod update;
 mod voice;
@@ -60,17 +61,18 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
-// The public API, in groups. Settings keys, vault names and adapter types stay inside: apps
-// and embedders reach settings through the methods, adapters through `Terminal::open`.
+// The public API, in groups: what the apps (cashier, cloudpos) and embedders (xtask, the
+// benches, the fuzz targets, tests) use. Settings keys, vault names and adapter types stay
+// inside: settings are reached through `Terminal::setting`, adapters through `Terminal::open`.
 
-/// Results and errors of every use case, and what the terminal publishes.
+// Results and errors of every use case, and what the terminal publishes.
 pub use error::{Result, TerminalError};
 pub use events::Event;
 
-/// Inputs and reports of the use cases.
+// Inputs and reports of the use cases.
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
-/// Rows an Excel import refused ([`ImportReport::errors`]).
+/// Rows an Excel import refused ([`ImportReport::errors`]) and why.
 pub use cloudpos_export::{RowError, RowProblem};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
@@ -83,12 +85,13 @@ pub use relogin::Relogin;
 pub use session::{LoginError, Session};
 pub use shift::HandoverReport;
 
-/// The merchant, and opening a data directory (with the embedded demo when none is set up).
+// The merchant, and opening a data directory (with the embedded demo when none is set up).
 pub use embedded::{DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox, NO_EMBEDDED_SANDBOX};
 pub use merchant::{MerchantCredentials, MerchantProfile};
 pub use wiring::resolve_home;
 
-/// Settings the apps show and change.
+// Settings, all read and changed through one mechanism: `Terminal::setting::<T>()` and
+// `Terminal::set_setting(&T)` for every `T: Setting`.
 pub use basic::{BasicSettings, Language, Mode, StartWindow};
 /// Key and hotkey settings (the input adapter's configuration types).
 pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
@@ -96,16 +99,18 @@ pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
 pub use cloudpos_printer::{
     CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
 };
-/// Scanner box settings and the serial ports to pick from.
+/// Scanner box settings (the scanner box adapter's configuration type) and the serial ports
+/// to pick from.
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 pub use network::NetworkSettings;
 pub use policy::{AmountLimit, PayPolicy};
 pub use printing::paper_width;
 pub use reconcile::ReconcilePolicy;
+pub use setting::{Guard, Setting};
 pub use update::UpdateSettings;
 pub use voice::VoiceSettings;
 
-/// Plug-in mode's devices and screen reading.
+// Plug-in mode's devices and screen reading.
 pub use devices::{
     BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, HotkeyAction, HotkeyError,
     KeySequence, KeySettingsError,
@@ -113,10 +118,11 @@ pub use devices::{
 pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
 pub use wiring::Devices;
 
-/// Voice announcements rendered or spoken.
+// Voice announcements rendered or spoken.
 pub use voice::{RenderedAnnouncement, render_announcement, spoken_words};
 
-/// Software updates.
+// Software updates.
+/// The update adapter's error, and the platform this build installs for.
 pub use cloudpos_update::{UpdateError, this_target as update_target};
 pub use update::{
     CURRENT_VERSION, UpdateApplied, UpdateCheck, UpdateStatus, UpdateTarget, finish_update_at_start,
@@ -244,7 +250,8 @@ impl Terminal {
         self.inner.events.subscribe()
     }
 
-    /// The payment loop timings in force.
+    /// The payment loop timings and limits in force (kept in memory; changed with
+    /// `set_setting(&PayPolicy)`).
     #[must_use]
     pub fn policy(&self) -> PayPolicy {
         self.inner
@@ -252,33 +259,6 @@ impl Terminal {
             .read()
             .map(|p| p.clone())
             .unwrap_or_default()
-    }
-
-    /// Changes the payment loop timings (after validating them) and stores them, for a
-    /// clerk with the configure permission. Audited.
-    pub async fn set_pay_policy(&self, policy: PayPolicy) -> Result<()> {
-        let (_, clerk) = self.current_clerk().await?;
-        if !clerk.may(cloudpos_domain::clerk::Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                clerk.id,
-                clerk.role.display_name()
-            )));
-        }
-        policy.validate().map_err(TerminalError::Invalid)?;
-        let value =
-            serde_json::to_value(&policy).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .settings
-            .put(policy::POLICY_KEY, &value)
-            .await?;
-        self.audit(clerk.id.as_str(), "config_payment", value)
-            .await?;
-        if let Ok(mut p) = self.inner.policy.write() {
-            *p = policy;
-        }
-        Ok(())
     }
 
     /// The shop's UTC offset.

@@ -8,7 +8,7 @@ use cloudpos_domain::ports::{AmountReading, ScreenRegion};
 use serde::Serialize;
 
 use crate::wiring::read_options;
-use crate::{Result, Terminal, TerminalError};
+use crate::{BasicSettings, Result, Terminal, TerminalError};
 
 /// One read of a picture file, with the reason when no amount came out of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,7 +25,7 @@ impl Terminal {
     /// Reads the amount in a picture file (PNG, JPEG, BMP) the way a screen region is read,
     /// with the stored 预处理/放大 options and confidence threshold.
     pub async fn read_amount_in_picture(&self, path: &Path) -> Result<PictureReading> {
-        let options = read_options(&self.basic_settings().await?);
+        let options = read_options(&self.setting::<BasicSettings>().await?);
         let path = path.to_owned();
         let reading =
             tokio::task::spawn_blocking(move || cloudpos_capture::read_image_file(&path, &options))
@@ -41,7 +41,7 @@ impl Terminal {
 
     /// Reads a receipt/serial number in a picture file; `None` when nothing was read.
     pub async fn read_serial_in_picture(&self, path: &Path) -> Result<Option<String>> {
-        let options = read_options(&self.basic_settings().await?);
+        let options = read_options(&self.setting::<BasicSettings>().await?);
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || {
             let img = cloudpos_capture::load_image(&path)?;

@@ -186,7 +186,7 @@ async fn network_settings_are_validated_stored_and_the_password_sealed() {
     // The test terminal has no merchant secrets, so rebuilding the gateway fails after the
     // settings are stored; the stored values are what matter here.
     let _ = t.set_network_settings(&proxy, Some("secret")).await;
-    let stored = t.network_settings().await.unwrap();
+    let stored = t.setting::<NetworkSettings>().await.unwrap();
     assert_eq!(stored.proxy_url.as_deref(), Some("http://10.0.0.1:3128"));
     assert_eq!(stored.proxy_user.as_deref(), Some("shop"));
     assert!(t.has_proxy_password().await.unwrap());
@@ -194,7 +194,10 @@ async fn network_settings_are_validated_stored_and_the_password_sealed() {
         .set_network_settings(&NetworkSettings::default(), Some(""))
         .await;
     assert!(!t.has_proxy_password().await.unwrap());
-    assert_eq!(t.network_settings().await.unwrap().proxy_url, None);
+    assert_eq!(
+        t.setting::<NetworkSettings>().await.unwrap().proxy_url,
+        None
+    );
 }
 
 #[tokio::test]

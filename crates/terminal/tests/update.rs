@@ -117,7 +117,13 @@ async fn audit_actions(t: &Terminal) -> Vec<(String, String)> {
 async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
     let f = fixture(None).await;
     let t = &f.t.terminal;
-    assert!(t.update_settings().await.unwrap().feed_url.is_none());
+    assert!(
+        t.setting::<cloudpos_terminal::UpdateSettings>()
+            .await
+            .unwrap()
+            .feed_url
+            .is_none()
+    );
     let status = t.update_status().await.unwrap();
     assert!(status.builtin_key, "the built-in key until one is set");
     assert_eq!(status.key_id, TrustedKey::builtin().id());
@@ -147,7 +153,11 @@ async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
         "{e}"
     );
     assert!(
-        t.update_settings().await.unwrap().feed_url.is_none(),
+        t.setting::<cloudpos_terminal::UpdateSettings>()
+            .await
+            .unwrap()
+            .feed_url
+            .is_none(),
         "nothing stored"
     );
 

@@ -277,9 +277,12 @@ where
 
 /// Full mode, for the checkout and commodity screens.
 pub async fn full_mode(t: cloudpos_terminal::Terminal) {
-    let mut basic = t.basic_settings().await.unwrap();
+    let mut basic = t
+        .setting::<cloudpos_terminal::BasicSettings>()
+        .await
+        .unwrap();
     basic.mode = cloudpos_terminal::Mode::Full;
-    t.set_basic_settings(&basic).await.unwrap();
+    t.set_setting(&basic).await.unwrap();
 }
 
 /// The ledger and settings the running cashier writes, read through the terminal API from

@@ -106,7 +106,10 @@ async fn read_screen(t: &Terminal, serial: bool, as_json: bool) -> anyhow::Resul
         });
     }
     let r = t.read_amount().await?;
-    let min = t.basic_settings().await?.min_confidence_permille;
+    let min = t
+        .setting::<cloudpos_terminal::BasicSettings>()
+        .await?
+        .min_confidence_permille;
     let confident = r.amount.is_some() && r.confidence_permille >= min;
     if as_json {
         println!("{}", reading_json(&r, !confident));
@@ -182,7 +185,7 @@ async fn region(
     clear: bool,
     as_json: bool,
 ) -> anyhow::Result<u8> {
-    let mut basic = t.basic_settings().await?;
+    let mut basic = t.setting::<cloudpos_terminal::BasicSettings>().await?;
     let changed = clear || amount.is_some() || serial.is_some();
     if clear {
         basic.amount_region = None;
@@ -198,7 +201,7 @@ async fn region(
         basic.capture_serial = true;
     }
     if changed {
-        t.set_basic_settings(&basic).await?;
+        t.set_setting(&basic).await?;
     }
     let show = |r: Option<cloudpos_domain::ports::ScreenRegion>| {
         r.map(|r| {

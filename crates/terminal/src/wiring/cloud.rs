@@ -52,7 +52,7 @@ impl Terminal {
                 .with_private_key_pem(&pem)
                 .map_err(|e| TerminalError::Invalid(format!("stored private key: {e}")))?;
         }
-        let net = self.network_settings().await?;
+        let net = self.setting::<crate::NetworkSettings>().await?;
         let mut config = CloudPayConfig::new(
             &m.base_url,
             &m.out_mch_id,

@@ -39,7 +39,7 @@ pub(crate) use screen::read_options;
 pub(crate) use voice::announcer;
 
 use crate::clock::SystemClock;
-use crate::policy::POLICY_KEY;
+use crate::setting::read_setting;
 use crate::{PayPolicy, Ports, Result, Terminal, TerminalConfig, TerminalError};
 
 /// Settings key of a [`CodeTable`] override.
@@ -79,9 +79,7 @@ impl Terminal {
     pub async fn open(home: &Path) -> Result<Terminal> {
         let store = Store::open(home, StoreOptions::default()).await?;
         let s = Arc::new(store);
-        let policy = read_json::<PayPolicy>(s.as_ref(), POLICY_KEY)
-            .await?
-            .unwrap_or_default();
+        let policy = read_setting::<PayPolicy>(s.as_ref()).await?;
         let codes = read_json::<CodeTable>(s.as_ref(), CODE_TABLE_KEY)
             .await?
             .unwrap_or_default();
@@ -110,7 +108,8 @@ impl Terminal {
     }
 }
 
-pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+/// A stored value other than a [`crate::Setting`] (the code table override).
+async fn read_json<T: serde::de::DeserializeOwned>(
     settings: &dyn Settings,
     key: &str,
 ) -> Result<Option<T>> {

@@ -17,7 +17,7 @@ impl Terminal {
     /// Builds the printer from the stored settings (none while they are disabled) and
     /// installs it.
     pub(crate) async fn rebuild_printer(&self) -> Result<()> {
-        let settings = self.printer_settings().await?;
+        let settings = self.setting::<PrinterSettings>().await?;
         let printer = settings.enabled.then(|| printer(settings));
         if let Ok(mut p) = self.inner.printer.write() {
             *p = printer;

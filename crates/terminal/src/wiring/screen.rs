@@ -30,7 +30,7 @@ impl Terminal {
         if let Some(reader) = self.installed_amount_reader() {
             return Ok(reader);
         }
-        let basic = self.basic_settings().await?;
+        let basic = self.setting::<BasicSettings>().await?;
         if basic.amount_region.is_none() {
             return Err(TerminalError::Invalid(
                 "no amount region is drawn: draw it in the basic settings (基础配置), or type the amount".into(),

@@ -7,18 +7,18 @@ use cloudpos_update::{FeedClient, HttpSettings, UpdateError};
 
 use crate::network::PROXY_PASSWORD_SECRET;
 use crate::update::trusted_key;
-use crate::{Result, Terminal, TerminalError};
+use crate::{Result, Terminal, TerminalError, UpdateSettings};
 
 impl Terminal {
     /// The client of the configured feed, trusting the configured key.
     pub(crate) async fn feed_client(&self) -> Result<FeedClient> {
-        let settings = self.update_settings().await?;
+        let settings = self.setting::<UpdateSettings>().await?;
         let url = settings
             .feed_url
             .clone()
             .ok_or(TerminalError::Update(UpdateError::NoFeed))?;
         let key = trusted_key(&settings)?;
-        let net = self.network_settings().await?;
+        let net = self.setting::<crate::NetworkSettings>().await?;
         let proxy_password = self
             .inner
             .ports
