@@ -24,7 +24,10 @@ use cloudpos_domain::ports::{
     ScannedCode,
 };
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
-use cloudpos_terminal::{BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, Mode};
+use cloudpos_terminal::{
+    BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, KeySettings, Mode,
+    NetworkSettings, PrinterSettings, VoiceSettings,
+};
 use iced::keyboard::Key;
 use iced::keyboard::key::Named;
 use iced::{Task, window};
@@ -1141,12 +1144,7 @@ async fn configuration_pages_save_through_the_terminal() {
         "test page printed to the device file"
     );
     ui.click(w, "保存配置 (Enter)").await;
-    let p = ui
-        .tt
-        .terminal
-        .setting::<cloudpos_terminal::PrinterSettings>()
-        .await
-        .unwrap();
+    let p = ui.tt.terminal.setting::<PrinterSettings>().await.unwrap();
     assert_eq!(
         (p.enabled, p.copies, p.width),
         (true, 2, cloudpos_terminal::PaperWidth::Mm80)
@@ -1173,12 +1171,7 @@ async fn configuration_pages_save_through_the_terminal() {
     ))
     .await;
     ui.click(w, "保存 (Enter)").await;
-    let keys = ui
-        .tt
-        .terminal
-        .setting::<cloudpos_terminal::KeySettings>()
-        .await
-        .unwrap();
+    let keys = ui.tt.terminal.setting::<KeySettings>().await.unwrap();
     assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
     assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
 
@@ -1192,7 +1185,7 @@ async fn configuration_pages_save_through_the_terminal() {
     assert_eq!(
         ui.tt
             .terminal
-            .setting::<cloudpos_terminal::NetworkSettings>()
+            .setting::<NetworkSettings>()
             .await
             .unwrap()
             .proxy_url
@@ -2117,12 +2110,7 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     ui.named(w, Named::Enter).await;
     assert_eq!(ui.app.voice().error, None);
     ui.assert_sees(w, "语音播报设置已保存");
-    let stored = ui
-        .tt
-        .terminal
-        .setting::<cloudpos_terminal::VoiceSettings>()
-        .await
-        .unwrap();
+    let stored = ui.tt.terminal.setting::<VoiceSettings>().await.unwrap();
     assert_eq!(stored.volume, 40);
     assert!(stored.enabled);
     assert!(stored.speaks(VoiceEvent::Cash));
@@ -2139,7 +2127,7 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     assert!(
         !ui.tt
             .terminal
-            .setting::<cloudpos_terminal::VoiceSettings>()
+            .setting::<VoiceSettings>()
             .await
             .unwrap()
             .enabled
@@ -2187,7 +2175,7 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     assert_eq!(
         ui.tt
             .terminal
-            .setting::<cloudpos_terminal::VoiceSettings>()
+            .setting::<VoiceSettings>()
             .await
             .unwrap()
             .volume,

@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use cloudpos_terminal::BasicSettings;
 use common::{Cashier, Reader, Step, Xvfb, full_mode, main_window, prepare};
 
 /// (x, y, width, height) of a window, as the X server has it.
@@ -102,10 +103,7 @@ fn e2e_the_payment_window_fits_an_800_by_600_screen() {
     let runtime = tempfile::tempdir().unwrap();
     // Touch mode: the tallest payment window (keypad and buttons).
     prepare(home.path(), |t| async move {
-        let mut b = t
-            .setting::<cloudpos_terminal::BasicSettings>()
-            .await
-            .unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.touch = true;
         b.capture_amount = false;
         t.set_setting(&b).await.unwrap();

@@ -11,7 +11,9 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, PaymentMethod};
 use cloudpos_domain::ports::Ledger;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
-use cloudpos_terminal::{CURRENT_VERSION, Terminal, TerminalError, UpdateError, UpdateTarget};
+use cloudpos_terminal::{
+    CURRENT_VERSION, Terminal, TerminalError, UpdateError, UpdateSettings, UpdateTarget,
+};
 use cloudpos_update::semver::Version;
 use cloudpos_update::sign::{self, Release};
 use cloudpos_update::testkit::{
@@ -118,7 +120,7 @@ async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
     let f = fixture(None).await;
     let t = &f.t.terminal;
     assert!(
-        t.setting::<cloudpos_terminal::UpdateSettings>()
+        t.setting::<UpdateSettings>()
             .await
             .unwrap()
             .feed_url
@@ -153,7 +155,7 @@ async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
         "{e}"
     );
     assert!(
-        t.setting::<cloudpos_terminal::UpdateSettings>()
+        t.setting::<UpdateSettings>()
             .await
             .unwrap()
             .feed_url
