@@ -15,8 +15,7 @@ use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_terminal::{
     DeviceEvent, DeviceProblem, EmbeddedSandbox, Event as TerminalEvent, HandoverReport,
-    HotkeyAction, InstanceLock, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
-    WindowState,
+    HotkeyAction, KeySettings, RecoveryReport, StartWindow, Terminal, TerminalError,
 };
 use iced::futures::SinkExt;
 use iced::widget::{Space, button, column, container, row, text, text_input};
@@ -26,6 +25,7 @@ use crate::ctx::Ctx;
 use crate::focus::KeyRouter;
 use crate::geometry;
 use crate::i18n::{self, error_text, state_text, tr, trs};
+use crate::instance_lock::InstanceLock;
 use crate::keys::{KeyPress, Shortcut, chord_text, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
@@ -36,6 +36,7 @@ use crate::screen::{
 };
 use crate::style;
 use crate::widgets;
+use crate::window_geometry::{self, WindowState};
 
 /// F9: 现金收款 on the checkout (F1–F8 are the screens).
 const CASH_KEY: u8 = 9;
@@ -554,8 +555,8 @@ impl App {
                     session,
                     clerk,
                     halt: t.halt_state().await?,
-                    basic: t.basic_settings().await?,
-                    keys: t.key_settings().await?,
+                    basic: t.setting::<cloudpos_terminal::BasicSettings>().await?,
+                    keys: t.setting::<KeySettings>().await?,
                     now: t.now(),
                     offset_seconds: t.offset_seconds(),
                     pay_timeout: t.policy().pay_timeout,
@@ -563,7 +564,7 @@ impl App {
                     codes: Some(t.code_table()),
                 };
                 let geometry = if with_geometry {
-                    t.window_state("main").await.ok().flatten()
+                    window_geometry::saved(&t, "main").await.ok().flatten()
                 } else {
                     None
                 };
@@ -1107,8 +1108,8 @@ impl App {
             Screen::Basic => self.perform(
                 |t| async move {
                     Ok((
-                        t.basic_settings().await?,
-                        t.network_settings().await?,
+                        t.setting::<cloudpos_terminal::BasicSettings>().await?,
+                        t.setting::<cloudpos_terminal::NetworkSettings>().await?,
                         t.has_proxy_password().await?,
                     ))
                 },
@@ -1116,7 +1117,7 @@ impl App {
             ),
             Screen::Printer => Task::batch([
                 self.perform(
-                    |t| async move { t.printer_settings().await },
+                    |t| async move { t.setting::<cloudpos_terminal::PrinterSettings>().await },
                     |r| Message::Printer(printer::Message::Loaded(r)),
                 ),
                 Task::perform(
@@ -1129,7 +1130,7 @@ impl App {
                 ),
             ]),
             Screen::Hotkeys => self.perform(
-                |t| async move { t.key_settings().await },
+                |t| async move { t.setting::<KeySettings>().await },
                 |r| Message::Hotkeys(hotkeys::Message::Loaded(r)),
             ),
             Screen::Clerks => {
@@ -1138,7 +1139,7 @@ impl App {
             }
             Screen::Voice => Task::batch([
                 self.perform(
-                    |t| async move { t.voice_settings().await },
+                    |t| async move { t.setting::<cloudpos_terminal::VoiceSettings>().await },
                     |r| Message::Voice(voice::Message::Loaded(r)),
                 ),
                 Self::unfocus(),
@@ -1196,7 +1197,7 @@ impl App {
         self.geometry_dirty = false;
         match (self.geometry, self.terminal()) {
             (Some(g), Some(t)) => Task::perform(
-                async move { t.set_window_state("main", &g).await },
+                async move { window_geometry::save(&t, "main", &g).await },
                 Message::Done,
             ),
             _ => Task::none(),
@@ -2225,7 +2226,7 @@ impl App {
                 let network_changed = proxy_password.is_some() || network != self.basic.network;
                 self.perform(
                     move |t| async move {
-                        t.set_basic_settings(&basic).await?;
+                        t.set_setting(&basic).await?;
                         if network_changed {
                             t.set_network_settings(&network, proxy_password.as_deref())
                                 .await?;
@@ -2272,7 +2273,7 @@ impl App {
                 |r| Message::Printer(printer::Message::Preview(r)),
             ),
             printer::Event::Save(settings) => self.perform(
-                |t| async move { t.set_printer_settings(settings).await },
+                |t| async move { t.set_setting(&settings).await },
                 |r| Message::Printer(printer::Message::Saved(r)),
             ),
             printer::Event::Test(settings) => self.perform(
@@ -2293,7 +2294,7 @@ impl App {
             let _ = tx.send(DeviceCommand::ApplyKeys(Box::new(keys.clone())));
         }
         self.perform(
-            |t| async move { t.set_key_settings(&keys).await },
+            |t| async move { t.set_setting(&keys).await },
             |r| Message::Hotkeys(hotkeys::Message::Saved(r)),
         )
         .chain(self.load_ctx(false))
@@ -2331,7 +2332,7 @@ impl App {
     fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
         match event {
             Some(voice::Event::Save(settings)) => self.perform(
-                |t| async move { t.set_voice_settings(&settings).await },
+                |t| async move { t.set_setting(&settings).await },
                 |r| Message::Voice(voice::Message::Saved(r)),
             ),
             Some(voice::Event::Try {
@@ -2412,12 +2413,12 @@ impl App {
         };
         close.chain(self.perform(
             move |t| async move {
-                let mut basic = t.basic_settings().await?;
+                let mut basic = t.setting::<cloudpos_terminal::BasicSettings>().await?;
                 match target {
                     Target::Amount => basic.amount_region = Some(r),
                     Target::Serial => basic.serial_region = Some(r),
                 }
-                t.set_basic_settings(&basic).await?;
+                t.set_setting(&basic).await?;
                 Ok(Some(r))
             },
             move |res| Message::RegionSaved(target, res),

@@ -20,10 +20,12 @@ pub mod ctx;
 pub mod focus;
 pub mod geometry;
 pub mod i18n;
+pub mod instance_lock;
 pub mod keys;
 pub mod screen;
 pub mod style;
 pub mod widgets;
+pub mod window_geometry;
 
 pub use app::{App, Message, Options};
 
