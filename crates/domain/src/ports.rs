@@ -12,6 +12,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::deposit_ports::{
+    CloudDepositPage, CloudFreeze, CloudFreezeState, CloudUnfreeze, ConsumeOutcome, ConsumeRequest,
+    DepositFilter, DepositGateway, DepositLedger, DepositListKind, DepositListQuery, FreezeOutcome,
+    FreezeQueryOutcome, FreezeRequest, UnfreezeAuthority, UnfreezeOutcome, UnfreezeRequest,
+};
+
 use crate::announcement::Announcement;
 use crate::catalog::Commodity;
 use crate::clerk::{Clerk, ClerkId, LoginRecord, Role};
@@ -134,8 +140,8 @@ pub struct RefundFilter {
     pub page_size: u32,
 }
 
-/// The local ledger of payments, refunds and shifts. Every write is durable when the
-/// future resolves (WAL, `synchronous=FULL`).
+/// The local ledger of payments, refunds, deposits ([`DepositLedger`]) and shifts. Every
+/// write is durable when the future resolves (WAL, `synchronous=FULL`).
 #[async_trait]
 pub trait Ledger: Send + Sync {
     /// Commits a payment intent. Fails with [`StoreError::Duplicate`] if the number exists
@@ -605,7 +611,7 @@ pub struct CloudPage {
     pub refunds: Vec<CloudRefund>,
 }
 
-/// Cloud Pay, as the use cases need it.
+/// Cloud Pay, as the use cases need it (deposits: [`DepositGateway`]).
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// `micro_pay`: charge a payment code.
