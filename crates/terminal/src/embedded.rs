@@ -7,17 +7,22 @@
 //! publishes in `sandbox/url`. The sandbox keeps its ledger in `sandbox/state.json`, so the
 //! demo's payments survive restarts and stay consistent with the local ledger. Its keys are
 //! fixed, public demo keys: it is a toy on loopback, and nothing secret is written there.
+//!
+//! The server is behind the cargo feature `embedded-sandbox` (on by default in the cashier
+//! and the CLI). A build without it runs only a configured merchant: [`Terminal::open_or_demo`]
+//! then says so instead of starting the demo ([`NO_EMBEDDED_SANDBOX`]).
 
-use std::fs::{File, OpenOptions};
 use std::path::Path;
 
-use cloudpay_sandbox::{MerchantConfig, Sandbox, SandboxConfig, SandboxHandle, SignKeyMode};
-use cloudpos_domain::catalog::Commodity;
-use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
-use cloudpos_domain::money::Money;
-use cloudpos_domain::ports::CommodityQuery;
+use cloudpos_domain::clerk::Role;
 
-use crate::{MERCHANT_KEY, MerchantCredentials, Result, Terminal, TerminalError};
+#[cfg(feature = "embedded-sandbox")]
+use crate::{MERCHANT_KEY, MerchantCredentials};
+use crate::{Result, Terminal, TerminalError};
+
+/// Why a build without the `embedded-sandbox` feature cannot run the demo: the error
+/// [`Terminal::open_or_demo`] returns there when no real merchant is configured.
+pub const NO_EMBEDDED_SANDBOX: &str = "no merchant is configured, and the demo cannot run: this build has no embedded sandbox (it was built without the `embedded-sandbox` feature); configure a merchant with `cloudpos setup merchant --credentials FILE`";
 
 /// The demo merchant's HMAC key (public: the embedded sandbox is a local toy).
 pub const DEMO_AUTHEN_KEY: &str = "CloudPOS-embedded-sandbox-demo-key";
@@ -29,6 +34,7 @@ pub const DEMO_CLERKS: [(&str, &str, Role, &str); 2] = [
 
 /// Settings key recording that the demo catalogue was offered (it is offered once: goods
 /// the user deletes stay deleted).
+#[cfg(feature = "embedded-sandbox")]
 pub const DEMO_CATALOGUE_KEY: &str = "demo_catalogue";
 
 /// One demo commodity: (货号, 条码, 名称, 类别, 单位, 单价 in fen, 库存).
@@ -215,10 +221,12 @@ pub const DEMO_CATALOGUE: [DemoGood; 21] = [
 ];
 
 /// A sandbox this process hosts (dropping it stops the server and releases the lock), or
-/// one another process hosts.
+/// one another process hosts. A build without the `embedded-sandbox` feature never makes one.
 pub struct EmbeddedSandbox {
-    handle: Option<SandboxHandle>,
-    _lock: Option<File>,
+    #[cfg(feature = "embedded-sandbox")]
+    handle: Option<cloudpay_sandbox::SandboxHandle>,
+    #[cfg(feature = "embedded-sandbox")]
+    _lock: Option<std::fs::File>,
     base_url: String,
 }
 
@@ -226,7 +234,7 @@ impl std::fmt::Debug for EmbeddedSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedSandbox")
             .field("base_url", &self.base_url)
-            .field("hosted_here", &self.handle.is_some())
+            .field("hosted_here", &self.hosted_here())
             .finish()
     }
 }
@@ -241,16 +249,29 @@ impl EmbeddedSandbox {
     /// Whether this process runs the server.
     #[must_use]
     pub fn hosted_here(&self) -> bool {
-        self.handle.is_some()
+        #[cfg(feature = "embedded-sandbox")]
+        return self.handle.is_some();
+        #[cfg(not(feature = "embedded-sandbox"))]
+        return false;
     }
 
     /// The control URL (ledger inspection, approvals) when hosted here.
     #[must_use]
     pub fn control_url(&self) -> Option<String> {
-        self.handle.as_ref().map(SandboxHandle::control_url)
+        #[cfg(feature = "embedded-sandbox")]
+        return self
+            .handle
+            .as_ref()
+            .map(cloudpay_sandbox::SandboxHandle::control_url);
+        #[cfg(not(feature = "embedded-sandbox"))]
+        return None;
     }
 
+    #[cfg(feature = "embedded-sandbox")]
     async fn host_or_join(home: &Path) -> Result<EmbeddedSandbox> {
+        use cloudpay_sandbox::{MerchantConfig, Sandbox, SandboxConfig, SignKeyMode};
+        use std::fs::OpenOptions;
+
         let dir = home.join("sandbox");
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, &e))?;
         let lock_path = dir.join("host.lock");
@@ -297,6 +318,7 @@ impl EmbeddedSandbox {
     }
 }
 
+#[cfg(feature = "embedded-sandbox")]
 fn io(path: &Path, e: &std::io::Error) -> TerminalError {
     TerminalError::Invalid(format!("embedded sandbox: {}: {e}", path.display()))
 }
@@ -306,39 +328,63 @@ impl Terminal {
     /// the embedded sandbox (hosting or joining it) and, on first use, configures the demo
     /// merchant and the demo clerks ([`DEMO_CLERKS`]). Keep the returned sandbox alive as
     /// long as the terminal.
+    ///
+    /// # Errors
+    /// Besides those of [`Terminal::open`]: in a build without the `embedded-sandbox`
+    /// feature, [`TerminalError::Invalid`] with [`NO_EMBEDDED_SANDBOX`] when no real merchant
+    /// is configured.
     pub async fn open_or_demo(home: &Path) -> Result<(Terminal, Option<EmbeddedSandbox>)> {
         let terminal = Terminal::open(home).await?;
         let existing = terminal.merchant().await?;
         if existing.as_ref().is_some_and(|m| !m.embedded) {
             return Ok((terminal, None));
         }
-        let sandbox = EmbeddedSandbox::host_or_join(home).await?;
+        #[cfg(feature = "embedded-sandbox")]
+        {
+            let sandbox = EmbeddedSandbox::host_or_join(home).await?;
+            terminal.start_demo(existing, &sandbox).await?;
+            Ok((terminal, Some(sandbox)))
+        }
+        #[cfg(not(feature = "embedded-sandbox"))]
+        {
+            let _ = existing;
+            Err(TerminalError::Invalid(NO_EMBEDDED_SANDBOX.to_owned()))
+        }
+    }
+
+    /// Configures the demo merchant on `sandbox` (or follows it to its new address) and
+    /// offers the demo catalogue.
+    #[cfg(feature = "embedded-sandbox")]
+    async fn start_demo(
+        &self,
+        existing: Option<crate::MerchantProfile>,
+        sandbox: &EmbeddedSandbox,
+    ) -> Result<()> {
         match existing {
-            None => terminal.configure_demo(&sandbox).await?,
+            None => self.configure_demo(sandbox).await?,
             Some(mut profile) if profile.base_url != sandbox.base_url => {
                 // The sandbox listens on a new port after each start.
                 profile.base_url = sandbox.base_url.clone();
                 profile.base_urls.clear();
                 let value = serde_json::to_value(&profile)
                     .map_err(|e| TerminalError::Invalid(e.to_string()))?;
-                terminal
-                    .inner
-                    .ports
-                    .settings
-                    .put(MERCHANT_KEY, &value)
-                    .await?;
-                terminal.rebuild_gateway().await?;
+                self.inner.ports.settings.put(MERCHANT_KEY, &value).await?;
+                self.rebuild_gateway().await?;
             }
             Some(_) => {}
         }
-        terminal.offer_demo_catalogue().await?;
-        Ok((terminal, Some(sandbox)))
+        self.offer_demo_catalogue().await
     }
 
     /// Stocks the demo merchant's shelves with [`DEMO_CATALOGUE`], once: only on the embedded
     /// demo (never a real merchant), only while its catalogue is empty, and never again after
     /// that (goods the user deletes stay deleted).
+    #[cfg(feature = "embedded-sandbox")]
     async fn offer_demo_catalogue(&self) -> Result<()> {
+        use cloudpos_domain::catalog::Commodity;
+        use cloudpos_domain::money::Money;
+        use cloudpos_domain::ports::CommodityQuery;
+
         let settings = &self.inner.ports.settings;
         if settings.get(DEMO_CATALOGUE_KEY).await?.is_some()
             || !self.merchant().await?.is_some_and(|m| m.embedded)
@@ -383,8 +429,10 @@ impl Terminal {
         Ok(())
     }
 
+    #[cfg(feature = "embedded-sandbox")]
     async fn configure_demo(&self, sandbox: &EmbeddedSandbox) -> Result<()> {
-        let m = MerchantConfig::default();
+        use cloudpos_domain::clerk::{Clerk, ClerkId};
+        let m = cloudpay_sandbox::MerchantConfig::default();
         let shop = m
             .shops
             .first()

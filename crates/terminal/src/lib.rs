@@ -78,7 +78,9 @@ pub use devices::{
     BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
     KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
 };
-pub use embedded::{DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox};
+pub use embedded::{
+    DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox, NO_EMBEDDED_SANDBOX,
+};
 pub use error::{Result, TerminalError};
 pub use events::Event;
 pub use export::{ExportReport, ExportTarget};

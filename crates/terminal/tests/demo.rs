@@ -1,11 +1,17 @@
 //! The embedded demo merchant comes with goods to try full mode on, once, and never a real
-//! merchant.
+//! merchant; a build without the embedded sandbox says so.
+//!
+//! `cargo test --workspace` runs these with the feature `embedded-sandbox` (the cashier and
+//! the CLI turn it on); `cargo test -p cloudpos-terminal --test demo` runs them without it.
 #![allow(missing_docs)]
 
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::ports::CommodityQuery;
-use cloudpos_terminal::{DEMO_CATALOGUE, Terminal};
+#[cfg(feature = "embedded-sandbox")]
+use cloudpos_terminal::DEMO_CATALOGUE;
+use cloudpos_terminal::Terminal;
 
+#[cfg(feature = "embedded-sandbox")]
 fn ean13_ok(code: &str) -> bool {
     let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
     if digits.len() != 13 || code.len() != 13 {
@@ -26,6 +32,7 @@ fn all() -> CommodityQuery {
     }
 }
 
+#[cfg(feature = "embedded-sandbox")]
 #[tokio::test]
 async fn the_demo_catalogue_is_offered_once_and_stays_deleted() {
     let home = tempfile::tempdir().unwrap();
@@ -95,4 +102,25 @@ async fn a_real_merchant_never_gets_the_demo_goods() {
         .await
         .unwrap();
     assert_eq!(t.commodities(&all()).await.unwrap().total, 0);
+}
+
+/// A build without the feature `embedded-sandbox` has no server to run the demo on: opening
+/// a data directory with no merchant says the build has none, and configures nothing.
+#[cfg(not(feature = "embedded-sandbox"))]
+#[tokio::test]
+async fn without_the_feature_the_demo_says_the_build_has_no_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let err = Terminal::open_or_demo(home.path()).await.unwrap_err();
+    assert_eq!(
+        err,
+        cloudpos_terminal::TerminalError::Invalid(cloudpos_terminal::NO_EMBEDDED_SANDBOX.into())
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("built without the `embedded-sandbox` feature"),
+        "{text}"
+    );
+    assert!(!home.path().join("sandbox").exists(), "no sandbox started");
+    let t = Terminal::open(home.path()).await.unwrap();
+    assert_eq!(t.merchant().await.unwrap(), None, "no demo merchant");
 }

@@ -10,7 +10,12 @@ use cloudpos_domain::ports::{PayOutcome, PayRequest, PaymentGateway};
 use cloudpos_domain::{Money, OrderNo};
 use serde_json::Value;
 
-use crate::wx;
+/// A fresh WeChat code (18 digits) ending in `script` (payment codes are single use).
+fn wx(script: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("1345{n:012}{script}")
+}
 
 struct Kill(std::process::Child);
 

@@ -1,7 +1,10 @@
 //! The client against the sandbox over real HTTP on 127.0.0.1:0.
 
+// The library under the name its users know it by (the workspace dependency renames the
+// package `cloudpay-sandbox-core` to `cloudpay-sandbox`).
+extern crate cloudpay_sandbox_core as cloudpay_sandbox;
+
 mod approvals;
-mod binary;
 mod client_requests;
 mod control;
 mod failover;
