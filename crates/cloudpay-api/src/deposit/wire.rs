@@ -583,6 +583,9 @@ pub struct QueryOrderListRequest {
     /// Scope: a device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
+    /// Scope: a fixed QR code (with a shop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qrcode_id: Option<String>,
     /// [`order_type`].
     pub order_type: i32,
     /// Trade type.
