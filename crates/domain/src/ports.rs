@@ -143,7 +143,7 @@ pub struct RefundFilter {
 /// The local ledger of payments, refunds, deposits ([`DepositLedger`]) and shifts. Every
 /// write is durable when the future resolves (WAL, `synchronous=FULL`).
 #[async_trait]
-pub trait Ledger: Send + Sync {
+pub trait Ledger: DepositLedger + Send + Sync {
     /// Commits a payment intent. Fails with [`StoreError::Duplicate`] if the number exists
     /// for this store and device. Must be called before any network call for the order.
     async fn insert_order(&self, order: &Order) -> Result<(), StoreError>;
@@ -613,7 +613,7 @@ pub struct CloudPage {
 
 /// Cloud Pay, as the use cases need it (deposits: [`DepositGateway`]).
 #[async_trait]
-pub trait PaymentGateway: Send + Sync {
+pub trait PaymentGateway: DepositGateway + Send + Sync {
     /// `micro_pay`: charge a payment code.
     async fn micro_pay(&self, request: &PayRequest) -> PayOutcome;
     /// `query_order`.

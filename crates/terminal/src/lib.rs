@@ -1,7 +1,8 @@
 //! # CloudPOS terminal
 //!
 //! Every use case a cashier or a script can start is a method on [`Terminal`]: paying,
-//! refunding, recovering after a crash, logging in, halting. The GUI and the CLI are thin
+//! refunding, deposits (freeze, consume, release), recovering after a crash, logging in,
+//! halting. The GUI and the CLI are thin
 //! shells over it and never touch an adapter. The terminal holds the ports as trait objects,
 //! so tests build one over fakes ([`testing`], behind the `testing` feature) and the
 //! composition root builds one over the real adapters.
@@ -17,6 +18,7 @@ mod basic;
 mod catalog;
 mod clerks;
 mod complete;
+mod deposit;
 mod devices;
 mod embedded;
 mod error;
@@ -74,6 +76,10 @@ pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 /// Software update types, part of the terminal's update API.
 pub use cloudpos_update::{TrustedKey, UpdateError, this_target as update_target};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
+pub use deposit::{
+    CASHIER_MODE_KEY, CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery,
+    FreezeInput, UnfreezeInput,
+};
 pub use devices::{
     BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
     KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
