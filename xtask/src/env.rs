@@ -76,6 +76,7 @@ impl Cloud {
             approval_ttl: Duration::from_secs(300),
             reverse_window: Duration::from_secs(7 * 24 * 3600),
             hang_for: scale.dur(600_000),
+            auto_unfreeze_after: scale.dur(30 * 24 * 3_600_000),
         };
         let sandbox = rt
             .block_on(Sandbox::start(SandboxConfig {

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use cloudpos_domain::catalog::{CartError, CommodityError};
 use cloudpos_domain::clerk::{BadClerkId, Role};
 use cloudpos_domain::code::{CodeError, Wallet};
+use cloudpos_domain::deposit::DepositError;
 use cloudpos_domain::money::{MoneyError, MoneyErrorKind};
 use cloudpos_domain::order::{Order, OrderState, OrderStatus, PaymentMethod};
 use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
@@ -370,6 +371,7 @@ pub fn error_text(e: &TerminalError) -> String {
             }
         },
         TerminalError::Refund(r) => refund_error_text(r),
+        TerminalError::Deposit(d) => deposit_error_text(d),
         TerminalError::Login(l) => login_error_text(l),
         TerminalError::NotFound(what) => trs(
             format!("未找到{}", thing(what)),
@@ -556,6 +558,70 @@ pub fn refund_error_text(e: &RefundError) -> String {
                 format!("Refund {no} cannot be retried: {detail}"),
             )
         }
+    }
+}
+
+/// A deposit rule's refusal, or Cloud Pay's refusal of a consume or release.
+#[must_use]
+pub fn deposit_error_text(e: &DepositError) -> String {
+    match e {
+        DepositError::NotPositive => {
+            tr("金额必须大于 0", "The amount must be more than 0").to_owned()
+        }
+        DepositError::ExceedsFrozen {
+            deposit,
+            requested,
+            frozen,
+        } => trs(
+            format!("消费 ¥{requested} 超过押金 {deposit} 的冻结金额 ¥{frozen}"),
+            format!("A consume of ¥{requested} is above the ¥{frozen} frozen on deposit {deposit}"),
+        ),
+        DepositError::AlreadyReleased { deposit } => trs(
+            format!("押金 {deposit} 已解冻，没有冻结金额"),
+            format!("Deposit {deposit} is already released"),
+        ),
+        DepositError::AlreadyConsumed { deposit } => trs(
+            format!("押金 {deposit} 已消费，余额已解冻"),
+            format!("Deposit {deposit} is already consumed; the rest was released"),
+        ),
+        DepositError::NeverFrozen { deposit } => trs(
+            format!("押金 {deposit} 冻结失败，没有冻结金额"),
+            format!("Deposit {deposit} failed: nothing was frozen"),
+        ),
+        DepositError::WalletCannotFreeze { wallet } => trs(
+            format!(
+                "{}不能冻结押金：请扫微信或支付宝付款码",
+                wallet.display_name()
+            ),
+            format!(
+                "{} cannot hold a deposit: scan a WeChat Pay or Alipay code",
+                wallet.display_name()
+            ),
+        ),
+        DepositError::Refused {
+            deposit,
+            action,
+            reason,
+        } => {
+            logged("deposit refused", reason);
+            if action == "consume" {
+                trs(
+                    format!("云支付拒绝了押金 {deposit} 的消费，未扣款"),
+                    format!(
+                        "Cloud Pay refused the consume of deposit {deposit}; nothing was taken"
+                    ),
+                )
+            } else {
+                trs(
+                    format!("云支付拒绝了押金 {deposit} 的解冻，押金仍冻结"),
+                    format!("Cloud Pay refused to release deposit {deposit}; it stays frozen"),
+                )
+            }
+        }
+        DepositError::InProgress { deposit, .. } => trs(
+            format!("押金 {deposit} 正在处理中，请等待结果"),
+            format!("Deposit {deposit} is being processed: wait for its result"),
+        ),
     }
 }
 

@@ -16,6 +16,7 @@ use cashier::i18n;
 use cloudpos_domain::catalog::{CartError, CommodityError};
 use cloudpos_domain::clerk::{BadClerkId, ClerkId};
 use cloudpos_domain::code::CodeError;
+use cloudpos_domain::deposit::DepositError;
 use cloudpos_domain::money::{Money, MoneyError, MoneyErrorKind};
 use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
 use cloudpos_domain::refund::RefundError;
@@ -279,6 +280,7 @@ fn kind(e: &TerminalError) -> &'static str {
         TerminalError::NeedsAuthorization(_) => "needs authorisation",
         TerminalError::AuthorizationRefused(_) => "authorisation refused",
         TerminalError::Refund(_) => "refund",
+        TerminalError::Deposit(_) => "deposit",
         TerminalError::Login(_) => "login",
         TerminalError::NotFound(_) => "not found",
         TerminalError::CloudUnreachable(_) => "cloud unreachable",
@@ -413,6 +415,42 @@ fn terminal_errors() -> Vec<TerminalError> {
     for r in refunds.clone() {
         all.push(TerminalError::Refund(r));
     }
+    for d in [
+        DepositError::NotPositive,
+        DepositError::ExceedsFrozen {
+            deposit: ORDER.into(),
+            requested: Money::from_fen(2000),
+            frozen: Money::from_fen(1000),
+        },
+        DepositError::AlreadyReleased {
+            deposit: ORDER.into(),
+        },
+        DepositError::AlreadyConsumed {
+            deposit: ORDER.into(),
+        },
+        DepositError::NeverFrozen {
+            deposit: ORDER.into(),
+        },
+        DepositError::WalletCannotFreeze {
+            wallet: cloudpos_domain::code::Wallet::MemberCard,
+        },
+        DepositError::Refused {
+            deposit: ORDER.into(),
+            action: "consume".into(),
+            reason: "freeze not frozen".into(),
+        },
+        DepositError::Refused {
+            deposit: ORDER.into(),
+            action: "release".into(),
+            reason: "no refund permission".into(),
+        },
+        DepositError::InProgress {
+            deposit: ORDER.into(),
+            state: cloudpos_domain::deposit::DepositState::Consuming,
+        },
+    ] {
+        all.push(TerminalError::Deposit(d));
+    }
     for l in [
         LoginError::Locked {
             clerk: clerk.clone(),
@@ -481,7 +519,7 @@ fn every_kind_of_error_reads_in_chinese_without_english() {
             &[ORDER, "R1", "S09"],
         );
     }
-    assert_eq!(kinds.len(), 23, "every kind sampled: {kinds:?}");
+    assert_eq!(kinds.len(), 24, "every kind sampled: {kinds:?}");
 
     // What the screens word beside the terminal's errors.
     for e in [

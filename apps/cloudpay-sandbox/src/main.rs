@@ -48,6 +48,10 @@ struct Args {
     /// Auto-revoke unpaid payment-code orders after this many ms (default 45000).
     #[arg(long)]
     auto_revoke_ms: Option<u64>,
+    /// Deposits are released by the wallet this many ms after the freeze (default
+    /// 2592000000, 30 days; 86400000 with --fast).
+    #[arg(long)]
+    auto_unfreeze_ms: Option<u64>,
     /// Delay of the `…08` scripted answer, ms (default 8000).
     #[arg(long)]
     slow_answer_ms: Option<u64>,
@@ -70,6 +74,9 @@ fn timings(args: &Args) -> Timings {
     };
     if let Some(ms) = args.auto_revoke_ms {
         t.auto_revoke_after = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.auto_unfreeze_ms {
+        t.auto_unfreeze_after = Duration::from_millis(ms);
     }
     if let Some(ms) = args.slow_answer_ms {
         t.slow_answer_delay = Duration::from_millis(ms);

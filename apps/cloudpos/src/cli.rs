@@ -46,6 +46,9 @@ pub enum Command {
     Pay(PayArgs),
     /// Refund part or all of a paid order.
     Refund(RefundArgs),
+    /// Deposits (押金 / pre-authorisation): freeze, consume, unfreeze, query, list.
+    #[command(subcommand)]
+    Deposit(crate::cli_deposit::DepositCommand),
     /// Show one order (asking Cloud Pay if it is not final yet).
     Query {
         /// Order number (out_trade_no).
@@ -116,7 +119,7 @@ pub enum Command {
     Demo,
     /// Compare the ledger with Cloud Pay and halt on any discrepancy.
     Reconcile(ReconcileArgs),
-    /// Resolve payments and refunds left open by a crash or a lost answer.
+    /// Resolve payments, refunds and deposits left open by a crash or a lost answer.
     Recover {
         /// Print JSON.
         #[arg(long)]

@@ -6,6 +6,7 @@
 //! status (see [`exit`]).
 
 mod cli;
+mod cli_deposit;
 mod commands;
 mod demo;
 mod exit;

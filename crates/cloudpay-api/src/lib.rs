@@ -43,6 +43,12 @@
 //! against the protocol's field tables). `refund` and `reverse` are RSA-signed (`s`) when
 //! the secrets carry a private key, HMAC-authenticated otherwise.
 //!
+//! ## Deposits
+//! [`deposit`] holds the deposit calls (押金, protocol notes §11): `micro_freeze`,
+//! `query_freeze_order`, `deposit_consume`, `unfreeze`, `query_unfreeze_order`,
+//! `query_order_list` and the refund of a consume order with `out_freeze_no`, with their
+//! builders, their own mapping table and the `DepositGateway` port.
+//!
 //! ## Domains
 //! [`CloudPayConfig::base_urls`] lists Cloud Pay's domains in order; the client moves to the
 //! next domain that answers `ping` only when a request could not have been sent, and never
@@ -51,6 +57,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod deposit;
 mod gateway;
 pub mod mapping;
 pub mod requests;

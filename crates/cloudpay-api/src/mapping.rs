@@ -95,7 +95,7 @@ fn millis(seconds: Option<i64>) -> Option<Timestamp> {
     seconds.filter(|s| *s > 0).map(Timestamp::from_unix_seconds)
 }
 
-fn rejected(header: &ResponseHeader) -> String {
+pub(crate) fn rejected(header: &ResponseHeader) -> String {
     format!(
         "rejected by Cloud Pay (status {}): {}",
         header.status,
@@ -103,7 +103,7 @@ fn rejected(header: &ResponseHeader) -> String {
     )
 }
 
-fn status_text(header: &ResponseHeader) -> String {
+pub(crate) fn status_text(header: &ResponseHeader) -> String {
     format!("Cloud Pay status {}: {}", header.status, describe(header))
 }
 

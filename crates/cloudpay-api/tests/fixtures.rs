@@ -41,6 +41,8 @@ struct Exchange {
     request_body: String,
     response_body: String,
     expect: Value,
+    /// The request variant (`refund_deposit`: a refund with `out_freeze_no`).
+    request: Option<String>,
 }
 
 fn exchanges() -> Vec<Exchange> {
@@ -66,6 +68,7 @@ fn exchanges() -> Vec<Exchange> {
             request_body: s("request_body"),
             response_body: s("response_body"),
             expect: v["expect"].clone(),
+            request: v["request"].as_str().map(str::to_owned),
         });
     }
     assert!(list.len() >= 70, "fixtures missing");
@@ -176,7 +179,81 @@ fn outcome_kind(x: &Exchange, body: &str) -> (String, Value) {
         endpoint::X_QUERY_APPROVAL | endpoint::X_CONSUME_APPROVAL => {
             result_kind(parse_reply::<wire::ApprovalStatus>(&key, op, body).into_result())
         }
-        other => panic!("no mapping for {other}"),
+        other => deposit_outcome_kind(x, &key, op, other, body),
+    }
+}
+
+/// The domain outcome of a deposit endpoint's body, as a kind word.
+fn deposit_outcome_kind(
+    x: &Exchange,
+    key: &AuthenKey,
+    op: &str,
+    endpoint_name: &str,
+    body: &str,
+) -> (String, Value) {
+    use cloudpay_api::deposit::{mapping as dm, wire as dw};
+    use cloudpos_domain::ports::{
+        ConsumeOutcome, FreezeOutcome, FreezeQueryOutcome, UnfreezeOutcome,
+    };
+    let unfreeze_kind = |o: UnfreezeOutcome| match o {
+        UnfreezeOutcome::Unfrozen { unfreeze_id } => ("unfrozen".to_owned(), unfreeze_id.into()),
+        UnfreezeOutcome::Processing => ("processing".to_owned(), Value::Null),
+        UnfreezeOutcome::Failed { reason } => ("failed".to_owned(), reason.into()),
+        UnfreezeOutcome::NotFound => ("not_found".to_owned(), Value::Null),
+        UnfreezeOutcome::Unknown { reason } => ("unknown".to_owned(), reason.into()),
+        UnfreezeOutcome::NotSent { reason } => ("not_sent".to_owned(), reason.into()),
+    };
+    match endpoint_name {
+        dw::endpoint::MICRO_FREEZE => {
+            let reply = parse_reply::<dw::MicroFreezeResponse>(key, op, body);
+            let forged = matches!(reply, Reply::Forged { .. });
+            match dm::freeze_outcome(reply) {
+                FreezeOutcome::Frozen {
+                    freeze_id,
+                    frozen_at,
+                } => (
+                    "frozen".into(),
+                    serde_json::json!({"freeze_id": freeze_id, "frozen_at": frozen_at.map(Timestamp::unix_seconds)}),
+                ),
+                FreezeOutcome::UserPaying => ("user_paying".into(), Value::Null),
+                FreezeOutcome::Failed { reason } => ("failed".into(), reason.into()),
+                FreezeOutcome::Unknown { reason } => (
+                    "unknown".into(),
+                    serde_json::json!({"reason": reason, "forged": forged}),
+                ),
+                FreezeOutcome::NotSent { reason } => ("not_sent".into(), reason.into()),
+            }
+        }
+        dw::endpoint::QUERY_FREEZE_ORDER => {
+            match dm::freeze_query_outcome(parse_reply(key, op, body), "s", "d") {
+                FreezeQueryOutcome::Found(f) => ("found".into(), serde_json::to_value(*f).unwrap()),
+                FreezeQueryOutcome::NotFound => ("not_found".into(), Value::Null),
+                FreezeQueryOutcome::Unknown { reason } => ("unknown".into(), reason.into()),
+            }
+        }
+        dw::endpoint::DEPOSIT_CONSUME => match dm::consume_outcome(parse_reply(key, op, body)) {
+            ConsumeOutcome::Consumed {
+                transaction_id,
+                released,
+                ..
+            } => (
+                "consumed".into(),
+                serde_json::json!({"transaction_id": transaction_id, "released": released.map(Money::fen)}),
+            ),
+            ConsumeOutcome::Refused { reason } => ("refused".into(), reason.into()),
+            ConsumeOutcome::Unknown { reason } => ("unknown".into(), reason.into()),
+            ConsumeOutcome::NotSent { reason } => ("not_sent".into(), reason.into()),
+        },
+        dw::endpoint::UNFREEZE => unfreeze_kind(dm::unfreeze_outcome(parse_reply(key, op, body))),
+        dw::endpoint::QUERY_UNFREEZE_ORDER => unfreeze_kind(dm::query_unfreeze_outcome(
+            parse_reply(key, op, body),
+            "sz010002cz1U1566803400",
+        )),
+        dw::endpoint::QUERY_ORDER_LIST => match dm::deposit_page(parse_reply(key, op, body)) {
+            Ok(page) => ("deposit_page".into(), serde_json::to_value(&page).unwrap()),
+            Err(e) => (error_kind(&e).into(), e.to_string().into()),
+        },
+        other => panic!("{}: no mapping for {other}", x.name),
     }
 }
 
@@ -201,6 +278,30 @@ fn check_expectation(x: &Exchange, kind: &str, detail: &Value) {
             assert_eq!(detail["forged"], true, "{}: {detail}", x.name);
         }
         "processing" => assert_eq!(detail, &e["refund_id"], "{}", x.name),
+        "frozen" => {
+            assert_eq!(detail["freeze_id"], e["freeze_id"], "{}", x.name);
+            assert_eq!(detail["frozen_at"], e["frozen_at"], "{}", x.name);
+        }
+        "found" => {
+            assert_eq!(detail["state"], e["state"], "{}", x.name);
+            assert_eq!(detail["consumed"], e["consumed"], "{}", x.name);
+            assert_eq!(detail["released"], e["released"], "{}", x.name);
+        }
+        "consumed" => {
+            assert_eq!(detail["transaction_id"], e["transaction_id"], "{}", x.name);
+            assert_eq!(detail["released"], e["released"], "{}", x.name);
+        }
+        "deposit_page" => {
+            assert_eq!(detail["total"], e["total"]);
+            assert_eq!(
+                detail["freezes"].as_array().unwrap().len() as u64,
+                e["freezes"].as_u64().unwrap()
+            );
+            assert_eq!(
+                detail["unfreezes"].as_array().unwrap().len() as u64,
+                e["unfreezes"].as_u64().unwrap()
+            );
+        }
         "page" => {
             assert_eq!(detail["total"], e["total"]);
             assert_eq!(
@@ -272,7 +373,12 @@ fn a_tampered_response_is_rejected_as_forged() {
             endpoint::MICRO_PAY
             | endpoint::QUERY_ORDER
             | endpoint::REFUND
-            | endpoint::QUERY_REFUND_ORDER => "unknown",
+            | endpoint::QUERY_REFUND_ORDER
+            | "micro_freeze"
+            | "query_freeze_order"
+            | "deposit_consume"
+            | "unfreeze"
+            | "query_unfreeze_order" => "unknown",
             _ => "forged",
         };
         assert_eq!(kind, expected, "{}", x.name);
@@ -297,7 +403,9 @@ fn every_endpoint_is_recorded_with_every_status() {
         endpoint::X_CREATE_APPROVAL,
         endpoint::X_QUERY_APPROVAL,
         endpoint::X_CONSUME_APPROVAL,
-    ];
+    ]
+    .into_iter()
+    .chain(cloudpay_api::deposit::wire::endpoint::ALL);
     for name in endpoints {
         let statuses: std::collections::BTreeSet<(i64, Option<i64>)> = all
             .iter()
@@ -363,6 +471,13 @@ fn the_client_builds_every_recorded_request_byte_for_byte() {
             endpoint::QUERY_ORDER => {
                 serde_json::to_string(&client.query_order_request(&no, wechat, nonce))
             }
+            endpoint::REFUND if x.request.as_deref() == Some("refund_deposit") => {
+                serde_json::to_string(&client.deposit_refund_request(
+                    &deposit_refund(),
+                    &cloudpos_domain::FreezeNo::parse(FREEZE_NO).unwrap(),
+                    nonce,
+                ))
+            }
             endpoint::REFUND => serde_json::to_string(&client.refund_request(&doc_refund(), nonce)),
             endpoint::QUERY_REFUND_ORDER => serde_json::to_string(&client.query_refund_request(
                 &no,
@@ -391,7 +506,7 @@ fn the_client_builds_every_recorded_request_byte_for_byte() {
             endpoint::X_QUERY_APPROVAL | endpoint::X_CONSUME_APPROVAL => serde_json::to_string(
                 &client.approval_token_request("3f1c2a9be07d4e55a1c2b3d4e5f60718", nonce),
             ),
-            other => panic!("no builder for {other}"),
+            other => deposit_request(&client, other, nonce),
         }
         .unwrap();
         assert_eq!(ours, x.request_content, "{}", x.name);
@@ -414,6 +529,88 @@ fn doc_config(base: &str) -> CloudPayConfig {
     c.sdk_version = "1.0".into();
     c.spbill_create_ip = "90.0.00.0".into();
     c
+}
+
+const FREEZE_NO: &str = "sz010002cz1F1566803216";
+const CONSUME_NO: &str = "sz010002cz1C1566803300";
+const UNFREEZE_NO: &str = "sz010002cz1U1566803400";
+
+/// The recorded deposit request of `endpoint`, built by the client.
+fn deposit_request(
+    client: &CloudPayClient,
+    endpoint_name: &str,
+    nonce: String,
+) -> Result<String, serde_json::Error> {
+    use cloudpay_api::deposit::wire as dw;
+    use cloudpos_domain::ports::{
+        ConsumeRequest, FreezeRequest, UnfreezeAuthority, UnfreezeRequest,
+    };
+    use cloudpos_domain::{FreezeNo, UnfreezeNo, Wallet};
+    let freeze = FreezeNo::parse(FREEZE_NO).unwrap();
+    let release = UnfreezeNo::parse(UNFREEZE_NO).unwrap();
+    match endpoint_name {
+        dw::endpoint::MICRO_FREEZE => serde_json::to_string(&client.micro_freeze_request(
+            &FreezeRequest {
+                no: freeze,
+                code: CodeTable::default().classify("134520273825387649").unwrap(),
+                amount: Money::from_fen(10),
+                body: "押金".into(),
+                remark: String::new(),
+                staff_id: None,
+            },
+            nonce,
+        )),
+        dw::endpoint::QUERY_FREEZE_ORDER => {
+            serde_json::to_string(&client.query_freeze_request(&freeze, Wallet::WeChat, nonce))
+        }
+        dw::endpoint::DEPOSIT_CONSUME => serde_json::to_string(&client.deposit_consume_request(
+            &ConsumeRequest {
+                freeze_no: freeze,
+                wallet: Wallet::WeChat,
+                order_no: OrderNo::parse(CONSUME_NO).unwrap(),
+                amount: Money::from_fen(1),
+                body: "押金消费".into(),
+                remark: String::new(),
+                staff_id: None,
+            },
+            nonce,
+        )),
+        dw::endpoint::UNFREEZE => serde_json::to_string(&client.unfreeze_request(
+            &UnfreezeRequest {
+                freeze_no: freeze,
+                wallet: Wallet::WeChat,
+                unfreeze_no: release,
+                amount: Money::from_fen(9),
+                remark: String::new(),
+                authority: UnfreezeAuthority::Staff(None),
+            },
+            nonce,
+        )),
+        dw::endpoint::QUERY_UNFREEZE_ORDER => serde_json::to_string(
+            &client.query_unfreeze_request(&freeze, Wallet::WeChat, Some(&release), nonce),
+        ),
+        dw::endpoint::QUERY_ORDER_LIST => serde_json::to_string(&client.order_list_request(
+            Timestamp::from_unix_seconds(1_566_748_800),
+            Timestamp::from_unix_seconds(1_566_835_199),
+            dw::order_type::FREEZE,
+            1,
+            2,
+            nonce,
+        )),
+        other => panic!("no builder for {other}"),
+    }
+}
+
+fn deposit_refund() -> RefundRequest {
+    RefundRequest {
+        order_no: OrderNo::parse(CONSUME_NO).unwrap(),
+        wallet: cloudpos_domain::Wallet::WeChat,
+        refund_no: RefundNo::parse("sz010002cz1156680R001").unwrap(),
+        order_amount: Money::from_fen(1),
+        amount: Money::from_fen(1),
+        reason: "退押金消费".into(),
+        staff_id: None,
+    }
 }
 
 fn doc_refund() -> RefundRequest {

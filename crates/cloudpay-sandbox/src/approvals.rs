@@ -58,7 +58,18 @@ impl Ledger {
         timings: &Timings,
         http_base: &str,
     ) -> Result<Done, Fail> {
-        if kind == ApprovalKind::Refund {
+        let deposit = req
+            .out_trade_no
+            .as_deref()
+            .and_then(|no| self.deposits.find(no))
+            .map(|i| &self.deposits.freezes[i]);
+        if kind == ApprovalKind::Refund && deposit.is_some() {
+            // A deposit's release is approved like a refund, for the deposit and the
+            // amount it still holds.
+            if deposit.is_some_and(|f| f.held() == 0) {
+                return Err(Fail::failed("押金没有冻结金额, 不能授权解冻"));
+            }
+        } else if kind == ApprovalKind::Refund {
             let no = req.out_trade_no.as_deref().unwrap_or_default();
             let Some(i) = self.find_order(no) else {
                 return Err(Fail::not_found("订单不存在 (ORDERNOTEXIST)"));

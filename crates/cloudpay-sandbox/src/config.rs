@@ -201,6 +201,9 @@ pub struct Timings {
     pub reverse_window: Duration,
     /// How long a "hang" fault holds a request before dropping the connection (10 min).
     pub hang_for: Duration,
+    /// The wallet releases what a deposit still holds this long after the freeze (30 days,
+    /// protocol notes §11.7).
+    pub auto_unfreeze_after: Duration,
 }
 
 impl Default for Timings {
@@ -213,13 +216,15 @@ impl Default for Timings {
             approval_ttl: Duration::from_secs(300),
             reverse_window: Duration::from_secs(7 * 24 * 3600),
             hang_for: Duration::from_secs(600),
+            auto_unfreeze_after: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
 
 impl Timings {
     /// Every duration in milliseconds scale for fast tests: auto-revoke 1.5 s, slow answer
-    /// 300 ms, refund settle 200 ms, approvals 2 s.
+    /// 300 ms, refund settle 200 ms, approvals 2 s, the deposits' automatic release 24 h
+    /// (1/30 of its real span, like the auto-revoke).
     #[must_use]
     pub fn fast() -> Self {
         Timings {
@@ -230,6 +235,7 @@ impl Timings {
             approval_ttl: Duration::from_secs(2),
             reverse_window: Duration::from_secs(7 * 24 * 3600),
             hang_for: Duration::from_secs(30),
+            auto_unfreeze_after: Duration::from_secs(30 * 24 * 120),
         }
     }
 }

@@ -120,6 +120,7 @@ async fn ledger(State(app): State<Arc<App>>) -> Response {
             "orders": l.orders.iter().map(|o| order_view(l, o)).collect::<Vec<_>>(),
             "refunds": l.refunds.iter().map(refund_view).collect::<Vec<_>>(),
             "approvals": l.approvals.iter().map(|a| Ledger::approval_view(m, a, now)).collect::<Vec<_>>(),
+            "deposits": l.deposits_view(),
         })
     });
     ok(&view)
@@ -169,6 +170,20 @@ enum Mutation {
         #[serde(default)]
         created_at: Option<i64>,
     },
+    /// Change a deposit's amounts or state (deposit discrepancies).
+    SetFreeze {
+        out_freeze_no: String,
+        #[serde(default)]
+        state: Option<crate::deposits::FreezeState>,
+        #[serde(default)]
+        freeze_fee: Option<i64>,
+        #[serde(default)]
+        consumed: Option<i64>,
+        #[serde(default)]
+        manual_unfrozen: Option<i64>,
+    },
+    /// Delete a deposit and its releases: missing in the cloud.
+    DeleteFreeze { out_freeze_no: String },
     /// Add a second order with an existing number, paid from another machine configured
     /// with the same store and device id.
     AddDuplicate {
@@ -218,6 +233,36 @@ async fn mutate(State(app): State<Arc<App>>, Json(mutation): Json<Mutation>) -> 
                 let i = find(l, &out_trade_no)?;
                 l.orders[i].refunded_override = Some(refunded_fee);
                 i
+            }
+            Mutation::SetFreeze {
+                out_freeze_no,
+                state,
+                freeze_fee,
+                consumed,
+                manual_unfrozen,
+            } => {
+                let Some(i) = l.deposits.find(&out_freeze_no) else {
+                    return Err((StatusCode::NOT_FOUND, format!("no deposit {out_freeze_no}")));
+                };
+                let f = &mut l.deposits.freezes[i];
+                f.state = state.unwrap_or(f.state);
+                f.freeze_fee = freeze_fee.unwrap_or(f.freeze_fee);
+                f.consumed = consumed.unwrap_or(f.consumed);
+                f.manual_unfrozen = manual_unfrozen.unwrap_or(f.manual_unfrozen);
+                f.updated_ms = now;
+                return Ok(json!({ "ok": true, "deposits": l.deposits_view() }));
+            }
+            Mutation::DeleteFreeze { out_freeze_no } => {
+                if l.deposits.find(&out_freeze_no).is_none() {
+                    return Err((StatusCode::NOT_FOUND, format!("no deposit {out_freeze_no}")));
+                }
+                l.deposits
+                    .freezes
+                    .retain(|f| f.out_freeze_no != out_freeze_no);
+                l.deposits
+                    .unfreezes
+                    .retain(|u| u.out_freeze_no != out_freeze_no);
+                return Ok(json!({ "ok": true, "deleted": out_freeze_no }));
             }
             Mutation::DeleteOrder { out_trade_no } => {
                 find(l, &out_trade_no)?;

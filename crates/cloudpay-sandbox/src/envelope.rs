@@ -12,8 +12,8 @@ use crate::ledger::Fail;
 /// The endpoints that accept an RSA-PSS signature instead of the HMAC.
 pub const SIGNABLE: [&str; 2] = [endpoint::REFUND, endpoint::REVERSE];
 
-/// Every endpoint the sandbox answers.
-pub const KNOWN: [&str; 10] = [
+/// Every endpoint the sandbox answers (the deposit endpoints of §11 last).
+pub const KNOWN: [&str; 16] = [
     endpoint::MICRO_PAY,
     endpoint::QUERY_ORDER,
     endpoint::REFUND,
@@ -24,6 +24,12 @@ pub const KNOWN: [&str; 10] = [
     endpoint::X_CREATE_APPROVAL,
     endpoint::X_QUERY_APPROVAL,
     endpoint::X_CONSUME_APPROVAL,
+    cloudpay_api::deposit::wire::endpoint::MICRO_FREEZE,
+    cloudpay_api::deposit::wire::endpoint::QUERY_FREEZE_ORDER,
+    cloudpay_api::deposit::wire::endpoint::DEPOSIT_CONSUME,
+    cloudpay_api::deposit::wire::endpoint::UNFREEZE,
+    cloudpay_api::deposit::wire::endpoint::QUERY_UNFREEZE_ORDER,
+    cloudpay_api::deposit::wire::endpoint::QUERY_ORDER_LIST,
 ];
 
 /// What a request is authenticated against: the sub-merchant and its keys.
@@ -57,8 +63,10 @@ pub fn authenticate(gate: &Gate<'_>, name: &str, body: &[u8]) -> Result<String, 
     let inner: Value = serde_json::from_str(content)
         .map_err(|e| Fail::rejected(2, format!("request_content 不是合法的 JSON: {e}")))?;
     // The sub-merchant selects the key: `pay_mch_key.out_sub_mch_id`, or the top-level
-    // field of the flat calls (`client_order_detail`).
-    let path = if inner.get("pay_mch_key").is_some() || name != endpoint::CLIENT_ORDER_DETAIL {
+    // field of the flat calls (`client_order_detail`, `query_order_list`).
+    let flat = name == endpoint::CLIENT_ORDER_DETAIL
+        || name == cloudpay_api::deposit::wire::endpoint::QUERY_ORDER_LIST;
+    let path = if inner.get("pay_mch_key").is_some() || !flat {
         "pay_mch_key.out_sub_mch_id"
     } else {
         "out_sub_mch_id"

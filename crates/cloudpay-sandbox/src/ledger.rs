@@ -369,6 +369,9 @@ pub struct Ledger {
     pub approvals: Vec<Approval>,
     /// Sequence for upstream ids.
     pub seq: u64,
+    /// Deposits (`deposits.rs`).
+    #[serde(default)]
+    pub deposits: crate::deposits::Deposits,
 }
 
 /// Most partial refunds per order (WeChat's rule).
@@ -423,7 +426,8 @@ impl Ledger {
             .position(|o| o.out_trade_no == no && !o.duplicate)
     }
 
-    /// Applies time-driven changes: auto-revoke of unpaid orders, refund settlement.
+    /// Applies time-driven changes: auto-revoke of unpaid orders, refund settlement, the
+    /// 30-day automatic release of deposits.
     pub fn settle(&mut self, now_ms: i64, timings: &Timings) {
         let revoke_ms = i64::try_from(timings.auto_revoke_after.as_millis()).unwrap_or(i64::MAX);
         for o in &mut self.orders {
@@ -455,6 +459,7 @@ impl Ledger {
                 r.succeeded_ms = Some(now_ms);
             }
         }
+        self.deposits.settle(now_ms, timings);
     }
 
     /// Sum of the order's refunds that are not failed (what is no longer refundable).

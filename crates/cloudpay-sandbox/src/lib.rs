@@ -48,6 +48,11 @@
 //! - `client_order_detail`: paging, time window (inclusive), scope (shop / staff /
 //!   device), order type 1/2/3, `refunded_fee` in `order_content`.
 //! - `ping`: bare `{"description":"ok","status":0,"timestamp":…}`.
+//! - Deposits (`micro_freeze`, `query_freeze_order`, `deposit_consume`, `unfreeze`,
+//!   `query_unfreeze_order`, `query_order_list`, and `refund` with `out_freeze_no`): scripted
+//!   freeze outcomes by the code's last two digits as above (`00`–`08`), consume at most what
+//!   is frozen, release only with refund permission, the 30-day automatic release; see
+//!   [`deposits`].
 //! - Approvals (`x_create_approval`, `x_query_approval`, `x_consume_approval`, HMAC
 //!   envelope) with a browser page at `/approve/{token}`.
 //! - Control endpoints under `/control/` for fault injection, ledger inspection,
@@ -56,6 +61,8 @@
 pub mod approvals;
 pub mod config;
 mod control;
+pub mod deposit_checks;
+pub mod deposits;
 pub mod envelope;
 pub mod faults;
 pub mod ledger;

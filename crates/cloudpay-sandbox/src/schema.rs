@@ -1,4 +1,5 @@
-//! The protocol notes' request field tables as data (§1.2, §3.1–§3.3, §6.1–§6.8), and the
+//! The protocol notes' request field tables as data (§1.2, §3.1–§3.3, §6.1–§6.8; the
+//! deposit endpoints of §11 in `deposit_checks`), and the
 //! first check every request passes: each field the tables mark required is present and
 //! not empty, and every field that is present has its documented JSON type and length.
 //! The rules about values (ids belong together, the order prefix, wallets that agree, …)
@@ -40,7 +41,7 @@ pub struct Field {
     pub required: bool,
 }
 
-const fn req(path: &'static str, kind: Kind) -> Field {
+pub(crate) const fn req(path: &'static str, kind: Kind) -> Field {
     Field {
         path,
         kind,
@@ -48,7 +49,7 @@ const fn req(path: &'static str, kind: Kind) -> Field {
     }
 }
 
-const fn opt(path: &'static str, kind: Kind) -> Field {
+pub(crate) const fn opt(path: &'static str, kind: Kind) -> Field {
     Field {
         path,
         kind,
@@ -56,15 +57,15 @@ const fn opt(path: &'static str, kind: Kind) -> Field {
     }
 }
 
-const ID: Kind = Kind::Str(32);
-const ID64: Kind = Kind::Str(64);
+pub(crate) const ID: Kind = Kind::Str(32);
+pub(crate) const ID64: Kind = Kind::Str(64);
 
 /// `nonce_str`: String(32), required in every `request_content` (§1.2).
 const NONCE: Field = req("nonce_str", Kind::Str(32));
 
 /// `pay_mch_key` (§3.1) with `pay_platform` required on every call but `query_order` and
 /// the sandbox's own `x_` calls.
-fn mch_key(platform_required: bool) -> Vec<Field> {
+pub(crate) fn mch_key(platform_required: bool) -> Vec<Field> {
     vec![
         req("pay_mch_key", Kind::Object),
         Field {
@@ -83,7 +84,7 @@ fn mch_key(platform_required: bool) -> Vec<Field> {
 /// `spbill_create_ip` (String(16)) always; `device_id` on `micro_pay`, `refund` and the
 /// calls that must come from a given device (`reverse`, approvals); `machine_no` on
 /// `micro_pay`.
-fn order_client(device: bool, machine: bool) -> Vec<Field> {
+pub(crate) fn order_client(device: bool, machine: bool) -> Vec<Field> {
     vec![
         req("order_client", Kind::Object),
         Field {
@@ -202,7 +203,8 @@ pub fn fields(name: &str) -> Option<Vec<Field>> {
             f.extend(order_client(true, false));
             f.push(req("token", ID64));
         }
-        _ => return None,
+        // The deposit endpoints (§11): `deposit_checks.rs`.
+        other => f.extend(crate::deposit_checks::fields(other)?),
     }
     f.push(NONCE);
     Some(f)

@@ -455,9 +455,10 @@ fn dispatch(app: &App, name: &str, content: &str, hold: Option<Hold>) -> Result<
         Checked::QueryOrder(req) => app.with_ledger(|l, now| l.query_order(m, &req, now)),
         Checked::Reverse(req, device) => app.with_ledger(|l, now| l.reverse(&req, &device, now, t)),
         Checked::Close(req) => app.with_ledger(|l, now| l.close_order(&req, now)),
-        Checked::Refund(req, device) => {
-            app.with_ledger(|l, now| l.refund(m, &req, &device, now, t))
-        }
+        Checked::Refund(req, device) => app.with_ledger(|l, now| {
+            l.check_deposit_refund(&req)?;
+            l.refund(m, &req, &device, now, t)
+        }),
         Checked::QueryRefund(req) => app.with_ledger(|l, now| l.query_refund(m, &req, now, t)),
         Checked::Detail(req) => Ok(Done {
             op: app.with_ledger(|l, _| l.order_detail(m, &req)),
@@ -470,5 +471,6 @@ fn dispatch(app: &App, name: &str, content: &str, hold: Option<Hold>) -> Result<
             let consume = name == endpoint::X_CONSUME_APPROVAL;
             app.with_ledger(|l, now| l.approval_for_device(m, &req.token, &device, now, consume))
         }
+        Checked::Deposit(d) => crate::deposits::dispatch(app, d),
     }
 }

@@ -44,6 +44,8 @@ pub enum Checked {
     CreateApproval(wire::CreateApprovalRequest, ApprovalKind, String),
     /// `x_query_approval` / `x_consume_approval`, from this device.
     ApprovalToken(wire::ApprovalTokenRequest, String),
+    /// A deposit call (§11; `deposit_checks.rs`).
+    Deposit(crate::deposit_checks::DepositChecked),
 }
 
 /// Every check the sandbox applies to the `request_content` of endpoint `name` before it
@@ -118,11 +120,14 @@ pub fn check(m: &MerchantConfig, name: &str, content: &str) -> Result<Checked, F
             let device = client(m, &req.order_client, &req.pay_mch_key.out_shop_id)?;
             Ok(Checked::ApprovalToken(req, device))
         }
+        other if crate::deposit_checks::is_deposit(other) => {
+            crate::deposit_checks::check(m, other, value).map(Checked::Deposit)
+        }
         other => Err(Fail::rejected(4, format!("接口不存在: {other}"))),
     }
 }
 
-fn typed<T: DeserializeOwned>(value: Value) -> Result<T, Fail> {
+pub(crate) fn typed<T: DeserializeOwned>(value: Value) -> Result<T, Fail> {
     // The field tables have checked every type the struct reads; this cannot fail for a
     // request that passed them, but a failure still names what serde found.
     serde_json::from_value(value).map_err(|e| Fail::param(e.to_string()))
@@ -300,14 +305,14 @@ fn trade_type(value: i32, path: &str) -> Result<(), Fail> {
     ))
 }
 
-fn positive(value: i64, path: &str) -> Result<(), Fail> {
+pub(crate) fn positive(value: i64, path: &str) -> Result<(), Fail> {
     if value > 0 {
         return Ok(());
     }
     Err(Fail::field(path, "必须大于 0", "must be greater than 0"))
 }
 
-fn cny(value: &str, path: &str) -> Result<(), Fail> {
+pub(crate) fn cny(value: &str, path: &str) -> Result<(), Fail> {
     if value == wire::CNY {
         return Ok(());
     }
@@ -378,12 +383,9 @@ pub fn refund(m: &MerchantConfig, req: &wire::RefundRequest) -> Result<String, F
     positive(rc.total_fee, "refund_content.total_fee")?;
     positive(rc.refund_fee, "refund_content.refund_fee")?;
     cny(&rc.refund_fee_type, "refund_content.refund_fee_type")?;
-    if rc.out_freeze_no.is_some() {
-        return Err(Fail::field(
-            "refund_content.out_freeze_no",
-            "沙箱不支持押金",
-            "deposits are not supported by the sandbox",
-        ));
+    if let Some(freeze) = &rc.out_freeze_no {
+        // A deposit's consume order (§11.7); the ledger checks it is that deposit's.
+        trade_no(m, freeze, "refund_content.out_freeze_no")?;
     }
     match req.api_version {
         None | Some(1) => {}

@@ -6,8 +6,8 @@
 //!
 //! The key decision is that *every* rule a cashier can trip over lives here, in synchronous
 //! code that can be tested exhaustively: strict money parsing ([`money`]), code
-//! classification ([`code`]), order and refund state machines with their caps ([`order`],
-//! [`refund`]), the permission policy ([`clerk`]) and summary arithmetic ([`shift`]). The
+//! classification ([`code`]), order, refund and deposit state machines with their caps
+//! ([`order`], [`refund`], [`deposit`]), the permission policy ([`clerk`]) and summary arithmetic ([`shift`]). The
 //! price is that adapters must map their own records onto these types, and that storage has
 //! to call back into the refund rules inside its transaction to stay race-free.
 #![deny(missing_docs)]
@@ -17,6 +17,8 @@ pub mod announcement;
 pub mod catalog;
 pub mod clerk;
 pub mod code;
+pub mod deposit;
+pub mod deposit_ports;
 pub mod money;
 pub mod order;
 pub mod order_no;
@@ -30,9 +32,10 @@ pub use announcement::{Announcement, AnnouncementKind, MoneySource, VoiceEvent};
 pub use catalog::{Cart, CartLine, CheckoutMode, Commodity};
 pub use clerk::{Clerk, ClerkId, Decision, LoginGuard, LoginRecord, Permission, Role};
 pub use code::{CodeTable, PaymentCode, Wallet};
+pub use deposit::{Deposit, DepositError, DepositState, DepositStatus};
 pub use money::Money;
 pub use order::{Order, OrderState, OrderStatus, PaymentMethod};
-pub use order_no::{OrderNo, OrderNoGenerator, RefundNo};
+pub use order_no::{FreezeNo, OrderNo, OrderNoGenerator, RefundNo, UnfreezeNo};
 pub use receipt::{Receipt, ReceiptKind};
 pub use refund::{Refund, RefundState};
 pub use shift::{Shift, Summary};

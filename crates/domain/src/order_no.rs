@@ -5,7 +5,8 @@
 //! `prefix + device tag (4) + yyMMddHHmmss (12, shop time) + sequence (4)`, all `[0-9A-Za-z]`.
 //! The generator never goes backwards: when the clock steps back it keeps counting from the
 //! last second it used, and after a restart it resumes from the last number it issued (the
-//! ledger keeps that number). Orders and refunds share one sequence, so they never collide.
+//! ledger keeps that number). Orders, refunds, deposits (`out_freeze_no`) and releases
+//! (`out_unfreeze_no`) share one sequence, so they never collide.
 
 use std::fmt;
 
@@ -60,6 +61,18 @@ pub struct OrderNo(String);
 #[serde(try_from = "String", into = "String")]
 pub struct RefundNo(String);
 
+/// A merchant deposit (freeze) number (`out_freeze_no`, protocol notes §11.1): 1–32
+/// characters of `[0-9A-Za-z]`, from the same generator as order numbers.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FreezeNo(String);
+
+/// A merchant release number (`out_unfreeze_no`, protocol notes §11.5): 1–32 characters of
+/// `[0-9A-Za-z]`, a new one per release, from the same generator.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UnfreezeNo(String);
+
 macro_rules! trade_no_impls {
     ($t:ident) => {
         impl $t {
@@ -113,6 +126,8 @@ macro_rules! trade_no_impls {
 
 trade_no_impls!(OrderNo);
 trade_no_impls!(RefundNo);
+trade_no_impls!(FreezeNo);
+trade_no_impls!(UnfreezeNo);
 
 /// Where the generator stands: the last (second, sequence) it issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -181,6 +196,16 @@ impl OrderNoGenerator {
     /// The next refund number for a refund created at `now`.
     pub fn next_refund_no(&mut self, now: Timestamp) -> RefundNo {
         RefundNo(self.next_text(now))
+    }
+
+    /// The next deposit number for a freeze created at `now`.
+    pub fn next_freeze_no(&mut self, now: Timestamp) -> FreezeNo {
+        FreezeNo(self.next_text(now))
+    }
+
+    /// The next release number for an unfreeze created at `now`.
+    pub fn next_unfreeze_no(&mut self, now: Timestamp) -> UnfreezeNo {
+        UnfreezeNo(self.next_text(now))
     }
 
     fn next_text(&mut self, now: Timestamp) -> String {

@@ -12,6 +12,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::deposit_ports::{
+    CloudDepositPage, CloudFreeze, CloudFreezeState, CloudUnfreeze, ConsumeOutcome, ConsumeRequest,
+    DepositFilter, DepositGateway, DepositLedger, DepositListKind, DepositListQuery, FreezeOutcome,
+    FreezeQueryOutcome, FreezeRequest, UnfreezeAuthority, UnfreezeOutcome, UnfreezeRequest,
+};
+
 use crate::announcement::Announcement;
 use crate::catalog::Commodity;
 use crate::clerk::{Clerk, ClerkId, LoginRecord, Role};
@@ -134,10 +140,10 @@ pub struct RefundFilter {
     pub page_size: u32,
 }
 
-/// The local ledger of payments, refunds and shifts. Every write is durable when the
-/// future resolves (WAL, `synchronous=FULL`).
+/// The local ledger of payments, refunds, deposits ([`DepositLedger`]) and shifts. Every
+/// write is durable when the future resolves (WAL, `synchronous=FULL`).
 #[async_trait]
-pub trait Ledger: Send + Sync {
+pub trait Ledger: DepositLedger + Send + Sync {
     /// Commits a payment intent. Fails with [`StoreError::Duplicate`] if the number exists
     /// for this store and device. Must be called before any network call for the order.
     async fn insert_order(&self, order: &Order) -> Result<(), StoreError>;
@@ -605,9 +611,9 @@ pub struct CloudPage {
     pub refunds: Vec<CloudRefund>,
 }
 
-/// Cloud Pay, as the use cases need it.
+/// Cloud Pay, as the use cases need it (deposits: [`DepositGateway`]).
 #[async_trait]
-pub trait PaymentGateway: Send + Sync {
+pub trait PaymentGateway: DepositGateway + Send + Sync {
     /// `micro_pay`: charge a payment code.
     async fn micro_pay(&self, request: &PayRequest) -> PayOutcome;
     /// `query_order`.

@@ -283,58 +283,67 @@ impl Store {
     }
 }
 
+/// Inserts an order row (with its row check) inside `tx`: the one way an order is written.
+pub(crate) async fn insert_order_in(
+    tx: &mut sqlx::SqliteConnection,
+    order: &Order,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
+         refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
+         never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, \
+         paid_at, row_check) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&order.store_id)
+    .bind(&order.device_id)
+    .bind(order.no.as_str())
+    .bind(method_str(order.method))
+    .bind(order.amount.fen())
+    .bind(order.state.as_str())
+    .bind(order.refunded.fen())
+    .bind(&order.code_masked)
+    .bind(order.clerk_id.as_str())
+    .bind(order.shift_id)
+    .bind(&order.body)
+    .bind(&order.remark)
+    .bind(&order.transaction_id)
+    .bind(&order.reason)
+    .bind(i64::from(order.never_reverse))
+    .bind(order.cash_tendered.map(Money::fen))
+    .bind(order.cash_change.map(Money::fen))
+    .bind(lines_json(order)?)
+    .bind(order.created_at.unix_millis())
+    .bind(order.updated_at.unix_millis())
+    .bind(order.paid_at.map(Timestamp::unix_millis))
+    .bind(order_check(
+        order.no.as_str(),
+        method_str(order.method),
+        order.state.as_str(),
+        order.amount.fen(),
+        order.refunded.fen(),
+    ))
+    .execute(&mut *tx)
+    .await;
+    match result {
+        Ok(_) => {}
+        Err(e) => {
+            return Err(match db(e) {
+                StoreError::Duplicate(_) => {
+                    StoreError::Duplicate(format!("order number {}", order.no))
+                }
+                other => other,
+            });
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Ledger for Store {
     async fn insert_order(&self, order: &Order) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let result = sqlx::query(
-            "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
-             refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
-             never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, \
-             paid_at, row_check) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&order.store_id)
-        .bind(&order.device_id)
-        .bind(order.no.as_str())
-        .bind(method_str(order.method))
-        .bind(order.amount.fen())
-        .bind(order.state.as_str())
-        .bind(order.refunded.fen())
-        .bind(&order.code_masked)
-        .bind(order.clerk_id.as_str())
-        .bind(order.shift_id)
-        .bind(&order.body)
-        .bind(&order.remark)
-        .bind(&order.transaction_id)
-        .bind(&order.reason)
-        .bind(i64::from(order.never_reverse))
-        .bind(order.cash_tendered.map(Money::fen))
-        .bind(order.cash_change.map(Money::fen))
-        .bind(lines_json(order)?)
-        .bind(order.created_at.unix_millis())
-        .bind(order.updated_at.unix_millis())
-        .bind(order.paid_at.map(Timestamp::unix_millis))
-        .bind(order_check(
-            order.no.as_str(),
-            method_str(order.method),
-            order.state.as_str(),
-            order.amount.fen(),
-            order.refunded.fen(),
-        ))
-        .execute(&mut *tx)
-        .await;
-        match result {
-            Ok(_) => {}
-            Err(e) => {
-                return Err(match db(e) {
-                    StoreError::Duplicate(_) => {
-                        StoreError::Duplicate(format!("order number {}", order.no))
-                    }
-                    other => other,
-                });
-            }
-        }
+        insert_order_in(&mut tx, order).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -484,6 +493,11 @@ impl Ledger for Store {
         for sql in [
             "SELECT out_trade_no FROM orders ORDER BY id DESC LIMIT 1",
             "SELECT out_refund_no FROM refunds ORDER BY id DESC LIMIT 1",
+            "SELECT out_freeze_no FROM deposits ORDER BY id DESC LIMIT 1",
+            "SELECT consume_no FROM deposits WHERE consume_no IS NOT NULL \
+             ORDER BY updated_at DESC LIMIT 1",
+            "SELECT unfreeze_no FROM deposits WHERE unfreeze_no IS NOT NULL \
+             ORDER BY updated_at DESC LIMIT 1",
         ] {
             if let Some(no) = sqlx::query_scalar::<_, String>(sql)
                 .fetch_optional(&self.pool)

@@ -1,7 +1,8 @@
 //! # CloudPOS storage
 //!
 //! One SQLite file per terminal (`cloudpos.db` in the data directory) behind the domain's
-//! storage ports: [`Ledger`](cloudpos_domain::ports::Ledger),
+//! storage ports: [`Ledger`](cloudpos_domain::ports::Ledger) with its deposits
+//! ([`DepositLedger`](cloudpos_domain::ports::DepositLedger)),
 //! [`Catalog`](cloudpos_domain::ports::Catalog), [`Accounts`](cloudpos_domain::ports::Accounts),
 //! [`Settings`](cloudpos_domain::ports::Settings),
 //! [`SecretVault`](cloudpos_domain::ports::SecretVault) and
@@ -20,6 +21,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod deposits;
 mod error;
 mod ledger;
 mod master_key;

@@ -1,4 +1,5 @@
-//! Row checks: a checksum over the money-bearing fields of every order and refund row.
+//! Row checks: a checksum over the money-bearing fields of every order, refund and deposit
+//! row.
 //!
 //! SQLite has no page checksums, so a flipped byte inside a row (found by the disk campaign
 //! of `docs/reliability.md`) reads back as a valid record with another amount, state or
@@ -26,6 +27,9 @@ pub(crate) const ORDER_CHECKED: &str = "id, out_trade_no, method, state, amount_
 /// The columns a refund's check covers, and its `id`.
 pub(crate) const REFUND_CHECKED: &str =
     "id, out_refund_no, out_trade_no, method, state, amount_fen";
+/// The columns a deposit's check covers, and its `id`.
+pub(crate) const DEPOSIT_CHECKED: &str = "id, out_freeze_no, wallet, state, frozen_fen, \
+    consumed_fen, unfrozen_fen, pending_fen, consume_no";
 
 fn check_of(parts: &[&str]) -> i64 {
     let text = parts.join("\u{1f}");
@@ -74,6 +78,49 @@ pub fn refund_check(
     ])
 }
 
+/// The `row_check` of a deposit row: its number, wallet, state, the four amounts
+/// (frozen, consumed, unfrozen, pending) and the consume's order number.
+#[must_use]
+pub fn deposit_check(
+    out_freeze_no: &str,
+    wallet: &str,
+    state: &str,
+    amounts_fen: [i64; 4],
+    consume_no: Option<&str>,
+) -> i64 {
+    let [frozen, consumed, unfrozen, pending] = amounts_fen.map(|a| a.to_string());
+    check_of(&[
+        "deposit",
+        out_freeze_no,
+        wallet,
+        state,
+        &frozen,
+        &consumed,
+        &unfrozen,
+        &pending,
+        consume_no.unwrap_or(""),
+    ])
+}
+
+/// The check a deposit row should carry (the row must hold the [`DEPOSIT_CHECKED`] columns).
+pub(crate) fn deposit_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    let i = |c: &str| row.try_get::<i64, _>(c).map_err(db);
+    Ok(deposit_check(
+        &row.try_get::<String, _>("out_freeze_no").map_err(db)?,
+        &row.try_get::<String, _>("wallet").map_err(db)?,
+        &row.try_get::<String, _>("state").map_err(db)?,
+        [
+            i("frozen_fen")?,
+            i("consumed_fen")?,
+            i("unfrozen_fen")?,
+            i("pending_fen")?,
+        ],
+        row.try_get::<Option<String>, _>("consume_no")
+            .map_err(db)?
+            .as_deref(),
+    ))
+}
+
 /// The check an order row should carry (the row must hold the [`ORDER_CHECKED`] columns).
 pub(crate) fn order_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
     Ok(order_check(
@@ -103,6 +150,8 @@ pub(crate) enum Checked {
     Order,
     /// `refunds`, named by `out_refund_no`.
     Refund,
+    /// `deposits`, named by `out_freeze_no`.
+    Deposit,
 }
 
 impl Checked {
@@ -110,6 +159,7 @@ impl Checked {
         match self {
             Checked::Order => "orders",
             Checked::Refund => "refunds",
+            Checked::Deposit => "deposits",
         }
     }
 
@@ -117,6 +167,7 @@ impl Checked {
         match self {
             Checked::Order => ORDER_CHECKED,
             Checked::Refund => REFUND_CHECKED,
+            Checked::Deposit => DEPOSIT_CHECKED,
         }
     }
 
@@ -124,6 +175,7 @@ impl Checked {
         match self {
             Checked::Order => order_check_of(row),
             Checked::Refund => refund_check_of(row),
+            Checked::Deposit => deposit_check_of(row),
         }
     }
 
@@ -131,6 +183,7 @@ impl Checked {
         let (what, column) = match self {
             Checked::Order => ("order", "out_trade_no"),
             Checked::Refund => ("refund", "out_refund_no"),
+            Checked::Deposit => ("deposit", "out_freeze_no"),
         };
         let no = row
             .try_get::<String, _>(column)
@@ -242,8 +295,9 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
     tx.commit().await.map_err(db)
 }
 
-/// Compares the check of every order and refund row.
+/// Compares the check of every order, refund and deposit row.
 pub(crate) async fn verify_all(pool: &SqlitePool) -> Result<(), StoreError> {
     Checked::Order.verify_all(pool).await?;
-    Checked::Refund.verify_all(pool).await
+    Checked::Refund.verify_all(pool).await?;
+    Checked::Deposit.verify_all(pool).await
 }

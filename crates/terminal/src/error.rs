@@ -1,6 +1,7 @@
 //! What can go wrong in a use case, in words a cashier or a script can act on.
 
 use cloudpos_domain::code::CodeError;
+use cloudpos_domain::deposit::DepositError;
 use cloudpos_domain::money::{Money, MoneyError};
 use cloudpos_domain::order::Order;
 use cloudpos_domain::ports::{GatewayError, StoreError};
@@ -48,8 +49,10 @@ pub enum TerminalError {
     /// The clerk may not do this.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
-    /// The clerk needs a manager's authorisation for this refund or void.
-    #[error("clerk {0} has no refund permission: a manager must authorise this refund")]
+    /// The clerk needs a manager's authorisation for this refund, void or deposit release.
+    #[error(
+        "no permission: clerk {0} has no refund permission; a manager must authorise this refund or release"
+    )]
     NeedsAuthorization(String),
     /// A manager's authorisation was refused.
     #[error("authorisation refused: {0}")]
@@ -57,6 +60,10 @@ pub enum TerminalError {
     /// A refund rule refused it.
     #[error("{0}")]
     Refund(#[from] RefundError),
+    /// A deposit rule refused it (consume above the frozen amount, already released, …),
+    /// or Cloud Pay refused a consume or release for good.
+    #[error("{0}")]
+    Deposit(#[from] DepositError),
     /// Login failed.
     #[error("{0}")]
     Login(crate::session::LoginError),

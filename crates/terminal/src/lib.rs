@@ -1,7 +1,8 @@
 //! # CloudPOS terminal
 //!
 //! Every use case a cashier or a script can start is a method on [`Terminal`]: paying,
-//! refunding, recovering after a crash, logging in, halting. The GUI and the CLI are thin
+//! refunding, deposits (freeze, consume, release), recovering after a crash, logging in,
+//! halting. The GUI and the CLI are thin
 //! shells over it and never touch an adapter. The terminal holds the ports as trait objects,
 //! so tests build one over fakes ([`testing`], behind the `testing` feature) and the
 //! composition root builds one over the real adapters.
@@ -17,6 +18,7 @@ mod basic;
 mod catalog;
 mod clerks;
 mod complete;
+mod deposit;
 mod devices;
 mod embedded;
 mod error;
@@ -66,6 +68,12 @@ use tokio::sync::broadcast;
 // inside: settings are reached through `Terminal::setting`, adapters through `Terminal::open`.
 
 // Results and errors of every use case, and what the terminal publishes.
+
+// Deposits (押金): inputs, results and the cashier's mode.
+pub use deposit::{
+    CASHIER_MODE_KEY, CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery,
+    FreezeInput, UnfreezeInput,
+};
 pub use error::{Result, TerminalError};
 pub use events::Event;
 

@@ -141,7 +141,7 @@ impl Terminal {
     }
 
     /// Refuses a code seen within the duplicate-scan window (a scanner reading twice).
-    fn guard_duplicate_scan(&self, code: &PaymentCode) -> Result<()> {
+    pub(crate) fn guard_duplicate_scan(&self, code: &PaymentCode) -> Result<()> {
         let now = self.now();
         let window = self.policy().duplicate_scan_window;
         let mut recent = self

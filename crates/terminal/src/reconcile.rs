@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use cloudpos_domain::ports::{CloudListKind, CloudListQuery, OrderFilter, RefundFilter};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_reconcile::{DEFAULT_GRACE, DEFAULT_MARGIN, Params, Report, compare};
+use cloudpos_reconcile::{
+    DEFAULT_GRACE, DEFAULT_MARGIN, DepositReport, Params, Report, compare, compare_deposits,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, Setting, Terminal, TerminalError};
@@ -69,8 +71,10 @@ pub struct ReconcileRun {
     pub report: Report,
     /// Whether this run halted the till.
     pub halted: bool,
-    /// Cloud records read.
+    /// Cloud records read (payments, refunds, freezes and releases).
     pub cloud_records: u64,
+    /// The deposits' comparison (its discrepancies are also in `report`).
+    pub deposits: DepositReport,
 }
 
 impl Terminal {
@@ -177,13 +181,42 @@ impl Terminal {
         }
         local_orders.extend(extra);
 
-        let report = compare(
+        // Deposits: the cloud's freezes and releases first, then the ledger's deposits. A
+        // consume still open stands in the orders as the open order it will become.
+        let deposit_records = self.deposit_records(fetch_from, fetch_to).await?;
+        for o in &deposit_records.pending_consumes {
+            if !local_orders.iter().any(|l| l.no == o.no) {
+                local_orders.push(o.clone());
+            }
+        }
+        let deposits = compare_deposits(
+            &deposit_records.local,
+            &deposit_records.freezes,
+            &deposit_records.unfreezes,
+            &params,
+        );
+        let cloud_records = cloud_records.saturating_add(
+            u64::try_from(deposit_records.freezes.len() + deposit_records.unfreezes.len())
+                .unwrap_or(u64::MAX),
+        );
+
+        let mut report = compare(
             &local_orders,
             &local_refunds,
             &cloud_orders,
             &cloud_refunds,
             &params,
         );
+        report
+            .discrepancies
+            .extend(deposits.discrepancies.iter().cloned());
+        if !deposits.auto_released.is_empty() {
+            let n = self.note_auto_released(&deposit_records).await?;
+            tracing::info!(
+                deposits = n,
+                "deposits released by the wallet brought up to date"
+            );
+        }
         let halted = !report.discrepancies.is_empty();
         if halted {
             let first = &report.discrepancies[0];
@@ -214,6 +247,7 @@ impl Terminal {
             report,
             halted,
             cloud_records,
+            deposits,
         })
     }
 

@@ -24,6 +24,8 @@ pub struct RecoveryReport {
     pub refunds_found: usize,
     /// Refunds still open.
     pub refunds_open: usize,
+    /// Deposits with a freeze, consume or release open, and what became of them.
+    pub deposits: crate::DepositRecovery,
 }
 
 /// How many unfinished payments (and refunds) recovery follows at once. Each follows its
@@ -33,7 +35,8 @@ pub struct RecoveryReport {
 const RECOVERY_CONCURRENCY: usize = 8;
 
 impl Terminal {
-    /// Resolves every unfinished payment and refund in the ledger.
+    /// Resolves every unfinished payment, refund and deposit in the ledger (deposits:
+    /// `deposit/recover.rs`).
     ///
     /// A payment is queried first (it may well have been paid); if the cloud says it is still
     /// open (or does not know it) and its deadline has passed, it is reversed; if the query
@@ -85,6 +88,8 @@ impl Terminal {
                 report.refunds_open += 1;
             }
         }
+        drop(settled);
+        report.deposits = self.recover_deposits().await?;
         Ok(report)
     }
 

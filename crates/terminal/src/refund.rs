@@ -114,9 +114,12 @@ impl Terminal {
         .await?;
 
         if let Some(gateway) = gateway {
-            let outcome = gateway
-                .refund(&self.refund_request(&order, &refund, &clerk))
-                .await;
+            let outcome = self
+                .send_refund(
+                    gateway.as_ref(),
+                    &self.refund_request(&order, &refund, &clerk),
+                )
+                .await?;
             if let RefundOutcome::NotSent { reason } = &outcome {
                 let now = self.now();
                 let note = format!("cloud unreachable: {reason}");
@@ -244,6 +247,25 @@ impl Terminal {
                     Ok(Some(m.id))
                 }
             },
+        }
+    }
+
+    /// Sends a refund (or the same refund again): the refund of a deposit's consume order
+    /// carries the deposit's number (`out_freeze_no`, protocol notes §11.7).
+    async fn send_refund(
+        &self,
+        gateway: &dyn cloudpos_domain::ports::PaymentGateway,
+        request: &RefundRequest,
+    ) -> Result<RefundOutcome> {
+        match self
+            .inner
+            .ports
+            .ledger
+            .deposit_of_consume(&request.order_no)
+            .await?
+        {
+            Some(d) => Ok(gateway.deposit_refund(request, &d.no).await),
+            None => Ok(gateway.refund(request).await),
         }
     }
 
@@ -380,9 +402,11 @@ impl Terminal {
                         .clerk(&refund.clerk_id)
                         .await?
                         .unwrap_or_else(|| placeholder_clerk(&refund.clerk_id));
-                    gateway
-                        .refund(&self.refund_request(&order, &refund, &clerk))
-                        .await
+                    self.send_refund(
+                        gateway.as_ref(),
+                        &self.refund_request(&order, &refund, &clerk),
+                    )
+                    .await?
                 }
             };
             self.apply_refund_outcome(&mut refund, outcome).await?;

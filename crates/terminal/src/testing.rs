@@ -8,6 +8,10 @@
 //! at the moment of the reverse (the reverse refunds it).
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
+mod deposits;
+
+pub use deposits::{FakeDeposits, FakeFreeze};
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -75,6 +79,8 @@ struct FakeState {
 #[derive(Debug, Default, Clone)]
 pub struct FakeGateway {
     state: Arc<Mutex<FakeState>>,
+    /// Deposits (`testing/deposits.rs`).
+    deposits: Arc<Mutex<FakeDeposits>>,
 }
 
 impl FakeGateway {
@@ -735,6 +741,57 @@ impl Ledger for FaultyLedger {
     }
     async fn shifts(&self, clerk: Option<&ClerkId>, limit: u32) -> Result<Vec<Shift>, StoreError> {
         self.inner.shifts(clerk, limit).await
+    }
+}
+
+#[async_trait]
+impl cloudpos_domain::ports::DepositLedger for FaultyLedger {
+    async fn insert_deposit(
+        &self,
+        deposit: &cloudpos_domain::deposit::Deposit,
+    ) -> Result<(), StoreError> {
+        self.check(false)?;
+        self.inner.insert_deposit(deposit).await
+    }
+    async fn update_deposit(
+        &self,
+        deposit: &cloudpos_domain::deposit::Deposit,
+        expected: cloudpos_domain::deposit::DepositState,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.inner.update_deposit(deposit, expected).await
+    }
+    async fn finish_consume(
+        &self,
+        deposit: &cloudpos_domain::deposit::Deposit,
+        expected: cloudpos_domain::deposit::DepositState,
+        order: &Order,
+    ) -> Result<(), StoreError> {
+        self.check(true)?;
+        self.inner.finish_consume(deposit, expected, order).await
+    }
+    async fn deposit(
+        &self,
+        no: &cloudpos_domain::order_no::FreezeNo,
+    ) -> Result<Option<cloudpos_domain::deposit::Deposit>, StoreError> {
+        self.inner.deposit(no).await
+    }
+    async fn deposit_of_consume(
+        &self,
+        no: &OrderNo,
+    ) -> Result<Option<cloudpos_domain::deposit::Deposit>, StoreError> {
+        self.inner.deposit_of_consume(no).await
+    }
+    async fn deposits(
+        &self,
+        filter: &cloudpos_domain::ports::DepositFilter,
+    ) -> Result<Page<cloudpos_domain::deposit::Deposit>, StoreError> {
+        self.inner.deposits(filter).await
+    }
+    async fn unfinished_deposits(
+        &self,
+    ) -> Result<Vec<cloudpos_domain::deposit::Deposit>, StoreError> {
+        self.inner.unfinished_deposits().await
     }
 }
 

@@ -3,6 +3,7 @@
 mod basic;
 mod capture;
 mod clerk;
+mod deposit;
 pub mod export;
 mod halt;
 mod keys;
@@ -83,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Status { json } => status(&terminal, json).await,
         Command::Pay(args) => pay(&terminal, args).await,
         Command::Refund(args) => refund(&terminal, args).await,
+        Command::Deposit(cmd) => deposit::run(&terminal, cmd).await,
         Command::Query { order, json } => query(&terminal, &order, json).await,
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
@@ -396,21 +398,29 @@ async fn recover(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "payments: {} found, {} paid, {} failed, {} reversed, {} still open; refunds: {} found, {} still open",
+            "payments: {} found, {} paid, {} failed, {} reversed, {} still open; refunds: {} found, {} still open; deposits: {} found, {} frozen, {} failed, {} consumed, {} released, {} still open",
             report.orders_found,
             report.paid,
             report.failed,
             report.reversed,
             report.still_open,
             report.refunds_found,
-            report.refunds_open
+            report.refunds_open,
+            report.deposits.found,
+            report.deposits.frozen,
+            report.deposits.failed,
+            report.deposits.consumed,
+            report.deposits.unfrozen,
+            report.deposits.still_open
         );
     }
-    Ok(if report.still_open + report.refunds_open > 0 {
-        exit::PENDING
-    } else {
-        exit::OK
-    })
+    Ok(
+        if report.still_open + report.refunds_open + report.deposits.still_open > 0 {
+            exit::PENDING
+        } else {
+            exit::OK
+        },
+    )
 }
 
 async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Result<u8> {

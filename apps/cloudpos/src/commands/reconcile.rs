@@ -19,7 +19,9 @@ fn print_run(t: &Terminal, run: &ReconcileRun, as_json: bool) {
                 "discrepancies": run.report.discrepancies,
                 "compared_orders": run.report.compared_orders,
                 "compared_refunds": run.report.compared_refunds,
-                "settling": run.report.settling,
+                "compared_freezes": run.deposits.compared_freezes,
+                "compared_unfreezes": run.deposits.compared_unfreezes,
+                "settling": run.report.settling + run.deposits.settling,
                 "cloud_records": run.cloud_records,
                 "window": [run.report.window.0.rfc3339(t.offset_seconds()), run.report.window.1.rfc3339(t.offset_seconds())],
             })
@@ -28,12 +30,14 @@ fn print_run(t: &Terminal, run: &ReconcileRun, as_json: bool) {
     }
     let (from, to) = run.report.window;
     println!(
-        "reconciled {} → {}: {} order(s), {} refund(s) compared, {} still settling",
+        "reconciled {} → {}: {} order(s), {} refund(s), {} deposit(s), {} release(s) compared, {} still settling",
         from.format(t.offset_seconds()),
         to.format(t.offset_seconds()),
         run.report.compared_orders,
         run.report.compared_refunds,
-        run.report.settling
+        run.deposits.compared_freezes,
+        run.deposits.compared_unfreezes,
+        run.report.settling + run.deposits.settling
     );
     if run.report.discrepancies.is_empty() {
         println!("clean");

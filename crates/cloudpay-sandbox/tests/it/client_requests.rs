@@ -53,14 +53,19 @@ fn configs(m: &MerchantConfig) -> Vec<CloudPayConfig> {
 }
 
 /// One built request: endpoint, `request_content`, and whether the client signs it.
-struct Built {
-    endpoint: &'static str,
-    content: String,
-    sign: bool,
-    what: String,
+pub(crate) struct Built {
+    pub(crate) endpoint: &'static str,
+    pub(crate) content: String,
+    pub(crate) sign: bool,
+    pub(crate) what: String,
 }
 
-fn built<T: Serialize>(endpoint: &'static str, request: &T, sign: bool, what: String) -> Built {
+pub(crate) fn built<T: Serialize>(
+    endpoint: &'static str,
+    request: &T,
+    sign: bool,
+    what: String,
+) -> Built {
     Built {
         endpoint,
         content: serde_json::to_string(request).unwrap(),
@@ -227,6 +232,8 @@ fn every_request(client: &CloudPayClient, m: &MerchantConfig) -> Vec<Built> {
             name.to_owned(),
         ));
     }
+    // The deposit calls (protocol notes §11).
+    out.extend(crate::deposits::every_deposit_request(client, m));
     out
 }
 

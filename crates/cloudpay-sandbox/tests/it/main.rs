@@ -7,6 +7,8 @@ extern crate cloudpay_sandbox_core as cloudpay_sandbox;
 mod approvals;
 mod client_requests;
 mod control;
+mod deposit_strict;
+mod deposits;
 mod failover;
 mod faults;
 mod listing;
@@ -79,6 +81,7 @@ pub(crate) fn test_timings() -> Timings {
         approval_ttl: Duration::from_secs(20),
         reverse_window: Duration::from_secs(7 * 24 * 3600),
         hang_for: Duration::from_secs(5),
+        auto_unfreeze_after: Duration::from_secs(30 * 24 * 3600),
     }
 }
 

@@ -24,7 +24,7 @@ enum Spoil {
 
 /// One row: the field (dotted path), what to do to it, and the name the answer must give.
 #[derive(Debug, Clone)]
-struct Case {
+pub(crate) struct Case {
     path: String,
     spoil: Spoil,
     names: String,
@@ -32,7 +32,7 @@ struct Case {
     also: Vec<(String, Value)>,
 }
 
-fn remove(path: &str) -> Case {
+pub(crate) fn remove(path: &str) -> Case {
     Case {
         path: path.to_owned(),
         spoil: Spoil::Remove,
@@ -41,7 +41,7 @@ fn remove(path: &str) -> Case {
     }
 }
 
-fn set(path: &str, value: Value) -> Case {
+pub(crate) fn set(path: &str, value: Value) -> Case {
     Case {
         path: path.to_owned(),
         spoil: Spoil::Set(value),
@@ -52,13 +52,13 @@ fn set(path: &str, value: Value) -> Case {
 
 impl Case {
     /// The answer names another field than the one spoiled.
-    fn naming(mut self, names: &str) -> Case {
+    pub(crate) fn naming(mut self, names: &str) -> Case {
         names.clone_into(&mut self.names);
         self
     }
 
     /// Sets another field too.
-    fn also(mut self, path: &str, value: Value) -> Case {
+    pub(crate) fn also(mut self, path: &str, value: Value) -> Case {
         self.also.push((path.to_owned(), value));
         self
     }
@@ -101,7 +101,7 @@ async fn send(env: &Env, name: &str, content: &Value) -> Reply<Value> {
 }
 
 /// The unspoiled request is accepted (it may still fail for business reasons, never 101).
-async fn accepted(env: &Env, name: &str, base: &Value) {
+pub(crate) async fn accepted(env: &Env, name: &str, base: &Value) {
     match send(env, name, base).await {
         Reply::Success { .. } => {}
         Reply::Status {
@@ -116,7 +116,7 @@ async fn accepted(env: &Env, name: &str, base: &Value) {
 }
 
 /// Every row answers 101, without MAC, naming the field.
-async fn rejects_each(env: &Env, name: &str, base: &Value, cases: &[Case]) {
+pub(crate) async fn rejects_each(env: &Env, name: &str, base: &Value, cases: &[Case]) {
     assert!(!cases.is_empty());
     for case in cases {
         let mut content = base.clone();
@@ -144,13 +144,13 @@ async fn rejects_each(env: &Env, name: &str, base: &Value, cases: &[Case]) {
     }
 }
 
-fn json_of<T: serde::Serialize>(request: &T) -> Value {
+pub(crate) fn json_of<T: serde::Serialize>(request: &T) -> Value {
     serde_json::to_value(request).unwrap()
 }
 
 // ───────────────────────────── shared rows ─────────────────────────────
 
-fn nonce_rows() -> Vec<Case> {
+pub(crate) fn nonce_rows() -> Vec<Case> {
     vec![
         remove("nonce_str"),
         set("nonce_str", json!("")),
@@ -170,7 +170,7 @@ fn mch_key_rows_without_wallet() -> Vec<Case> {
 }
 
 /// `pay_mch_key` (§3.1). `platform_required`: every call but `query_order`.
-fn mch_key_rows(platform_required: bool) -> Vec<Case> {
+pub(crate) fn mch_key_rows(platform_required: bool) -> Vec<Case> {
     let mut rows = vec![
         remove("pay_mch_key").naming("pay_mch_key.out_sub_mch_id"),
         set("pay_mch_key", json!("sz01")).naming("pay_mch_key"),
@@ -199,7 +199,7 @@ fn mch_key_rows(platform_required: bool) -> Vec<Case> {
 }
 
 /// `order_client` (§3.2).
-fn order_client_rows(device_required: bool, machine_required: bool) -> Vec<Case> {
+pub(crate) fn order_client_rows(device_required: bool, machine_required: bool) -> Vec<Case> {
     let mut rows = vec![
         remove("order_client"),
         set("order_client", json!([])),
@@ -234,7 +234,7 @@ fn order_client_rows(device_required: bool, machine_required: bool) -> Vec<Case>
 }
 
 /// An `out_trade_no` / `out_refund_no` (§5): prefix, ≤ 32 bytes, charset.
-fn number_rows(path: &str, prefix: &str) -> Vec<Case> {
+pub(crate) fn number_rows(path: &str, prefix: &str) -> Vec<Case> {
     vec![
         remove(path),
         set(path, json!("")),
@@ -250,13 +250,13 @@ fn number_rows(path: &str, prefix: &str) -> Vec<Case> {
     ]
 }
 
-fn rows(parts: Vec<Vec<Case>>) -> Vec<Case> {
+pub(crate) fn rows(parts: Vec<Vec<Case>>) -> Vec<Case> {
     parts.into_iter().flatten().collect()
 }
 
 // ───────────────────────────── fixtures of state ─────────────────────────────
 
-async fn paid(env: &Env, code: &str, fen: i64) -> OrderNo {
+pub(crate) async fn paid(env: &Env, code: &str, fen: i64) -> OrderNo {
     let req = env.pay(code, fen);
     assert!(matches!(
         env.client.micro_pay(&req).await,
