@@ -127,6 +127,17 @@ fn function_number(named: Named) -> Option<u8> {
     })
 }
 
+/// The digit of a plain digit key press (1–9).
+#[must_use]
+pub fn digit(press: &KeyPress) -> Option<usize> {
+    match press.key.as_ref() {
+        Key::Character(c) if !press.modifiers.control() && !press.modifiers.alt() => {
+            c.parse::<usize>().ok().filter(|d| (1..=9).contains(d))
+        }
+        _ => None,
+    }
+}
+
 /// The combination pressed, in hotkey notation (`Ctrl+Shift+P`, `F5`, `~`), or `None` for
 /// a bare modifier (still being held) and Esc (which stops recording).
 #[must_use]
