@@ -1,0 +1,172 @@
+//! 退款操作 The refund screen (R/F5): the refund form beside the latest refunds; and finding
+//! the original payment of a return the host POS shows.
+
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::refund::Refund;
+use cloudpos_terminal::TerminalError;
+use iced::widget::{Space, button, column, container, row, text};
+use iced::{Alignment, Element, Length};
+
+use super::{Event, Message, RefundForm};
+use crate::ctx::Ctx;
+use crate::i18n::{error_text, refund_state_text, tr};
+use crate::style;
+use crate::widgets;
+
+/// The refund screen (退款操作, R/F5): the form, and the latest refunds with their states.
+#[derive(Debug)]
+pub struct RefundScreen {
+    /// The form.
+    pub form: RefundForm,
+    /// The latest refunds.
+    pub recent: Vec<Refund>,
+    /// Selected refund in the list.
+    pub selected: Option<usize>,
+}
+
+/// What happened on the refund screen.
+#[derive(Debug, Clone)]
+pub enum ScreenMessage {
+    /// The form.
+    Form(Message),
+    /// The latest refunds arrived.
+    Recent(Result<Vec<Refund>, TerminalError>),
+    /// A refund clicked.
+    Select(usize),
+    /// P: print the selected refund.
+    Print,
+    /// Opened for a return the host POS shows (去退款 in the payment window): its amount,
+    /// and the original order if one was found.
+    HostReturn(Money, Option<Order>),
+}
+
+impl Default for RefundScreen {
+    fn default() -> Self {
+        RefundScreen {
+            form: RefundForm::new(false),
+            recent: Vec::new(),
+            selected: None,
+        }
+    }
+}
+
+impl RefundScreen {
+    /// Handles a message; `Some(Event)` for the app.
+    pub fn update(&mut self, message: ScreenMessage) -> Option<Event> {
+        match message {
+            ScreenMessage::Form(m) => self.form.update(m),
+            ScreenMessage::Recent(Ok(list)) => {
+                self.recent = list;
+                None
+            }
+            ScreenMessage::Recent(Err(e)) => {
+                self.form.error = Some(error_text(&e));
+                None
+            }
+            ScreenMessage::Select(i) => {
+                self.selected = Some(i);
+                None
+            }
+            ScreenMessage::Print => {
+                let r = self.recent.get(self.selected?)?;
+                Some(Event::Print(r.no.clone()))
+            }
+            ScreenMessage::HostReturn(amount, order) => {
+                if self.form.busy() {
+                    // A refund on its way keeps its form; the cashier comes back to this.
+                    return None;
+                }
+                let (form, event) = RefundForm::for_host_return(amount, order.as_ref());
+                self.form = form;
+                Some(event)
+            }
+        }
+    }
+
+    /// Draws the screen.
+    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, ScreenMessage> {
+        let form = container(widgets::scroll(
+            self.form.view(ctx).map(ScreenMessage::Form),
+        ))
+        .padding(16)
+        .width(Length::FillPortion(1))
+        .height(Length::Fill)
+        .style(style::card);
+        let mut list = column![
+            row![
+                style::heading(tr("最近退款", "Latest refunds")),
+                Space::new().width(Length::Fill),
+                button(text(tr("打印 P", "Print P")).size(14))
+                    .style(button::secondary)
+                    .on_press_maybe(self.selected.map(|_| ScreenMessage::Print)),
+            ]
+            .align_y(Alignment::Center)
+        ]
+        .spacing(4);
+        for (i, r) in self.recent.iter().enumerate() {
+            let line = column![
+                row![
+                    style::mono(ctx.short_time(r.created_at), 13.0),
+                    Space::new().width(Length::Fill),
+                    text(refund_state_text(r.state))
+                        .size(14)
+                        .color(style::refund_color(r.state)),
+                    style::money(r.amount, 15.0).width(Length::Fixed(90.0)),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+                style::mono(format!("{} ← {}", r.no, r.order_no), 12.0),
+            ]
+            .spacing(2);
+            list = list.push(
+                button(
+                    container(line)
+                        .padding([4, 8])
+                        .width(Length::Fill)
+                        .style(style::row_style(i, self.selected == Some(i))),
+                )
+                .padding(0)
+                .style(style::row_button)
+                .on_press(ScreenMessage::Select(i)),
+            );
+        }
+        if self.recent.is_empty() {
+            list = list.push(style::hint(tr("还没有退款", "No refunds yet")));
+        }
+        let side = container(widgets::scroll(list))
+            .padding(16)
+            .width(Length::FillPortion(1))
+            .height(Length::Fill)
+            .style(style::card);
+        row![form, side].spacing(14).padding(14).into()
+    }
+}
+
+/// The original payment of a return the host POS shows, among recent paid orders (newest
+/// first): the one whose remark is the serial number read off the host's screen (plug-in
+/// mode stores the host's serial number as the remark), else the only one of exactly the
+/// returned amount; each with that much still refundable. `None` when nothing or more than
+/// one order fits: the cashier then finds the receipt.
+#[must_use]
+pub fn returned_order(candidates: &[Order], amount: Money, serial: Option<&str>) -> Option<Order> {
+    let refundable = |o: &&Order| {
+        o.state == OrderState::Paid && o.amount.fen() - o.refunded.fen() >= amount.fen()
+    };
+    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty())
+        && let Some(o) = candidates
+            .iter()
+            .filter(refundable)
+            .find(|o| o.remark.trim() == serial)
+    {
+        return Some(o.clone());
+    }
+    let mut same = candidates
+        .iter()
+        .filter(refundable)
+        .filter(|o| o.amount == amount && o.refunded == Money::ZERO);
+    match (same.next(), same.next()) {
+        (Some(o), None) => Some(o.clone()),
+        _ => None,
+    }
+}
