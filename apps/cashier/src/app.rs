@@ -2,17 +2,19 @@
 //! the manuals' global shortcuts (the navigation letters and function keys, M, V, U, H,
 //! Ctrl+E).
 //!
-//! Screens never see the [`Terminal`]: they return events, and this module turns each event
-//! into one terminal call run on iced's tokio executor, whose result goes back to the screen
-//! as a message. That keeps the GUI thin (every action is a terminal method) and lets the
-//! headless tests drive the same code. Around this module: `start` (opening the terminal,
-//! loading the shared state), `windows` (the main window and window events), `plug_in` (the
-//! payment window, region overlay and touch button), `chrome` (header, navigation, status
-//! bar, each window's view), `dialogs` (the modal dialogs over the main window) and
-//! `subscriptions` (the clock, terminal events, devices).
+//! Screens never see the [`Terminal`] in `update` or `view`: they return events, and each
+//! screen's `perform` turns its events into terminal calls run on iced's tokio executor,
+//! whose results come back to the screen as messages. That keeps the GUI thin (every action
+//! is a terminal method) and lets the headless tests drive the same code. Around this
+//! module: `start` (opening the terminal, loading the shared state), `windows` (the main
+//! window and window events), `plug_in` (the payment window, region overlay and touch
+//! button), `chrome` (header, navigation, status bar, each window's view), `dialogs` (halt,
+//! summary, software update), `effects` (where each screen's events go) and `subscriptions`
+//! (the clock, terminal events, devices).
 
 mod chrome;
 mod dialogs;
+mod effects;
 mod inspect;
 mod plug_in;
 mod start;
@@ -21,14 +23,12 @@ mod windows;
 
 use std::sync::Arc;
 
-use iced::futures::SinkExt;
-
 use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::Order;
 use cloudpos_domain::ports::RefundFilter;
 use cloudpos_terminal::{
-    DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, RecoveryReport, Terminal,
-    TerminalError,
+    DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, RecoveryReport, Relogin,
+    Terminal, TerminalError,
 };
 use iced::{Size, Task, window};
 
@@ -37,7 +37,8 @@ pub use start::{Loaded, Options, Started};
 pub use subscriptions::DeviceCommand;
 
 use crate::ctx::Ctx;
-use crate::i18n::{error_text, tr, trs};
+use crate::focus;
+use crate::i18n::{error_text, tr};
 use crate::keys::{KeyPress, Shortcut, chord_text, digit, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
@@ -55,15 +56,6 @@ const CASH_KEY: u8 = 9;
 /// F11 / F12: a refund's manager approves by QR code / by password.
 const QR_AUTH_KEY: u8 = 11;
 const PASSWORD_AUTH_KEY: u8 = 12;
-
-/// Where a refund form lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundOrigin {
-    /// The order list's dialog.
-    Orders,
-    /// The refund screen.
-    Screen,
-}
 
 /// Every message of the app.
 #[derive(Debug, Clone)]
@@ -109,14 +101,7 @@ pub enum Message {
     /// Dismiss the recovery panel.
     DismissPending,
     /// The payment window is prepared (host keys pressed, amount captured).
-    PaymentPrepared {
-        /// Host keys problem, if any.
-        keys: Option<String>,
-        /// The amount reading.
-        amount: Option<Result<cloudpos_domain::ports::AmountReading, TerminalError>>,
-        /// The serial reading.
-        serial: Option<Result<Option<String>, TerminalError>>,
-    },
+    PaymentPrepared(payment::Prepared),
     /// A background call finished; an error is shown in the status bar.
     Done(Result<(), TerminalError>),
     /// The region overlay's scale factor.
@@ -209,26 +194,12 @@ impl Drop for App {
 }
 
 impl App {
-    /// The field the focus belongs in on the current screen.
-    fn screen_field(&self) -> Option<&'static str> {
-        match self.screen {
-            Screen::Login => Some(login::CLERK_FIELD),
-            Screen::Checkout => Some(self.checkout.first_field()),
-            Screen::Refund => Some(refund::ORDER_FIELD),
-            Screen::Commodities
-            | Screen::Clerks
-            | Screen::Orders
-            | Screen::Basic
-            | Screen::Printer
-            | Screen::Hotkeys
-            | Screen::Voice => None,
-        }
-    }
-
     fn terminal(&self) -> Option<Terminal> {
         self.terminal.clone()
     }
 
+    /// One terminal call of the app's own (the session, the halt, the geometry); its
+    /// answer becomes a message.
     fn perform<T, F>(
         &self,
         call: impl FnOnce(Terminal) -> F,
@@ -244,20 +215,17 @@ impl App {
         }
     }
 
-    /// Puts the focus in field `id` with its text selected, as a desktop dialog does: what
-    /// is typed next replaces a prefilled value (a refund's amount, an edited name).
-    fn focus(id: &'static str) -> Task<Message> {
-        iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id))
-    }
-
-    /// Puts the focus in field `id`, the cursor after its text (nothing selected).
-    fn focus_keep(id: &'static str) -> Task<Message> {
-        iced::widget::operation::focus(id)
-    }
-
-    /// Takes the focus from every field (focusing an id no field has unfocuses the rest).
-    fn unfocus() -> Task<Message> {
-        iced::widget::operation::focus("cashier-no-field")
+    /// A screen's effect on the terminal (nothing before the terminal is open); `wrap`
+    /// makes the screen's messages the app's.
+    fn effect<M: Send + 'static>(
+        &self,
+        perform: impl FnOnce(&Terminal) -> Task<M>,
+        wrap: impl Fn(M) -> Message + Send + 'static,
+    ) -> Task<Message> {
+        match &self.terminal {
+            Some(t) => perform(t).map(wrap),
+            None => Task::none(),
+        }
     }
 
     fn notify(&mut self, text: impl Into<String>, color: iced::Color) {
@@ -309,64 +277,14 @@ impl App {
                 .chain(Task::done(Message::Navigate(Screen::Login))),
             Message::ShowSummary => self.show_summary(),
             Message::Quit => self.quit(),
-            Message::Pending(Ok(list)) => {
-                // Only those still open matter; recovery may already have closed some.
-                for o in list {
-                    if !self.pending.iter().any(|p| p.no == o.no) {
-                        self.pending.push(o);
-                    }
-                }
-                Task::none()
-            }
-            Message::Pending(Err(e)) => {
-                self.notify(error_text(&e), style::FAILED);
-                Task::none()
-            }
-            Message::Recovered(r) => {
-                match r {
-                    Ok(report) if report.orders_found + report.refunds_found > 0 => {
-                        self.recovery = Some(trs(
-                            format!(
-                                "上次未完成的支付已处理：{} 笔成功，{} 笔失败，{} 笔撤单，{} 笔仍在处理；退款 {} 笔（{} 笔处理中）",
-                                report.paid,
-                                report.failed,
-                                report.reversed,
-                                report.still_open,
-                                report.refunds_found,
-                                report.refunds_open
-                            ),
-                            format!(
-                                "Unfinished payments resolved: {} paid, {} failed, {} reversed, {} still open; {} refunds ({} open)",
-                                report.paid,
-                                report.failed,
-                                report.reversed,
-                                report.still_open,
-                                report.refunds_found,
-                                report.refunds_open
-                            ),
-                        ));
-                    }
-                    Ok(_) => {}
-                    Err(e) => self.notify(
-                        trs(
-                            format!("恢复未完成的支付失败：{}", error_text(&e)),
-                            format!("Recovery failed: {}", error_text(&e)),
-                        ),
-                        style::FAILED,
-                    ),
-                }
-                Task::none()
-            }
+            Message::Pending(r) => self.pending_found(r),
+            Message::Recovered(r) => self.recovered(r),
             Message::DismissPending => {
                 self.pending.retain(|o| !o.state.is_final());
                 self.recovery = None;
                 Task::none()
             }
-            Message::PaymentPrepared {
-                keys,
-                amount,
-                serial,
-            } => self.payment_prepared(keys, amount, serial),
+            Message::PaymentPrepared(p) => self.payment_prepared(p),
             Message::Done(Ok(())) => Task::none(),
             Message::Done(Err(e)) => {
                 self.notify(error_text(&e), style::FAILED);
@@ -378,43 +296,8 @@ impl App {
                 }
                 Task::none()
             }
-            Message::RegionSaved(target, result) => match result {
-                Ok(region) => {
-                    let _ = self
-                        .basic
-                        .update(basic::Message::RegionPicked(target, region));
-                    if region.is_some() {
-                        self.notify(tr("位置已保存", "Region saved"), style::PAID);
-                    }
-                    self.load_ctx(false)
-                }
-                Err(e) => {
-                    self.notify(error_text(&e), style::FAILED);
-                    Task::none()
-                }
-            },
-            Message::HandedOver(r) => match r {
-                Ok(report) => {
-                    self.summary = Some(SummaryPanel::for_handover(
-                        report,
-                        &self.ctx,
-                        self.commodities.default_dir.clone(),
-                    ));
-                    self.screen = Screen::Login;
-                    self.login.reset();
-                    Task::batch([
-                        self.load_ctx(false),
-                        self.start_qr_if_needed(),
-                        Self::unfocus(),
-                    ])
-                }
-                Err(e) => {
-                    if let Some(s) = &mut self.summary {
-                        s.error = Some(error_text(&e));
-                    }
-                    Task::none()
-                }
-            },
+            Message::RegionSaved(target, result) => self.region_saved(target, result),
+            Message::HandedOver(r) => self.handed_over(r),
             Message::Login(m) => {
                 let e = self.login.update(m);
                 self.login_event(e)
@@ -440,7 +323,7 @@ impl App {
             }
             Message::Refund(m) => {
                 let e = self.refund.update(m);
-                self.refund_event(e, RefundOrigin::Screen)
+                self.refund_event(e, effects::RefundOrigin::Screen)
             }
             Message::Summary(m) => {
                 let Some(s) = &mut self.summary else {
@@ -498,6 +381,8 @@ impl App {
         }
     }
 
+    // ───────────────────────── screens ─────────────────────────
+
     fn home_screen(&self) -> Screen {
         if self.ctx.plug_in() {
             Screen::Orders
@@ -507,14 +392,7 @@ impl App {
     }
 
     fn start_qr_if_needed(&self) -> Task<Message> {
-        if self.login.needs_qr(self.ctx.now) {
-            self.perform(
-                |t| async move { t.start_qr_login().await },
-                |r| Message::Login(login::Message::QrTicket(r)),
-            )
-        } else {
-            Task::none()
-        }
+        self.effect(|t| self.login.start_qr(t, self.ctx.now), Message::Login)
     }
 
     /// Goes to a screen. While a dialog without a field of its own is over the window (a
@@ -523,7 +401,7 @@ impl App {
     fn navigate(&mut self, screen: Screen) -> Task<Message> {
         let task = self.go_to(screen);
         if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
-            task.chain(Self::unfocus())
+            task.chain(focus::release())
         } else {
             task
         }
@@ -539,7 +417,7 @@ impl App {
             if self.terminal.is_some() {
                 self.notify(tr("请先登录", "Log in first"), style::PENDING);
             }
-            return Task::batch([self.start_qr_if_needed(), Self::focus(login::CLERK_FIELD)]);
+            return Task::batch([self.start_qr_if_needed(), focus::select(login::CLERK_FIELD)]);
         }
         if screen == Screen::Clerks && !self.ctx.may(Permission::ManageClerks) {
             self.notify(
@@ -566,7 +444,7 @@ impl App {
         match screen {
             Screen::Login => {
                 self.login.reset();
-                Task::batch([self.start_qr_if_needed(), Self::focus(login::CLERK_FIELD)])
+                Task::batch([self.start_qr_if_needed(), focus::select(login::CLERK_FIELD)])
             }
             Screen::Checkout => {
                 let mode = self.checkout.mode;
@@ -579,15 +457,16 @@ impl App {
                 // No field takes the focus: the list's letters (N 新建, E 编辑, D 删除) work at
                 // once; Tab reaches the search field.
                 let load = self.commodities.load();
-                Task::batch([self.commodities_event(Some(load)), Self::unfocus()])
+                Task::batch([self.commodities_event(Some(load)), focus::release()])
             }
             Screen::Orders => {
                 let e = self.orders.reload(&self.ctx);
                 self.orders_event(e)
             }
-            Screen::Refund => {
-                Task::batch([self.load_recent_refunds(), Self::focus(refund::ORDER_FIELD)])
-            }
+            Screen::Refund => Task::batch([
+                self.load_recent_refunds(),
+                focus::select(refund::ORDER_FIELD),
+            ]),
             Screen::Basic => self.perform(
                 |t| async move {
                     Ok((
@@ -618,16 +497,39 @@ impl App {
             ),
             Screen::Clerks => {
                 let e = self.clerks.reload();
-                Task::batch([self.clerks_event(e), Self::unfocus()])
+                Task::batch([self.clerks_event(e), focus::release()])
             }
             Screen::Voice => Task::batch([
                 self.perform(
                     |t| async move { t.setting::<cloudpos_terminal::VoiceSettings>().await },
                     |r| Message::Voice(voice::Message::Loaded(r)),
                 ),
-                Self::unfocus(),
+                focus::release(),
             ]),
         }
+    }
+
+    /// The field the focus belongs in on the current screen.
+    fn screen_field(&self) -> Option<&'static str> {
+        match self.screen {
+            Screen::Login => Some(login::CLERK_FIELD),
+            Screen::Checkout => Some(self.checkout.first_field()),
+            Screen::Refund => Some(refund::ORDER_FIELD),
+            Screen::Commodities
+            | Screen::Clerks
+            | Screen::Orders
+            | Screen::Basic
+            | Screen::Printer
+            | Screen::Hotkeys
+            | Screen::Voice => None,
+        }
+    }
+
+    fn any_in_flight(&self) -> bool {
+        self.payment
+            .as_ref()
+            .is_some_and(payment::Payment::in_flight)
+            || self.checkout.in_flight()
     }
 
     fn load_recent_refunds(&self) -> Task<Message> {
@@ -642,13 +544,6 @@ impl App {
             },
             |r| Message::Refund(refund::ScreenMessage::Recent(r)),
         )
-    }
-
-    fn any_in_flight(&self) -> bool {
-        self.payment
-            .as_ref()
-            .is_some_and(payment::Payment::in_flight)
-            || self.checkout.in_flight()
     }
 
     // ───────────────────────── keyboard ─────────────────────────
@@ -901,7 +796,7 @@ impl App {
                 if matches!(self.checkout.stage, checkout::Stage::Done(_)) {
                     return self.update(Message::Checkout(checkout::Message::NextSale));
                 }
-                return Self::focus(self.checkout.first_field());
+                return focus::select(self.checkout.first_field());
             }
             (Screen::Checkout, _)
                 if self.checkout.cash.is_some() || self.checkout.confirm_code.is_some() =>
@@ -939,7 +834,7 @@ impl App {
                     recent: std::mem::take(&mut self.refund.recent),
                     ..RefundScreen::default()
                 };
-                Self::focus(refund::ORDER_FIELD)
+                focus::select(refund::ORDER_FIELD)
             }
             _ => {
                 self.status = None;
@@ -948,513 +843,36 @@ impl App {
         }
     }
 
-    // ───────────────────────── screen events ─────────────────────────
+    // ───────────────────────── the session ─────────────────────────
 
     fn login_event(&mut self, event: Option<login::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
         match event {
-            login::Event::Login { id, password } => self.perform(
-                |t| async move { t.login_with_handover(&id, &password).await },
-                |r| Message::Login(login::Message::Done(r)),
-            ),
-            login::Event::StartQr => self.start_qr_if_needed(),
-            login::Event::PollQr(token) => self.perform(
-                |t| async move { t.finish_qr_login_with_handover(&token).await },
-                |r| Message::Login(login::Message::QrPolled(r)),
-            ),
-            login::Event::Focus(id) => Self::focus(id),
-            login::Event::LoggedIn {
+            Some(login::Event::LoggedIn {
                 relogin,
                 auto_login,
-            } => {
-                if let Some(report) = relogin.handover {
-                    self.summary = Some(SummaryPanel::for_handover(
-                        report,
-                        &self.ctx,
-                        self.commodities.default_dir.clone(),
-                    ));
-                }
-                self.status = None;
-                let t = self.terminal();
-                let set_auto = match t {
-                    Some(t) => Task::perform(
-                        async move { t.set_auto_login(auto_login).await },
-                        Message::Done,
-                    ),
-                    None => Task::none(),
-                };
-                // The session is in the ledger now: reload, then go to the home screen.
-                self.ctx.session = Some(relogin.session);
-                Task::batch([set_auto, self.load_ctx(false)]).chain(Task::done(Message::Home))
-            }
-        }
-    }
-
-    fn checkout_event(&mut self, event: Option<checkout::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            checkout::Event::Find(code) => self.perform(
-                |t| async move {
-                    let r = t.commodity_by_code(&code).await;
-                    (code, r)
-                },
-                |(code, r)| Message::Checkout(checkout::Message::Found(code, r)),
-            ),
-            checkout::Event::LoadChoices => self.perform(
-                |t| async move {
-                    t.commodities(&cloudpos_domain::ports::CommodityQuery {
-                        page_size: 500,
-                        ..Default::default()
-                    })
-                    .await
-                    .map(|p| p.items)
-                },
-                |r| Message::Checkout(checkout::Message::Choices(r)),
-            ),
-            checkout::Event::Checkout { cart, code, remark } => self.perform(
-                |t| async move { t.checkout(&cart, &code, &remark).await },
-                |r| Message::Checkout(checkout::Message::Finished(r)),
-            ),
-            checkout::Event::Pay(input) => self.perform(
-                |t| async move { t.pay(input).await },
-                |r| Message::Checkout(checkout::Message::Finished(r)),
-            ),
-            checkout::Event::PayCash {
-                amount,
-                tendered,
-                cart,
-                remark,
-            } => self.perform(
-                |t| async move {
-                    t.pay_cash(amount, tendered, cart.lines().to_vec(), &remark)
-                        .await
-                },
-                |r| Message::Checkout(checkout::Message::Finished(r)),
-            ),
-            // The 货号/条码 field may already hold the start of the next scan when a lookup
-            // returns: keep it, and keep typing after it.
-            checkout::Event::Focus(checkout::LOOKUP_FIELD) => {
-                Self::focus_keep(checkout::LOOKUP_FIELD)
-            }
-            checkout::Event::Focus(id) => Self::focus(id),
-        }
-    }
-
-    fn commodities_event(&mut self, event: Option<commodities::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            commodities::Event::Load(q) => self.perform(
-                |t| async move { t.commodities(&q).await },
-                |r| Message::Commodities(commodities::Message::Loaded(r)),
-            ),
-            commodities::Event::Save(c) => self.perform(
-                |t| async move { t.save_commodity(&c).await },
-                |r| Message::Commodities(commodities::Message::Saved(r)),
-            ),
-            commodities::Event::Delete(sku) => self.perform(
-                |t| async move { t.delete_commodity(&sku).await },
-                |r| Message::Commodities(commodities::Message::Deleted(r)),
-            ),
-            commodities::Event::Export(path) => self.perform(
-                |t| async move { t.export_inventory(&path).await },
-                |r| Message::Commodities(commodities::Message::ExportDone(r)),
-            ),
-            commodities::Event::Import(path) => {
-                let Some(t) = self.terminal() else {
-                    return Task::none();
-                };
-                Task::run(
-                    iced::stream::channel(
-                        16,
-                        async move |mut out: iced::futures::channel::mpsc::Sender<Message>| {
-                            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                            let import = t.import_commodities(&path, move |done, total| {
-                                let _ = tx.send((done, total));
-                            });
-                            tokio::pin!(import);
-                            let result = loop {
-                                tokio::select! {
-                                    r = &mut import => break r,
-                                    Some((d, n)) = rx.recv() => {
-                                        let _ = out.send(Message::Commodities(commodities::Message::ImportProgress(d, n))).await;
-                                    }
-                                }
-                            };
-                            while let Ok((d, n)) = rx.try_recv() {
-                                let _ = out
-                                    .send(Message::Commodities(
-                                        commodities::Message::ImportProgress(d, n),
-                                    ))
-                                    .await;
-                            }
-                            let _ = out
-                                .send(Message::Commodities(commodities::Message::ImportDone(
-                                    result,
-                                )))
-                                .await;
-                        },
-                    ),
-                    |m| m,
-                )
-            }
-            commodities::Event::Focus(id) => Self::focus(id),
-        }
-    }
-
-    fn orders_event(&mut self, event: Option<orders::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            orders::Event::LoadOrders(f) => self.perform(
-                |t| async move { t.orders(&f).await },
-                |r| Message::Orders(orders::Message::Loaded(r)),
-            ),
-            orders::Event::LoadRefunds(f) => self.perform(
-                |t| async move { t.refunds(&f).await },
-                |r| Message::Orders(orders::Message::LoadedRefunds(r)),
-            ),
-            orders::Event::Copy(text) => {
-                self.copied.push(text.clone());
-                iced::clipboard::write(text)
-            }
-            orders::Event::SaveRemark(no, text) => self.perform(
-                |t| async move { t.set_order_remark(&no, &text).await },
-                |r| Message::Orders(orders::Message::RemarkSaved(r)),
-            ),
-            orders::Event::Refund(e) => self.refund_event(Some(e), RefundOrigin::Orders),
-            orders::Event::Print(no) => self.perform(
-                |t| async move { t.print_order(&no, None).await },
-                |r| Message::Orders(orders::Message::Printed(r)),
-            ),
-            orders::Event::PrintRefund(no) => self.perform(
-                |t| async move { t.print_refund(&no, None).await },
-                |r| Message::Orders(orders::Message::Printed(r)),
-            ),
-            orders::Event::Summary => self.show_summary(),
-            orders::Event::Focus(id) => Self::focus(id),
-        }
-    }
-
-    fn refund_event(
-        &mut self,
-        event: Option<refund::Event>,
-        origin: RefundOrigin,
-    ) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        let wrap = move |m: refund::Message| match origin {
-            RefundOrigin::Orders => Message::Orders(orders::Message::RefundForm(m)),
-            RefundOrigin::Screen => Message::Refund(refund::ScreenMessage::Form(m)),
-        };
-        match event {
-            refund::Event::Lookup(no) => self.perform(
-                |t| async move {
-                    let order = t.query(&no).await?;
-                    let refunds = t.refunds_of(&no).await?;
-                    Ok((order, refunds))
-                },
-                move |r| wrap(refund::Message::Loaded(r)),
-            ),
-            refund::Event::Refund(input) => self.perform(
-                |t| async move { t.refund(input).await },
-                move |r| wrap(refund::Message::Submitted(r)),
-            ),
-            refund::Event::RequestApproval(no, amount) => self.perform(
-                |t| async move { t.request_refund_approval(&no, amount).await },
-                move |r| wrap(refund::Message::Ticket(r)),
-            ),
-            refund::Event::Poll(token) => self.perform(
-                |t| async move { t.approval(&token).await },
-                move |r| wrap(refund::Message::Polled(r)),
-            ),
-            refund::Event::Close => {
-                if origin == RefundOrigin::Orders {
-                    self.orders.refund = None;
-                }
-                Task::none()
-            }
-            refund::Event::ViewRefunds(no) => {
-                self.screen = Screen::Orders;
-                let e = self.orders.show_refunds_of(&no, &self.ctx);
-                self.orders_event(e)
-            }
-            refund::Event::Print(no) => self.perform(
-                |t| async move { t.print_refund(&no, None).await },
-                Message::Done,
-            ),
-            refund::Event::Focus(id) => Self::focus(id),
-        }
-    }
-
-    fn show_summary(&mut self) -> Task<Message> {
-        if self.ctx.session.is_none() {
-            return self.navigate(Screen::Login);
-        }
-        let (panel, event) =
-            SummaryPanel::for_shift(&self.ctx, self.commodities.default_dir.clone());
-        self.summary = Some(panel);
-        let load = self.summary_event(Some(event));
-        Task::batch([load, Self::unfocus()])
-    }
-
-    fn summary_event(&mut self, event: Option<summary::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            summary::Event::Load { from, to, clerk } => self.perform(
-                |t| async move {
-                    let summary = t.summary(from, to, clerk.as_ref()).await?;
-                    let png = t
-                        .stats_png(summary.from, summary.to, summary.clerk.as_ref())
-                        .await
-                        .ok();
-                    Ok(summary::Loaded { summary, png })
-                },
-                |r| Message::Summary(summary::Message::Loaded(r)),
-            ),
-            summary::Event::Print(s) => self.perform(
-                |t| async move {
-                    let receipt = t.summary_receipt(&s).await?;
-                    t.print_receipt(&receipt, None).await
-                },
-                |r| Message::Summary(summary::Message::Printed(r)),
-            ),
-            summary::Event::Save(path, png) => Task::perform(
-                async move {
-                    let p = path.clone();
-                    tokio::task::spawn_blocking(move || std::fs::write(&p, png))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| e.to_string()))
-                        .map(|()| path.clone())
-                        .map_err(|e| {
-                            tracing::warn!("saving {}: {e}", path.display());
-                            trs(
-                                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
-                                format!("Cannot save to {}: {e}", path.display()),
-                            )
-                        })
-                },
-                |r| Message::Summary(summary::Message::Saved(r)),
-            ),
-            summary::Event::Handover => {
-                if self.any_in_flight() {
-                    self.notify(
-                        tr(
-                            "支付进行中，请等待结果后再交班",
-                            "A payment is on its way: wait before handing over",
-                        ),
-                        style::PENDING,
-                    );
-                    return Task::none();
-                }
-                self.perform(|t| async move { t.handover().await }, Message::HandedOver)
-            }
-            summary::Event::Close => {
-                self.summary = None;
-                if self.screen == Screen::Login {
-                    Self::focus(login::CLERK_FIELD)
-                } else {
-                    Task::none()
-                }
-            }
-        }
-    }
-
-    fn basic_event(&mut self, event: Option<basic::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            basic::Event::Save {
-                basic,
-                network,
-                proxy_password,
-            } => {
-                let network_changed = proxy_password.is_some() || network != self.basic.network;
-                self.perform(
-                    move |t| async move {
-                        t.set_setting(&basic).await?;
-                        if network_changed {
-                            t.set_network_settings(&network, proxy_password.as_deref())
-                                .await?;
-                        }
-                        Ok(())
-                    },
-                    |r| Message::Basic(basic::Message::Saved(r)),
-                )
-                .chain(self.load_ctx(false))
-            }
-            basic::Event::PickRegion(target) => self.open_region(target),
-            basic::Event::Reconfigure { path, password } => self
-                .perform(
-                    |t| async move {
-                        let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
-                            TerminalError::Invalid(format!("{}: {e}", path.display()))
-                        })?;
-                        let creds: cloudpos_terminal::MerchantCredentials =
-                            serde_json::from_str(&text).map_err(|e| {
-                                TerminalError::Invalid(format!("{}: {e}", path.display()))
-                            })?;
-                        let sandbox = creds.base_url.contains("127.0.0.1")
-                            || creds.base_url.contains("localhost");
-                        t.configure_merchant(&creds, &password, sandbox).await
-                    },
-                    |r| Message::Basic(basic::Message::Reconfigured(r)),
-                )
-                .chain(self.load_ctx(false)),
-            basic::Event::Relogin => self.navigate(Screen::Login),
-            basic::Event::SoftwareUpdate => self.update(Message::Update(update::Message::Open)),
-        }
-    }
-
-    fn printer_event(&mut self, event: Option<printer::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            printer::Event::Preview(settings) => self.perform(
-                |t| async move {
-                    let receipt = t.test_receipt(&settings).await?;
-                    Ok(t.receipt_preview_with(&receipt, &settings))
-                },
-                |r| Message::Printer(printer::Message::Preview(r)),
-            ),
-            printer::Event::Save(settings) => self.perform(
-                |t| async move { t.set_setting(&settings).await },
-                |r| Message::Printer(printer::Message::Saved(r)),
-            ),
-            printer::Event::Test(settings) => self.perform(
-                |t| async move {
-                    let receipt = t.test_receipt(&settings).await?;
-                    t.print_receipt(&receipt, Some(settings)).await
-                },
-                |r| Message::Printer(printer::Message::Tested(r)),
-            ),
-        }
-    }
-
-    fn hotkeys_event(&mut self, event: Option<hotkeys::Event>) -> Task<Message> {
-        let Some(hotkeys::Event::Save(keys)) = event else {
-            return Task::none();
-        };
-        if let Some(tx) = &self.devices {
-            let _ = tx.send(DeviceCommand::ApplyKeys(Box::new(keys.clone())));
-        }
-        self.perform(
-            |t| async move { t.set_setting(&keys).await },
-            |r| Message::Hotkeys(hotkeys::Message::Saved(r)),
-        )
-        .chain(self.load_ctx(false))
-    }
-
-    fn update_event(&mut self, event: Option<update::Event>) -> Task<Message> {
-        match event {
-            Some(update::Event::Check) => self.perform(
-                |t| async move { t.check_update().await },
-                |r| Message::Update(update::Message::Checked(r)),
-            ),
-            Some(update::Event::Apply { password }) => {
-                let home = self.options.home.clone();
-                let program_dir = self.options.program_dir.clone();
-                self.perform(
-                    move |t| async move {
-                        let target = match program_dir {
-                            Some(program_dir) => cloudpos_terminal::UpdateTarget {
-                                program_dir,
-                                data_dir: home,
-                            },
-                            None => cloudpos_terminal::UpdateTarget::running(&home)?,
-                        };
-                        t.apply_update(&password, &target).await
-                    },
-                    |r| Message::Update(update::Message::Applied(r)),
-                )
-            }
-            Some(update::Event::Focus(id)) => Self::focus(id),
-            Some(update::Event::Unfocus) => Self::unfocus(),
+            }) => self.logged_in(relogin, auto_login),
+            Some(e) => self.effect(|t| self.login.perform(e, t, self.ctx.now), Message::Login),
             None => Task::none(),
         }
     }
 
-    fn voice_event(&mut self, event: Option<voice::Event>) -> Task<Message> {
-        match event {
-            Some(voice::Event::Save(settings)) => self.perform(
-                |t| async move { t.set_setting(&settings).await },
-                |r| Message::Voice(voice::Message::Saved(r)),
-            ),
-            Some(voice::Event::Try {
-                announcement,
-                volume,
-            }) => self.perform(
-                move |t| async move { t.say_now(&announcement, Some(volume)).await },
-                |r| Message::Voice(voice::Message::Tried(r)),
-            ),
-            None => Task::none(),
+    /// Someone logged in: a handover report if there was one, auto-login as they chose,
+    /// then the home screen.
+    fn logged_in(&mut self, relogin: Relogin, auto_login: bool) -> Task<Message> {
+        if let Some(report) = relogin.handover {
+            self.summary = Some(SummaryPanel::for_handover(
+                report,
+                &self.ctx,
+                self.commodities.default_dir.clone(),
+            ));
         }
-    }
-
-    fn clerks_event(&mut self, event: Option<clerks::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        match event {
-            clerks::Event::Load(q) => self.perform(
-                |t| async move { t.clerks(&q).await },
-                |r| Message::Clerks(clerks::Message::Loaded(r)),
-            ),
-            clerks::Event::Add(new, password) => self.perform(
-                |t| async move { t.add_clerk(new, &password).await },
-                |r| Message::Clerks(clerks::Message::Saved(r)),
-            ),
-            clerks::Event::Edit(id, changes) => self.perform(
-                |t| async move { t.edit_clerk(&id, changes).await },
-                |r| Message::Clerks(clerks::Message::Saved(r)),
-            ),
-            clerks::Event::ResetPassword(id, password) => self.perform(
-                |t| async move { t.reset_password(&id, &password).await },
-                |r| Message::Clerks(clerks::Message::ResetDone(r)),
-            ),
-            clerks::Event::Remove(id) => self.perform(
-                |t| async move { t.remove_clerk(&id).await },
-                |r| Message::Clerks(clerks::Message::Removed(r)),
-            ),
-            clerks::Event::Focus(id) => Self::focus(id),
-        }
-    }
-
-    /// Whether the main window waits for an answer that decides where the next keys go (a
-    /// login, a scan being looked up, a dialog being saved): keys typed meanwhile are held
-    /// and then go where that answer put the focus.
-    #[must_use]
-    pub fn settling(&self) -> bool {
-        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
-            return false;
-        }
-        match self.screen {
-            Screen::Login => self.login.busy,
-            Screen::Checkout => self.checkout.settling(),
-            Screen::Commodities => self.commodities.settling(),
-            Screen::Clerks => self.clerks.settling(),
-            Screen::Refund => self.refund.form.settling(),
-            Screen::Orders => self
-                .orders
-                .refund
-                .as_ref()
-                .is_some_and(refund::RefundForm::settling),
-            Screen::Basic => self.page_loading || self.basic.busy,
-            Screen::Printer => self.page_loading || self.printer.busy,
-            Screen::Hotkeys => self.page_loading,
-            Screen::Voice => self.page_loading || self.voice.busy,
-        }
+        self.status = None;
+        let set_auto = self.perform(
+            |t| async move { t.set_auto_login(auto_login).await },
+            Message::Done,
+        );
+        // The session is in the ledger now: reload, then go to the home screen.
+        self.ctx.session = Some(relogin.session);
+        Task::batch([set_auto, self.load_ctx(false)]).chain(Task::done(Message::Home))
     }
 }

@@ -9,7 +9,7 @@ use super::dialogs::HaltMessage;
 use super::{App, Message};
 use crate::focus::KeyRouter;
 use crate::i18n::{self, state_text, tr, trs};
-use crate::screen::{Screen, update};
+use crate::screen::{Screen, refund, update};
 use crate::style;
 use crate::widgets;
 use cloudpos_domain::clerk::Permission;
@@ -32,6 +32,32 @@ impl App {
         .arrows(!lists && !recording)
         .hold(self.windows.main == Some(id) && self.settling())
         .into()
+    }
+
+    /// Whether the main window waits for an answer that decides where the next keys go (a
+    /// login, a scan being looked up, a dialog being saved): keys typed meanwhile are held
+    /// and then go where that answer put the focus.
+    #[must_use]
+    pub fn settling(&self) -> bool {
+        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
+            return false;
+        }
+        match self.screen {
+            Screen::Login => self.login.busy,
+            Screen::Checkout => self.checkout.settling(),
+            Screen::Commodities => self.commodities.settling(),
+            Screen::Clerks => self.clerks.settling(),
+            Screen::Refund => self.refund.form.settling(),
+            Screen::Orders => self
+                .orders
+                .refund
+                .as_ref()
+                .is_some_and(refund::RefundForm::settling),
+            Screen::Basic => self.page_loading || self.basic.busy,
+            Screen::Printer => self.page_loading || self.printer.busy,
+            Screen::Hotkeys => self.page_loading,
+            Screen::Voice => self.page_loading || self.voice.busy,
+        }
     }
 
     fn window_view(&self, id: window::Id) -> Element<'_, Message> {

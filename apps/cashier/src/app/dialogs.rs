@@ -1,13 +1,16 @@
 //! The modal dialogs over the main window: the halt (an admin clears it), the summary
-//! panel and the software update. Only one is open at a time.
+//! panel and the software update. Only one is open at a time; while one is, it takes the
+//! keys the screen behind would.
 
-use cloudpos_terminal::TerminalError;
+use cloudpos_terminal::{HandoverReport, TerminalError};
 use iced::widget::{button, column, row, text, text_input};
 use iced::{Element, Task};
 
 use super::{App, Message};
-use crate::i18n::{self, error_text, tr};
-use crate::screen::{Screen, summary, update};
+use crate::focus;
+use crate::i18n::{self, error_text, tr, trs};
+use crate::screen::summary::{self, SummaryPanel};
+use crate::screen::{Screen, login, update};
 use crate::style;
 use crate::widgets;
 
@@ -168,5 +171,111 @@ impl App {
             );
         }
         base
+    }
+
+    /// 汇总 (H): the logged-in clerk's shift summary.
+    pub(super) fn show_summary(&mut self) -> Task<Message> {
+        if self.ctx.session.is_none() {
+            return self.navigate(Screen::Login);
+        }
+        let (panel, event) =
+            SummaryPanel::for_shift(&self.ctx, self.commodities.default_dir.clone());
+        self.summary = Some(panel);
+        let load = self.summary_event(Some(event));
+        Task::batch([load, focus::release()])
+    }
+
+    pub(super) fn summary_event(&mut self, event: Option<summary::Event>) -> Task<Message> {
+        let Some(event) = event else {
+            return Task::none();
+        };
+        match event {
+            summary::Event::Load { from, to, clerk } => self.perform(
+                |t| async move {
+                    let summary = t.summary(from, to, clerk.as_ref()).await?;
+                    let png = t
+                        .stats_png(summary.from, summary.to, summary.clerk.as_ref())
+                        .await
+                        .ok();
+                    Ok(summary::Loaded { summary, png })
+                },
+                |r| Message::Summary(summary::Message::Loaded(r)),
+            ),
+            summary::Event::Print(s) => self.perform(
+                |t| async move {
+                    let receipt = t.summary_receipt(&s).await?;
+                    t.print_receipt(&receipt, None).await
+                },
+                |r| Message::Summary(summary::Message::Printed(r)),
+            ),
+            summary::Event::Save(path, png) => Task::perform(
+                async move {
+                    let p = path.clone();
+                    tokio::task::spawn_blocking(move || std::fs::write(&p, png))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r.map_err(|e| e.to_string()))
+                        .map(|()| path.clone())
+                        .map_err(|e| {
+                            tracing::warn!("saving {}: {e}", path.display());
+                            trs(
+                                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
+                                format!("Cannot save to {}: {e}", path.display()),
+                            )
+                        })
+                },
+                |r| Message::Summary(summary::Message::Saved(r)),
+            ),
+            summary::Event::Handover => {
+                if self.any_in_flight() {
+                    self.notify(
+                        tr(
+                            "支付进行中，请等待结果后再交班",
+                            "A payment is on its way: wait before handing over",
+                        ),
+                        style::PENDING,
+                    );
+                    return Task::none();
+                }
+                self.perform(|t| async move { t.handover().await }, Message::HandedOver)
+            }
+            summary::Event::Close => {
+                self.summary = None;
+                if self.screen == Screen::Login {
+                    focus::select(login::CLERK_FIELD)
+                } else {
+                    Task::none()
+                }
+            }
+        }
+    }
+
+    /// The handover finished: its report over the login screen for the next clerk.
+    pub(super) fn handed_over(
+        &mut self,
+        result: Result<HandoverReport, TerminalError>,
+    ) -> Task<Message> {
+        match result {
+            Ok(report) => {
+                self.summary = Some(SummaryPanel::for_handover(
+                    report,
+                    &self.ctx,
+                    self.commodities.default_dir.clone(),
+                ));
+                self.screen = Screen::Login;
+                self.login.reset();
+                Task::batch([
+                    self.load_ctx(false),
+                    self.start_qr_if_needed(),
+                    focus::release(),
+                ])
+            }
+            Err(e) => {
+                if let Some(s) = &mut self.summary {
+                    s.error = Some(error_text(&e));
+                }
+                Task::none()
+            }
+        }
     }
 }

@@ -4,15 +4,16 @@
 
 use std::time::Duration;
 
-use cloudpos_domain::ports::OrderFilter;
+use cloudpos_domain::ports::{OrderFilter, ScreenRegion};
 use cloudpos_terminal::TerminalError;
 use iced::{Point, Size, Task, window};
 
 use super::{App, Message};
+use crate::focus;
 use crate::geometry;
 use crate::i18n::{error_text, tr};
 use crate::screen::region::{Region, Target};
-use crate::screen::{Screen, payment, refund};
+use crate::screen::{Screen, basic, payment, refund};
 use crate::style;
 
 impl App {
@@ -44,32 +45,10 @@ impl App {
                 .map(|p| p.wallet())
         });
         self.payment = Some(payment::Payment::new(code, self.ctx.now));
-        let capture_amount = self.ctx.basic.capture_amount;
-        let capture_serial = self.ctx.basic.capture_serial;
-        self.perform(
-            move |t| async move {
-                let keys = t
-                    .send_host_keys(true, wallet)
-                    .await
-                    .err()
-                    .map(|e| error_text(&e));
-                let amount = if capture_amount {
-                    Some(t.read_amount().await)
-                } else {
-                    None
-                };
-                let serial = if capture_serial {
-                    Some(t.read_serial().await)
-                } else {
-                    None
-                };
-                (keys, amount, serial)
-            },
-            |(keys, amount, serial)| Message::PaymentPrepared {
-                keys,
-                amount,
-                serial,
-            },
+        let (amount, serial) = (self.ctx.basic.capture_amount, self.ctx.basic.capture_serial);
+        self.effect(
+            |t| payment::prepare(t, wallet, amount, serial),
+            Message::PaymentPrepared,
         )
     }
 
@@ -103,15 +82,16 @@ impl App {
         s
     }
 
-    pub(super) fn payment_prepared(
-        &mut self,
-        keys: Option<String>,
-        amount: Option<Result<cloudpos_domain::ports::AmountReading, TerminalError>>,
-        serial: Option<Result<Option<String>, TerminalError>>,
-    ) -> Task<Message> {
+    /// The payment window is prepared: it opens with what the capture found.
+    pub(super) fn payment_prepared(&mut self, prepared: payment::Prepared) -> Task<Message> {
         let Some(p) = &mut self.payment else {
             return Task::none();
         };
+        let payment::Prepared {
+            keys,
+            amount,
+            serial,
+        } = prepared;
         let event = p.update(payment::Message::Prepared { amount, serial }, &self.ctx);
         if let Some(k) = keys {
             p.capture_note = Some(match p.capture_note.take() {
@@ -126,20 +106,19 @@ impl App {
         open.map(Message::Opened)
     }
 
+    /// What the payment window asked for: closing it (pressing the host's keys after a
+    /// payment), its focus, or the refund screen for the return the host shows; the payment
+    /// itself is the screen's (`payment::perform`).
     pub(super) fn payment_event(&mut self, event: Option<payment::Event>) -> Task<Message> {
         let Some(event) = event else {
             return Task::none();
         };
         match event {
-            payment::Event::Pay(input) => self.perform(
-                |t| async move { t.pay(input).await },
-                |r| Message::Payment(payment::Message::Finished(r)),
-            ),
             payment::Event::Focus(id) => {
                 if let Some(p) = &mut self.payment {
                     p.field = id;
                 }
-                Self::focus(id)
+                focus::select(id)
             }
             payment::Event::Close { paid } => {
                 self.payment = None;
@@ -183,6 +162,7 @@ impl App {
                 );
                 close.chain(show).chain(find)
             }
+            e => self.effect(|t| payment::perform(e, t), Message::Payment),
         }
     }
 
@@ -211,7 +191,7 @@ impl App {
     pub(super) fn region_done(
         &mut self,
         target: Target,
-        region: Option<cloudpos_domain::ports::ScreenRegion>,
+        region: Option<ScreenRegion>,
     ) -> Task<Message> {
         self.region = None;
         let close = self
@@ -263,6 +243,29 @@ impl App {
                 window::close(id)
             }
             _ => Task::none(),
+        }
+    }
+
+    /// The region picked was saved (or not): the basic settings page shows it.
+    pub(super) fn region_saved(
+        &mut self,
+        target: Target,
+        result: Result<Option<ScreenRegion>, TerminalError>,
+    ) -> Task<Message> {
+        match result {
+            Ok(region) => {
+                let _ = self
+                    .basic
+                    .update(basic::Message::RegionPicked(target, region));
+                if region.is_some() {
+                    self.notify(tr("位置已保存", "Region saved"), style::PAID);
+                }
+                self.load_ctx(false)
+            }
+            Err(e) => {
+                self.notify(error_text(&e), style::FAILED);
+                Task::none()
+            }
         }
     }
 }

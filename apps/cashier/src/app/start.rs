@@ -5,16 +5,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cloudpos_domain::order::OrderStatus;
+use cloudpos_domain::order::{Order, OrderStatus};
 use cloudpos_domain::ports::OrderFilter;
-use cloudpos_terminal::{EmbeddedSandbox, KeySettings, Terminal, TerminalError};
+use cloudpos_terminal::{EmbeddedSandbox, KeySettings, RecoveryReport, Terminal, TerminalError};
 use iced::Task;
 
 use super::windows::Windows;
 use super::{App, DeviceCommand, Message};
 use crate::ctx::Ctx;
 use crate::geometry;
-use crate::i18n::{self, error_text, tr};
+use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
@@ -293,5 +293,64 @@ impl App {
         } else {
             self.navigate(Screen::Login)
         }
+    }
+
+    /// Payments a crash left open (only those still open matter; recovery may already
+    /// have closed some).
+    pub(super) fn pending_found(
+        &mut self,
+        found: Result<Vec<Order>, TerminalError>,
+    ) -> Task<Message> {
+        match found {
+            Ok(list) => {
+                for o in list {
+                    if !self.pending.iter().any(|p| p.no == o.no) {
+                        self.pending.push(o);
+                    }
+                }
+            }
+            Err(e) => self.notify(error_text(&e), style::FAILED),
+        }
+        Task::none()
+    }
+
+    /// Start-up recovery finished: what it resolved, in the recovery panel.
+    pub(super) fn recovered(
+        &mut self,
+        report: Result<RecoveryReport, TerminalError>,
+    ) -> Task<Message> {
+        match report {
+            Ok(report) if report.orders_found + report.refunds_found > 0 => {
+                self.recovery = Some(trs(
+                    format!(
+                        "上次未完成的支付已处理：{} 笔成功，{} 笔失败，{} 笔撤单，{} 笔仍在处理；退款 {} 笔（{} 笔处理中）",
+                        report.paid,
+                        report.failed,
+                        report.reversed,
+                        report.still_open,
+                        report.refunds_found,
+                        report.refunds_open
+                    ),
+                    format!(
+                        "Unfinished payments resolved: {} paid, {} failed, {} reversed, {} still open; {} refunds ({} open)",
+                        report.paid,
+                        report.failed,
+                        report.reversed,
+                        report.still_open,
+                        report.refunds_found,
+                        report.refunds_open
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => self.notify(
+                trs(
+                    format!("恢复未完成的支付失败：{}", error_text(&e)),
+                    format!("Recovery failed: {}", error_text(&e)),
+                ),
+                style::FAILED,
+            ),
+        }
+        Task::none()
     }
 }

@@ -5,6 +5,7 @@ use cloudpos_terminal::StartWindow;
 use iced::{Point, Size, Task, window};
 
 use super::{App, DeviceCommand, Message};
+use crate::focus;
 use crate::geometry;
 use crate::i18n::tr;
 use crate::screen::{payment, region};
@@ -92,7 +93,7 @@ impl App {
         self.windows.main_placed = true;
         tasks.push(window::gain_focus(id));
         if let Some(f) = self.screen_field() {
-            tasks.push(Self::focus(f));
+            tasks.push(focus::select(f));
         }
         Task::batch(tasks)
     }
@@ -105,7 +106,7 @@ impl App {
                 .payment
                 .as_ref()
                 .map_or(payment::CODE_FIELD, |p| p.field);
-            return Task::batch([window::gain_focus(id), Self::focus(field)]);
+            return Task::batch([window::gain_focus(id), focus::select(field)]);
         }
         if self.windows.main == Some(id) {
             return window::monitor_size(id).map(move |size| Message::Monitor(id, size));

@@ -9,10 +9,13 @@ use cloudpos_domain::code::mask_code;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{PayInput, TerminalError};
+use cloudpos_terminal::{PayInput, Terminal, TerminalError};
+use iced::Task;
 
 use crate::ctx::Ctx;
+use crate::focus;
 use crate::i18n::{cart_error_text, error_text, halt_text, money_error_text, tr, trs};
+use crate::screen::call;
 use crate::widgets;
 
 /// Id of the 货号/条码 field.
@@ -334,6 +337,59 @@ impl Checkout {
         self.stage = Stage::Idle;
         self.cash = None;
         self.error = None;
+    }
+
+    /// Runs an event's terminal call (or moves the focus).
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Find(code) => call(
+                terminal,
+                |t| async move {
+                    let r = t.commodity_by_code(&code).await;
+                    (code, r)
+                },
+                |(code, r)| Message::Found(code, r),
+            ),
+            Event::LoadChoices => call(
+                terminal,
+                |t| async move {
+                    t.commodities(&cloudpos_domain::ports::CommodityQuery {
+                        page_size: 500,
+                        ..Default::default()
+                    })
+                    .await
+                    .map(|p| p.items)
+                },
+                Message::Choices,
+            ),
+            Event::Checkout { cart, code, remark } => call(
+                terminal,
+                |t| async move { t.checkout(&cart, &code, &remark).await },
+                Message::Finished,
+            ),
+            Event::Pay(input) => call(
+                terminal,
+                |t| async move { t.pay(input).await },
+                Message::Finished,
+            ),
+            Event::PayCash {
+                amount,
+                tendered,
+                cart,
+                remark,
+            } => call(
+                terminal,
+                |t| async move {
+                    t.pay_cash(amount, tendered, cart.lines().to_vec(), &remark)
+                        .await
+                },
+                Message::Finished,
+            ),
+            // The 货号/条码 field may already hold the start of the next scan when a lookup
+            // returns: keep it, and keep typing after it.
+            Event::Focus(LOOKUP_FIELD) => focus::enter(LOOKUP_FIELD),
+            Event::Focus(id) => focus::select(id),
+        }
     }
 
     /// Handles a message.

@@ -8,9 +8,13 @@ use std::path::PathBuf;
 
 use cloudpos_domain::catalog::Commodity;
 use cloudpos_domain::ports::{CommodityQuery, Page};
-use cloudpos_terminal::{ImportReport, TerminalError};
+use cloudpos_terminal::{ImportReport, Terminal, TerminalError};
+use iced::Task;
+use iced::futures::SinkExt;
 
+use crate::focus;
 use crate::i18n::{commodity_error_text, error_text, money_error_text, tr, trs};
+use crate::screen::call;
 
 /// Id of the search field.
 pub const SEARCH_FIELD: &str = "commodity-search";
@@ -370,6 +374,35 @@ impl Commodities {
         self.page.as_ref()?.items.get(self.selected?)
     }
 
+    /// Runs an event's terminal call (or moves the focus). An import reports its progress
+    /// as it goes.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Load(q) => call(
+                terminal,
+                |t| async move { t.commodities(&q).await },
+                Message::Loaded,
+            ),
+            Event::Save(c) => call(
+                terminal,
+                |t| async move { t.save_commodity(&c).await },
+                Message::Saved,
+            ),
+            Event::Delete(sku) => call(
+                terminal,
+                |t| async move { t.delete_commodity(&sku).await },
+                Message::Deleted,
+            ),
+            Event::Export(path) => call(
+                terminal,
+                |t| async move { t.export_inventory(&path).await },
+                Message::ExportDone,
+            ),
+            Event::Import(path) => import(terminal.clone(), path),
+            Event::Focus(id) => focus::select(id),
+        }
+    }
+
     /// Handles a message.
     pub fn update(&mut self, message: Message) -> Option<Event> {
         if self.loading
@@ -634,4 +667,33 @@ impl Commodities {
             }
         }
     }
+}
+
+/// Imports a workbook, its progress reported row by row, then its report.
+fn import(t: Terminal, path: PathBuf) -> Task<Message> {
+    Task::run(
+        iced::stream::channel(
+            16,
+            async move |mut out: iced::futures::channel::mpsc::Sender<Message>| {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let import = t.import_commodities(&path, move |done, total| {
+                    let _ = tx.send((done, total));
+                });
+                tokio::pin!(import);
+                let result = loop {
+                    tokio::select! {
+                        r = &mut import => break r,
+                        Some((d, n)) = rx.recv() => {
+                            let _ = out.send(Message::ImportProgress(d, n)).await;
+                        }
+                    }
+                };
+                while let Ok((d, n)) = rx.try_recv() {
+                    let _ = out.send(Message::ImportProgress(d, n)).await;
+                }
+                let _ = out.send(Message::ImportDone(result)).await;
+            },
+        ),
+        |m| m,
+    )
 }

@@ -12,10 +12,12 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::ports::{AmountReading, ScreenTotal};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{PayInput, TerminalError};
+use cloudpos_terminal::{PayInput, Terminal, TerminalError};
+use iced::Task;
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, halt_text, money_error_text, tr, trs};
+use crate::screen::call;
 
 /// Id of the amount field.
 pub const AMOUNT_FIELD: &str = "pay-amount";
@@ -148,6 +150,68 @@ pub enum Event {
         /// by its remark).
         serial: Option<String>,
     },
+}
+
+/// What the window found out before it opens: the problem pressing the host's keys, if any,
+/// and the amount and serial number read off the host's screen (when configured).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Why the host's keys could not be pressed.
+    pub keys: Option<String>,
+    /// The amount reading.
+    pub amount: Option<Result<AmountReading, TerminalError>>,
+    /// The serial number reading.
+    pub serial: Option<Result<Option<String>, TerminalError>>,
+}
+
+/// Prepares the window: presses the host's keys for `wallet` (the scanned code's, by the
+/// merchant's code table), then reads the amount and the serial number off the host's
+/// screen where the basic settings ask for them.
+pub fn prepare(
+    terminal: &Terminal,
+    wallet: Option<Wallet>,
+    capture_amount: bool,
+    capture_serial: bool,
+) -> Task<Prepared> {
+    call(
+        terminal,
+        move |t| async move {
+            let keys = t
+                .send_host_keys(true, wallet)
+                .await
+                .err()
+                .map(|e| error_text(&e));
+            let amount = if capture_amount {
+                Some(t.read_amount().await)
+            } else {
+                None
+            };
+            let serial = if capture_serial {
+                Some(t.read_serial().await)
+            } else {
+                None
+            };
+            Prepared {
+                keys,
+                amount,
+                serial,
+            }
+        },
+        |p| p,
+    )
+}
+
+/// Runs an event's terminal call. Closing the window, moving its focus (the app remembers
+/// the field for when the window opens) and going to the refund screen are the app's.
+pub fn perform(event: Event, terminal: &Terminal) -> Task<Message> {
+    match event {
+        Event::Pay(input) => call(
+            terminal,
+            |t| async move { t.pay(input).await },
+            Message::Finished,
+        ),
+        Event::Close { .. } | Event::Focus(_) | Event::Refund { .. } => Task::none(),
+    }
 }
 
 impl Payment {
