@@ -25,7 +25,6 @@ use std::sync::Arc;
 
 use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::Order;
-use cloudpos_domain::ports::RefundFilter;
 use cloudpos_terminal::{
     DeviceEvent, EmbeddedSandbox, Event as TerminalEvent, HandoverReport, RecoveryReport, Relogin,
     Terminal, TerminalError,
@@ -323,7 +322,7 @@ impl App {
             }
             Message::Refund(m) => {
                 let e = self.refund.update(m);
-                self.refund_event(e, effects::RefundOrigin::Screen)
+                self.refund_event(e)
             }
             Message::Summary(m) => {
                 let Some(s) = &mut self.summary else {
@@ -533,17 +532,7 @@ impl App {
     }
 
     fn load_recent_refunds(&self) -> Task<Message> {
-        self.perform(
-            |t| async move {
-                t.refunds(&RefundFilter {
-                    page_size: 20,
-                    ..RefundFilter::default()
-                })
-                .await
-                .map(|p| p.items)
-            },
-            |r| Message::Refund(refund::ScreenMessage::Recent(r)),
-        )
+        self.effect(|t| self.refund.load_recent(t), Message::Refund)
     }
 
     // ───────────────────────── keyboard ─────────────────────────

@@ -8,7 +8,7 @@ use iced::{Element, Task};
 
 use super::{App, Message};
 use crate::focus;
-use crate::i18n::{self, error_text, tr, trs};
+use crate::i18n::{self, error_text, tr};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{Screen, login, update};
 use crate::style;
@@ -185,48 +185,11 @@ impl App {
         Task::batch([load, focus::release()])
     }
 
+    /// What the summary panel asked for: handing over and closing are the app's, the rest
+    /// the panel's own.
     pub(super) fn summary_event(&mut self, event: Option<summary::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
         match event {
-            summary::Event::Load { from, to, clerk } => self.perform(
-                |t| async move {
-                    let summary = t.summary(from, to, clerk.as_ref()).await?;
-                    let png = t
-                        .stats_png(summary.from, summary.to, summary.clerk.as_ref())
-                        .await
-                        .ok();
-                    Ok(summary::Loaded { summary, png })
-                },
-                |r| Message::Summary(summary::Message::Loaded(r)),
-            ),
-            summary::Event::Print(s) => self.perform(
-                |t| async move {
-                    let receipt = t.summary_receipt(&s).await?;
-                    t.print_receipt(&receipt, None).await
-                },
-                |r| Message::Summary(summary::Message::Printed(r)),
-            ),
-            summary::Event::Save(path, png) => Task::perform(
-                async move {
-                    let p = path.clone();
-                    tokio::task::spawn_blocking(move || std::fs::write(&p, png))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| e.to_string()))
-                        .map(|()| path.clone())
-                        .map_err(|e| {
-                            tracing::warn!("saving {}: {e}", path.display());
-                            trs(
-                                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
-                                format!("Cannot save to {}: {e}", path.display()),
-                            )
-                        })
-                },
-                |r| Message::Summary(summary::Message::Saved(r)),
-            ),
-            summary::Event::Handover => {
+            Some(summary::Event::Handover) => {
                 if self.any_in_flight() {
                     self.notify(
                         tr(
@@ -239,7 +202,7 @@ impl App {
                 }
                 self.perform(|t| async move { t.handover().await }, Message::HandedOver)
             }
-            summary::Event::Close => {
+            Some(summary::Event::Close) => {
                 self.summary = None;
                 if self.screen == Screen::Login {
                     focus::select(login::CLERK_FIELD)
@@ -247,6 +210,11 @@ impl App {
                     Task::none()
                 }
             }
+            Some(e) => match &self.summary {
+                Some(s) => self.effect(|t| s.perform(e, t), Message::Summary),
+                None => Task::none(),
+            },
+            None => Task::none(),
         }
     }
 

@@ -11,15 +11,6 @@ use crate::screen::{
     Screen, basic, checkout, clerks, commodities, hotkeys, orders, printer, refund, update, voice,
 };
 
-/// Where a refund form lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum RefundOrigin {
-    /// The order list's dialog.
-    Orders,
-    /// The refund screen.
-    Screen,
-}
-
 impl App {
     pub(super) fn checkout_event(&self, event: Option<checkout::Event>) -> Task<Message> {
         let Some(e) = event else {
@@ -36,89 +27,30 @@ impl App {
     }
 
     pub(super) fn orders_event(&mut self, event: Option<orders::Event>) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
         match event {
-            orders::Event::LoadOrders(f) => self.perform(
-                |t| async move { t.orders(&f).await },
-                |r| Message::Orders(orders::Message::Loaded(r)),
-            ),
-            orders::Event::LoadRefunds(f) => self.perform(
-                |t| async move { t.refunds(&f).await },
-                |r| Message::Orders(orders::Message::LoadedRefunds(r)),
-            ),
-            orders::Event::Copy(text) => {
+            Some(orders::Event::Copy(text)) => {
                 self.copied.push(text.clone());
                 iced::clipboard::write(text)
             }
-            orders::Event::SaveRemark(no, text) => self.perform(
-                |t| async move { t.set_order_remark(&no, &text).await },
-                |r| Message::Orders(orders::Message::RemarkSaved(r)),
-            ),
-            orders::Event::Refund(e) => self.refund_event(Some(e), RefundOrigin::Orders),
-            orders::Event::Print(no) => self.perform(
-                |t| async move { t.print_order(&no, None).await },
-                |r| Message::Orders(orders::Message::Printed(r)),
-            ),
-            orders::Event::PrintRefund(no) => self.perform(
-                |t| async move { t.print_refund(&no, None).await },
-                |r| Message::Orders(orders::Message::Printed(r)),
-            ),
-            orders::Event::Summary => self.show_summary(),
-            orders::Event::Focus(id) => focus::select(id),
+            Some(orders::Event::Summary) => self.show_summary(),
+            Some(orders::Event::Refund(refund::Event::Print(no))) => {
+                self.effect(|t| refund::print(t, no), Message::Done)
+            }
+            Some(e) => self.effect(|t| self.orders.perform(e, t), Message::Orders),
+            None => Task::none(),
         }
     }
 
-    pub(super) fn refund_event(
-        &mut self,
-        event: Option<refund::Event>,
-        origin: RefundOrigin,
-    ) -> Task<Message> {
-        let Some(event) = event else {
-            return Task::none();
-        };
-        let wrap = move |m: refund::Message| match origin {
-            RefundOrigin::Orders => Message::Orders(orders::Message::RefundForm(m)),
-            RefundOrigin::Screen => Message::Refund(refund::ScreenMessage::Form(m)),
-        };
+    pub(super) fn refund_event(&mut self, event: Option<refund::Event>) -> Task<Message> {
         match event {
-            refund::Event::Lookup(no) => self.perform(
-                |t| async move {
-                    let order = t.query(&no).await?;
-                    let refunds = t.refunds_of(&no).await?;
-                    Ok((order, refunds))
-                },
-                move |r| wrap(refund::Message::Loaded(r)),
-            ),
-            refund::Event::Refund(input) => self.perform(
-                |t| async move { t.refund(input).await },
-                move |r| wrap(refund::Message::Submitted(r)),
-            ),
-            refund::Event::RequestApproval(no, amount) => self.perform(
-                |t| async move { t.request_refund_approval(&no, amount).await },
-                move |r| wrap(refund::Message::Ticket(r)),
-            ),
-            refund::Event::Poll(token) => self.perform(
-                |t| async move { t.approval(&token).await },
-                move |r| wrap(refund::Message::Polled(r)),
-            ),
-            refund::Event::Close => {
-                if origin == RefundOrigin::Orders {
-                    self.orders.refund = None;
-                }
-                Task::none()
-            }
-            refund::Event::ViewRefunds(no) => {
+            Some(refund::Event::ViewRefunds(no)) => {
                 self.screen = Screen::Orders;
                 let e = self.orders.show_refunds_of(&no, &self.ctx);
                 self.orders_event(e)
             }
-            refund::Event::Print(no) => self.perform(
-                |t| async move { t.print_refund(&no, None).await },
-                Message::Done,
-            ),
-            refund::Event::Focus(id) => focus::select(id),
+            Some(refund::Event::Print(no)) => self.effect(|t| refund::print(t, no), Message::Done),
+            Some(e) => self.effect(|t| self.refund.perform(e, t), Message::Refund),
+            None => Task::none(),
         }
     }
 

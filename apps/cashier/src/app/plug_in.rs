@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cloudpos_domain::ports::{OrderFilter, ScreenRegion};
+use cloudpos_domain::ports::ScreenRegion;
 use cloudpos_terminal::TerminalError;
 use iced::{Point, Size, Task, window};
 
@@ -144,21 +144,9 @@ impl App {
                 let close = self.payment_event(Some(payment::Event::Close { paid: None }));
                 let show = Task::batch([self.open_main(), self.navigate(Screen::Refund)]);
                 let since = self.ctx.now.minus(Duration::from_secs(30 * 24 * 3600));
-                let find = self.perform(
-                    move |t| async move {
-                        let recent = t
-                            .orders(&OrderFilter {
-                                from: Some(since),
-                                state: Some(cloudpos_domain::order::OrderState::Paid),
-                                page_size: 200,
-                                ..OrderFilter::default()
-                            })
-                            .await
-                            .map(|p| p.items)
-                            .unwrap_or_default();
-                        refund::returned_order(&recent, amount, serial.as_deref())
-                    },
-                    move |order| Message::Refund(refund::ScreenMessage::HostReturn(amount, order)),
+                let find = self.effect(
+                    |t| refund::find_returned(t, since, amount, serial),
+                    Message::Refund,
                 );
                 close.chain(show).chain(find)
             }

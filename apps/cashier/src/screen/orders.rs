@@ -10,10 +10,13 @@ use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::{OrderFilter, Page, RefundFilter};
 use cloudpos_domain::refund::{Refund, RefundState};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::TerminalError;
+use cloudpos_terminal::{Terminal, TerminalError};
+use iced::Task;
 
 use crate::ctx::Ctx;
+use crate::focus;
 use crate::i18n::{error_text, method_text, refund_state_text, status_text, tr, trs};
+use crate::screen::call;
 use crate::screen::refund::{self, RefundForm};
 
 /// Id of the order number filter.
@@ -233,6 +236,42 @@ impl Default for Orders {
 }
 
 impl Orders {
+    /// Runs an event's terminal call (or moves the focus). Copying (the app keeps what was
+    /// copied), the summary and printing a refund from the dialog (its failure goes to the
+    /// status bar) are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::LoadOrders(f) => call(
+                terminal,
+                |t| async move { t.orders(&f).await },
+                Message::Loaded,
+            ),
+            Event::LoadRefunds(f) => call(
+                terminal,
+                |t| async move { t.refunds(&f).await },
+                Message::LoadedRefunds,
+            ),
+            Event::SaveRemark(no, text) => call(
+                terminal,
+                |t| async move { t.set_order_remark(&no, &text).await },
+                Message::RemarkSaved,
+            ),
+            Event::Refund(e) => refund::perform(e, terminal).map(Message::RefundForm),
+            Event::Print(no) => call(
+                terminal,
+                |t| async move { t.print_order(&no, None).await },
+                Message::Printed,
+            ),
+            Event::PrintRefund(no) => call(
+                terminal,
+                |t| async move { t.print_refund(&no, None).await },
+                Message::Printed,
+            ),
+            Event::Focus(id) => focus::select(id),
+            Event::Copy(_) | Event::Summary => Task::none(),
+        }
+    }
+
     /// Whether a dialog is open (letters then belong to it).
     #[must_use]
     pub fn dialog_open(&self) -> bool {

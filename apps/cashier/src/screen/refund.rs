@@ -9,7 +9,7 @@
 mod page;
 mod view;
 
-pub use page::{RefundScreen, ScreenMessage, returned_order};
+pub use page::{RefundScreen, ScreenMessage, find_returned, print, returned_order};
 
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
@@ -18,10 +18,13 @@ use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::{Approval, ApprovalState, ApprovalTicket};
 use cloudpos_domain::refund::{Refund, remaining_refundable};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{Authorization, RefundInput, RefundResult, TerminalError};
+use cloudpos_terminal::{Authorization, RefundInput, RefundResult, Terminal, TerminalError};
+use iced::Task;
 use iced::widget::qr_code::Data;
 
+use crate::focus;
 use crate::i18n::{error_text, tr, trs};
+use crate::screen::call;
 
 /// Id of the order number field.
 pub const ORDER_FIELD: &str = "refund-order";
@@ -543,5 +546,39 @@ impl RefundForm {
     #[must_use]
     pub fn authorising(&self) -> bool {
         matches!(self.stage, Stage::Authorising(_))
+    }
+}
+
+/// Runs a form event's terminal call (or moves the focus). Closing the form, showing the
+/// order's refunds and printing are for whoever holds the form (the order list, the refund
+/// screen, the app).
+pub fn perform(event: Event, terminal: &Terminal) -> Task<Message> {
+    match event {
+        Event::Lookup(no) => call(
+            terminal,
+            |t| async move {
+                let order = t.query(&no).await?;
+                let refunds = t.refunds_of(&no).await?;
+                Ok((order, refunds))
+            },
+            Message::Loaded,
+        ),
+        Event::Refund(input) => call(
+            terminal,
+            |t| async move { t.refund(input).await },
+            Message::Submitted,
+        ),
+        Event::RequestApproval(no, amount) => call(
+            terminal,
+            |t| async move { t.request_refund_approval(&no, amount).await },
+            Message::Ticket,
+        ),
+        Event::Poll(token) => call(
+            terminal,
+            |t| async move { t.approval(&token).await },
+            Message::Polled,
+        ),
+        Event::Focus(id) => focus::select(id),
+        Event::Close | Event::ViewRefunds(_) | Event::Print(_) => Task::none(),
     }
 }

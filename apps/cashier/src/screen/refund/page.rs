@@ -3,14 +3,18 @@
 
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
+use cloudpos_domain::order_no::RefundNo;
+use cloudpos_domain::ports::{OrderFilter, RefundFilter};
 use cloudpos_domain::refund::Refund;
-use cloudpos_terminal::TerminalError;
+use cloudpos_domain::timestamp::Timestamp;
+use cloudpos_terminal::{Terminal, TerminalError};
 use iced::widget::{Space, button, column, container, row, text};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use super::{Event, Message, RefundForm};
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, refund_state_text, tr};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -52,6 +56,28 @@ impl Default for RefundScreen {
 }
 
 impl RefundScreen {
+    /// Loads the latest refunds (the screen was opened, or a refund changed).
+    pub fn load_recent(&self, terminal: &Terminal) -> Task<ScreenMessage> {
+        call(
+            terminal,
+            |t| async move {
+                t.refunds(&RefundFilter {
+                    page_size: 20,
+                    ..RefundFilter::default()
+                })
+                .await
+                .map(|p| p.items)
+            },
+            ScreenMessage::Recent,
+        )
+    }
+
+    /// Runs a form event's terminal call (or moves the focus). Printing (its failure goes to
+    /// the status bar) and showing an order's refunds in the order list are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<ScreenMessage> {
+        super::perform(event, terminal).map(ScreenMessage::Form)
+    }
+
     /// Handles a message; `Some(Event)` for the app.
     pub fn update(&mut self, message: ScreenMessage) -> Option<Event> {
         match message {
@@ -169,4 +195,40 @@ pub fn returned_order(candidates: &[Order], amount: Money, serial: Option<&str>)
         (Some(o), None) => Some(o.clone()),
         _ => None,
     }
+}
+
+/// Finds the original payment of a return the host POS shows (see [`returned_order`])
+/// among the paid orders since `since`; the refund screen then opens for it.
+pub fn find_returned(
+    terminal: &Terminal,
+    since: Timestamp,
+    amount: Money,
+    serial: Option<String>,
+) -> Task<ScreenMessage> {
+    call(
+        terminal,
+        move |t| async move {
+            let recent = t
+                .orders(&OrderFilter {
+                    from: Some(since),
+                    state: Some(OrderState::Paid),
+                    page_size: 200,
+                    ..OrderFilter::default()
+                })
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default();
+            returned_order(&recent, amount, serial.as_deref())
+        },
+        move |order| ScreenMessage::HostReturn(amount, order),
+    )
+}
+
+/// Prints a refund's receipt; a failure is the caller's to show.
+pub fn print(terminal: &Terminal, no: RefundNo) -> Task<Result<(), TerminalError>> {
+    call(
+        terminal,
+        |t| async move { t.print_refund(&no, None).await },
+        |r| r,
+    )
 }
