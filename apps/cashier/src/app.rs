@@ -466,43 +466,15 @@ impl App {
                 self.load_recent_refunds(),
                 focus::select(refund::ORDER_FIELD),
             ]),
-            Screen::Basic => self.perform(
-                |t| async move {
-                    Ok((
-                        t.setting::<cloudpos_terminal::BasicSettings>().await?,
-                        t.setting::<cloudpos_terminal::NetworkSettings>().await?,
-                        t.has_proxy_password().await?,
-                    ))
-                },
-                |r| Message::Basic(basic::Message::Loaded(r)),
-            ),
-            Screen::Printer => Task::batch([
-                self.perform(
-                    |t| async move { t.setting::<cloudpos_terminal::PrinterSettings>().await },
-                    |r| Message::Printer(printer::Message::Loaded(r)),
-                ),
-                Task::perform(
-                    async {
-                        tokio::task::spawn_blocking(cloudpos_terminal::list_ports)
-                            .await
-                            .unwrap_or_default()
-                    },
-                    |p| Message::Printer(printer::Message::Ports(p)),
-                ),
-            ]),
-            Screen::Hotkeys => self.perform(
-                |t| async move { t.setting::<cloudpos_terminal::KeySettings>().await },
-                |r| Message::Hotkeys(hotkeys::Message::Loaded(r)),
-            ),
+            Screen::Basic => self.effect(basic::Basic::load, Message::Basic),
+            Screen::Printer => self.effect(printer::Printer::load, Message::Printer),
+            Screen::Hotkeys => self.effect(hotkeys::Hotkeys::load, Message::Hotkeys),
             Screen::Clerks => {
                 let e = self.clerks.reload();
                 Task::batch([self.clerks_event(e), focus::release()])
             }
             Screen::Voice => Task::batch([
-                self.perform(
-                    |t| async move { t.setting::<cloudpos_terminal::VoiceSettings>().await },
-                    |r| Message::Voice(voice::Message::Loaded(r)),
-                ),
+                self.effect(voice::Voice::load, Message::Voice),
                 focus::release(),
             ]),
         }

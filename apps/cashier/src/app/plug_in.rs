@@ -12,7 +12,7 @@ use super::{App, Message};
 use crate::focus;
 use crate::geometry;
 use crate::i18n::{error_text, tr};
-use crate::screen::region::{Region, Target};
+use crate::screen::region::{self, Region, Target};
 use crate::screen::{Screen, basic, payment, refund};
 use crate::style;
 
@@ -190,16 +190,8 @@ impl App {
         let Some(r) = region else {
             return close;
         };
-        close.chain(self.perform(
-            move |t| async move {
-                let mut basic = t.setting::<cloudpos_terminal::BasicSettings>().await?;
-                match target {
-                    Target::Amount => basic.amount_region = Some(r),
-                    Target::Serial => basic.serial_region = Some(r),
-                }
-                t.set_setting(&basic).await?;
-                Ok(Some(r))
-            },
+        close.chain(self.effect(
+            |t| region::save(t, target, r),
             move |res| Message::RegionSaved(target, res),
         ))
     }

@@ -3,12 +3,15 @@
 //! POS before the payment window opens and after a payment, per wallet. Full mode has only
 //! the show/hide hotkey.
 
-use cloudpos_terminal::{Chord, HotkeyAction, KeySequence, KeySettings, TerminalError, WalletKeys};
+use cloudpos_terminal::{
+    Chord, HotkeyAction, KeySequence, KeySettings, Terminal, TerminalError, WalletKeys,
+};
 use iced::widget::{Space, button, checkbox, column, container, row, text, text_input};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -152,6 +155,26 @@ impl Hotkeys {
             error: None,
             notice: None,
         }
+    }
+
+    /// Loads the settings the page edits (it was opened).
+    pub fn load(terminal: &Terminal) -> Task<Message> {
+        call(
+            terminal,
+            |t| async move { t.setting::<cloudpos_terminal::KeySettings>().await },
+            Message::Loaded,
+        )
+    }
+
+    /// Stores the settings. Registering them with the device worker, and reloading the
+    /// settings every screen reads, are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        let Event::Save(keys) = event;
+        call(
+            terminal,
+            |t| async move { t.set_setting(&keys).await },
+            Message::Saved,
+        )
     }
 
     fn binding(&mut self, action: HotkeyAction) -> &mut cloudpos_terminal::HotkeyBinding {
