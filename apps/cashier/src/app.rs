@@ -38,7 +38,7 @@ pub use subscriptions::DeviceCommand;
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{error_text, tr};
-use crate::keys::{KeyPress, Shortcut, chord_text, digit, shortcut};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
@@ -49,12 +49,6 @@ use crate::screen::{
 use crate::style;
 use crate::window_geometry::WindowState;
 use windows::Windows;
-
-/// F9: 现金收款 on the checkout (F1–F8 are the screens).
-const CASH_KEY: u8 = 9;
-/// F11 / F12: a refund's manager approves by QR code / by password.
-const QR_AUTH_KEY: u8 = 11;
-const PASSWORD_AUTH_KEY: u8 = 12;
 
 /// Every message of the app.
 #[derive(Debug, Clone)]
@@ -509,298 +503,108 @@ impl App {
 
     // ───────────────────────── keyboard ─────────────────────────
 
+    /// A key press in one of our windows: the payment window's and the overlay's own keys;
+    /// in the main window a hotkey being recorded, the open dialog, then the screen's keys,
+    /// and last the manuals' global ones.
     fn key(&mut self, id: window::Id, press: &KeyPress) -> Task<Message> {
-        let sc = shortcut(press);
         if self.windows.region == Some(id) {
-            return if sc == Shortcut::Escape {
-                self.update(Message::Region(region::Message::Cancel))
-            } else {
-                Task::none()
+            return match region::shortcut(press) {
+                Some(m) => self.update(Message::Region(m)),
+                None => Task::none(),
             };
         }
         if self.windows.payment == Some(id) {
-            return match sc {
-                Shortcut::Escape => self.update(Message::Payment(payment::Message::Cancel)),
-                Shortcut::Tilde if !press.captured => {
-                    self.update(Message::Payment(payment::Message::Cancel))
-                }
-                Shortcut::Enter if !press.captured => {
-                    self.update(Message::Payment(payment::Message::Confirm))
-                }
-                _ => Task::none(),
+            return match payment::shortcut(press) {
+                Some(m) => self.update(Message::Payment(m)),
+                None => Task::none(),
             };
         }
         if self.windows.main != Some(id) {
             return Task::none();
         }
         // Recording a hotkey takes every key.
-        if self.screen == Screen::Hotkeys && self.hotkeys.recording.is_some() {
-            let chord = if sc == Shortcut::Escape {
-                None
-            } else {
-                chord_text(press)
-            };
-            if chord.is_none() && sc != Shortcut::Escape {
-                return Task::none(); // a modifier alone: wait for the key
-            }
-            return self.update(Message::Hotkeys(hotkeys::Message::Recorded(chord)));
+        if self.screen == Screen::Hotkeys
+            && let Some(action) = self.hotkeys.record_key(press)
+        {
+            return self.act(action.map(Message::Hotkeys));
         }
+        let sc = shortcut(press);
         if let Shortcut::Tab { .. } = sc {
             // The window's key router moved the focus already.
             return Task::none();
         }
-        // Dialogs over every screen.
-        if self.updates.dialog.is_some() {
-            return match sc {
-                Shortcut::Escape => self.update(Message::Update(update::Message::Close)),
-                _ => Task::none(),
-            };
+        if let Some(task) = self.dialog_key(press) {
+            return task;
         }
-        if self.halt_clear.is_some() {
-            return match sc {
-                Shortcut::Escape => self.update(Message::Halt(HaltMessage::Close)),
-                _ => Task::none(),
-            };
-        }
-        if self.summary.is_some() {
-            return match sc {
-                Shortcut::Escape => self.update(Message::Summary(summary::Message::Close)),
-                Shortcut::Enter
-                    if !press.captured
-                        && self.summary.as_ref().is_some_and(|s| s.handover.is_some()) =>
-                {
-                    self.update(Message::Summary(summary::Message::Close))
+        match sc {
+            Shortcut::Escape => {
+                return self.screen_key(press).unwrap_or_else(|| {
+                    self.status = None;
+                    Task::none()
+                });
+            }
+            Shortcut::Function(n) => {
+                if let Some(task) = self.screen_key(press) {
+                    return task;
                 }
-                Shortcut::Letter('H') if !press.captured => {
-                    self.update(Message::Summary(summary::Message::Print))
-                }
-                _ => Task::none(),
-            };
-        }
-        if sc == Shortcut::Escape {
-            return self.escape();
-        }
-        if let Shortcut::Function(n @ (QR_AUTH_KEY | PASSWORD_AUTH_KEY)) = sc {
-            let mode = if n == QR_AUTH_KEY {
-                refund::AuthMode::Qr
-            } else {
-                refund::AuthMode::Password
-            };
-            let m = refund::Message::AuthMode(mode);
-            if self.screen == Screen::Refund && self.refund.form.authorising() {
-                return self.update(Message::Refund(refund::ScreenMessage::Form(m)));
+                return match Screen::by_function_key(self.ctx.plug_in(), n) {
+                    Some(s) => self.navigate(s),
+                    None => Task::none(),
+                };
             }
-            if self.screen == Screen::Orders
-                && self
-                    .orders
-                    .refund
-                    .as_ref()
-                    .is_some_and(refund::RefundForm::authorising)
-            {
-                return self.update(Message::Orders(orders::Message::RefundForm(m)));
-            }
-            return Task::none();
-        }
-        if let Shortcut::Function(n) = sc {
-            if n == CASH_KEY && self.screen == Screen::Checkout && self.checkout.cash.is_none() {
-                return self.update(Message::Checkout(checkout::Message::OpenCash));
-            }
-            if let Some(s) = Screen::by_function_key(self.ctx.plug_in(), n) {
-                return self.navigate(s);
-            }
-            return Task::none();
-        }
-        if sc == Shortcut::ToggleMain {
-            return self.toggle_main();
+            Shortcut::ToggleMain => return self.toggle_main(),
+            _ => {}
         }
         if press.captured {
             return Task::none();
         }
-        // Keys of the screen first, then the navigation letters.
-        match (self.screen, sc) {
-            (Screen::Orders, _) if self.orders.dialog_open() => {
-                if sc == Shortcut::Enter {
-                    if self.orders.remark.is_some() {
-                        return self.update(Message::Orders(orders::Message::RemarkSave));
-                    }
-                    return self.update(Message::Orders(orders::Message::RefundForm(
-                        refund::Message::Submit,
-                    )));
-                }
-                return Task::none();
-            }
-            (Screen::Orders, Shortcut::Copy) => {
-                return self.update(Message::Orders(orders::Message::Copy));
-            }
-            (Screen::Orders, Shortcut::Letter('E')) => {
-                return self.update(Message::Orders(orders::Message::EditRemark));
-            }
-            (Screen::Orders, Shortcut::Letter('R')) => {
-                return self.update(Message::Orders(orders::Message::Refund));
-            }
-            (Screen::Orders, Shortcut::Letter('P')) => {
-                return self.update(Message::Orders(orders::Message::Print));
-            }
-            (Screen::Orders, Shortcut::Letter('H')) => {
-                return self.update(Message::Orders(orders::Message::Summary));
-            }
-            (Screen::Orders, Shortcut::Up) => {
-                return self.update(Message::Orders(orders::Message::Up));
-            }
-            (Screen::Orders, Shortcut::Down) => {
-                return self.update(Message::Orders(orders::Message::Down));
-            }
-            (Screen::Commodities, _) if self.commodities.dialog_open() => {
-                if sc == Shortcut::Enter && self.commodities.confirm_delete.is_some() {
-                    return self.update(Message::Commodities(commodities::Message::DeleteConfirm));
-                }
-                return Task::none();
-            }
-            (Screen::Commodities, Shortcut::Letter('E')) => {
-                return self.update(Message::Commodities(commodities::Message::Edit));
-            }
-            (Screen::Commodities, Shortcut::Letter('D')) => {
-                return self.update(Message::Commodities(commodities::Message::Delete));
-            }
-            (Screen::Commodities, Shortcut::Letter('N')) => {
-                return self.update(Message::Commodities(commodities::Message::New));
-            }
-            (Screen::Commodities, Shortcut::Up) => {
-                return self.update(Message::Commodities(commodities::Message::Up));
-            }
-            (Screen::Commodities, Shortcut::Down) => {
-                return self.update(Message::Commodities(commodities::Message::Down));
-            }
-            (Screen::Clerks, _) if self.clerks.dialog_open() => {
-                if sc == Shortcut::Enter && self.clerks.confirm_remove.is_some() {
-                    return self.update(Message::Clerks(clerks::Message::RemoveConfirm));
-                }
-                return Task::none();
-            }
-            (Screen::Clerks, Shortcut::Letter(l @ ('N' | 'E' | 'W' | 'D'))) => {
-                let m = match l {
-                    'N' => clerks::Message::New,
-                    'E' => clerks::Message::Edit,
-                    'W' => clerks::Message::OpenReset,
-                    _ => clerks::Message::Remove,
-                };
-                return self.update(Message::Clerks(m));
-            }
-            (Screen::Clerks, Shortcut::Up) => {
-                return self.update(Message::Clerks(clerks::Message::Up));
-            }
-            (Screen::Clerks, Shortcut::Down) => {
-                return self.update(Message::Clerks(clerks::Message::Down));
-            }
-            (_, Shortcut::Letter('M')) if self.ctx.may(Permission::ManageClerks) => {
-                return self.navigate(Screen::Clerks);
-            }
-            (Screen::Basic, Shortcut::Enter) => {
-                return self.update(Message::Basic(basic::Message::Save));
-            }
-            (Screen::Printer, Shortcut::Enter) => {
-                return self.update(Message::Printer(printer::Message::Save));
-            }
-            (Screen::Hotkeys, Shortcut::Enter) => {
-                return self.update(Message::Hotkeys(hotkeys::Message::Save));
-            }
-            (Screen::Voice, Shortcut::Enter) => {
-                return self.update(Message::Voice(voice::Message::Save));
-            }
-            (_, Shortcut::Letter('V')) if self.ctx.session.is_some() => {
-                return self.navigate(Screen::Voice);
-            }
-            (_, Shortcut::Letter('U')) if self.ctx.session.is_some() => {
-                return self.update(Message::Update(update::Message::Open));
-            }
-            (Screen::Hotkeys, _) if digit(press).is_some() => {
-                let shown = hotkeys::Hotkeys::shown(self.ctx.plug_in());
-                return match digit(press).and_then(|d| shown.get(d.wrapping_sub(1))) {
-                    Some(action) => {
-                        self.update(Message::Hotkeys(hotkeys::Message::Record(*action)))
-                    }
-                    None => Task::none(),
-                };
-            }
-            (Screen::Refund, Shortcut::Letter('P')) => {
-                return self.update(Message::Refund(refund::ScreenMessage::Print));
-            }
-            (Screen::Checkout, Shortcut::Plus) => {
-                if let Some(sku) = self
-                    .checkout
-                    .selected
-                    .clone()
-                    .or_else(|| self.checkout.cart.lines().last().map(|l| l.sku.clone()))
-                {
-                    return self.update(Message::Checkout(checkout::Message::Increment(sku)));
-                }
-                return Task::none();
-            }
-            (Screen::Checkout, Shortcut::Minus) => {
-                if let Some(sku) = self
-                    .checkout
-                    .selected
-                    .clone()
-                    .or_else(|| self.checkout.cart.lines().last().map(|l| l.sku.clone()))
-                {
-                    return self.update(Message::Checkout(checkout::Message::Decrement(sku)));
-                }
-                return Task::none();
-            }
-            (Screen::Checkout, Shortcut::Enter) => {
-                if self.checkout.confirm_code.is_some() {
-                    return self.update(Message::Checkout(checkout::Message::UseCode));
-                }
-                if self.checkout.cash.is_some() {
-                    return self.update(Message::Checkout(checkout::Message::CashConfirm));
-                }
-                if matches!(self.checkout.stage, checkout::Stage::Done(_)) {
-                    return self.update(Message::Checkout(checkout::Message::NextSale));
-                }
-                return focus::select(self.checkout.first_field());
-            }
-            (Screen::Checkout, _)
-                if self.checkout.cash.is_some() || self.checkout.confirm_code.is_some() =>
-            {
-                return Task::none();
-            }
-            (Screen::Refund, Shortcut::Enter) => {
-                return self.update(Message::Refund(refund::ScreenMessage::Form(
-                    refund::Message::Submit,
-                )));
-            }
-            (Screen::Login, Shortcut::Enter) => {
-                return self.update(Message::Login(login::Message::Submit));
-            }
-            (_, Shortcut::Letter('H')) if self.ctx.session.is_some() => return self.show_summary(),
-            _ => {}
+        if let Some(task) = self.screen_key(press) {
+            return task;
         }
-        if let Shortcut::Letter(l) = sc
-            && let Some(s) = Screen::by_letter(self.ctx.plug_in(), l)
-        {
-            return self.navigate(s);
+        let logged_in = self.ctx.session.is_some();
+        match sc {
+            Shortcut::Letter('M') if self.ctx.may(Permission::ManageClerks) => {
+                self.navigate(Screen::Clerks)
+            }
+            Shortcut::Letter('V') if logged_in => self.navigate(Screen::Voice),
+            Shortcut::Letter('U') if logged_in => {
+                self.update(Message::Update(update::Message::Open))
+            }
+            Shortcut::Letter('H') if logged_in => self.show_summary(),
+            Shortcut::Letter(l) => match Screen::by_letter(self.ctx.plug_in(), l) {
+                Some(s) => self.navigate(s),
+                None => Task::none(),
+            },
+            _ => Task::none(),
         }
-        Task::none()
     }
 
-    fn escape(&mut self) -> Task<Message> {
-        match self.screen {
-            Screen::Orders => self.update(Message::Orders(orders::Message::Escape)),
-            Screen::Commodities => self.update(Message::Commodities(commodities::Message::Escape)),
-            Screen::Checkout => self.update(Message::Checkout(checkout::Message::Escape)),
-            Screen::Basic => self.update(Message::Basic(basic::Message::CloseDialog)),
-            Screen::Clerks => self.update(Message::Clerks(clerks::Message::Escape)),
-            Screen::Refund if !self.refund.form.busy() => {
-                self.refund = RefundScreen {
-                    recent: std::mem::take(&mut self.refund.recent),
-                    ..RefundScreen::default()
-                };
-                focus::select(refund::ORDER_FIELD)
-            }
-            _ => {
-                self.status = None;
-                Task::none()
-            }
+    /// The current screen's answer to a key, when the key is one of its own.
+    fn screen_key(&mut self, press: &KeyPress) -> Option<Task<Message>> {
+        let action = match self.screen {
+            Screen::Login => self.login.shortcut(press)?.map(Message::Login),
+            Screen::Checkout => self.checkout.shortcut(press)?.map(Message::Checkout),
+            Screen::Commodities => self.commodities.shortcut(press)?.map(Message::Commodities),
+            Screen::Orders => self.orders.shortcut(press)?.map(Message::Orders),
+            Screen::Refund => self.refund.shortcut(press)?.map(Message::Refund),
+            Screen::Basic => self.basic.shortcut(press)?.map(Message::Basic),
+            Screen::Printer => self.printer.shortcut(press)?.map(Message::Printer),
+            Screen::Hotkeys => self
+                .hotkeys
+                .shortcut(press, self.ctx.plug_in())?
+                .map(Message::Hotkeys),
+            Screen::Clerks => self.clerks.shortcut(press)?.map(Message::Clerks),
+            Screen::Voice => self.voice.shortcut(press)?.map(Message::Voice),
+        };
+        Some(self.act(action))
+    }
+
+    /// Does what a key asked for, at once.
+    fn act(&mut self, action: KeyAction<Message>) -> Task<Message> {
+        match action {
+            KeyAction::Send(m) => self.update(m),
+            KeyAction::Focus(id) => focus::select(id),
+            KeyAction::Swallow => Task::none(),
         }
     }
 

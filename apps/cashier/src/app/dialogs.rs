@@ -9,6 +9,7 @@ use iced::{Element, Task};
 use super::{App, Message};
 use crate::focus;
 use crate::i18n::{self, error_text, tr};
+use crate::keys::{KeyPress, Shortcut, shortcut};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{Screen, login, update};
 use crate::style;
@@ -171,6 +172,21 @@ impl App {
             );
         }
         base
+    }
+
+    /// The keys of the dialog open over the main window (`None` when none is open): each
+    /// takes every key, answering those it has.
+    pub(super) fn dialog_key(&mut self, press: &KeyPress) -> Option<Task<Message>> {
+        let m = if self.updates.dialog.is_some() {
+            self.updates.shortcut(press).map(Message::Update)
+        } else if self.halt_clear.is_some() {
+            (shortcut(press) == Shortcut::Escape).then_some(Message::Halt(HaltMessage::Close))
+        } else if let Some(s) = &self.summary {
+            s.shortcut(press).map(Message::Summary)
+        } else {
+            return None;
+        };
+        Some(m.map_or_else(Task::none, |m| self.update(m)))
     }
 
     /// 汇总 (H): the logged-in clerk's shift summary.

@@ -18,6 +18,7 @@ use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::screen::region::Target;
 use crate::style;
@@ -265,6 +266,16 @@ impl Basic {
                 Message::Reconfigured,
             ),
             Event::PickRegion(_) | Event::Relogin | Event::SoftwareUpdate => Task::none(),
+        }
+    }
+
+    /// The page's keys: Esc closes its dialog, Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        match shortcut(press) {
+            Shortcut::Escape => Some(KeyAction::Send(Message::CloseDialog)),
+            Shortcut::Enter => Some(KeyAction::Send(Message::Save)),
+            _ => None,
         }
     }
 

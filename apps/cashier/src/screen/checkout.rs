@@ -15,6 +15,7 @@ use iced::Task;
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{cart_error_text, error_text, halt_text, money_error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::widgets;
 
@@ -26,6 +27,9 @@ pub const TOTAL_FIELD: &str = "checkout-total";
 pub const CODE_FIELD: &str = "checkout-code";
 /// Id of the cash received field.
 pub const CASH_FIELD: &str = "checkout-cash";
+
+/// F9: 现金收款 (F1–F8 are the screens).
+pub const CASH_KEY: u8 = 9;
 
 /// A commodity in the simple checkout's list.
 #[derive(Debug, Clone, PartialEq)]
@@ -389,6 +393,44 @@ impl Checkout {
             // returns: keep it, and keep typing after it.
             Event::Focus(LOOKUP_FIELD) => focus::enter(LOOKUP_FIELD),
             Event::Focus(id) => focus::select(id),
+        }
+    }
+
+    /// The screen's keys: Esc, F9 (现金收款), + and - on the selected line (else the last),
+    /// Enter (the open dialog's button, the next sale, or back to the first field). While
+    /// the cash or payment-code dialog is open it takes every other key but the app's M, V
+    /// and U.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        let line = || {
+            self.selected
+                .clone()
+                .or_else(|| self.cart.lines().last().map(|l| l.sku.clone()))
+        };
+        match shortcut(press) {
+            Shortcut::Escape => Some(KeyAction::Send(Message::Escape)),
+            Shortcut::Function(CASH_KEY) if self.cash.is_none() => {
+                Some(KeyAction::Send(Message::OpenCash))
+            }
+            Shortcut::Function(_) => None,
+            Shortcut::Plus => Some(line().map_or(KeyAction::Swallow, |sku| {
+                KeyAction::Send(Message::Increment(sku))
+            })),
+            Shortcut::Minus => Some(line().map_or(KeyAction::Swallow, |sku| {
+                KeyAction::Send(Message::Decrement(sku))
+            })),
+            Shortcut::Enter => Some(if self.confirm_code.is_some() {
+                KeyAction::Send(Message::UseCode)
+            } else if self.cash.is_some() {
+                KeyAction::Send(Message::CashConfirm)
+            } else if matches!(self.stage, Stage::Done(_)) {
+                KeyAction::Send(Message::NextSale)
+            } else {
+                KeyAction::Focus(self.first_field())
+            }),
+            Shortcut::Letter('M' | 'V' | 'U') => None,
+            _ if self.cash.is_some() || self.confirm_code.is_some() => Some(KeyAction::Swallow),
+            _ => None,
         }
     }
 

@@ -11,6 +11,7 @@ use iced::{Alignment, Element, Length, Task};
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{error_text, role_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -218,6 +219,32 @@ impl Clerks {
             ),
             Event::Focus(id) => focus::select(id),
         }
+    }
+
+    /// The screen's keys: Esc; over the list N 新增, E 编辑, W 重置密码, D 删除 and the
+    /// arrows; while a dialog is open it takes the keys (Enter confirms a removal).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        let sc = shortcut(press);
+        let m = match sc {
+            Shortcut::Escape => Message::Escape,
+            Shortcut::Function(_) => return None,
+            _ if self.dialog_open() => {
+                return Some(if sc == Shortcut::Enter && self.confirm_remove.is_some() {
+                    KeyAction::Send(Message::RemoveConfirm)
+                } else {
+                    KeyAction::Swallow
+                });
+            }
+            Shortcut::Letter('N') => Message::New,
+            Shortcut::Letter('E') => Message::Edit,
+            Shortcut::Letter('W') => Message::OpenReset,
+            Shortcut::Letter('D') => Message::Remove,
+            Shortcut::Up => Message::Up,
+            Shortcut::Down => Message::Down,
+            _ => return None,
+        };
+        Some(KeyAction::Send(m))
     }
 
     /// The query of the list to show.

@@ -14,6 +14,7 @@ use iced::futures::SinkExt;
 
 use crate::focus;
 use crate::i18n::{commodity_error_text, error_text, money_error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 
 /// Id of the search field.
@@ -401,6 +402,31 @@ impl Commodities {
             Event::Import(path) => import(terminal.clone(), path),
             Event::Focus(id) => focus::select(id),
         }
+    }
+
+    /// The screen's keys: Esc; over the list N 新建, E 编辑, D 删除 and the arrows; while a
+    /// dialog is open it takes the keys (Enter confirms a deletion).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        let sc = shortcut(press);
+        let m = match sc {
+            Shortcut::Escape => Message::Escape,
+            Shortcut::Function(_) => return None,
+            _ if self.dialog_open() => {
+                return Some(if sc == Shortcut::Enter && self.confirm_delete.is_some() {
+                    KeyAction::Send(Message::DeleteConfirm)
+                } else {
+                    KeyAction::Swallow
+                });
+            }
+            Shortcut::Letter('E') => Message::Edit,
+            Shortcut::Letter('D') => Message::Delete,
+            Shortcut::Letter('N') => Message::New,
+            Shortcut::Up => Message::Up,
+            Shortcut::Down => Message::Down,
+            _ => return None,
+        };
+        Some(KeyAction::Send(m))
     }
 
     /// Handles a message.

@@ -12,6 +12,7 @@ use iced::{Alignment, Element, Length, Task};
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -150,6 +151,12 @@ impl Login {
             Event::Focus(id) => focus::select(id),
             Event::LoggedIn { .. } => Task::none(),
         }
+    }
+
+    /// The screen's keys: Enter logs in.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Submit))
     }
 
     /// Handles a message.

@@ -1,9 +1,9 @@
 //! The screens, one module each in halloy's shape: `Message` (what the cashier did),
 //! `Event` (what must happen next), `update` (state only, no terminal), `view` (drawing
 //! only), and beside them `perform` — the terminal call an event asks for, run on iced's
-//! executor, its answer coming back as the screen's own message. The few events only the
-//! app can act on (log in, open a window, go to another screen) are matched by the app
-//! before it hands the rest to `perform`.
+//! executor, its answer coming back as the screen's own message — and `shortcut`, the keys
+//! the screen answers. The few events only the app can act on (log in, open a window, go to
+//! another screen) are matched by the app before it hands the rest to `perform`.
 
 pub mod basic;
 pub mod checkout;

@@ -16,6 +16,7 @@ use iced::Task;
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{error_text, method_text, refund_state_text, status_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::screen::refund::{self, RefundForm};
 
@@ -270,6 +271,37 @@ impl Orders {
             Event::Focus(id) => focus::select(id),
             Event::Copy(_) | Event::Summary => Task::none(),
         }
+    }
+
+    /// The screen's keys: Esc; over the list Ctrl+C, E 备注, R 退款, P 打印, H 汇总 and the
+    /// arrows; while a dialog is open it takes the keys (Enter saves the remark or submits
+    /// the refund; F11 / F12 choose how the manager approves).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        let sc = shortcut(press);
+        let m = match sc {
+            Shortcut::Escape => Message::Escape,
+            Shortcut::Function(_) => Message::RefundForm(self.refund.as_ref()?.auth_key(sc)?),
+            _ if self.dialog_open() => {
+                if sc != Shortcut::Enter {
+                    return Some(KeyAction::Swallow);
+                }
+                if self.remark.is_some() {
+                    Message::RemarkSave
+                } else {
+                    Message::RefundForm(refund::Message::Submit)
+                }
+            }
+            Shortcut::Copy => Message::Copy,
+            Shortcut::Letter('E') => Message::EditRemark,
+            Shortcut::Letter('R') => Message::Refund,
+            Shortcut::Letter('P') => Message::Print,
+            Shortcut::Letter('H') => Message::Summary,
+            Shortcut::Up => Message::Up,
+            Shortcut::Down => Message::Down,
+            _ => return None,
+        };
+        Some(KeyAction::Send(m))
     }
 
     /// Whether a dialog is open (letters then belong to it).

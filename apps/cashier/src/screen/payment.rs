@@ -17,6 +17,7 @@ use iced::Task;
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, halt_text, money_error_text, tr, trs};
+use crate::keys::{self, KeyPress, Shortcut};
 use crate::screen::call;
 
 /// Id of the amount field.
@@ -211,6 +212,17 @@ pub fn perform(event: Event, terminal: &Terminal) -> Task<Message> {
             Message::Finished,
         ),
         Event::Close { .. } | Event::Focus(_) | Event::Refund { .. } => Task::none(),
+    }
+}
+
+/// The window's keys: Esc cancels; `~` cancels and Enter confirms when no field used them.
+#[must_use]
+pub fn shortcut(press: &KeyPress) -> Option<Message> {
+    match keys::shortcut(press) {
+        Shortcut::Escape => Some(Message::Cancel),
+        Shortcut::Tilde if !press.captured => Some(Message::Cancel),
+        Shortcut::Enter if !press.captured => Some(Message::Confirm),
+        _ => None,
     }
 }
 

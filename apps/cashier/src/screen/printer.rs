@@ -12,6 +12,7 @@ use iced::{Alignment, ContentFit, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -279,6 +280,12 @@ impl Printer {
                 Message::Tested,
             ),
         }
+    }
+
+    /// The page's keys: Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Save))
     }
 
     /// The page over `settings`.

@@ -24,6 +24,7 @@ use iced::widget::qr_code::Data;
 
 use crate::focus;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::Shortcut;
 use crate::screen::call;
 
 /// Id of the order number field.
@@ -33,6 +34,10 @@ pub const AMOUNT_FIELD: &str = "refund-amount";
 /// Id of the manager ID field.
 pub const MANAGER_FIELD: &str = "refund-manager";
 
+/// F11: the manager approves a refund by QR code.
+pub const QR_AUTH_KEY: u8 = 11;
+/// F12: the manager approves a refund by password.
+pub const PASSWORD_AUTH_KEY: u8 = 12;
 const POLL_EVERY_MS: i64 = 1_500;
 
 /// How the manager authorises.
@@ -546,6 +551,17 @@ impl RefundForm {
     #[must_use]
     pub fn authorising(&self) -> bool {
         matches!(self.stage, Stage::Authorising(_))
+    }
+
+    /// F11 / F12 while the form waits for a manager: approve by QR code / by password.
+    #[must_use]
+    pub fn auth_key(&self, sc: Shortcut) -> Option<Message> {
+        let mode = match sc {
+            Shortcut::Function(QR_AUTH_KEY) => AuthMode::Qr,
+            Shortcut::Function(PASSWORD_AUTH_KEY) => AuthMode::Password,
+            _ => return None,
+        };
+        self.authorising().then_some(Message::AuthMode(mode))
     }
 }
 

@@ -9,6 +9,7 @@ use iced::widget::{Space, container, mouse_area, pin, stack, text};
 use iced::{Background, Border, Color, Element, Length, Point, Task, Theme};
 
 use crate::i18n::tr;
+use crate::keys::{self, KeyPress, Shortcut};
 use crate::screen::call;
 use crate::style;
 
@@ -183,6 +184,12 @@ impl Region {
             .interaction(iced::mouse::Interaction::Crosshair)
             .into()
     }
+}
+
+/// The overlay's keys: Esc leaves.
+#[must_use]
+pub fn shortcut(press: &KeyPress) -> Option<Message> {
+    (keys::shortcut(press) == Shortcut::Escape).then_some(Message::Cancel)
 }
 
 /// Stores `region` as the amount's or the serial number's in the basic settings.

@@ -16,6 +16,7 @@ use iced::{Alignment, ContentFit, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, method_text, tr, trs};
+use crate::keys::{KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -237,6 +238,17 @@ impl SummaryPanel {
             ),
             Event::Save(path, png) => Task::perform(save(path, png), Message::Saved),
             Event::Handover | Event::Close => Task::none(),
+        }
+    }
+
+    /// The panel's keys: Esc closes it, so does Enter on a handover report; H prints.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<Message> {
+        match shortcut(press) {
+            Shortcut::Escape => Some(Message::Close),
+            Shortcut::Enter if !press.captured && self.handover.is_some() => Some(Message::Close),
+            Shortcut::Letter('H') if !press.captured => Some(Message::Print),
+            _ => None,
         }
     }
 

@@ -19,6 +19,7 @@ use iced::{Alignment, Element, Length, Task};
 use crate::ctx::Ctx;
 use crate::focus;
 use crate::i18n::{error_text, role_text, tr, trs};
+use crate::keys::{KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -149,6 +150,12 @@ impl Updates {
             Event::Focus(id) => focus::select(id),
             Event::Unfocus => focus::release(),
         }
+    }
+
+    /// The dialog's keys: Esc closes it; it takes every other key (the screen behind waits).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<Message> {
+        (shortcut(press) == Shortcut::Escape).then_some(Message::Close)
     }
 
     /// The newer version the feed offers, if any: the header's 有新版本 X.

@@ -13,6 +13,7 @@ use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -121,6 +122,12 @@ impl Voice {
                 Message::Tried,
             ),
         }
+    }
+
+    /// The page's keys: Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Save))
     }
 
     fn edited(&mut self) {

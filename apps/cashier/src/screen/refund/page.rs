@@ -11,9 +11,10 @@ use cloudpos_terminal::{Terminal, TerminalError};
 use iced::widget::{Space, button, column, container, row, text};
 use iced::{Alignment, Element, Length, Task};
 
-use super::{Event, Message, RefundForm};
+use super::{Event, Message, ORDER_FIELD, RefundForm};
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, refund_state_text, tr};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
 use crate::screen::call;
 use crate::style;
 use crate::widgets;
@@ -43,6 +44,8 @@ pub enum ScreenMessage {
     /// Opened for a return the host POS shows (去退款 in the payment window): its amount,
     /// and the original order if one was found.
     HostReturn(Money, Option<Order>),
+    /// Esc: a fresh form (the latest refunds stay).
+    Clear,
 }
 
 impl Default for RefundScreen {
@@ -78,9 +81,31 @@ impl RefundScreen {
         super::perform(event, terminal).map(ScreenMessage::Form)
     }
 
+    /// The screen's keys: Esc clears the form (not while a refund is on its way), F11 / F12
+    /// choose how the manager approves, P prints the selected refund, Enter submits.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<ScreenMessage>> {
+        let sc = shortcut(press);
+        let m = match sc {
+            Shortcut::Escape if !self.form.busy() => ScreenMessage::Clear,
+            Shortcut::Function(_) => ScreenMessage::Form(self.form.auth_key(sc)?),
+            Shortcut::Letter('P') => ScreenMessage::Print,
+            Shortcut::Enter => ScreenMessage::Form(Message::Submit),
+            _ => return None,
+        };
+        Some(KeyAction::Send(m))
+    }
+
     /// Handles a message; `Some(Event)` for the app.
     pub fn update(&mut self, message: ScreenMessage) -> Option<Event> {
         match message {
+            ScreenMessage::Clear => {
+                *self = RefundScreen {
+                    recent: std::mem::take(&mut self.recent),
+                    ..RefundScreen::default()
+                };
+                Some(Event::Focus(ORDER_FIELD))
+            }
             ScreenMessage::Form(m) => self.form.update(m),
             ScreenMessage::Recent(Ok(list)) => {
                 self.recent = list;
