@@ -15,7 +15,7 @@ use cashier::screen::{Screen, checkout, commodities, login, orders, payment, ref
 use cashier::{App, Options};
 use cloudpos_domain::catalog::{CheckoutMode, Commodity};
 use cloudpos_domain::clerk::ClerkId;
-use cloudpos_domain::code::Wallet;
+use cloudpos_domain::code::{CodeRule, CodeScheme, CodeTable, Wallet};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, OrderState, PaymentMethod};
 use cloudpos_domain::order_no::OrderNo;
@@ -26,7 +26,7 @@ use cloudpos_domain::ports::{
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
 use cloudpos_terminal::{
     BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, KeySettings, Mode,
-    NetworkSettings, PrinterSettings, VoiceSettings,
+    NetworkSettings, PrinterSettings, Terminal, TerminalConfig, VoiceSettings,
 };
 use iced::keyboard::Key;
 use iced::keyboard::key::Named;
@@ -2354,5 +2354,93 @@ async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_paym
     assert_eq!(
         std::fs::read(program.join("cloudpos")).unwrap(),
         version_program(&next)
+    );
+}
+
+// ─────────────────────── the merchant's code table ───────────────────────
+
+/// The app over a merchant whose code table adds `88` × 18 digits as Alipay's (the
+/// published table knows no `88`): the test terminal rebuilt on its ports with that table.
+async fn merchant_with_88_as_alipay() -> Ui {
+    let mut codes = CodeTable::default();
+    codes.rules.insert(
+        0,
+        CodeRule {
+            scheme: CodeScheme::Wallet(Wallet::Alipay),
+            prefixes: vec!["88".into()],
+            min_len: 18,
+            max_len: 18,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut tt = test_terminal(dir.path()).await;
+    tt.terminal = Terminal::new(
+        tt.ports.clone(),
+        TerminalConfig {
+            codes,
+            ..TerminalConfig::default()
+        },
+    );
+    Ui::start_on(tt, dir).await
+}
+
+/// The payment window takes a code by the merchant's configured table, the way the
+/// terminal charges it, never by a table of the GUI's own: the scan opens it knowing the
+/// code is Alipay's, and that wallet's keys are the ones pressed in the host POS after.
+#[tokio::test]
+async fn the_payment_window_classifies_codes_by_the_merchants_table() {
+    let mut ui = merchant_with_88_as_alipay().await;
+    ui.login("02", "pw02").await;
+    ui.send(Message::Device(DeviceEvent::Code(ScannedCode {
+        text: "880000000000004100".into(),
+        origin: CodeOrigin::Wedge,
+        at: ui.tt.terminal.now(),
+    })))
+    .await;
+    let pw = ui.pay_window();
+    assert_eq!(ui.app.payment().unwrap().wallet, Some(Wallet::Alipay));
+    ui.type_in(pw, payment::AMOUNT_FIELD, "6.60", true).await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("paid: {:?} (error {:?})", p.stage, p.error);
+    };
+    assert_eq!(order.state, OrderState::Paid);
+    assert_eq!(order.method, PaymentMethod::Wallet(Wallet::Alipay));
+    assert_eq!(
+        p.wallet,
+        Some(Wallet::Alipay),
+        "the wallet for the host's keys"
+    );
+    ui.named(pw, Named::Enter).await;
+    assert!(ui.app.payment_window().is_none());
+}
+
+/// The checkout takes a code scanned into 货号/条码 by the merchant's configured table: with
+/// it a `88` code pays the cart as Alipay's (with the published table it is refused, see
+/// `a_wallet_code_scanned_into_the_sku_field_pays_the_cart_and_is_never_shown_in_full`).
+#[tokio::test]
+async fn the_checkout_classifies_codes_by_the_merchants_table() {
+    let mut ui = merchant_with_88_as_alipay().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    ui.type_in(w, checkout::LOOKUP_FIELD, "880000000000004200", true)
+        .await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "the cart is paid with the scanned code: {:?} (error {:?})",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(
+        (order.state, order.amount, order.method),
+        (
+            OrderState::Paid,
+            Money::from_fen(350),
+            PaymentMethod::Wallet(Wallet::Alipay)
+        )
     );
 }
