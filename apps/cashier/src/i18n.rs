@@ -17,10 +17,9 @@ pub use devices::{
     key_settings_error_text, printer_settings_error_text,
 };
 pub use errors::{
-    cart_error_text, clerk_id_error_text, code_error_text, commodity_error_text, deposit_error_text,
-    error_text,
-    gateway_error_text, login_error_text, money_error_text, printing_error_text, refund_error_text,
-    row_problem_text, store_error_text,
+    cart_error_text, clerk_id_error_text, code_error_text, commodity_error_text,
+    deposit_error_text, error_text, gateway_error_text, login_error_text, money_error_text,
+    printing_error_text, refund_error_text, row_problem_text, store_error_text,
 };
 
 use std::sync::atomic::{AtomicU8, Ordering};
