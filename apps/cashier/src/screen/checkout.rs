@@ -109,8 +109,15 @@ pub struct Checkout {
     pub confirm_code: Option<String>,
     /// Inline problem.
     pub error: Option<String>,
-    /// Lookups on their way (each Enter in 货号/条码 is one).
-    finding: usize,
+    /// A lookup is on its way (each Enter in 货号/条码 is one).
+    looking: bool,
+    /// Scans waiting their turn. They are looked up one at a time, in the order they were
+    /// scanned, and not while a payment is on its way: the cart fills in scan order, a
+    /// customer's code scanned after the goods always finds them in the cart, and goods
+    /// scanned for the next customer while the last payment finishes go into the next sale.
+    queued: std::collections::VecDeque<String>,
+    /// The cashier asked to pay while scans were still being looked up: pay once they are in.
+    pay_when_found: bool,
     /// The payment returned before its end (result unknown, or paid but not recorded yet):
     /// the sale follows the order until the terminal publishes its final state.
     adopted: bool,
@@ -227,7 +234,9 @@ impl Checkout {
             cash: None,
             confirm_code: None,
             error: None,
-            finding: 0,
+            looking: false,
+            queued: std::collections::VecDeque::new(),
+            pay_when_found: false,
             adopted: false,
             unresolved: None,
         }
@@ -254,10 +263,10 @@ impl Checkout {
 
     /// Whether a scan is being looked up: the next scan waits for it, so the cart fills in
     /// the order the goods were scanned and every key lands where the last one left the
-    /// focus.
+    /// focus. Scans waiting for a payment to finish do not hold the keys.
     #[must_use]
     pub fn settling(&self) -> bool {
-        self.finding > 0
+        self.looking || (!self.queued.is_empty() && !self.in_flight())
     }
 
     /// Whether a payment is on its way.
@@ -366,11 +375,20 @@ impl Checkout {
                 },
                 Message::Choices,
             ),
-            Event::Checkout { cart, code, remark } => call(
-                terminal,
-                |t| async move { t.checkout(&cart, &code, &remark).await },
-                Message::Finished,
-            ),
+            Event::Checkout { cart, code, remark } => {
+                let pay = call(
+                    terminal,
+                    |t| async move { t.checkout(&cart, &code, &remark).await },
+                    Message::Finished,
+                );
+                if self.mode == CheckoutMode::Full {
+                    // Scanner first: while the code is being charged, the next customer's
+                    // goods can already be scanned; they wait for this sale to end.
+                    Task::batch([pay, focus::enter(LOOKUP_FIELD)])
+                } else {
+                    pay
+                }
+            }
             Event::Pay(input) => call(
                 terminal,
                 |t| async move { t.pay(input).await },
@@ -437,8 +455,33 @@ impl Checkout {
     /// Handles a message.
     pub fn update(&mut self, message: Message, ctx: &Ctx) -> Option<Event> {
         if matches!(message, Message::Found(..)) {
-            self.finding = self.finding.saturating_sub(1);
+            self.looking = false;
         }
+        let event = self.update_inner(message, ctx);
+        self.next_lookup(event, ctx)
+    }
+
+    /// The next scan waiting is looked up once nothing else is: no lookup on its way, no
+    /// payment, no question open. A payment asked for meanwhile goes once the scans are in.
+    fn next_lookup(&mut self, event: Option<Event>, ctx: &Ctx) -> Option<Event> {
+        let free = !self.looking
+            && !self.in_flight()
+            && self.confirm_code.is_none()
+            && matches!(event, None | Some(Event::Focus(_)));
+        if !free {
+            return event;
+        }
+        if let Some(next) = self.queued.pop_front() {
+            self.looking = true;
+            return Some(Event::Find(next));
+        }
+        if std::mem::take(&mut self.pay_when_found) {
+            return self.update_inner(Message::PayWallet, ctx);
+        }
+        event
+    }
+
+    fn update_inner(&mut self, message: Message, ctx: &Ctx) -> Option<Event> {
         if matches!(self.stage, Stage::Done(_))
             && matches!(
                 message,
@@ -475,10 +518,19 @@ impl Checkout {
                     // An empty Enter moves on to the code field.
                     return Some(Event::Focus(CODE_FIELD));
                 }
-                self.finding += 1;
-                Some(Event::Find(q))
+                // The field is free for the next scan at once; a scan that finds nothing
+                // comes back into it to be corrected.
+                self.lookup.clear();
+                // Looked up in its turn (`next_lookup`).
+                self.queued.push_back(q);
+                None
             }
-            Message::Found(q, Ok(Some(c))) => {
+            Message::Found(_, Ok(Some(c))) => {
+                if matches!(self.stage, Stage::Done(_)) {
+                    // Goods scanned while the last sale was ending start the next one.
+                    self.stage = Stage::Idle;
+                    self.error = None;
+                }
                 match self.cart.add(&c, 1) {
                     Ok(()) => {
                         self.selected = Some(c.sku.clone());
@@ -486,29 +538,26 @@ impl Checkout {
                     }
                     Err(e) => self.error = Some(cart_error_text(&e)),
                 }
-                if self.lookup.trim() == q {
-                    self.lookup.clear();
-                }
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::Found(q, Ok(None)) => {
                 if let Some(code) = ctx.payment_code(&q) {
                     // Scanner first: not a commodity but the customer's wallet code, scanned
                     // where the cursor was. Take it as this sale's payment code.
-                    if self.lookup.trim() == q {
-                        self.lookup.clear();
-                    }
                     if self.cart.is_empty() {
                         self.confirm_code = Some(code.as_str().to_owned());
                         return None;
                     }
                     self.code = code.as_str().to_owned();
-                    return self.update(Message::PayWallet, ctx);
+                    return self.update_inner(Message::PayWallet, ctx);
                 }
                 self.error = Some(trs(
                     format!("没有货号或条码为 {} 的商品", shown_scan(&q)),
                     format!("No commodity has the SKU or barcode {}", shown_scan(&q)),
                 ));
+                if self.lookup.is_empty() && self.queued.is_empty() {
+                    self.lookup = q;
+                }
                 Some(Event::Focus(LOOKUP_FIELD))
             }
             Message::UseCode => {
@@ -563,6 +612,11 @@ impl Checkout {
                 self.error = None;
                 None
             }
+            Message::Code(_) if self.in_flight() => {
+                // The code on its way is not edited under the payment: the next sale's keys
+                // go to 货号/条码 (where the payment moved the focus).
+                Some(Event::Focus(LOOKUP_FIELD))
+            }
             Message::Code(v) => {
                 self.code = v.chars().filter(char::is_ascii_alphanumeric).collect();
                 self.error = None;
@@ -574,6 +628,12 @@ impl Checkout {
             }
             Message::PayWallet => {
                 if self.in_flight() {
+                    return None;
+                }
+                if self.settling() {
+                    // Goods scanned before are still being looked up: they belong in this
+                    // sale, so it is paid once they are in the cart.
+                    self.pay_when_found = true;
                     return None;
                 }
                 if let Some(h) = &ctx.halt {
@@ -593,6 +653,9 @@ impl Checkout {
                     return Some(Event::Focus(CODE_FIELD));
                 }
                 self.error = None;
+                // Text left in 货号/条码 (a scan that found nothing) is not this sale's and
+                // not the next one's: the field starts the next sale empty.
+                self.lookup.clear();
                 self.stage = Stage::Submitting(ctx.now);
                 let code = self.code.trim().to_owned();
                 let remark = self.remark.trim().to_owned();
@@ -658,6 +721,7 @@ impl Checkout {
                     return Some(Event::Focus(CASH_FIELD));
                 }
                 self.cash = None;
+                self.lookup.clear();
                 self.stage = Stage::Submitting(ctx.now);
                 Some(Event::PayCash {
                     amount,
@@ -698,7 +762,8 @@ impl Checkout {
                     self.selected = None;
                     self.code.clear();
                     self.total.clear();
-                    self.lookup.clear();
+                    // `lookup` is kept: it holds only what was typed for the next sale since
+                    // the payment left (a scan clears the field as it is submitted).
                     self.error = None;
                 }
                 Some(Event::Focus(self.first_field()))
@@ -758,3 +823,6 @@ pub fn shown_scan(text: &str) -> String {
         t.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;
