@@ -160,7 +160,7 @@ fn pay_asked_for_while_goods_are_looked_up_waits_for_them() {
     );
     match pay {
         Some(Event::Checkout { cart, .. }) => {
-            assert_eq!(cart.total().unwrap(), Money::from_fen(300))
+            assert_eq!(cart.total().unwrap(), Money::from_fen(300));
         }
         other => panic!("expected the cart paid once A001 was in, got {other:?}"),
     }
