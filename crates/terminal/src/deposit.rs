@@ -20,9 +20,10 @@
 //!   approval bound to this deposit and amount, exactly as refunds.
 //!
 //! The loops that follow a call to its end live in `deposit/follow.rs`; recovery and the
-//! cloud listing in `deposit/recover.rs`.
+//! cloud listing in `deposit/recover.rs`; the slips in `deposit/receipt.rs`.
 
 mod follow;
+mod receipt;
 mod recover;
 
 use std::time::Duration;
@@ -377,7 +378,7 @@ impl Terminal {
         )
         .await?;
         let until = self.now().plus(self.policy().refund_timeout);
-        self.send_unfreeze(deposit, until, true).await
+        self.send_unfreeze(deposit, until, true, false).await
     }
 
     /// Opens a challenge for a manager to approve releasing this deposit (this deposit, the

@@ -89,7 +89,7 @@ impl Terminal {
         self.inner.printer.read().ok().and_then(|p| p.clone())
     }
 
-    async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
+    pub(crate) async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
         let merchant = self.merchant().await?;
         Ok(Receipt {
             kind,
@@ -105,7 +105,7 @@ impl Terminal {
         })
     }
 
-    async fn clerk_label(&self, id: &cloudpos_domain::clerk::ClerkId) -> Result<String> {
+    pub(crate) async fn clerk_label(&self, id: &cloudpos_domain::clerk::ClerkId) -> Result<String> {
         Ok(match self.inner.ports.accounts.clerk(id).await? {
             Some(c) if !c.name.is_empty() => format!("{} {}", c.id, c.name),
             _ => id.to_string(),

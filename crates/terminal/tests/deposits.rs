@@ -63,6 +63,12 @@ async fn freeze_consume_part_and_the_rest_is_released() {
     let d = freeze(&t, 1, "00", 10_000).await;
     assert_eq!(d.state, DepositState::Frozen);
     assert_eq!(d.wallet, Wallet::WeChat);
+    let slip = t.terminal.deposit_receipt(&d).await.unwrap();
+    assert_eq!(
+        slip.kind,
+        cloudpos_domain::receipt::ReceiptKind::DepositFreeze
+    );
+    assert_eq!(slip.amount, Money::from_fen(10_000));
     assert!(d.freeze_id.is_some() && d.frozen_at.is_some());
     let r = t
         .terminal
@@ -238,6 +244,19 @@ async fn a_release_needs_refund_permission_or_a_managers_authorisation() {
     assert_eq!(d.state, DepositState::Unfrozen);
     assert_eq!(d.authorized_by, Some(id("01")));
     assert_eq!(d.settled_by, Some(id("02")));
+    // Its slip: a release slip naming the amount and who authorised it.
+    let slip = t.terminal.deposit_receipt(&d).await.unwrap();
+    assert_eq!(
+        slip.kind,
+        cloudpos_domain::receipt::ReceiptKind::DepositRelease
+    );
+    assert_eq!(slip.order_no.as_deref(), Some(d.no.as_str()));
+    assert!(
+        slip.extra
+            .iter()
+            .any(|(k, v)| k == "解冻金额" && v == "20.00")
+    );
+    assert!(slip.extra.iter().any(|(k, _)| k == "授权人"));
     // By QR approval, bound to the deposit and what it holds.
     let d2 = freeze(&t, 2, "00", 700).await;
     let ticket = t.terminal.request_unfreeze_approval(&d2.no).await.unwrap();
