@@ -40,6 +40,22 @@ use crate::keys::KeyPress;
 /// The id of the container that holds an open dialog: Tab cycles only inside it.
 pub const MODAL_SCOPE: &str = "cashier-modal-scope";
 
+/// Puts the focus in field `id` with its text selected, as a desktop dialog does: what is
+/// typed next replaces a prefilled value (a refund's amount, an edited name).
+pub fn select<M: Send + 'static>(id: &'static str) -> iced::Task<M> {
+    iced::widget::operation::focus(id).chain(iced::widget::operation::select_all(id))
+}
+
+/// Puts the focus in field `id`, the cursor after its text (nothing selected).
+pub fn enter<M: Send + 'static>(id: &'static str) -> iced::Task<M> {
+    iced::widget::operation::focus(id)
+}
+
+/// Takes the focus from every field (focusing an id no field has unfocuses the rest).
+pub fn release<M: Send + 'static>() -> iced::Task<M> {
+    iced::widget::operation::focus("cashier-no-field")
+}
+
 /// Wraps a window's content: routes its keys to the app in order, moves the focus on Tab at
 /// once, and holds the keys that follow a key the app must answer first.
 pub struct KeyRouter<'a, Message, Theme = iced::Theme, Renderer = iced::Renderer> {

@@ -5,7 +5,7 @@
 //! The monitor is the one the window opens on, with its origin taken as (0, 0): a till has
 //! one screen. A window restored onto a second monitor that is gone comes back onto this one.
 
-use cloudpos_terminal::WindowState;
+use crate::window_geometry::WindowState;
 use iced::{Point, Size};
 
 /// The main window's size on a screen with just room for it; a larger screen gets

@@ -127,6 +127,41 @@ fn function_number(named: Named) -> Option<u8> {
     })
 }
 
+/// What a screen (or a dialog) does with a key press the app passed on to it: its
+/// `shortcut` answers `None` for a key that is not its own, and the app's global keys (the
+/// navigation letters, F1–F8) get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAction<M> {
+    /// Update the screen with this message, in the same update as the key.
+    Send(M),
+    /// Put the focus in this field, its text selected.
+    Focus(&'static str),
+    /// Take the key and do nothing with it (a dialog of the screen's holds the keyboard).
+    Swallow,
+}
+
+impl<M> KeyAction<M> {
+    /// The same action with the message wrapped (a screen's message in the app's).
+    pub fn map<N>(self, f: impl FnOnce(M) -> N) -> KeyAction<N> {
+        match self {
+            KeyAction::Send(m) => KeyAction::Send(f(m)),
+            KeyAction::Focus(id) => KeyAction::Focus(id),
+            KeyAction::Swallow => KeyAction::Swallow,
+        }
+    }
+}
+
+/// The digit of a plain digit key press (1–9).
+#[must_use]
+pub fn digit(press: &KeyPress) -> Option<usize> {
+    match press.key.as_ref() {
+        Key::Character(c) if !press.modifiers.control() && !press.modifiers.alt() => {
+            c.parse::<usize>().ok().filter(|d| (1..=9).contains(d))
+        }
+        _ => None,
+    }
+}
+
 /// The combination pressed, in hotkey notation (`Ctrl+Shift+P`, `F5`, `~`), or `None` for
 /// a bare modifier (still being held) and Esc (which stops recording).
 #[must_use]

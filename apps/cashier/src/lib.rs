@@ -6,10 +6,11 @@
 //! first, Chinese first, one colour per outcome.
 //!
 //! The key decision is that the GUI is thin: every action is a call into
-//! [`cloudpos_terminal::Terminal`], never into an adapter, and the screens never call even
-//! that — each screen (halloy's shape: `Message`, `Event`, `update`, `view`) returns events
-//! that [`app::App`] turns into terminal calls. The screens can therefore be driven
-//! headlessly in tests over a terminal with a fake cloud and a virtual clock.
+//! [`cloudpos_terminal::Terminal`], never into an adapter, and a screen's `update` and `view`
+//! never call even that — each screen (halloy's shape: `Message`, `Event`, `update`, `view`)
+//! returns events, and its `perform` turns them into terminal calls whose answers come back
+//! as its messages; [`app::App`] routes between the screens. The screens can therefore be
+//! driven headlessly in tests over a terminal with a fake cloud and a virtual clock.
 
 // Messages carry whole orders and results; they are moved once, boxing them buys nothing.
 #![allow(clippy::large_enum_variant)]
@@ -20,10 +21,12 @@ pub mod ctx;
 pub mod focus;
 pub mod geometry;
 pub mod i18n;
+pub mod instance_lock;
 pub mod keys;
 pub mod screen;
 pub mod style;
 pub mod widgets;
+pub mod window_geometry;
 
 pub use app::{App, Message, Options};
 

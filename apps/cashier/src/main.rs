@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use cashier::instance_lock::{InstanceLock, LockError};
 use clap::Parser;
-use cloudpos_terminal::{InstanceLock, LockError, resolve_home};
+use cloudpos_terminal::resolve_home;
 
 /// CloudPOS cashier (desktop).
 #[derive(Debug, Parser)]

@@ -15,7 +15,7 @@ use cashier::screen::{Screen, checkout, commodities, login, orders, payment, ref
 use cashier::{App, Options};
 use cloudpos_domain::catalog::{CheckoutMode, Commodity};
 use cloudpos_domain::clerk::ClerkId;
-use cloudpos_domain::code::Wallet;
+use cloudpos_domain::code::{CodeRule, CodeScheme, CodeTable, Wallet};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, OrderState, PaymentMethod};
 use cloudpos_domain::order_no::OrderNo;
@@ -24,7 +24,10 @@ use cloudpos_domain::ports::{
     ScannedCode,
 };
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
-use cloudpos_terminal::{BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, Mode};
+use cloudpos_terminal::{
+    BasicSettings, DeviceEvent, Event as TerminalEvent, HotkeyAction, KeySettings, Mode,
+    NetworkSettings, PrinterSettings, Terminal, TerminalConfig, VoiceSettings,
+};
 use iced::keyboard::Key;
 use iced::keyboard::key::Named;
 use iced::{Task, window};
@@ -250,9 +253,9 @@ impl Ui {
         t.login(&ClerkId::parse("09").unwrap(), "pw09")
             .await
             .unwrap();
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         f(&mut b);
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         if before.is_none() {
             t.logout().await.unwrap();
         }
@@ -1100,7 +1103,7 @@ async fn configuration_pages_save_through_the_terminal() {
     .await;
     ui.click(w, "保存配置 (Enter)").await;
     assert_eq!(ui.app.basic().error, None);
-    let b = ui.tt.terminal.basic_settings().await.unwrap();
+    let b = ui.tt.terminal.setting::<BasicSettings>().await.unwrap();
     assert!(b.touch && b.capture_serial);
     assert_eq!((b.auto_pay_secs, b.result_display_secs), (Some(3), 5));
     assert!(ui.app.ctx().basic.touch, "in force at once");
@@ -1141,7 +1144,7 @@ async fn configuration_pages_save_through_the_terminal() {
         "test page printed to the device file"
     );
     ui.click(w, "保存配置 (Enter)").await;
-    let p = ui.tt.terminal.printer_settings().await.unwrap();
+    let p = ui.tt.terminal.setting::<PrinterSettings>().await.unwrap();
     assert_eq!(
         (p.enabled, p.copies, p.width),
         (true, 2, cloudpos_terminal::PaperWidth::Mm80)
@@ -1168,7 +1171,7 @@ async fn configuration_pages_save_through_the_terminal() {
     ))
     .await;
     ui.click(w, "保存 (Enter)").await;
-    let keys = ui.tt.terminal.key_settings().await.unwrap();
+    let keys = ui.tt.terminal.setting::<KeySettings>().await.unwrap();
     assert_eq!(keys.payment_window.chord.to_string(), "Ctrl+Shift+K");
     assert_eq!(keys.after_payment.default.to_string(), "F12, Ctrl+Enter");
 
@@ -1182,7 +1185,7 @@ async fn configuration_pages_save_through_the_terminal() {
     assert_eq!(
         ui.tt
             .terminal
-            .network_settings()
+            .setting::<NetworkSettings>()
             .await
             .unwrap()
             .proxy_url
@@ -1222,7 +1225,7 @@ async fn region_overlay_stores_the_dragged_rectangle() {
     let r = ui
         .tt
         .terminal
-        .basic_settings()
+        .setting::<BasicSettings>()
         .await
         .unwrap()
         .amount_region
@@ -1238,7 +1241,12 @@ async fn region_overlay_stores_the_dragged_rectangle() {
     .await;
     ui.send(Message::Region(region::Message::Cancel)).await;
     assert_eq!(
-        ui.tt.terminal.basic_settings().await.unwrap().amount_region,
+        ui.tt
+            .terminal
+            .setting::<BasicSettings>()
+            .await
+            .unwrap()
+            .amount_region,
         Some(r)
     );
 }
@@ -1424,18 +1432,18 @@ fn main_geometry(ui: &Ui) -> (iced::Point, iced::Size) {
 async fn a_geometry_saved_on_a_larger_screen_opens_inside_a_1024_by_768_one() {
     let dir = tempfile::tempdir().unwrap();
     let tt = test_terminal(dir.path()).await;
-    tt.terminal
-        .set_window_state(
-            "main",
-            &cloudpos_terminal::WindowState {
-                x: 1500.0,
-                y: 900.0,
-                width: 1800.0,
-                height: 1000.0,
-            },
-        )
-        .await
-        .unwrap();
+    cashier::window_geometry::save(
+        &tt.terminal,
+        "main",
+        &cashier::window_geometry::WindowState {
+            x: 1500.0,
+            y: 900.0,
+            width: 1800.0,
+            height: 1000.0,
+        },
+    )
+    .await
+    .unwrap();
     let monitor = iced::Size::new(1024.0, 768.0);
     let ui = Ui::start_on_monitor(tt, dir, monitor).await;
     let (at, size) = main_geometry(&ui);
@@ -1467,9 +1475,9 @@ async fn the_main_window_can_start_maximised_or_full_screen() {
         t.login(&ClerkId::parse("09").unwrap(), "pw09")
             .await
             .unwrap();
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.start_window = how;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         t.logout().await.unwrap();
         let ui = Ui::start_on_monitor(tt, dir, iced::Size::new(1366.0, 768.0)).await;
         let w = ui.main();
@@ -2102,7 +2110,7 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     ui.named(w, Named::Enter).await;
     assert_eq!(ui.app.voice().error, None);
     ui.assert_sees(w, "语音播报设置已保存");
-    let stored = ui.tt.terminal.voice_settings().await.unwrap();
+    let stored = ui.tt.terminal.setting::<VoiceSettings>().await.unwrap();
     assert_eq!(stored.volume, 40);
     assert!(stored.enabled);
     assert!(stored.speaks(VoiceEvent::Cash));
@@ -2116,7 +2124,14 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
     // Off altogether.
     ui.click(w, "开启语音播报（收款到账时播报金额）").await;
     ui.click(w, "保存配置 (Enter)").await;
-    assert!(!ui.tt.terminal.voice_settings().await.unwrap().enabled);
+    assert!(
+        !ui.tt
+            .terminal
+            .setting::<VoiceSettings>()
+            .await
+            .unwrap()
+            .enabled
+    );
 
     // 试听 plays the marked sample at the slider's volume, even with the voice off.
     let mut page = ui.app.voice().clone();
@@ -2157,7 +2172,15 @@ async fn voice_settings_are_saved_and_read_back_and_a_clerk_may_not_change_them(
         "{:?}",
         ui.app.voice().error
     );
-    assert_eq!(ui.tt.terminal.voice_settings().await.unwrap().volume, 40);
+    assert_eq!(
+        ui.tt
+            .terminal
+            .setting::<VoiceSettings>()
+            .await
+            .unwrap()
+            .volume,
+        40
+    );
 }
 
 // ───────────────────────────── software update ─────────────────────────────
@@ -2331,5 +2354,93 @@ async fn an_update_is_announced_and_only_an_admin_installs_it_never_while_a_paym
     assert_eq!(
         std::fs::read(program.join("cloudpos")).unwrap(),
         version_program(&next)
+    );
+}
+
+// ─────────────────────── the merchant's code table ───────────────────────
+
+/// The app over a merchant whose code table adds `88` × 18 digits as Alipay's (the
+/// published table knows no `88`): the test terminal rebuilt on its ports with that table.
+async fn merchant_with_88_as_alipay() -> Ui {
+    let mut codes = CodeTable::default();
+    codes.rules.insert(
+        0,
+        CodeRule {
+            scheme: CodeScheme::Wallet(Wallet::Alipay),
+            prefixes: vec!["88".into()],
+            min_len: 18,
+            max_len: 18,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut tt = test_terminal(dir.path()).await;
+    tt.terminal = Terminal::new(
+        tt.ports.clone(),
+        TerminalConfig {
+            codes,
+            ..TerminalConfig::default()
+        },
+    );
+    Ui::start_on(tt, dir).await
+}
+
+/// The payment window takes a code by the merchant's configured table, the way the
+/// terminal charges it, never by a table of the GUI's own: the scan opens it knowing the
+/// code is Alipay's, and that wallet's keys are the ones pressed in the host POS after.
+#[tokio::test]
+async fn the_payment_window_classifies_codes_by_the_merchants_table() {
+    let mut ui = merchant_with_88_as_alipay().await;
+    ui.login("02", "pw02").await;
+    ui.send(Message::Device(DeviceEvent::Code(ScannedCode {
+        text: "880000000000004100".into(),
+        origin: CodeOrigin::Wedge,
+        at: ui.tt.terminal.now(),
+    })))
+    .await;
+    let pw = ui.pay_window();
+    assert_eq!(ui.app.payment().unwrap().wallet, Some(Wallet::Alipay));
+    ui.type_in(pw, payment::AMOUNT_FIELD, "6.60", true).await;
+    let p = ui.app.payment().unwrap();
+    let payment::Stage::Done(Ok(order)) = &p.stage else {
+        panic!("paid: {:?} (error {:?})", p.stage, p.error);
+    };
+    assert_eq!(order.state, OrderState::Paid);
+    assert_eq!(order.method, PaymentMethod::Wallet(Wallet::Alipay));
+    assert_eq!(
+        p.wallet,
+        Some(Wallet::Alipay),
+        "the wallet for the host's keys"
+    );
+    ui.named(pw, Named::Enter).await;
+    assert!(ui.app.payment_window().is_none());
+}
+
+/// The checkout takes a code scanned into 货号/条码 by the merchant's configured table: with
+/// it a `88` code pays the cart as Alipay's (with the published table it is refused, see
+/// `a_wallet_code_scanned_into_the_sku_field_pays_the_cart_and_is_never_shown_in_full`).
+#[tokio::test]
+async fn the_checkout_classifies_codes_by_the_merchants_table() {
+    let mut ui = merchant_with_88_as_alipay().await;
+    ui.set_basic(|b| b.mode = Mode::Full).await;
+    ui.add_commodity("A1", "可乐", 350, 10).await;
+    ui.login("02", "pw02").await;
+    let w = ui.main();
+    ui.type_in(w, checkout::LOOKUP_FIELD, "A1", true).await;
+    ui.type_in(w, checkout::LOOKUP_FIELD, "880000000000004200", true)
+        .await;
+    let checkout::Stage::Done(Ok(order)) = &ui.app.checkout().stage else {
+        panic!(
+            "the cart is paid with the scanned code: {:?} (error {:?})",
+            ui.app.checkout().stage,
+            ui.app.checkout().error
+        )
+    };
+    assert_eq!(
+        (order.state, order.amount, order.method),
+        (
+            OrderState::Paid,
+            Money::from_fen(350),
+            PaymentMethod::Wallet(Wallet::Alipay)
+        )
     );
 }

@@ -18,7 +18,9 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
 use cloudpos_domain::ports::{CommodityQuery, OrderFilter};
 use cloudpos_domain::refund::RefundState;
-use cloudpos_terminal::{Chord, KeySequence, Terminal};
+use cloudpos_terminal::{
+    BasicSettings, Chord, KeySequence, KeySettings, NetworkSettings, PrinterSettings, Terminal,
+};
 use common::{Cashier, Reader, Step, Xvfb, full_mode, main_window, prepare};
 
 use Step::{Key as K, Text as T};
@@ -278,7 +280,7 @@ fn e2e_every_form_at_scanner_speed() {
         K("Return"),
     ]);
     let network = reader.wait_for("the proxy saved", WAIT, |t: Terminal| async move {
-        let n = t.network_settings().await.ok()?;
+        let n = t.setting::<NetworkSettings>().await.ok()?;
         (n.proxy_url.is_some() && t.has_proxy_password().await.ok()?).then_some(n)
     });
     assert_eq!(network.proxy_url.as_deref(), Some("http://10.0.0.9:3128"));
@@ -303,7 +305,7 @@ fn e2e_every_form_at_scanner_speed() {
         K("Return"),
     ]);
     let printer = reader.wait_for("the printer saved", WAIT, |t: Terminal| async move {
-        let p = t.printer_settings().await.ok()?;
+        let p = t.setting::<PrinterSettings>().await.ok()?;
         (p.copies == 2).then_some(p)
     });
     assert_eq!(
@@ -322,7 +324,7 @@ fn e2e_every_form_at_scanner_speed() {
     x.wait_screen(&main, "快捷键设置", None);
     x.burst(&[K("1"), K("ctrl+shift+k"), K("Return")]);
     let keys = reader.wait_for("the hotkey saved", WAIT, |t: Terminal| async move {
-        let k = t.key_settings().await.ok()?;
+        let k = t.setting::<KeySettings>().await.ok()?;
         (k.main_window.chord == Chord::parse("Ctrl+Shift+K").unwrap()).then_some(k)
     });
     assert!(keys.main_window.enabled);
@@ -382,9 +384,9 @@ fn e2e_plug_in_forms_at_scanner_speed() {
     let home = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     prepare(home.path(), |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.capture_amount = false;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
     });
     let _app = Cashier::start(&x, home.path(), runtime.path());
     let main = main_window(&x);
@@ -428,7 +430,12 @@ fn e2e_plug_in_forms_at_scanner_speed() {
     x.wait_screen(&main, "基础配置", None);
     x.burst(&[K("Tab"), T("85"), K("Return")]);
     reader.wait_for("the threshold saved", WAIT, |t: Terminal| async move {
-        (t.basic_settings().await.ok()?.min_confidence_permille == 850).then_some(())
+        (t.setting::<BasicSettings>()
+            .await
+            .ok()?
+            .min_confidence_permille
+            == 850)
+            .then_some(())
     });
 
     // 快捷键设置 (F6): keys pressed before the window and after a payment, and the pause.
@@ -450,7 +457,7 @@ fn e2e_plug_in_forms_at_scanner_speed() {
         K("Return"),
     ]);
     let keys = reader.wait_for("the key sequences saved", WAIT, |t: Terminal| async move {
-        let k = t.key_settings().await.ok()?;
+        let k = t.setting::<KeySettings>().await.ok()?;
         (k.chord_delay_ms == 80).then_some(k)
     });
     assert_eq!(

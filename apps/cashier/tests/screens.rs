@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use cloudpos_terminal::BasicSettings;
 use common::{Cashier, Reader, Step, Xvfb, full_mode, main_window, prepare};
 
 /// (x, y, width, height) of a window, as the X server has it.
@@ -44,9 +45,10 @@ fn e2e_the_main_window_fits_common_till_screens() {
             full_mode(t.clone()).await;
             if width == 1024 {
                 // Saved on a 1920 × 1080 screen, towards its bottom right.
-                t.set_window_state(
+                cashier::window_geometry::save(
+                    &t,
                     "main",
-                    &cloudpos_terminal::WindowState {
+                    &cashier::window_geometry::WindowState {
                         x: 1500.0,
                         y: 900.0,
                         width: 1800.0,
@@ -101,10 +103,10 @@ fn e2e_the_payment_window_fits_an_800_by_600_screen() {
     let runtime = tempfile::tempdir().unwrap();
     // Touch mode: the tallest payment window (keypad and buttons).
     prepare(home.path(), |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.touch = true;
         b.capture_amount = false;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
     });
     let _app = Cashier::start(&x, home.path(), runtime.path());
     let main = main_window(&x);

@@ -17,7 +17,7 @@ use cloudpos_domain::catalog::Commodity;
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_terminal::testing::code;
-use cloudpos_terminal::{Mode, PayInput, RefundInput, Terminal};
+use cloudpos_terminal::{BasicSettings, Mode, PayInput, RefundInput, Terminal};
 use common::{Cashier, Xvfb, count_color};
 
 const PAID: [u8; 3] = [0x2e, 0x7d, 0x32];
@@ -269,9 +269,9 @@ fn screenshots_of_the_main_screens() {
 
     // Full mode with a catalogue.
     prepare(home.path(), false, |t| async move {
-        let mut basic = t.basic_settings().await.unwrap();
+        let mut basic = t.setting::<BasicSettings>().await.unwrap();
         basic.mode = Mode::Full;
-        t.set_basic_settings(&basic).await.unwrap();
+        t.set_setting(&basic).await.unwrap();
         for (sku, barcode, name, category, unit, fen, stock) in [
             (
                 "A001",
@@ -443,10 +443,10 @@ fn screenshots_at_till_screen_sizes() {
     let home = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     common::prepare(home.path(), |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.touch = true;
         b.capture_amount = false;
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
     });
     let _app = Cashier::start(&x, home.path(), runtime.path());
     let main = main_window(&x);
@@ -546,10 +546,10 @@ fn screenshots_of_the_host_return_voice_and_update() {
     };
     let picture = host.clone();
     prepare(home.path(), true, move |t| async move {
-        let mut b = t.basic_settings().await.unwrap();
+        let mut b = t.setting::<BasicSettings>().await.unwrap();
         b.capture_amount = true;
         b.amount_region = Some(region);
-        t.set_basic_settings(&b).await.unwrap();
+        t.set_setting(&b).await.unwrap();
         t.set_update_settings(Some(&feed), Some(&pair.public))
             .await
             .unwrap();

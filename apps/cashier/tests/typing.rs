@@ -17,8 +17,8 @@ use cloudpos_domain::catalog::Commodity;
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::Catalog;
-use cloudpos_terminal::Mode;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
+use cloudpos_terminal::{BasicSettings, Mode};
 use iced::keyboard::Key;
 use iced::keyboard::key::Named;
 use iced::{Event, Size, Task, window};
@@ -55,9 +55,9 @@ impl Till {
             t.login(&ClerkId::parse("09").unwrap(), "pw09")
                 .await
                 .unwrap();
-            let mut b = t.basic_settings().await.unwrap();
+            let mut b = t.setting::<BasicSettings>().await.unwrap();
             b.mode = Mode::Full;
-            t.set_basic_settings(&b).await.unwrap();
+            t.set_setting(&b).await.unwrap();
             t.logout().await.unwrap();
         }
         let (app, task) = App::with_terminal(

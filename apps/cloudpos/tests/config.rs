@@ -4,6 +4,7 @@
 
 mod common;
 
+use cloudpos_terminal::BasicSettings;
 use common::Env;
 
 #[test]
@@ -36,7 +37,7 @@ fn config_basic_sets_the_mode_and_checkout_style_with_the_configure_permission()
     let rt = tokio::runtime::Runtime::new().unwrap();
     let stored = rt.block_on(async {
         let t = cloudpos_terminal::Terminal::open(env.home()).await.unwrap();
-        t.basic_settings().await.unwrap()
+        t.setting::<BasicSettings>().await.unwrap()
     });
     assert_eq!(stored.mode, cloudpos_terminal::Mode::Full);
     assert_eq!(

@@ -2,14 +2,10 @@
 //! in plug-in mode, automatic payment, how long a result stays on screen, language.
 
 use cloudpos_domain::catalog::CheckoutMode;
-use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::ports::ScreenRegion;
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, Terminal, TerminalError};
-
-/// Settings key of the [`BasicSettings`].
-pub const BASIC_KEY: &str = "basic";
+use crate::{Result, Setting, Terminal, TerminalError};
 
 /// Plug-in mode (beside the shop's POS program) or full mode (our own POS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -142,32 +138,18 @@ impl BasicSettings {
     }
 }
 
-impl Terminal {
-    /// The basic settings (stored, or the defaults).
-    pub async fn basic_settings(&self) -> Result<BasicSettings> {
-        match self.inner.ports.settings.get(BASIC_KEY).await? {
-            None => Ok(BasicSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored basic settings are unreadable: {e}"))
-            }),
-        }
+impl Setting for BasicSettings {
+    const KEY: &'static str = "basic";
+    const NAME: &'static str = "basic settings";
+    const AUDIT_ACTION: &'static str = "config_basic";
+
+    fn check(&mut self) -> Result<()> {
+        self.validate()
     }
 
-    /// Stores the basic settings (configure permission; audited).
-    pub async fn set_basic_settings(&self, settings: &BasicSettings) -> Result<()> {
-        let (_, me) = self.current_clerk().await?;
-        if !me.may(Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                me.id,
-                me.role.display_name()
-            )));
-        }
-        settings.validate()?;
-        let value =
-            serde_json::to_value(settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.settings.put(BASIC_KEY, &value).await?;
-        self.forget_built_reader();
-        self.audit(me.id.as_str(), "config_basic", value).await
+    /// A screen reader built from the old regions is dropped (rebuilt at the next read).
+    async fn applied(&self, terminal: &Terminal) -> Result<()> {
+        terminal.forget_built_reader();
+        Ok(())
     }
 }

@@ -2,11 +2,11 @@
 //! Cloud Pay sandbox and a demo merchant, so the product works on a fresh machine with no
 //! configuration. Every screen and receipt then says SANDBOX.
 //!
-//! One process per data directory *hosts* the sandbox (holding `sandbox/host.lock`); other
-//! processes on the same directory (the CLI beside the GUI) *join* it through the address it
-//! publishes in `sandbox/url`. The sandbox keeps its ledger in `sandbox/state.json`, so the
-//! demo's payments survive restarts and stay consistent with the local ledger. Its keys are
-//! fixed, public demo keys: it is a toy on loopback, and nothing secret is written there.
+//! One process per data directory *hosts* the sandbox; other processes on the same directory
+//! (the CLI beside the GUI) *join* it (`wiring/sandbox.rs` builds or finds it). The sandbox
+//! keeps its ledger in the data directory, so the demo's payments survive restarts and stay
+//! consistent with the local ledger. Its keys are fixed, public demo keys: it is a toy on
+//! loopback, and nothing secret is written there.
 //!
 //! The server is behind the cargo feature `embedded-sandbox` (on by default in the cashier
 //! and the CLI). A build without it runs only a configured merchant: [`Terminal::open_or_demo`]
@@ -14,18 +14,19 @@
 
 use std::path::Path;
 
-use cloudpos_domain::clerk::Role;
+use cloudpos_domain::catalog::Commodity;
+use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
+use cloudpos_domain::money::Money;
+use cloudpos_domain::ports::CommodityQuery;
 
-#[cfg(feature = "embedded-sandbox")]
-use crate::{MERCHANT_KEY, MerchantCredentials};
-use crate::{Result, Terminal, TerminalError};
+use crate::merchant::MERCHANT_KEY;
+use crate::wiring::{HostedSandbox, demo_credentials, host_or_join};
+use crate::{MerchantProfile, Result, Terminal, TerminalError};
 
 /// Why a build without the `embedded-sandbox` feature cannot run the demo: the error
 /// [`Terminal::open_or_demo`] returns there when no real merchant is configured.
 pub const NO_EMBEDDED_SANDBOX: &str = "no merchant is configured, and the demo cannot run: this build has no embedded sandbox (it was built without the `embedded-sandbox` feature); configure a merchant with `cloudpos setup merchant --credentials FILE`";
 
-/// The demo merchant's HMAC key (public: the embedded sandbox is a local toy).
-pub const DEMO_AUTHEN_KEY: &str = "CloudPOS-embedded-sandbox-demo-key";
 /// Demo clerks: (id, password, role, name).
 pub const DEMO_CLERKS: [(&str, &str, Role, &str); 2] = [
     ("01", "0101", Role::MerchantAdmin, "王店长"),
@@ -34,7 +35,6 @@ pub const DEMO_CLERKS: [(&str, &str, Role, &str); 2] = [
 
 /// Settings key recording that the demo catalogue was offered (it is offered once: goods
 /// the user deletes stay deleted).
-#[cfg(feature = "embedded-sandbox")]
 pub const DEMO_CATALOGUE_KEY: &str = "demo_catalogue";
 
 /// One demo commodity: (货号, 条码, 名称, 类别, 单位, 单价 in fen, 库存).
@@ -223,10 +223,7 @@ pub const DEMO_CATALOGUE: [DemoGood; 21] = [
 /// A sandbox this process hosts (dropping it stops the server and releases the lock), or
 /// one another process hosts. A build without the `embedded-sandbox` feature never makes one.
 pub struct EmbeddedSandbox {
-    #[cfg(feature = "embedded-sandbox")]
-    handle: Option<cloudpay_sandbox::SandboxHandle>,
-    #[cfg(feature = "embedded-sandbox")]
-    _lock: Option<std::fs::File>,
+    hosted: Option<HostedSandbox>,
     base_url: String,
 }
 
@@ -249,78 +246,14 @@ impl EmbeddedSandbox {
     /// Whether this process runs the server.
     #[must_use]
     pub fn hosted_here(&self) -> bool {
-        #[cfg(feature = "embedded-sandbox")]
-        return self.handle.is_some();
-        #[cfg(not(feature = "embedded-sandbox"))]
-        return false;
+        self.hosted.is_some()
     }
 
     /// The control URL (ledger inspection, approvals) when hosted here.
     #[must_use]
     pub fn control_url(&self) -> Option<String> {
-        #[cfg(feature = "embedded-sandbox")]
-        return self
-            .handle
-            .as_ref()
-            .map(cloudpay_sandbox::SandboxHandle::control_url);
-        #[cfg(not(feature = "embedded-sandbox"))]
-        return None;
+        self.hosted.as_ref().map(HostedSandbox::control_url)
     }
-
-    #[cfg(feature = "embedded-sandbox")]
-    async fn host_or_join(home: &Path) -> Result<EmbeddedSandbox> {
-        use cloudpay_sandbox::{MerchantConfig, Sandbox, SandboxConfig, SignKeyMode};
-        use std::fs::OpenOptions;
-
-        let dir = home.join("sandbox");
-        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, &e))?;
-        let lock_path = dir.join("host.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io(&lock_path, &e))?;
-        let url_path = dir.join("url");
-        if lock.try_lock().is_err() {
-            // Another process hosts it.
-            let base_url = std::fs::read_to_string(&url_path)
-                .map_err(|e| io(&url_path, &e))?
-                .trim()
-                .to_owned();
-            return Ok(EmbeddedSandbox {
-                handle: None,
-                _lock: None,
-                base_url,
-            });
-        }
-        let merchant = MerchantConfig {
-            authen_key: Some(DEMO_AUTHEN_KEY.to_owned()),
-            ..MerchantConfig::default()
-        };
-        let handle = Sandbox::start(SandboxConfig {
-            merchant,
-            sign_key: SignKeyMode::ConfiguredOnly,
-            state_file: Some(dir.join("state.json")),
-            ..SandboxConfig::default()
-        })
-        .await
-        .map_err(|e| TerminalError::Invalid(format!("cannot start the embedded sandbox: {e}")))?;
-        let base_url = handle.base_url();
-        let tmp = dir.join("url.tmp");
-        std::fs::write(&tmp, &base_url).map_err(|e| io(&tmp, &e))?;
-        std::fs::rename(&tmp, &url_path).map_err(|e| io(&url_path, &e))?;
-        Ok(EmbeddedSandbox {
-            handle: Some(handle),
-            _lock: Some(lock),
-            base_url,
-        })
-    }
-}
-
-#[cfg(feature = "embedded-sandbox")]
-fn io(path: &Path, e: &std::io::Error) -> TerminalError {
-    TerminalError::Invalid(format!("embedded sandbox: {}: {e}", path.display()))
 }
 
 impl Terminal {
@@ -339,25 +272,17 @@ impl Terminal {
         if existing.as_ref().is_some_and(|m| !m.embedded) {
             return Ok((terminal, None));
         }
-        #[cfg(feature = "embedded-sandbox")]
-        {
-            let sandbox = EmbeddedSandbox::host_or_join(home).await?;
-            terminal.start_demo(existing, &sandbox).await?;
-            Ok((terminal, Some(sandbox)))
-        }
-        #[cfg(not(feature = "embedded-sandbox"))]
-        {
-            let _ = existing;
-            Err(TerminalError::Invalid(NO_EMBEDDED_SANDBOX.to_owned()))
-        }
+        let (hosted, base_url) = host_or_join(home).await?;
+        let sandbox = EmbeddedSandbox { hosted, base_url };
+        terminal.start_demo(existing, &sandbox).await?;
+        Ok((terminal, Some(sandbox)))
     }
 
     /// Configures the demo merchant on `sandbox` (or follows it to its new address) and
     /// offers the demo catalogue.
-    #[cfg(feature = "embedded-sandbox")]
     async fn start_demo(
         &self,
-        existing: Option<crate::MerchantProfile>,
+        existing: Option<MerchantProfile>,
         sandbox: &EmbeddedSandbox,
     ) -> Result<()> {
         match existing {
@@ -379,12 +304,7 @@ impl Terminal {
     /// Stocks the demo merchant's shelves with [`DEMO_CATALOGUE`], once: only on the embedded
     /// demo (never a real merchant), only while its catalogue is empty, and never again after
     /// that (goods the user deletes stay deleted).
-    #[cfg(feature = "embedded-sandbox")]
     async fn offer_demo_catalogue(&self) -> Result<()> {
-        use cloudpos_domain::catalog::Commodity;
-        use cloudpos_domain::money::Money;
-        use cloudpos_domain::ports::CommodityQuery;
-
         let settings = &self.inner.ports.settings;
         if settings.get(DEMO_CATALOGUE_KEY).await?.is_some()
             || !self.merchant().await?.is_some_and(|m| m.embedded)
@@ -429,33 +349,9 @@ impl Terminal {
         Ok(())
     }
 
-    #[cfg(feature = "embedded-sandbox")]
     async fn configure_demo(&self, sandbox: &EmbeddedSandbox) -> Result<()> {
-        use cloudpos_domain::clerk::{Clerk, ClerkId};
-        let m = cloudpay_sandbox::MerchantConfig::default();
-        let shop = m
-            .shops
-            .first()
-            .ok_or_else(|| TerminalError::Invalid("embedded sandbox has no shop".into()))?;
-        let device = shop
-            .devices
-            .first()
-            .cloned()
-            .ok_or_else(|| TerminalError::Invalid("embedded sandbox has no device".into()))?;
-        let (admin_id, admin_pw, _, _) = DEMO_CLERKS[0];
-        let creds = MerchantCredentials {
-            base_url: sandbox.base_url.clone(),
-            base_urls: Vec::new(),
-            out_mch_id: m.out_mch_id.clone(),
-            out_sub_mch_id: m.out_sub_mch_id.clone(),
-            out_shop_id: shop.out_shop_id.clone(),
-            device_id: device,
-            staff_id: admin_id.to_owned(),
-            order_prefix: m.order_prefix.clone(),
-            authen_key: DEMO_AUTHEN_KEY.to_owned(),
-            private_key_pem: None,
-            store_name: Some("CloudPOS 演示门店".to_owned()),
-        };
+        let (_, admin_pw, _, _) = DEMO_CLERKS[0];
+        let creds = demo_credentials(&sandbox.base_url)?;
         let mut profile = self.configure_merchant(&creds, admin_pw, true).await?;
         profile.embedded = true;
         let value =

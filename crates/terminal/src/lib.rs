@@ -25,7 +25,6 @@ mod error;
 mod events;
 mod export;
 mod halt;
-mod instance;
 mod merchant;
 mod network;
 mod paging;
@@ -33,6 +32,7 @@ mod pay;
 mod policy;
 mod preferences;
 mod printing;
+mod query;
 mod reconcile;
 mod recover;
 mod refund;
@@ -40,6 +40,7 @@ mod relogin;
 mod remark;
 mod screen_reader;
 mod session;
+mod setting;
 mod shift;
 mod update;
 mod voice;
@@ -62,64 +63,77 @@ use cloudpos_domain::ports::{
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
 use tokio::sync::broadcast;
 
-pub use basic::{BASIC_KEY, BasicSettings, Language, Mode, StartWindow};
-pub use catalog::ImportReport;
-pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
-pub use cloudpos_export::{RowError, RowProblem};
-/// Key and scanner box configuration types, part of the terminal's configuration API.
-pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
-/// Printer configuration types, part of the terminal's configuration API.
-pub use cloudpos_printer::{
-    CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
-};
-pub use cloudpos_scanner_box::{BoxSettings, list_ports};
-/// Software update types, part of the terminal's update API.
-pub use cloudpos_update::{TrustedKey, UpdateError, this_target as update_target};
-pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
+// The public API, in groups: what the apps (cashier, cloudpos) and embedders (xtask, the
+// benches, the fuzz targets, tests) use. Settings keys, vault names and adapter types stay
+// inside: settings are reached through `Terminal::setting`, adapters through `Terminal::open`.
+
+// Results and errors of every use case, and what the terminal publishes.
+
+// Deposits (押金): inputs, results and the cashier's mode.
 pub use deposit::{
     CASHIER_MODE_KEY, CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery,
     FreezeInput, UnfreezeInput,
 };
-pub use devices::{
-    BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, Devices, HotkeyAction, HotkeyError,
-    KEYS_KEY, KeySequence, KeySettingsError, SCANNER_BOX_KEY,
-};
-pub use embedded::{
-    DEMO_AUTHEN_KEY, DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox, NO_EMBEDDED_SANDBOX,
-};
 pub use error::{Result, TerminalError};
 pub use events::Event;
+
+// Inputs and reports of the use cases.
+pub use catalog::ImportReport;
+pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+/// Rows an Excel import refused ([`ImportReport::errors`]) and why.
+pub use cloudpos_export::{RowError, RowProblem};
+pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
-pub use halt::{HALT_KEY, Halt};
-pub use instance::{
-    AlreadyRunning, INSTANCE_LOCK_FILE, InstanceLock, LockError, RAISE_REQUEST_FILE,
-};
-pub use merchant::{
-    AUTHEN_KEY_SECRET, MERCHANT_KEY, MerchantCredentials, MerchantProfile, PRIVATE_KEY_SECRET,
-};
+pub use halt::Halt;
 pub use pay::PayInput;
-pub use policy::{AmountLimit, DEFAULT_MAX_AMOUNT, PayPolicy};
-pub use preferences::{AUTO_LOGIN_KEY, WINDOW_KEY_PREFIX, WindowState};
-pub use printing::{PRINTER_KEY, paper_width};
-pub use reconcile::{
-    CHECKPOINT_KEY, Checkpoint, RECONCILE_POLICY_KEY, ReconcilePolicy, ReconcileRun,
-};
+pub use reconcile::ReconcileRun;
 pub use recover::RecoveryReport;
 pub use refund::{Authorization, RefundInput, RefundResult};
 pub use relogin::Relogin;
-pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
-pub use session::{LoginError, SESSION_KEY, Session};
+pub use session::{LoginError, Session};
 pub use shift::HandoverReport;
+
+// The merchant, and opening a data directory (with the embedded demo when none is set up).
+pub use embedded::{DEMO_CATALOGUE, DEMO_CLERKS, EmbeddedSandbox, NO_EMBEDDED_SANDBOX};
+pub use merchant::{MerchantCredentials, MerchantProfile};
+pub use wiring::resolve_home;
+
+// Settings, all read and changed through one mechanism: `Terminal::setting::<T>()` and
+// `Terminal::set_setting(&T)` for every `T: Setting`.
+pub use basic::{BasicSettings, Language, Mode, StartWindow};
+/// Key and hotkey settings (the input adapter's configuration types).
+pub use cloudpos_input::{HotkeyBinding, KeySettings, WalletKeys};
+/// Printer settings (the printer adapter's configuration types).
+pub use cloudpos_printer::{
+    CodePage, CutMode, DrawerPin, FontSize, PaperWidth, PrinterSettings, SettingsError,
+};
+/// Scanner box settings (the scanner box adapter's configuration type) and the serial ports
+/// to pick from.
+pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+pub use network::NetworkSettings;
+pub use policy::{AmountLimit, PayPolicy};
+pub use printing::paper_width;
+pub use reconcile::ReconcilePolicy;
+pub use setting::{Guard, Setting};
+pub use update::UpdateSettings;
+pub use voice::VoiceSettings;
+
+// Plug-in mode's devices and screen reading.
+pub use devices::{
+    BoxState, Chord, ChordError, DeviceEvent, DeviceProblem, HotkeyAction, HotkeyError,
+    KeySequence, KeySettingsError,
+};
+pub use screen_reader::{PictureReading, parse_screen_region, screen_region_text};
+pub use wiring::Devices;
+
+// Voice announcements rendered or spoken.
+pub use voice::{RenderedAnnouncement, render_announcement, spoken_words};
+
+// Software updates.
+/// The update adapter's error, and the platform this build installs for.
+pub use cloudpos_update::{UpdateError, this_target as update_target};
 pub use update::{
-    CURRENT_VERSION, UPDATE_KEY, UpdateApplied, UpdateCheck, UpdateSettings, UpdateStatus,
-    UpdateTarget, finish_update_at_start,
-};
-pub use voice::{
-    RenderedAnnouncement, VOICE_KEY, VoiceSettings, render_announcement, spoken_words,
-};
-pub use wiring::{
-    CODE_TABLE_KEY, HOME_ENV, NETWORK_KEY, NetworkSettings, POLICY_KEY, PROXY_PASSWORD_SECRET,
-    resolve_home,
+    CURRENT_VERSION, UpdateApplied, UpdateCheck, UpdateStatus, UpdateTarget, finish_update_at_start,
 };
 
 /// The adapters a terminal runs on.
@@ -244,7 +258,8 @@ impl Terminal {
         self.inner.events.subscribe()
     }
 
-    /// The payment loop timings in force.
+    /// The payment loop timings and limits in force (kept in memory; changed with
+    /// `set_setting(&PayPolicy)`).
     #[must_use]
     pub fn policy(&self) -> PayPolicy {
         self.inner
@@ -252,33 +267,6 @@ impl Terminal {
             .read()
             .map(|p| p.clone())
             .unwrap_or_default()
-    }
-
-    /// Changes the payment loop timings (after validating them) and stores them, for a
-    /// clerk with the configure permission. Audited.
-    pub async fn set_pay_policy(&self, policy: PayPolicy) -> Result<()> {
-        let (_, clerk) = self.current_clerk().await?;
-        if !clerk.may(cloudpos_domain::clerk::Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                clerk.id,
-                clerk.role.display_name()
-            )));
-        }
-        policy.validate().map_err(TerminalError::Invalid)?;
-        let value =
-            serde_json::to_value(&policy).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .settings
-            .put(wiring::POLICY_KEY, &value)
-            .await?;
-        self.audit(clerk.id.as_str(), "config_payment", value)
-            .await?;
-        if let Ok(mut p) = self.inner.policy.write() {
-            *p = policy;
-        }
-        Ok(())
     }
 
     /// The shop's UTC offset.
@@ -310,22 +298,6 @@ impl Terminal {
     #[must_use]
     pub fn now(&self) -> Timestamp {
         self.inner.ports.clock.now()
-    }
-
-    /// The ports (for the composition root and tools; use cases go through methods).
-    #[must_use]
-    pub fn ports(&self) -> &Ports {
-        &self.inner.ports
-    }
-
-    /// The configured merchant, if any.
-    pub async fn merchant(&self) -> Result<Option<MerchantProfile>> {
-        match self.inner.ports.settings.get(MERCHANT_KEY).await? {
-            None => Ok(None),
-            Some(v) => serde_json::from_value(v).map(Some).map_err(|e| {
-                TerminalError::Invalid(format!("stored merchant profile is unreadable: {e}"))
-            }),
-        }
     }
 
     fn gateway(&self) -> Result<Arc<dyn PaymentGateway>> {

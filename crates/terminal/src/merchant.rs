@@ -4,7 +4,10 @@
 //! the optional RSA private key live in the sealed vault (names [`AUTHEN_KEY_SECRET`],
 //! [`PRIVATE_KEY_SECRET`]).
 
+use cloudpos_domain::clerk::{Clerk, ClerkId, Permission, Role};
 use serde::{Deserialize, Serialize};
+
+use crate::{Result, Terminal, TerminalError};
 
 /// Settings key of the [`MerchantProfile`].
 pub const MERCHANT_KEY: &str = "merchant";
@@ -12,6 +15,9 @@ pub const MERCHANT_KEY: &str = "merchant";
 pub const AUTHEN_KEY_SECRET: &str = "cloudpay.authen_key";
 /// Vault name of the sub-merchant's RSA signing key (签名私钥), PEM.
 pub const PRIVATE_KEY_SECRET: &str = "cloudpay.private_key";
+/// Settings key of this installation's `machine_no` (unique per terminal, so the cloud can
+/// tell two terminals configured with the same device id apart).
+pub const MACHINE_NO_KEY: &str = "machine_no";
 
 /// The merchant as the terminal knows it (everything but the secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +156,133 @@ impl MerchantCredentials {
             sandbox,
             embedded: false,
         }
+    }
+}
+
+impl Terminal {
+    /// The configured merchant, if any.
+    pub async fn merchant(&self) -> Result<Option<MerchantProfile>> {
+        match self.inner.ports.settings.get(MERCHANT_KEY).await? {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(v).map(Some).map_err(|e| {
+                TerminalError::Invalid(format!("stored merchant profile is unreadable: {e}"))
+            }),
+        }
+    }
+
+    /// Configures the merchant from a credentials file (`setup merchant`): stores the
+    /// identifiers, seals the keys, and creates the admin clerk whose id is the
+    /// credentials' `staff_id` with `admin_password`. Reconfiguring an existing terminal
+    /// requires that admin's password.
+    pub async fn configure_merchant(
+        &self,
+        credentials: &MerchantCredentials,
+        admin_password: &str,
+        sandbox: bool,
+    ) -> Result<MerchantProfile> {
+        credentials.validate().map_err(TerminalError::Invalid)?;
+        let admin_id = ClerkId::parse(&credentials.staff_id)
+            .map_err(|e| TerminalError::Invalid(format!("credentials: staff_id: {e}")))?;
+        if admin_password.chars().count() < 4 {
+            return Err(TerminalError::Invalid(
+                "the admin password must have at least 4 characters".into(),
+            ));
+        }
+        let ports = &self.inner.ports;
+        if let Some(existing) = self.merchant().await? {
+            let existing_admin = ClerkId::parse(&existing.staff_id)
+                .map_err(|e| TerminalError::Invalid(e.to_string()))?;
+            let admin = self.authenticate(&existing_admin, admin_password).await?;
+            if !admin.may(Permission::Configure) {
+                return Err(TerminalError::PermissionDenied(format!(
+                    "{} may not reconfigure the merchant",
+                    admin.id
+                )));
+            }
+        }
+        let profile = credentials.profile(sandbox);
+        // Check the key pair before storing anything.
+        if let Some(pem) = &credentials.private_key_pem {
+            crate::wiring::check_signing_key(&credentials.authen_key, pem)?;
+        }
+        ports
+            .vault
+            .store(AUTHEN_KEY_SECRET, credentials.authen_key.as_bytes())
+            .await?;
+        match &credentials.private_key_pem {
+            Some(pem) => {
+                ports
+                    .vault
+                    .store(PRIVATE_KEY_SECRET, pem.as_bytes())
+                    .await?;
+            }
+            None => ports.vault.delete(PRIVATE_KEY_SECRET).await?,
+        }
+        let value =
+            serde_json::to_value(&profile).map_err(|e| TerminalError::Invalid(e.to_string()))?;
+        ports.settings.put(MERCHANT_KEY, &value).await?;
+        match ports.accounts.clerk(&admin_id).await? {
+            Some(_) => {
+                ports
+                    .accounts
+                    .set_password(&admin_id, admin_password)
+                    .await?;
+            }
+            None => {
+                ports
+                    .accounts
+                    .create_clerk(
+                        &Clerk {
+                            id: admin_id.clone(),
+                            name: "管理员".into(),
+                            phone: String::new(),
+                            role: Role::MerchantAdmin,
+                            can_refund: true,
+                            cloud_staff_id: Some(credentials.staff_id.clone()),
+                            created_at: self.now(),
+                        },
+                        admin_password,
+                    )
+                    .await?;
+            }
+        }
+        self.audit(
+            admin_id.as_str(),
+            "merchant_configured",
+            serde_json::json!({
+                "out_sub_mch_id": profile.out_sub_mch_id,
+                "out_shop_id": profile.out_shop_id,
+                "device_id": profile.device_id,
+                "base_url": profile.base_url,
+                "base_urls": profile.base_urls,
+                "sandbox": sandbox,
+            }),
+        )
+        .await?;
+        *self.inner.generator.lock().await = None;
+        self.rebuild_gateway().await?;
+        Ok(profile)
+    }
+
+    /// This installation's `machine_no`, created on first use: `CP` and 12 hex digits
+    /// (Cloud Pay allows 32 characters).
+    pub async fn machine_no(&self) -> Result<String> {
+        let settings = &self.inner.ports.settings;
+        if let Some(serde_json::Value::String(no)) = settings.get(MACHINE_NO_KEY).await? {
+            return Ok(no);
+        }
+        let seed = format!(
+            "{}:{}:{:?}",
+            self.now().unix_millis(),
+            std::process::id(),
+            std::thread::current().id()
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
+        let no = format!("CP{}", hex::encode(&digest.as_ref()[..6]).to_uppercase());
+        settings
+            .put(MACHINE_NO_KEY, &serde_json::Value::String(no.clone()))
+            .await?;
+        Ok(no)
     }
 }
 

@@ -2,29 +2,51 @@
 //! password sealed in the vault, and the Cloud Pay client rebuilt with them.
 
 use cloudpos_domain::ports::CloudDomains;
+use serde::{Deserialize, Serialize};
 
-use crate::{NETWORK_KEY, NetworkSettings, PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+use crate::{Result, Setting, Terminal, TerminalError};
 
-impl Terminal {
-    /// Stores the network settings (代理 proxy URL, user, timeouts) and rebuilds the Cloud
-    /// Pay client with them (configure permission; audited). `proxy_password`: `None` keeps
-    /// the sealed password, `Some("")` removes it, `Some(p)` seals `p`.
-    pub async fn set_network_settings(
-        &self,
-        settings: &NetworkSettings,
-        proxy_password: Option<&str>,
-    ) -> Result<()> {
-        self.configure_guard().await?;
-        let mut settings = settings.clone();
-        settings.proxy_url = settings
+/// Vault name of the proxy password.
+pub const PROXY_PASSWORD_SECRET: &str = "network.proxy_password";
+
+/// How the terminal reaches Cloud Pay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSettings {
+    /// HTTP proxy URL, e.g. `http://10.0.0.1:3128`.
+    #[serde(default)]
+    pub proxy_url: Option<String>,
+    /// Proxy user (the password is sealed in the vault).
+    #[serde(default)]
+    pub proxy_user: Option<String>,
+    /// Extra trusted root CA (PEM), for TLS to Cloud Pay.
+    #[serde(default)]
+    pub root_ca_pem: Option<String>,
+    /// Connect timeout in milliseconds.
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    /// Whole-request timeout in milliseconds.
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
+}
+
+impl Setting for NetworkSettings {
+    const KEY: &'static str = "network";
+    const NAME: &'static str = "network settings";
+    const AUDIT_ACTION: &'static str = "config_network";
+
+    /// Trims the proxy address and user (blank is none) and checks them and the timeouts.
+    fn check(&mut self) -> Result<()> {
+        self.proxy_url = self
             .proxy_url
+            .take()
             .map(|u| u.trim().to_owned())
             .filter(|u| !u.is_empty());
-        settings.proxy_user = settings
+        self.proxy_user = self
             .proxy_user
+            .take()
             .map(|u| u.trim().to_owned())
             .filter(|u| !u.is_empty());
-        if let Some(url) = &settings.proxy_url {
+        if let Some(url) = &self.proxy_url {
             let scheme_ok = ["http://", "https://", "socks5://", "socks5h://"]
                 .iter()
                 .any(|s| url.starts_with(s));
@@ -35,14 +57,14 @@ impl Terminal {
                 )));
             }
         }
-        if settings.proxy_url.is_none() && settings.proxy_user.is_some() {
+        if self.proxy_url.is_none() && self.proxy_user.is_some() {
             return Err(TerminalError::Invalid(
                 "a proxy user needs a proxy address".into(),
             ));
         }
         for (name, v) in [
-            ("connect timeout", settings.connect_timeout_ms),
-            ("request timeout", settings.request_timeout_ms),
+            ("connect timeout", self.connect_timeout_ms),
+            ("request timeout", self.request_timeout_ms),
         ] {
             if v.is_some_and(|ms| !(100..=120_000).contains(&ms)) {
                 return Err(TerminalError::Invalid(format!(
@@ -50,29 +72,48 @@ impl Terminal {
                 )));
             }
         }
-        let value =
-            serde_json::to_value(&settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.settings.put(NETWORK_KEY, &value).await?;
+        Ok(())
+    }
+
+    /// The proxy and timeouts (not the root CA's text).
+    fn audit_detail(&self) -> Result<serde_json::Value> {
+        Ok(serde_json::json!({
+            "proxy_url": self.proxy_url,
+            "proxy_user": self.proxy_user,
+            "connect_timeout_ms": self.connect_timeout_ms,
+            "request_timeout_ms": self.request_timeout_ms,
+        }))
+    }
+
+    /// The Cloud Pay client is rebuilt with them.
+    async fn applied(&self, terminal: &Terminal) -> Result<()> {
+        terminal.rebuild_gateway().await
+    }
+}
+
+impl Terminal {
+    /// Stores the network settings (代理 proxy URL, user, timeouts) and rebuilds the Cloud
+    /// Pay client with them, like `set_setting(&NetworkSettings)`, and changes the sealed
+    /// proxy password with them (configure permission; audited): `proxy_password`: `None`
+    /// keeps it, `Some("")` removes it, `Some(p)` seals `p`.
+    pub async fn set_network_settings(
+        &self,
+        settings: &NetworkSettings,
+        proxy_password: Option<&str>,
+    ) -> Result<()> {
+        let me = self.setting_guard::<NetworkSettings>().await?;
+        let mut settings = settings.clone();
+        settings.check()?;
         let vault = &self.inner.ports.vault;
         match proxy_password {
             None => {}
             Some("") => vault.delete(PROXY_PASSWORD_SECRET).await?,
             Some(p) => vault.store(PROXY_PASSWORD_SECRET, p.as_bytes()).await?,
         }
-        let (_, me) = self.current_clerk().await?;
-        self.audit(
-            me.id.as_str(),
-            "config_network",
-            serde_json::json!({
-                "proxy_url": settings.proxy_url,
-                "proxy_user": settings.proxy_user,
-                "proxy_password": proxy_password.map(|p| if p.is_empty() { "removed" } else { "set" }),
-                "connect_timeout_ms": settings.connect_timeout_ms,
-                "request_timeout_ms": settings.request_timeout_ms,
-            }),
-        )
-        .await?;
-        self.rebuild_gateway().await
+        let mut detail = settings.audit_detail()?;
+        detail["proxy_password"] =
+            serde_json::json!(proxy_password.map(|p| if p.is_empty() { "removed" } else { "set" }));
+        self.commit_setting(&me, &settings, detail).await
     }
 
     /// The Cloud Pay domains and the one in use (protocol notes §11.10). With `probe`, every

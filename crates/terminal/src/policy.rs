@@ -6,7 +6,7 @@ use std::time::Duration;
 use cloudpos_domain::money::Money;
 use serde::{Deserialize, Serialize};
 
-use crate::TerminalError;
+use crate::{Setting, Terminal, TerminalError};
 
 /// The default largest payment and largest refund: 50,000.00 yuan.
 pub const DEFAULT_MAX_AMOUNT: Money = Money::from_fen(5_000_000);
@@ -122,6 +122,24 @@ impl Default for PayPolicy {
             max_payment: DEFAULT_MAX_AMOUNT,
             max_refund: DEFAULT_MAX_AMOUNT,
         }
+    }
+}
+
+impl Setting for PayPolicy {
+    const KEY: &'static str = "pay_policy";
+    const NAME: &'static str = "payment policy";
+    const AUDIT_ACTION: &'static str = "config_payment";
+
+    fn check(&mut self) -> crate::Result<()> {
+        self.validate().map_err(TerminalError::Invalid)
+    }
+
+    /// The payment loop uses the new timings and limits from the next call on.
+    async fn applied(&self, terminal: &Terminal) -> crate::Result<()> {
+        if let Ok(mut p) = terminal.inner.policy.write() {
+            *p = self.clone();
+        }
+        Ok(())
     }
 }
 

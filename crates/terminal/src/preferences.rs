@@ -1,71 +1,35 @@
-//! UI preferences kept in the settings: the windows' remembered geometry and the auto-login
-//! choice. Preferences need no permission and are not audited.
+//! UI preferences kept in the settings: what an app remembers for itself (`ui.` keys, such as
+//! the cashier's window geometry), which needs no permission and is not audited, and the
+//! auto-login choice, which is the logged-in clerk's (audited).
 
 use cloudpos_domain::clerk::ClerkId;
-use serde::{Deserialize, Serialize};
 
 use crate::{Result, Session, Terminal, TerminalError};
 
-/// Settings key prefix of remembered window geometry (`ui.window.<name>`).
-pub const WINDOW_KEY_PREFIX: &str = "ui.window.";
 /// Settings key of the auto-login choice.
 pub const AUTO_LOGIN_KEY: &str = "ui.auto_login";
-
-/// A window's remembered geometry, in logical pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct WindowState {
-    /// Left edge.
-    pub x: f32,
-    /// Top edge.
-    pub y: f32,
-    /// Width.
-    pub width: f32,
-    /// Height.
-    pub height: f32,
-}
-
-impl WindowState {
-    /// Whether the geometry is usable (positive size of at least 200 × 150, finite, on a
-    /// plausible desktop); a damaged record is ignored rather than opening an invisible
-    /// window.
-    #[must_use]
-    pub fn is_plausible(&self) -> bool {
-        [self.x, self.y, self.width, self.height]
-            .iter()
-            .all(|v| v.is_finite())
-            && self.width >= 200.0
-            && self.height >= 150.0
-            && self.width <= 16_384.0
-            && self.height <= 16_384.0
-            && self.x.abs() <= 32_768.0
-            && self.y.abs() <= 32_768.0
-    }
-}
+/// Settings key prefix of UI preferences (window geometry and the like).
+pub const UI_PREFIX: &str = "ui.";
 
 impl Terminal {
-    /// The remembered geometry of the window `name` (e.g. `main`), if any and plausible.
-    pub async fn window_state(&self, name: &str) -> Result<Option<WindowState>> {
-        let key = format!("{WINDOW_KEY_PREFIX}{name}");
-        Ok(self
-            .inner
-            .ports
-            .settings
-            .get(&key)
-            .await?
-            .and_then(|v| serde_json::from_value::<WindowState>(v).ok())
-            .filter(WindowState::is_plausible))
+    /// A UI preference an app keeps in the settings (a key starting with `ui.`, e.g. the
+    /// cashier's `ui.window.main`), if stored.
+    ///
+    /// # Errors
+    /// A key outside the `ui.` preferences, or one the terminal keeps itself
+    /// (`ui.auto_login`); a settings failure.
+    pub async fn ui_preference(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        check_ui_key(key)?;
+        Ok(self.inner.ports.settings.get(key).await?)
     }
 
-    /// Remembers the geometry of the window `name` (a UI preference: no permission needed,
-    /// not audited). Implausible geometry is ignored.
-    pub async fn set_window_state(&self, name: &str, state: &WindowState) -> Result<()> {
-        if !state.is_plausible() {
-            return Ok(());
-        }
-        let key = format!("{WINDOW_KEY_PREFIX}{name}");
-        let value =
-            serde_json::to_value(state).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        Ok(self.inner.ports.settings.put(&key, &value).await?)
+    /// Stores a UI preference (a key starting with `ui.`): no permission needed, not audited.
+    ///
+    /// # Errors
+    /// As [`Terminal::ui_preference`].
+    pub async fn set_ui_preference(&self, key: &str, value: &serde_json::Value) -> Result<()> {
+        check_ui_key(key)?;
+        Ok(self.inner.ports.settings.put(key, value).await?)
     }
 
     /// The clerk whose session resumes at start-up without a password (自动登录), if one
@@ -114,5 +78,17 @@ impl Terminal {
             Ok(_) | Err(TerminalError::NotLoggedIn) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// App preferences live under `ui.`; the auto-login choice there is the terminal's own (it
+/// resumes a session, so only the logged-in clerk sets it, audited).
+fn check_ui_key(key: &str) -> Result<()> {
+    if key.starts_with(UI_PREFIX) && key.len() > UI_PREFIX.len() && key != AUTO_LOGIN_KEY {
+        Ok(())
+    } else {
+        Err(TerminalError::Invalid(format!(
+            "\"{key}\" is not a UI preference (those are keys starting with {UI_PREFIX}, other than {AUTO_LOGIN_KEY})"
+        )))
     }
 }

@@ -4,22 +4,33 @@
 
 use std::sync::Arc;
 
-use cloudpos_domain::clerk::Permission;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::ReceiptPrinter;
 use cloudpos_domain::receipt::{Receipt, ReceiptKind};
 use cloudpos_domain::refund::Refund;
 use cloudpos_domain::shift::Summary;
-use cloudpos_printer::{EscPosPrinter, PaperWidth, PrinterSettings};
+use cloudpos_printer::{PaperWidth, PrinterSettings};
 
-use crate::{Event, Result, Terminal, TerminalError};
-
-/// Settings key of the [`PrinterSettings`].
-pub const PRINTER_KEY: &str = "printer";
+use crate::{Event, Result, Setting, Terminal, TerminalError};
 
 fn device_error(e: impl std::fmt::Display) -> TerminalError {
     TerminalError::Invalid(format!("printer: {e}"))
+}
+
+impl Setting for PrinterSettings {
+    const KEY: &'static str = "printer";
+    const NAME: &'static str = "printer settings";
+    const AUDIT_ACTION: &'static str = "config_printer";
+
+    fn check(&mut self) -> Result<()> {
+        self.validate().map_err(device_error)
+    }
+
+    /// The printer is rebuilt with them (none while disabled).
+    async fn applied(&self, terminal: &Terminal) -> Result<()> {
+        terminal.rebuild_printer().await
+    }
 }
 
 /// Paper width from the CLI's `58`, `80` or a number of columns.
@@ -44,47 +55,6 @@ pub fn paper_width(text: &str) -> Result<PaperWidth> {
 }
 
 impl Terminal {
-    /// The stored printer settings (defaults: disabled).
-    pub async fn printer_settings(&self) -> Result<PrinterSettings> {
-        match self.inner.ports.settings.get(PRINTER_KEY).await? {
-            None => Ok(PrinterSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored printer settings are unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Validates, stores and applies printer settings (configure permission; audited).
-    pub async fn set_printer_settings(&self, settings: PrinterSettings) -> Result<()> {
-        let (_, me) = self.current_clerk().await?;
-        if !me.may(Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                me.id,
-                me.role.display_name()
-            )));
-        }
-        settings.validate().map_err(device_error)?;
-        let value = serde_json::to_value(&settings).map_err(device_error)?;
-        self.inner.ports.settings.put(PRINTER_KEY, &value).await?;
-        self.audit(me.id.as_str(), "config_printer", value).await?;
-        self.rebuild_printer().await
-    }
-
-    /// Builds the printer adapter from the stored settings.
-    pub async fn rebuild_printer(&self) -> Result<()> {
-        let settings = self.printer_settings().await?;
-        let printer: Option<Arc<dyn ReceiptPrinter>> = if settings.enabled {
-            Some(Arc::new(EscPosPrinter::new(settings)))
-        } else {
-            None
-        };
-        if let Ok(mut p) = self.inner.printer.write() {
-            *p = printer;
-        }
-        Ok(())
-    }
-
     fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
         self.inner.printer.read().ok().and_then(|p| p.clone())
     }
@@ -187,7 +157,7 @@ impl Terminal {
         let printer: Arc<dyn ReceiptPrinter> = match settings {
             Some(s) => {
                 s.validate().map_err(device_error)?;
-                Arc::new(EscPosPrinter::new(s))
+                crate::wiring::printer(s)
             }
             None => self.printer().ok_or(TerminalError::NoPrinter)?,
         };
@@ -233,7 +203,7 @@ impl Terminal {
         let receipt = self.order_receipt(&order).await?;
         let settings = PrinterSettings {
             width,
-            ..self.printer_settings().await?
+            ..self.setting::<PrinterSettings>().await?
         };
         Ok(cloudpos_printer::preview_png(&receipt, &settings))
     }
@@ -244,7 +214,7 @@ impl Terminal {
         receipt: &Receipt,
         width: Option<PaperWidth>,
     ) -> Result<Vec<u8>> {
-        let mut settings = self.printer_settings().await?;
+        let mut settings = self.setting::<PrinterSettings>().await?;
         if let Some(w) = width {
             settings.width = w;
         }

@@ -11,12 +11,10 @@ use cloudpos_reconcile::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, Terminal, TerminalError};
+use crate::{Result, Setting, Terminal, TerminalError};
 
 /// Settings key of the reconciliation checkpoint.
 pub const CHECKPOINT_KEY: &str = "reconcile_checkpoint";
-/// Settings key of the [`ReconcilePolicy`].
-pub const RECONCILE_POLICY_KEY: &str = "reconcile_policy";
 
 const CLOUD_PAGE: u32 = 100;
 
@@ -44,6 +42,21 @@ impl Default for ReconcilePolicy {
     }
 }
 
+impl Setting for ReconcilePolicy {
+    const KEY: &'static str = "reconcile_policy";
+    const NAME: &'static str = "reconciliation policy";
+    const AUDIT_ACTION: &'static str = "config_reconcile";
+
+    fn check(&mut self) -> Result<()> {
+        if self.interval < Duration::from_secs(1) {
+            return Err(TerminalError::Invalid(
+                "the interval must be at least 1 s".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Where the last clean reconciliation left off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
@@ -65,41 +78,6 @@ pub struct ReconcileRun {
 }
 
 impl Terminal {
-    /// The reconciliation policy (stored, or the defaults).
-    pub async fn reconcile_policy(&self) -> Result<ReconcilePolicy> {
-        match self.inner.ports.settings.get(RECONCILE_POLICY_KEY).await? {
-            None => Ok(ReconcilePolicy::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("reconcile policy is unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Stores a reconciliation policy (configure permission; audited).
-    pub async fn set_reconcile_policy(&self, policy: &ReconcilePolicy) -> Result<()> {
-        let (_, me) = self.current_clerk().await?;
-        if !me.may(cloudpos_domain::clerk::Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                me.id,
-                me.role.display_name()
-            )));
-        }
-        if policy.interval < Duration::from_secs(1) {
-            return Err(TerminalError::Invalid(
-                "the interval must be at least 1 s".into(),
-            ));
-        }
-        let value =
-            serde_json::to_value(policy).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .settings
-            .put(RECONCILE_POLICY_KEY, &value)
-            .await?;
-        self.audit(me.id.as_str(), "config_reconcile", value).await
-    }
-
     /// Reconciles once: the window since the checkpoint (or `window` when given). Halts on
     /// any discrepancy; advances the checkpoint when clean.
     pub async fn reconcile_once(
@@ -108,7 +86,7 @@ impl Terminal {
     ) -> Result<ReconcileRun> {
         let gateway = self.gateway()?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
-        let policy = self.reconcile_policy().await?;
+        let policy = self.setting::<ReconcilePolicy>().await?;
         let settings = &self.inner.ports.settings;
         let as_of = self.now();
         let (from, to) = match window {
@@ -302,7 +280,7 @@ impl Terminal {
             let reconciler = async {
                 loop {
                     let interval = t
-                        .reconcile_policy()
+                        .setting::<ReconcilePolicy>()
                         .await
                         .map_or(Duration::from_secs(30), |p| p.interval);
                     if !t.completion_holds_reconciliation() {

@@ -1,20 +1,14 @@
-//! Plug-in mode's screen reader: the capture adapter built from the basic settings (the
-//! amount and serial-number regions, 预处理/放大, the confidence threshold), and one-shot
-//! reads of a picture file for checking a region or the recogniser (`cloudpos capture read`).
-//!
-//! The reader is built on first use and rebuilt whenever the basic settings change, so a
-//! region drawn in the GUI is read at the next payment without a restart. A reader installed
-//! with [`Terminal::set_amount_reader`] (tests, embedders) is kept as it is.
+//! Plug-in mode's screen reading beyond the payment window: one-shot reads of a picture file
+//! for checking a region or the recogniser (`cloudpos capture read`), and screen regions as
+//! text. The reader of the screen itself is built in `wiring/screen.rs`.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use cloudpos_capture::{PreprocessOptions, ReadOptions, ReaderOptions, ScreenAmountReader};
-use cloudpos_domain::ports::{AmountReader, AmountReading, ScreenRegion};
+use cloudpos_domain::ports::{AmountReading, ScreenRegion};
 use serde::Serialize;
 
-use crate::basic::BasicSettings;
-use crate::{Result, Terminal, TerminalError};
+use crate::wiring::read_options;
+use crate::{BasicSettings, Result, Terminal, TerminalError};
 
 /// One read of a picture file, with the reason when no amount came out of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,49 +21,11 @@ pub struct PictureReading {
     pub needs_confirmation: bool,
 }
 
-fn read_options(basic: &BasicSettings) -> ReadOptions {
-    ReadOptions {
-        preprocess: PreprocessOptions {
-            binarize: basic.preprocess,
-            zoom: basic.zoom,
-        },
-        min_confidence_permille: basic.min_confidence_permille,
-        ..ReadOptions::default()
-    }
-}
-
 impl Terminal {
-    /// The installed reader, or one built now for this machine from the basic settings.
-    pub(crate) async fn screen_reader(&self) -> Result<Arc<dyn AmountReader>> {
-        if let Some(reader) = self.installed_amount_reader() {
-            return Ok(reader);
-        }
-        let basic = self.basic_settings().await?;
-        if basic.amount_region.is_none() {
-            return Err(TerminalError::Invalid(
-                "no amount region is drawn: draw it in the basic settings (基础配置), or type the amount".into(),
-            ));
-        }
-        let serial = basic.serial_region.filter(|_| basic.capture_serial);
-        let options = ReaderOptions {
-            read: read_options(&basic),
-            ..ReaderOptions::default()
-        };
-        let reader = ScreenAmountReader::for_this_machine(basic.amount_region, serial, options)
-            .map_err(|e| {
-                TerminalError::Invalid(format!(
-                    "screen capture is not available ({e}): type the amount"
-                ))
-            })?;
-        let reader: Arc<dyn AmountReader> = Arc::new(reader);
-        self.install_built_reader(Arc::clone(&reader));
-        Ok(reader)
-    }
-
     /// Reads the amount in a picture file (PNG, JPEG, BMP) the way a screen region is read,
     /// with the stored 预处理/放大 options and confidence threshold.
     pub async fn read_amount_in_picture(&self, path: &Path) -> Result<PictureReading> {
-        let options = read_options(&self.basic_settings().await?);
+        let options = read_options(&self.setting::<BasicSettings>().await?);
         let path = path.to_owned();
         let reading =
             tokio::task::spawn_blocking(move || cloudpos_capture::read_image_file(&path, &options))
@@ -85,7 +41,7 @@ impl Terminal {
 
     /// Reads a receipt/serial number in a picture file; `None` when nothing was read.
     pub async fn read_serial_in_picture(&self, path: &Path) -> Result<Option<String>> {
-        let options = read_options(&self.basic_settings().await?);
+        let options = read_options(&self.setting::<BasicSettings>().await?);
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || {
             let img = cloudpos_capture::load_image(&path)?;

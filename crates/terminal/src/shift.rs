@@ -118,7 +118,11 @@ impl Terminal {
             }),
         )
         .await?;
-        self.inner.ports.settings.remove(crate::SESSION_KEY).await?;
+        self.inner
+            .ports
+            .settings
+            .remove(crate::session::SESSION_KEY)
+            .await?;
         self.emit(Event::SessionChanged);
         Ok(HandoverReport { shift, summary })
     }

@@ -36,7 +36,8 @@ use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_storage::{PasswordCost, Store, StoreOptions};
 
 use crate::clock::VirtualClock;
-use crate::{MERCHANT_KEY, MerchantProfile, Ports, Terminal, TerminalConfig};
+use crate::merchant::MERCHANT_KEY;
+use crate::{MerchantProfile, Ports, Terminal, TerminalConfig};
 
 /// The fake cloud's record of a payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -899,6 +900,9 @@ pub struct TestTerminal {
     pub store: Store,
     /// The terminal's ledger is the store behind this switch (healthy unless set).
     pub faults: FaultyLedger,
+    /// The ports the terminal was built on (to build another terminal on the same ones, as
+    /// after a restart).
+    pub ports: Ports,
 }
 
 /// Builds a terminal on a fresh ledger in `dir`, over a [`FakeGateway`] and a virtual clock,
@@ -922,21 +926,19 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
     let approvals = FakeApprovals::new(clock.clone());
     let s = Arc::new(store.clone());
     let faults = FaultyLedger::new(s.clone());
-    let terminal = Terminal::new(
-        Ports {
-            ledger: Arc::new(faults.clone()),
-            catalog: s.clone(),
-            accounts: s.clone(),
-            settings: s.clone(),
-            vault: s.clone(),
-            audit: s.clone(),
-            gateway: Some(Arc::new(gateway.clone())),
-            approvals: Some(Arc::new(approvals.clone())),
-            printer: None,
-            clock: clock.clone(),
-        },
-        TerminalConfig::default(),
-    );
+    let ports = Ports {
+        ledger: Arc::new(faults.clone()),
+        catalog: s.clone(),
+        accounts: s.clone(),
+        settings: s.clone(),
+        vault: s.clone(),
+        audit: s.clone(),
+        gateway: Some(Arc::new(gateway.clone())),
+        approvals: Some(Arc::new(approvals.clone())),
+        printer: None,
+        clock: clock.clone(),
+    };
+    let terminal = Terminal::new(ports.clone(), TerminalConfig::default());
     s.put(
         MERCHANT_KEY,
         &serde_json::to_value(test_merchant()).unwrap(),
@@ -977,6 +979,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         clock,
         store,
         faults,
+        ports,
     }
 }
 

@@ -4,19 +4,14 @@
 //! when.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use cloudpos_domain::clerk::Role;
 use cloudpos_update::semver::Version;
-use cloudpos_update::{ApplyOptions, FeedClient, HttpSettings, TrustedKey, UpdateError};
+use cloudpos_update::{ApplyOptions, TrustedKey, UpdateError};
 use serde::{Deserialize, Serialize};
 
-use crate::{PROXY_PASSWORD_SECRET, Result, Terminal, TerminalError};
+use crate::{Guard, Result, Setting, Terminal, TerminalError};
 
 pub use cloudpos_update::{Applied as UpdateApplied, Check as UpdateCheck};
-
-/// Settings key of the [`UpdateSettings`].
-pub const UPDATE_KEY: &str = "update";
 
 /// The version of this build.
 pub const CURRENT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -33,6 +28,48 @@ pub struct UpdateSettings {
     pub public_key: Option<String>,
 }
 
+impl Setting for UpdateSettings {
+    const KEY: &'static str = "update";
+    const NAME: &'static str = "software update settings";
+    const AUDIT_ACTION: &'static str = "config_update";
+    const GUARD: Guard = Guard::Admin;
+
+    /// A blank feed or key is none; the feed URL must parse, the key must be a minisign
+    /// public key (kept in canonical form).
+    fn check(&mut self) -> Result<()> {
+        self.feed_url = match self.feed_url.take().filter(|u| !u.trim().is_empty()) {
+            None => None,
+            Some(url) => Some(
+                cloudpos_update::parse_feed_url(&url)
+                    .map_err(TerminalError::Update)?
+                    .to_string(),
+            ),
+        };
+        self.public_key = match self.public_key.take().filter(|t| !t.trim().is_empty()) {
+            None => None,
+            Some(text) => {
+                let key = TrustedKey::parse(&text).map_err(TerminalError::Update)?;
+                Some(format!(
+                    "untrusted comment: minisign public key {}\n{}\n",
+                    key.id(),
+                    key.base64()
+                ))
+            }
+        };
+        Ok(())
+    }
+
+    /// The feed and the id of the key in force (not the key's text).
+    fn audit_detail(&self) -> Result<serde_json::Value> {
+        let status = UpdateStatus::of(self)?;
+        Ok(serde_json::json!({
+            "feed_url": status.feed_url,
+            "key_id": status.key_id,
+            "builtin_key": status.builtin_key,
+        }))
+    }
+}
+
 /// The update settings as shown: the feed and the key in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpdateStatus {
@@ -44,6 +81,18 @@ pub struct UpdateStatus {
     pub key_id: String,
     /// Whether it is the key built into the program (else a configured one).
     pub builtin_key: bool,
+}
+
+impl UpdateStatus {
+    fn of(settings: &UpdateSettings) -> Result<UpdateStatus> {
+        let key = trusted_key(settings)?;
+        Ok(UpdateStatus {
+            current: CURRENT_VERSION.to_owned(),
+            feed_url: settings.feed_url.clone(),
+            builtin_key: key.is_builtin(),
+            key_id: key.id().to_owned(),
+        })
+    }
 }
 
 /// Where an update is installed: the program directory (the folder of the running
@@ -90,79 +139,33 @@ pub fn finish_update_at_start() -> Option<String> {
 }
 
 impl Terminal {
-    /// The stored update settings.
-    pub async fn update_settings(&self) -> Result<UpdateSettings> {
-        match self.inner.ports.settings.get(UPDATE_KEY).await? {
-            None => Ok(UpdateSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored update settings are unreadable: {e}"))
-            }),
-        }
-    }
-
     /// The feed and the trusted key, as shown on the settings page.
     pub async fn update_status(&self) -> Result<UpdateStatus> {
-        let settings = self.update_settings().await?;
-        let key = trusted_key(&settings)?;
-        Ok(UpdateStatus {
-            current: CURRENT_VERSION.to_owned(),
-            feed_url: settings.feed_url,
-            builtin_key: key.is_builtin(),
-            key_id: key.id().to_owned(),
-        })
+        UpdateStatus::of(&self.setting::<UpdateSettings>().await?)
     }
 
-    /// Changes the update settings (admin only; audited). `feed_url`: `None` keeps it,
-    /// `Some("")` removes it. `public_key` (the text of a `.pub` file): `None` keeps it,
-    /// `Some("")` goes back to the key built into the program. The key decides which
-    /// programs this till will install, hence the admin rule.
+    /// Changes the update settings like `set_setting(&UpdateSettings)`, one part at a time
+    /// (admin only; audited). `feed_url`: `None` keeps it, `Some("")` removes it.
+    /// `public_key` (the text of a `.pub` file): `None` keeps it, `Some("")` goes back to the
+    /// key built into the program. The key decides which programs this till will install,
+    /// hence the admin rule.
     pub async fn set_update_settings(
         &self,
         feed_url: Option<&str>,
         public_key: Option<&str>,
     ) -> Result<UpdateStatus> {
-        let me = self
-            .update_admin("change the software update settings")
-            .await?;
-        let mut settings = self.update_settings().await?;
+        let me = self.setting_guard::<UpdateSettings>().await?;
+        let mut settings = self.setting::<UpdateSettings>().await?;
         if let Some(url) = feed_url {
-            settings.feed_url = if url.trim().is_empty() {
-                None
-            } else {
-                Some(
-                    cloudpos_update::parse_feed_url(url)
-                        .map_err(TerminalError::Update)?
-                        .to_string(),
-                )
-            };
+            settings.feed_url = Some(url.to_owned());
         }
         if let Some(text) = public_key {
-            settings.public_key = if text.trim().is_empty() {
-                None
-            } else {
-                let key = TrustedKey::parse(text).map_err(TerminalError::Update)?;
-                Some(format!(
-                    "untrusted comment: minisign public key {}\n{}\n",
-                    key.id(),
-                    key.base64()
-                ))
-            };
+            settings.public_key = Some(text.to_owned());
         }
-        let value =
-            serde_json::to_value(&settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.settings.put(UPDATE_KEY, &value).await?;
-        let status = self.update_status().await?;
-        self.audit(
-            me.as_str(),
-            "config_update",
-            serde_json::json!({
-                "feed_url": status.feed_url,
-                "key_id": status.key_id,
-                "builtin_key": status.builtin_key,
-            }),
-        )
-        .await?;
-        Ok(status)
+        settings.check()?;
+        let detail = settings.audit_detail()?;
+        self.commit_setting(&me, &settings, detail).await?;
+        UpdateStatus::of(&settings)
     }
 
     /// Asks the feed for its latest release (the manifest is verified with the trusted key
@@ -183,7 +186,7 @@ impl Terminal {
         password: &str,
         target: &UpdateTarget,
     ) -> Result<UpdateApplied> {
-        let me = self.update_admin("apply a software update").await?;
+        let me = self.admin_guard("apply a software update").await?;
         self.authenticate(&me, password).await?;
         self.ensure_no_open_payment().await?;
         let feed = self.feed_client().await?;
@@ -259,53 +262,9 @@ impl Terminal {
             )))
         }
     }
-
-    /// The logged-in clerk, if an admin (商户管理员 or 服务商管理员).
-    async fn update_admin(&self, what: &str) -> Result<cloudpos_domain::clerk::ClerkId> {
-        let (_, me) = self.current_clerk().await?;
-        if me.role.rank() >= Role::MerchantAdmin.rank() {
-            Ok(me.id)
-        } else {
-            Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not {what}; an admin must",
-                me.id,
-                me.role.display_name()
-            )))
-        }
-    }
-
-    async fn feed_client(&self) -> Result<FeedClient> {
-        let settings = self.update_settings().await?;
-        let url = settings
-            .feed_url
-            .clone()
-            .ok_or(TerminalError::Update(UpdateError::NoFeed))?;
-        let key = trusted_key(&settings)?;
-        let net = self.network_settings().await?;
-        let proxy_password = self
-            .inner
-            .ports
-            .vault
-            .load(PROXY_PASSWORD_SECRET)
-            .await?
-            .and_then(|p| String::from_utf8(p).ok());
-        // The proxy and timeouts of the network settings; not their root CA, which pins
-        // Cloud Pay's TLS (a feed on an ordinary https host uses the system's roots).
-        let http = HttpSettings {
-            proxy_url: net.proxy_url,
-            proxy_user: net.proxy_user,
-            proxy_password,
-            root_ca_pem: None,
-            connect_timeout: net.connect_timeout_ms.map(Duration::from_millis),
-            request_timeout: net
-                .request_timeout_ms
-                .map(|ms| Duration::from_millis(ms.max(30_000))),
-        };
-        Ok(FeedClient::new(&url, key, &http)?)
-    }
 }
 
-fn trusted_key(settings: &UpdateSettings) -> Result<TrustedKey> {
+pub(crate) fn trusted_key(settings: &UpdateSettings) -> Result<TrustedKey> {
     Ok(match &settings.public_key {
         Some(text) => TrustedKey::parse(text)?,
         None => TrustedKey::builtin(),

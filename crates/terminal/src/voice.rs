@@ -17,10 +17,7 @@ use cloudpos_domain::ports::Announcer;
 use cloudpos_voice::VoiceError;
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, Terminal, TerminalError};
-
-/// Settings key of the [`VoiceSettings`].
-pub const VOICE_KEY: &str = "voice";
+use crate::{Result, Setting, Terminal, TerminalError};
 
 /// The voice settings (语音播报设置).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +60,24 @@ impl VoiceSettings {
     #[must_use]
     pub fn speaks(&self, event: VoiceEvent) -> bool {
         self.enabled && self.events.contains(&event)
+    }
+}
+
+impl Setting for VoiceSettings {
+    const KEY: &'static str = "voice";
+    const NAME: &'static str = "voice settings";
+    const AUDIT_ACTION: &'static str = "config_voice";
+
+    fn check(&mut self) -> Result<()> {
+        self.validate()
+    }
+
+    /// The voice speaks with them from now on.
+    async fn applied(&self, terminal: &Terminal) -> Result<()> {
+        if let Ok(mut s) = terminal.inner.voice.settings.write() {
+            *s = self.clone();
+        }
+        Ok(())
     }
 }
 
@@ -110,35 +125,20 @@ pub fn render_announcement(
 }
 
 impl Terminal {
-    /// The voice settings (stored, or the defaults: on, 80 %, every event but cash).
-    pub async fn voice_settings(&self) -> Result<VoiceSettings> {
-        match self.inner.ports.settings.get(VOICE_KEY).await? {
-            None => Ok(VoiceSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored voice settings are unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Stores the voice settings and speaks with them from now on (configure permission;
-    /// audited).
-    pub async fn set_voice_settings(&self, settings: &VoiceSettings) -> Result<()> {
-        self.configure_guard().await?;
-        settings.validate()?;
-        let value =
-            serde_json::to_value(settings).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.settings.put(VOICE_KEY, &value).await?;
-        if let Ok(mut s) = self.inner.voice.settings.write() {
-            *s = settings.clone();
-        }
-        let (_, me) = self.current_clerk().await?;
-        self.audit(me.id.as_str(), "config_voice", value).await
+    /// Starts speaking (语音播报): installs the shipped voice — Mandarin clips joined and played
+    /// through the default sound device, opened at the first announcement — with the stored
+    /// voice settings. The cashier app calls this once at start, `cloudpos pay --speak` too;
+    /// other processes stay silent. Calling it again keeps the running voice and re-reads the
+    /// settings.
+    pub async fn start_voice(&self) -> Result<()> {
+        let announcer = self.announcer().unwrap_or_else(crate::wiring::announcer);
+        self.set_announcer(Some(announcer)).await
     }
 
     /// Installs the announcer (`None` silences the terminal) and reads the settings it speaks
     /// with. [`Terminal::start_voice`] installs the shipped one; tests install fakes.
     pub async fn set_announcer(&self, announcer: Option<Arc<dyn Announcer>>) -> Result<()> {
-        let settings = self.voice_settings().await?;
+        let settings = self.setting::<VoiceSettings>().await?;
         if let Ok(mut s) = self.inner.voice.settings.write() {
             *s = settings;
         }
@@ -215,7 +215,7 @@ impl Terminal {
                 )));
             }
             Some(v) => v,
-            None => self.voice_settings().await?.volume,
+            None => self.setting::<VoiceSettings>().await?.volume,
         };
         let a = *announcement;
         tokio::task::spawn_blocking(move || cloudpos_voice::play_now(&a, volume))

@@ -10,9 +10,7 @@ use cloudpos_domain::order::{Order, OrderState, OrderStatus};
 use cloudpos_domain::ports::{Ledger, OrderFilter, Settings};
 use cloudpos_domain::refund::{RefundError, RefundState};
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
-use cloudpos_terminal::{
-    AmountLimit, Event, POLICY_KEY, PayInput, PayPolicy, RefundInput, TerminalError,
-};
+use cloudpos_terminal::{AmountLimit, Event, PayInput, PayPolicy, RefundInput, TerminalError};
 
 fn id(s: &str) -> ClerkId {
     ClerkId::parse(s).unwrap()
@@ -135,7 +133,7 @@ async fn the_maxima_are_configurable_and_stored_with_the_payment_policy() {
     // A clerk may not raise the limit.
     let err = t
         .terminal
-        .set_pay_policy(PayPolicy {
+        .set_setting(&PayPolicy {
             max_payment: yuan("1000000"),
             ..PayPolicy::default()
         })
@@ -145,7 +143,7 @@ async fn the_maxima_are_configurable_and_stored_with_the_payment_policy() {
     t.terminal.login(&id("09"), "pw09").await.unwrap();
     assert!(
         t.terminal
-            .set_pay_policy(PayPolicy {
+            .set_setting(&PayPolicy {
                 max_refund: Money::ZERO,
                 ..PayPolicy::default()
             })
@@ -154,14 +152,19 @@ async fn the_maxima_are_configurable_and_stored_with_the_payment_policy() {
         "a maximum of zero would refuse every refund"
     );
     t.terminal
-        .set_pay_policy(PayPolicy {
+        .set_setting(&PayPolicy {
             max_payment: yuan("100"),
             max_refund: yuan("30"),
             ..PayPolicy::default()
         })
         .await
         .unwrap();
-    let stored = t.store.get(POLICY_KEY).await.unwrap().unwrap();
+    let stored = t
+        .store
+        .get(<PayPolicy as cloudpos_terminal::Setting>::KEY)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (
             stored["max_payment_fen"].as_i64(),

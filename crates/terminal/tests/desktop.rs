@@ -1,5 +1,7 @@
-//! The GUI's support methods: instance lock, window geometry, auto-login, re-login with a
-//! handover, QR re-login, remarks, network settings, refund lists, previews.
+//! The GUI's support methods: UI preferences, auto-login, re-login with a handover, QR
+//! re-login, remarks, network settings, refund lists, previews. (The instance lock and the
+//! window geometry are the cashier's own: `apps/cashier/src/instance_lock.rs`,
+//! `window_geometry.rs`.)
 #![allow(missing_docs)]
 
 use cloudpos_domain::clerk::ClerkId;
@@ -7,10 +9,7 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::OrderState;
 use cloudpos_domain::ports::RefundFilter;
 use cloudpos_terminal::testing::{code, test_terminal};
-use cloudpos_terminal::{
-    InstanceLock, LockError, NetworkSettings, PayInput, PrinterSettings, RefundInput,
-    TerminalError, WindowState,
-};
+use cloudpos_terminal::{NetworkSettings, PayInput, PrinterSettings, RefundInput, TerminalError};
 
 fn id(s: &str) -> ClerkId {
     ClerkId::parse(s).unwrap()
@@ -26,42 +25,28 @@ fn pay(amount: &str, n: u32) -> PayInput {
     }
 }
 
-#[test]
-fn one_gui_per_data_directory_and_a_second_start_raises_the_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = InstanceLock::acquire(dir.path()).unwrap();
-    assert!(!first.take_raise_request());
-    match InstanceLock::acquire(dir.path()) {
-        Err(LockError::AlreadyRunning(e)) => {
-            assert_eq!(e.pid, std::process::id().to_string());
-            assert!(e.to_string().contains("already running"), "{e}");
-        }
-        other => panic!("expected AlreadyRunning, got {other:?}"),
-    }
-    assert!(first.take_raise_request());
-    assert!(!first.take_raise_request(), "the request is consumed");
-    drop(first);
-    let again = InstanceLock::acquire(dir.path()).unwrap();
-    assert!(!again.take_raise_request());
-}
-
+/// What an app remembers for itself (the cashier's window geometry) is kept under `ui.`,
+/// without permission; the auto-login choice there stays the terminal's own.
 #[tokio::test]
-async fn window_geometry_is_remembered_and_nonsense_ignored() {
+async fn ui_preferences_live_under_ui_and_never_reach_the_auto_login_choice() {
     let dir = tempfile::tempdir().unwrap();
     let t = test_terminal(dir.path()).await.terminal;
-    assert_eq!(t.window_state("main").await.unwrap(), None);
-    let w = WindowState {
-        x: 40.0,
-        y: 30.0,
-        width: 1100.0,
-        height: 720.0,
-    };
-    t.set_window_state("main", &w).await.unwrap();
-    assert_eq!(t.window_state("main").await.unwrap(), Some(w));
-    let tiny = WindowState { width: 3.0, ..w };
-    t.set_window_state("main", &tiny).await.unwrap();
-    assert_eq!(t.window_state("main").await.unwrap(), Some(w));
-    assert_eq!(t.window_state("payment").await.unwrap(), None);
+    assert_eq!(t.ui_preference("ui.window.main").await.unwrap(), None);
+    let w = serde_json::json!({"x": 40.0, "y": 30.0, "width": 1100.0, "height": 720.0});
+    t.set_ui_preference("ui.window.main", &w).await.unwrap();
+    assert_eq!(t.ui_preference("ui.window.main").await.unwrap(), Some(w));
+    for key in ["ui.auto_login", "pay_policy", "ui.", "window.main"] {
+        let e = t
+            .set_ui_preference(key, &serde_json::json!("01"))
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("is not a UI preference"),
+            "{key}: {e}"
+        );
+        assert!(t.ui_preference(key).await.is_err(), "{key}");
+    }
+    assert_eq!(t.auto_login().await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -201,7 +186,7 @@ async fn network_settings_are_validated_stored_and_the_password_sealed() {
     // The test terminal has no merchant secrets, so rebuilding the gateway fails after the
     // settings are stored; the stored values are what matter here.
     let _ = t.set_network_settings(&proxy, Some("secret")).await;
-    let stored = t.network_settings().await.unwrap();
+    let stored = t.setting::<NetworkSettings>().await.unwrap();
     assert_eq!(stored.proxy_url.as_deref(), Some("http://10.0.0.1:3128"));
     assert_eq!(stored.proxy_user.as_deref(), Some("shop"));
     assert!(t.has_proxy_password().await.unwrap());
@@ -209,7 +194,10 @@ async fn network_settings_are_validated_stored_and_the_password_sealed() {
         .set_network_settings(&NetworkSettings::default(), Some(""))
         .await;
     assert!(!t.has_proxy_password().await.unwrap());
-    assert_eq!(t.network_settings().await.unwrap().proxy_url, None);
+    assert_eq!(
+        t.setting::<NetworkSettings>().await.unwrap().proxy_url,
+        None
+    );
 }
 
 #[tokio::test]

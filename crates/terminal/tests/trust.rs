@@ -430,10 +430,7 @@ async fn the_audit_chain_holds_every_privileged_action() {
     let dir = tempfile::tempdir().unwrap();
     let t = test_terminal(dir.path()).await;
     t.terminal.login(&id("09"), "pw09").await.unwrap();
-    t.terminal
-        .set_pay_policy(PayPolicy::default())
-        .await
-        .unwrap();
+    t.terminal.set_setting(&PayPolicy::default()).await.unwrap();
     t.terminal.halt("test", vec![]).await.unwrap();
     t.terminal.clear_halt(&id("09"), "pw09").await.unwrap();
     let log = actions(&t).await;
@@ -492,7 +489,7 @@ proptest! {
                       if manager_or_above { Outcome::Allowed } else { Outcome::Denied }),
                 3 => (classify(&t.terminal.summary(None, None, Some(&id("02"))).await),
                       if manager_or_above { Outcome::Allowed } else { Outcome::Denied }),
-                4 => (classify(&t.terminal.set_pay_policy(PayPolicy::default()).await),
+                4 => (classify(&t.terminal.set_setting(&PayPolicy::default()).await),
                       if manager_or_above { Outcome::Allowed } else { Outcome::Denied }),
                 _ => {
                     t.terminal.halt("h", vec![]).await.unwrap();

@@ -134,7 +134,7 @@ async fn after_a_restart_recovery_completes_the_record() {
     // the payment's deadline, with nothing in memory.
     t.faults.set(LedgerFault::Healthy);
     t.clock.advance(Duration::from_secs(600));
-    let restarted = Terminal::new(t.terminal.ports().clone(), TerminalConfig::default());
+    let restarted = Terminal::new(t.ports.clone(), TerminalConfig::default());
     assert!(restarted.awaiting_completion().is_empty());
     let report = restarted.recover_pending().await.unwrap();
     assert_eq!((report.orders_found, report.paid), (1, 1));
@@ -155,7 +155,7 @@ fn on_a_manual_clock(t: &TestTerminal) -> (Terminal, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(t.terminal.now()));
     let ports = Ports {
         clock: clock.clone(),
-        ..t.terminal.ports().clone()
+        ..t.ports.clone()
     };
     (Terminal::new(ports, TerminalConfig::default()), clock)
 }
@@ -197,7 +197,7 @@ async fn the_background_task_completes_the_record_within_a_minute() {
     assert!(terminal.halt_state().await.unwrap().is_none());
     assert!(
         t.store
-            .get(cloudpos_terminal::CHECKPOINT_KEY)
+            .get("reconcile_checkpoint") // where the checkpoint is stored
             .await
             .unwrap()
             .is_some(),
@@ -316,7 +316,7 @@ async fn a_restart_while_the_cloud_is_out_of_reach_never_reverses_the_paid_order
     t.faults.set(LedgerFault::Healthy);
     t.clock.advance(Duration::from_secs(600));
     t.gateway.set_unreachable(true);
-    let restarted = Terminal::new(t.terminal.ports().clone(), TerminalConfig::default());
+    let restarted = Terminal::new(t.ports.clone(), TerminalConfig::default());
     let report = restarted.recover_pending().await.unwrap();
     assert_eq!((report.orders_found, report.still_open), (1, 1));
     assert_eq!(

@@ -12,14 +12,14 @@ use cloudpos_domain::order::{NewOrder, Order, PaymentMethod};
 use cloudpos_domain::ports::Ledger;
 use cloudpos_terminal::testing::{TestTerminal, test_terminal};
 use cloudpos_terminal::{
-    CURRENT_VERSION, Terminal, TerminalError, TrustedKey, UpdateError, UpdateTarget,
+    CURRENT_VERSION, Terminal, TerminalError, UpdateError, UpdateSettings, UpdateTarget,
 };
 use cloudpos_update::semver::Version;
 use cloudpos_update::sign::{self, Release};
 use cloudpos_update::testkit::{
     release_tar_gz, serve_dir, shell_program, snapshot, version_program,
 };
-use cloudpos_update::{LOCK_FILE, this_target};
+use cloudpos_update::{LOCK_FILE, TrustedKey, this_target};
 
 fn id(s: &str) -> ClerkId {
     ClerkId::parse(s).unwrap()
@@ -119,7 +119,13 @@ async fn audit_actions(t: &Terminal) -> Vec<(String, String)> {
 async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
     let f = fixture(None).await;
     let t = &f.t.terminal;
-    assert!(t.update_settings().await.unwrap().feed_url.is_none());
+    assert!(
+        t.setting::<UpdateSettings>()
+            .await
+            .unwrap()
+            .feed_url
+            .is_none()
+    );
     let status = t.update_status().await.unwrap();
     assert!(status.builtin_key, "the built-in key until one is set");
     assert_eq!(status.key_id, TrustedKey::builtin().id());
@@ -149,7 +155,11 @@ async fn only_an_admin_sets_the_feed_and_key_and_bad_ones_are_refused() {
         "{e}"
     );
     assert!(
-        t.update_settings().await.unwrap().feed_url.is_none(),
+        t.setting::<UpdateSettings>()
+            .await
+            .unwrap()
+            .feed_url
+            .is_none(),
         "nothing stored"
     );
 

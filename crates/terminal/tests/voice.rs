@@ -120,8 +120,11 @@ async fn the_settings_choose_what_speaks_and_how_loud() {
         volume: 35,
         events: [VoiceEvent::Paid, VoiceEvent::Cash].into_iter().collect(),
     };
-    t.terminal.set_voice_settings(&settings).await.unwrap();
-    assert_eq!(t.terminal.voice_settings().await.unwrap(), settings);
+    t.terminal.set_setting(&settings).await.unwrap();
+    assert_eq!(
+        t.terminal.setting::<VoiceSettings>().await.unwrap(),
+        settings
+    );
     t.terminal
         .announce_order(&order(OrderState::Paid, PaymentMethod::Cash, 500));
     t.terminal
@@ -141,7 +144,7 @@ async fn the_settings_choose_what_speaks_and_how_loud() {
     assert_eq!(said[0].1, 35);
 
     t.terminal
-        .set_voice_settings(&VoiceSettings {
+        .set_setting(&VoiceSettings {
             enabled: false,
             ..settings
         })
@@ -199,7 +202,7 @@ async fn changing_the_voice_settings_needs_the_configure_permission_and_is_audit
     login(&t, "02", "pw02").await;
     let err = t
         .terminal
-        .set_voice_settings(&VoiceSettings::default())
+        .set_setting(&VoiceSettings::default())
         .await
         .unwrap_err();
     assert!(matches!(err, TerminalError::PermissionDenied(_)), "{err}");
@@ -209,10 +212,10 @@ async fn changing_the_voice_settings_needs_the_configure_permission_and_is_audit
         volume: 101,
         ..VoiceSettings::default()
     };
-    let err = t.terminal.set_voice_settings(&loud).await.unwrap_err();
+    let err = t.terminal.set_setting(&loud).await.unwrap_err();
     assert!(err.to_string().contains("0–100"), "{err}");
     t.terminal
-        .set_voice_settings(&VoiceSettings {
+        .set_setting(&VoiceSettings {
             volume: 60,
             ..VoiceSettings::default()
         })
@@ -324,7 +327,7 @@ async fn cash_sales_speak_only_when_the_shop_asks() {
     assert!(rec.said().is_empty());
     let mut settings = VoiceSettings::default();
     settings.events.insert(VoiceEvent::Cash);
-    t.terminal.set_voice_settings(&settings).await.unwrap();
+    t.terminal.set_setting(&settings).await.unwrap();
     t.terminal
         .pay_cash(Money::from_fen(1530), Money::from_fen(2000), vec![], "")
         .await

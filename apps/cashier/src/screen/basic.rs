@@ -8,15 +8,18 @@ use std::path::PathBuf;
 use cloudpos_domain::catalog::CheckoutMode;
 use cloudpos_domain::ports::ScreenRegion;
 use cloudpos_terminal::{
-    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, StartWindow, TerminalError,
+    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, StartWindow, Terminal,
+    TerminalError,
 };
 use iced::widget::{
     Space, button, checkbox, column, container, pick_list, radio, row, text, text_input,
 };
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::screen::region::Target;
 use crate::style;
 use crate::widgets;
@@ -206,6 +209,73 @@ impl Basic {
             error: None,
             notice: None,
             busy: false,
+        }
+    }
+
+    /// Loads the settings the page edits (it was opened).
+    pub fn load(terminal: &Terminal) -> Task<Message> {
+        call(
+            terminal,
+            |t| async move {
+                Ok((
+                    t.setting::<cloudpos_terminal::BasicSettings>().await?,
+                    t.setting::<cloudpos_terminal::NetworkSettings>().await?,
+                    t.has_proxy_password().await?,
+                ))
+            },
+            Message::Loaded,
+        )
+    }
+
+    /// Runs an event's terminal call: saving the settings (the network settings only when
+    /// they changed), or configuring the merchant from a credentials file. The region
+    /// overlay, the login screen and the 软件更新 dialog are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Save {
+                basic,
+                network,
+                proxy_password,
+            } => {
+                let network_changed = proxy_password.is_some() || network != self.network;
+                call(
+                    terminal,
+                    move |t| async move {
+                        t.set_setting(&basic).await?;
+                        if network_changed {
+                            t.set_network_settings(&network, proxy_password.as_deref())
+                                .await?;
+                        }
+                        Ok(())
+                    },
+                    Message::Saved,
+                )
+            }
+            Event::Reconfigure { path, password } => call(
+                terminal,
+                |t| async move {
+                    let text = tokio::fs::read_to_string(&path)
+                        .await
+                        .map_err(|e| TerminalError::Invalid(format!("{}: {e}", path.display())))?;
+                    let creds: cloudpos_terminal::MerchantCredentials = serde_json::from_str(&text)
+                        .map_err(|e| TerminalError::Invalid(format!("{}: {e}", path.display())))?;
+                    let sandbox = creds.base_url.contains("127.0.0.1")
+                        || creds.base_url.contains("localhost");
+                    t.configure_merchant(&creds, &password, sandbox).await
+                },
+                Message::Reconfigured,
+            ),
+            Event::PickRegion(_) | Event::Relogin | Event::SoftwareUpdate => Task::none(),
+        }
+    }
+
+    /// The page's keys: Esc closes its dialog, Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        match shortcut(press) {
+            Shortcut::Escape => Some(KeyAction::Send(Message::CloseDialog)),
+            Shortcut::Enter => Some(KeyAction::Send(Message::Save)),
+            _ => None,
         }
     }
 

@@ -4,12 +4,15 @@
 
 use cloudpos_domain::clerk::{Clerk, ClerkId, Role};
 use cloudpos_domain::ports::ClerkQuery;
-use cloudpos_terminal::{ClerkChanges, NewClerk, TerminalError};
+use cloudpos_terminal::{ClerkChanges, NewClerk, Terminal, TerminalError};
 use iced::widget::{Space, button, checkbox, column, container, pick_list, row, text, text_input};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
+use crate::focus;
 use crate::i18n::{error_text, role_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -186,6 +189,64 @@ pub enum Event {
 }
 
 impl Clerks {
+    /// Runs an event's terminal call (or moves the focus).
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Load(q) => call(
+                terminal,
+                |t| async move { t.clerks(&q).await },
+                Message::Loaded,
+            ),
+            Event::Add(new, password) => call(
+                terminal,
+                |t| async move { t.add_clerk(new, &password).await },
+                Message::Saved,
+            ),
+            Event::Edit(id, changes) => call(
+                terminal,
+                |t| async move { t.edit_clerk(&id, changes).await },
+                Message::Saved,
+            ),
+            Event::ResetPassword(id, password) => call(
+                terminal,
+                |t| async move { t.reset_password(&id, &password).await },
+                Message::ResetDone,
+            ),
+            Event::Remove(id) => call(
+                terminal,
+                |t| async move { t.remove_clerk(&id).await },
+                Message::Removed,
+            ),
+            Event::Focus(id) => focus::select(id),
+        }
+    }
+
+    /// The screen's keys: Esc; over the list N 新增, E 编辑, W 重置密码, D 删除 and the
+    /// arrows; while a dialog is open it takes the keys (Enter confirms a removal).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        let sc = shortcut(press);
+        let m = match sc {
+            Shortcut::Escape => Message::Escape,
+            Shortcut::Function(_) => return None,
+            _ if self.dialog_open() => {
+                return Some(if sc == Shortcut::Enter && self.confirm_remove.is_some() {
+                    KeyAction::Send(Message::RemoveConfirm)
+                } else {
+                    KeyAction::Swallow
+                });
+            }
+            Shortcut::Letter('N') => Message::New,
+            Shortcut::Letter('E') => Message::Edit,
+            Shortcut::Letter('W') => Message::OpenReset,
+            Shortcut::Letter('D') => Message::Remove,
+            Shortcut::Up => Message::Up,
+            Shortcut::Down => Message::Down,
+            _ => return None,
+        };
+        Some(KeyAction::Send(m))
+    }
+
     /// The query of the list to show.
     #[must_use]
     pub fn query(&self) -> ClerkQuery {

@@ -3,12 +3,16 @@
 //! POS before the payment window opens and after a payment, per wallet. Full mode has only
 //! the show/hide hotkey.
 
-use cloudpos_terminal::{Chord, HotkeyAction, KeySequence, KeySettings, TerminalError, WalletKeys};
+use cloudpos_terminal::{
+    Chord, HotkeyAction, KeySequence, KeySettings, Terminal, TerminalError, WalletKeys,
+};
 use iced::widget::{Space, button, checkbox, column, container, row, text, text_input};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, chord_text, digit, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -152,6 +156,56 @@ impl Hotkeys {
             error: None,
             notice: None,
         }
+    }
+
+    /// Loads the settings the page edits (it was opened).
+    pub fn load(terminal: &Terminal) -> Task<Message> {
+        call(
+            terminal,
+            |t| async move { t.setting::<cloudpos_terminal::KeySettings>().await },
+            Message::Loaded,
+        )
+    }
+
+    /// Stores the settings. Registering them with the device worker, and reloading the
+    /// settings every screen reads, are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        let Event::Save(keys) = event;
+        call(
+            terminal,
+            |t| async move { t.set_setting(&keys).await },
+            Message::Saved,
+        )
+    }
+
+    /// While a hotkey is being recorded every key is the page's: the combination pressed
+    /// (Esc stops recording; a modifier alone waits for its key). `None` when not recording.
+    #[must_use]
+    pub fn record_key(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        self.recording?;
+        if shortcut(press) == Shortcut::Escape {
+            return Some(KeyAction::Send(Message::Recorded(None)));
+        }
+        Some(chord_text(press).map_or(KeyAction::Swallow, |chord| {
+            KeyAction::Send(Message::Recorded(Some(chord)))
+        }))
+    }
+
+    /// The page's keys: Enter saves; the digits 1, 2, 3 record the hotkeys shown in the
+    /// mode (`plug_in`), in order.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress, plug_in: bool) -> Option<KeyAction<Message>> {
+        if shortcut(press) == Shortcut::Enter {
+            return Some(KeyAction::Send(Message::Save));
+        }
+        let d = digit(press)?;
+        Some(
+            Hotkeys::shown(plug_in)
+                .get(d.wrapping_sub(1))
+                .map_or(KeyAction::Swallow, |action| {
+                    KeyAction::Send(Message::Record(*action))
+                }),
+        )
     }
 
     fn binding(&mut self, action: HotkeyAction) -> &mut cloudpos_terminal::HotkeyBinding {

@@ -4,13 +4,16 @@
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::ports::ApprovalTicket;
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{Relogin, TerminalError};
+use cloudpos_terminal::{Relogin, Terminal, TerminalError};
 use iced::widget::qr_code::Data;
 use iced::widget::{Space, button, checkbox, column, container, qr_code, row, text, text_input};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
+use crate::focus;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -115,6 +118,45 @@ impl Login {
     #[must_use]
     pub fn needs_qr(&self, now: Timestamp) -> bool {
         self.qr_error.is_none() && self.qr.as_ref().is_none_or(|q| q.ticket.expires_at <= now)
+    }
+
+    /// Opens a QR login challenge when one is needed (none shown, or it expired).
+    pub fn start_qr(&self, terminal: &Terminal, now: Timestamp) -> Task<Message> {
+        if self.needs_qr(now) {
+            call(
+                terminal,
+                |t| async move { t.start_qr_login().await },
+                Message::QrTicket,
+            )
+        } else {
+            Task::none()
+        }
+    }
+
+    /// Runs an event's terminal call (or moves the focus). [`Event::LoggedIn`] is the app's:
+    /// it starts the session.
+    pub fn perform(&self, event: Event, terminal: &Terminal, now: Timestamp) -> Task<Message> {
+        match event {
+            Event::Login { id, password } => call(
+                terminal,
+                |t| async move { t.login_with_handover(&id, &password).await },
+                Message::Done,
+            ),
+            Event::StartQr => self.start_qr(terminal, now),
+            Event::PollQr(token) => call(
+                terminal,
+                |t| async move { t.finish_qr_login_with_handover(&token).await },
+                Message::QrPolled,
+            ),
+            Event::Focus(id) => focus::select(id),
+            Event::LoggedIn { .. } => Task::none(),
+        }
+    }
+
+    /// The screen's keys: Enter logs in.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Submit))
     }
 
     /// Handles a message.

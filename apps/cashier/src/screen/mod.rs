@@ -1,5 +1,9 @@
 //! The screens, one module each in halloy's shape: `Message` (what the cashier did),
-//! `Event` (what the app must do — every terminal call is the app's), `update`, `view`.
+//! `Event` (what must happen next), `update` (state only, no terminal), `view` (drawing
+//! only), and beside them `perform` — the terminal call an event asks for, run on iced's
+//! executor, its answer coming back as the screen's own message — and `shortcut`, the keys
+//! the screen answers. The few events only the app can act on (log in, open a window, go to
+//! another screen) are matched by the app before it hands the rest to `perform`.
 
 pub mod basic;
 pub mod checkout;
@@ -16,7 +20,24 @@ pub mod summary;
 pub mod update;
 pub mod voice;
 
+use cloudpos_terminal::Terminal;
+use iced::Task;
+
 use crate::i18n::tr;
+
+/// Runs one terminal call on iced's executor; `to` turns its answer into a message.
+pub(crate) fn call<T, F, M>(
+    terminal: &Terminal,
+    call: impl FnOnce(Terminal) -> F,
+    to: impl FnOnce(T) -> M + Send + 'static,
+) -> Task<M>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    M: Send + 'static,
+{
+    Task::perform(call(terminal.clone()), to)
+}
 
 /// A screen of the main window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

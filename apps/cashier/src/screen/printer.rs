@@ -3,15 +3,17 @@
 //! baud, data bits, parity, stop bits, flow control), closing line, a live receipt preview
 //! and 测试打印.
 
-use cloudpos_terminal::{FontSize, PaperWidth, PrinterSettings, TerminalError};
+use cloudpos_terminal::{FontSize, PaperWidth, PrinterSettings, Terminal, TerminalError};
 use iced::widget::image::Handle;
 use iced::widget::{
     Space, button, checkbox, column, container, image, pick_list, radio, row, text, text_input,
 };
-use iced::{Alignment, ContentFit, Element, Length};
+use iced::{Alignment, ContentFit, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -234,6 +236,58 @@ fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
 }
 
 impl Printer {
+    /// Loads the settings the page edits and the serial ports there are (it was opened).
+    pub fn load(terminal: &Terminal) -> Task<Message> {
+        Task::batch([
+            call(
+                terminal,
+                |t| async move { t.setting::<cloudpos_terminal::PrinterSettings>().await },
+                Message::Loaded,
+            ),
+            Task::perform(
+                async {
+                    tokio::task::spawn_blocking(cloudpos_terminal::list_ports)
+                        .await
+                        .unwrap_or_default()
+                },
+                Message::Ports,
+            ),
+        ])
+    }
+
+    /// Runs an event's terminal call: a preview, saving, or a test print.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Preview(settings) => call(
+                terminal,
+                |t| async move {
+                    let receipt = t.test_receipt(&settings).await?;
+                    Ok(t.receipt_preview_with(&receipt, &settings))
+                },
+                Message::Preview,
+            ),
+            Event::Save(settings) => call(
+                terminal,
+                |t| async move { t.set_setting(&settings).await },
+                Message::Saved,
+            ),
+            Event::Test(settings) => call(
+                terminal,
+                |t| async move {
+                    let receipt = t.test_receipt(&settings).await?;
+                    t.print_receipt(&receipt, Some(settings)).await
+                },
+                Message::Tested,
+            ),
+        }
+    }
+
+    /// The page's keys: Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Save))
+    }
+
     /// The page over `settings`.
     #[must_use]
     pub fn new(settings: &PrinterSettings) -> Printer {

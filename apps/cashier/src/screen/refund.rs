@@ -6,22 +6,26 @@
 //! The form is one component: the refund screen (R/F5) shows it inline, the order list (R)
 //! in a dialog.
 
+mod page;
+mod view;
+
+pub use page::{RefundScreen, ScreenMessage, find_returned, print, returned_order};
+
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::{OrderNo, RefundNo};
 use cloudpos_domain::ports::{Approval, ApprovalState, ApprovalTicket};
-use cloudpos_domain::refund::{Refund, RefundState, remaining_refundable};
+use cloudpos_domain::refund::{Refund, remaining_refundable};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{Authorization, RefundInput, RefundResult, TerminalError};
+use cloudpos_terminal::{Authorization, RefundInput, RefundResult, Terminal, TerminalError};
+use iced::Task;
 use iced::widget::qr_code::Data;
-use iced::widget::{Space, button, column, container, qr_code, row, text, text_input};
-use iced::{Alignment, Element, Length};
 
-use crate::ctx::Ctx;
-use crate::i18n::{error_text, method_text, refund_state_text, status_text, tr, trs};
-use crate::style;
-use crate::widgets;
+use crate::focus;
+use crate::i18n::{error_text, tr, trs};
+use crate::keys::Shortcut;
+use crate::screen::call;
 
 /// Id of the order number field.
 pub const ORDER_FIELD: &str = "refund-order";
@@ -30,6 +34,10 @@ pub const AMOUNT_FIELD: &str = "refund-amount";
 /// Id of the manager ID field.
 pub const MANAGER_FIELD: &str = "refund-manager";
 
+/// F11: the manager approves a refund by QR code.
+pub const QR_AUTH_KEY: u8 = 11;
+/// F12: the manager approves a refund by password.
+pub const PASSWORD_AUTH_KEY: u8 = 12;
 const POLL_EVERY_MS: i64 = 1_500;
 
 /// How the manager authorises.
@@ -545,439 +553,48 @@ impl RefundForm {
         matches!(self.stage, Stage::Authorising(_))
     }
 
-    /// Draws the form.
-    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, Message> {
-        let mut col = column![].spacing(12);
-        if let Some(n) = &self.note {
-            col = col.push(widgets::notice(n, style::REVERSED));
-        }
-        col = col.push(widgets::field(
-            tr(
-                "订单号（可扫描小票条码）",
-                "Order number (scan the receipt's barcode)",
-            ),
-            text_input(
-                tr("输入或扫描订单号后按 Enter", "Type or scan, then Enter"),
-                &self.order_no,
-            )
-            .id(ORDER_FIELD)
-            .on_input(Message::OrderNo)
-            .on_submit(Message::Lookup)
-            .font(style::MONO)
-            .size(18)
-            .padding(8),
-        ));
-
-        if let Some(o) = &self.order {
-            let line = |label: &str, value: Element<'a, Message>| {
-                row![
-                    text(label.to_owned()).size(16).width(Length::Fixed(110.0)),
-                    value
-                ]
-                .align_y(Alignment::Center)
-                .spacing(8)
-            };
-            col = col.push(
-                container(
-                    column![
-                        line(
-                            tr("原订单金额", "Paid"),
-                            style::money(o.amount, 22.0).into()
-                        ),
-                        line(
-                            tr("已退款", "Refunded"),
-                            style::money(o.refunded, 18.0).color(style::REVERSED).into()
-                        ),
-                        line(
-                            tr("可退金额", "Refundable"),
-                            style::money(self.remaining(), 18.0).into()
-                        ),
-                        line(
-                            tr("支付方式", "Method"),
-                            text(format!(
-                                "{} · {}",
-                                method_text(o.method),
-                                status_text(o.status())
-                            ))
-                            .color(style::status_color(o.status()))
-                            .into()
-                        ),
-                        line(
-                            tr("支付时间", "Paid at"),
-                            style::mono(ctx.time(o.paid_at.unwrap_or(o.created_at)), 15.0).into()
-                        ),
-                    ]
-                    .spacing(6),
-                )
-                .padding(12)
-                .style(style::card),
-            );
-            for r in &self.refunds {
-                col = col.push(
-                    row![
-                        style::mono(&r.no, 13.0),
-                        style::money(r.amount, 13.0).width(Length::Shrink),
-                        text(refund_state_text(r.state))
-                            .size(13)
-                            .color(style::refund_color(r.state)),
-                    ]
-                    .spacing(10),
-                );
-            }
-        }
-
-        match &self.stage {
-            Stage::Entering | Stage::Submitting => {
-                let submitting = matches!(self.stage, Stage::Submitting);
-                col = col.push(widgets::field(
-                    tr(
-                        "退款金额（元，可部分退款）",
-                        "Refund amount (yuan; partial allowed)",
-                    ),
-                    text_input("0.00", &self.amount)
-                        .id(AMOUNT_FIELD)
-                        .on_input(Message::Amount)
-                        .on_submit(Message::Submit)
-                        .font(style::MONO)
-                        .size(28)
-                        .align_x(Alignment::End)
-                        .padding(6),
-                ));
-                col = col.push(widgets::field(
-                    tr("退款原因", "Reason"),
-                    text_input(tr("例如：顾客退货", "e.g. goods returned"), &self.reason)
-                        .on_input(Message::Reason)
-                        .on_submit(Message::Submit),
-                ));
-                if let Some(e) = &self.error {
-                    col = col.push(widgets::notice(e, style::FAILED));
-                }
-                let mut buttons = row![
-                    button(text(if submitting {
-                        tr("正在退款…", "Refunding…")
-                    } else {
-                        tr("确认退款 (Enter)", "Refund (Enter)")
-                    }))
-                    .style(button::danger)
-                    .padding(10)
-                    .on_press_maybe(
-                        (!submitting && self.order.is_some()).then_some(Message::Submit)
-                    )
-                ]
-                .spacing(10);
-                if self.in_dialog {
-                    buttons = buttons.push(
-                        button(text(tr("返回 (Esc)", "Back (Esc)")))
-                            .style(button::secondary)
-                            .padding(10)
-                            .on_press_maybe((!submitting).then_some(Message::Back)),
-                    );
-                }
-                col = col.push(buttons);
-            }
-            Stage::Authorising(a) => col = col.push(self.auth_view(a, ctx)),
-            Stage::Done(result) => {
-                let (color, headline, detail) = match result {
-                    Ok(r) => (
-                        style::refund_color(r.refund.state),
-                        refund_state_text(r.refund.state).to_owned(),
-                        format!(
-                            "{} ¥{} · {} {}{}",
-                            tr("退款", "Refund"),
-                            r.refund.amount,
-                            tr("退款单号", "No."),
-                            r.refund.no,
-                            r.refund
-                                .failure
-                                .as_ref()
-                                .filter(|_| r.refund.state == RefundState::Failed)
-                                .map(|f| format!(" · {f}"))
-                                .unwrap_or_default()
-                        ),
-                    ),
-                    Err(e) => (
-                        style::FAILED,
-                        tr("退款未完成", "Not refunded").to_owned(),
-                        e.clone(),
-                    ),
-                };
-                col = col.push(
-                    container(
-                        column![
-                            text(headline).size(26).font(style::bold()).color(color),
-                            text(detail).size(15).color(color),
-                        ]
-                        .spacing(6),
-                    )
-                    .padding(14)
-                    .width(Length::Fill)
-                    .style(style::outcome_box(color)),
-                );
-                let mut buttons = row![
-                    button(text(tr("返回 (Enter)", "Back (Enter)")))
-                        .padding(10)
-                        .on_press(Message::Back),
-                    button(text(tr("查看退款", "View refunds")))
-                        .style(button::secondary)
-                        .padding(10)
-                        .on_press(Message::ViewRefunds),
-                ]
-                .spacing(10);
-                if let Ok(r) = result {
-                    buttons = buttons.push(
-                        button(text(tr("打印退款单", "Print refund")))
-                            .style(button::secondary)
-                            .padding(10)
-                            .on_press(Message::Print(r.refund.no.clone())),
-                    );
-                }
-                col = col.push(buttons);
-            }
-        }
-        col.into()
-    }
-
-    fn auth_view<'a>(&'a self, a: &'a Auth, ctx: &'a Ctx) -> Element<'a, Message> {
-        let tabs = row![
-            button(text(tr("扫码授权 (F11)", "Scan to approve (F11)")))
-                .style(style::nav_button(a.mode == AuthMode::Qr))
-                .on_press(Message::AuthMode(AuthMode::Qr)),
-            button(text(tr("店长密码 (F12)", "Manager password (F12)")))
-                .style(style::nav_button(a.mode == AuthMode::Password))
-                .on_press(Message::AuthMode(AuthMode::Password)),
-        ]
-        .spacing(8);
-        let body: Element<'_, Message> = match a.mode {
-            AuthMode::Qr => match &a.ticket {
-                Some((t, data)) => column![
-                    container(qr_code(data).total_size(200.0)).padding(4),
-                    text(tr(
-                        "请店长用手机扫码批准本次退款",
-                        "The manager scans this to approve this refund"
-                    ))
-                    .size(15),
-                    style::hint(t.approve_url.clone()),
-                    style::hint(trs(
-                        format!(
-                            "等待批准… {} 秒后过期",
-                            widgets::secs_between(ctx.now, t.expires_at)
-                        ),
-                        format!(
-                            "Waiting… expires in {} s",
-                            widgets::secs_between(ctx.now, t.expires_at)
-                        ),
-                    )),
-                ]
-                .spacing(6)
-                .align_x(Alignment::Center)
-                .into(),
-                None => text(tr("正在生成授权二维码…", "Preparing the QR code…")).into(),
-            },
-            AuthMode::Password => column![
-                widgets::field(
-                    tr("店长 ID", "Manager ID"),
-                    text_input("", &a.manager)
-                        .id(MANAGER_FIELD)
-                        .on_input(Message::Manager)
-                        .font(style::MONO),
-                ),
-                widgets::field(
-                    tr("店长密码", "Manager password"),
-                    text_input("", &a.password)
-                        .secure(true)
-                        .on_input(Message::ManagerPassword)
-                        .on_submit(Message::AuthorizeWithPassword),
-                ),
-                button(text(tr("授权退款 (Enter)", "Authorise (Enter)")))
-                    .style(button::danger)
-                    .on_press(Message::AuthorizeWithPassword),
-            ]
-            .spacing(10)
-            .into(),
+    /// F11 / F12 while the form waits for a manager: approve by QR code / by password.
+    #[must_use]
+    pub fn auth_key(&self, sc: Shortcut) -> Option<Message> {
+        let mode = match sc {
+            Shortcut::Function(QR_AUTH_KEY) => AuthMode::Qr,
+            Shortcut::Function(PASSWORD_AUTH_KEY) => AuthMode::Password,
+            _ => return None,
         };
-        let mut col = column![
-            widgets::notice(
-                &trs(
-                    format!("当前店员没有退款权限：退款 ¥{} 需店长授权", self.amount),
-                    format!(
-                        "This clerk may not refund: ¥{} needs a manager's approval",
-                        self.amount
-                    ),
-                ),
-                style::PENDING,
-            ),
-            tabs,
-            body,
-        ]
-        .spacing(12);
-        if let Some(e) = &a.error {
-            col = col.push(widgets::notice(e, style::FAILED));
-        }
-        if self.in_dialog {
-            col = col.push(row![
-                Space::new().width(Length::Fill),
-                button(text(tr("返回 (Esc)", "Back (Esc)")))
-                    .style(button::secondary)
-                    .on_press(Message::Back)
-            ]);
-        }
-        container(col).padding(12).style(style::card).into()
+        self.authorising().then_some(Message::AuthMode(mode))
     }
 }
 
-/// The refund screen (退款操作, R/F5): the form, and the latest refunds with their states.
-#[derive(Debug)]
-pub struct RefundScreen {
-    /// The form.
-    pub form: RefundForm,
-    /// The latest refunds.
-    pub recent: Vec<Refund>,
-    /// Selected refund in the list.
-    pub selected: Option<usize>,
-}
-
-/// What happened on the refund screen.
-#[derive(Debug, Clone)]
-pub enum ScreenMessage {
-    /// The form.
-    Form(Message),
-    /// The latest refunds arrived.
-    Recent(Result<Vec<Refund>, TerminalError>),
-    /// A refund clicked.
-    Select(usize),
-    /// P: print the selected refund.
-    Print,
-    /// Opened for a return the host POS shows (去退款 in the payment window): its amount,
-    /// and the original order if one was found.
-    HostReturn(Money, Option<Order>),
-}
-
-impl Default for RefundScreen {
-    fn default() -> Self {
-        RefundScreen {
-            form: RefundForm::new(false),
-            recent: Vec::new(),
-            selected: None,
-        }
-    }
-}
-
-impl RefundScreen {
-    /// Handles a message; `Some(Event)` for the app.
-    pub fn update(&mut self, message: ScreenMessage) -> Option<Event> {
-        match message {
-            ScreenMessage::Form(m) => self.form.update(m),
-            ScreenMessage::Recent(Ok(list)) => {
-                self.recent = list;
-                None
-            }
-            ScreenMessage::Recent(Err(e)) => {
-                self.form.error = Some(error_text(&e));
-                None
-            }
-            ScreenMessage::Select(i) => {
-                self.selected = Some(i);
-                None
-            }
-            ScreenMessage::Print => {
-                let r = self.recent.get(self.selected?)?;
-                Some(Event::Print(r.no.clone()))
-            }
-            ScreenMessage::HostReturn(amount, order) => {
-                if self.form.busy() {
-                    // A refund on its way keeps its form; the cashier comes back to this.
-                    return None;
-                }
-                let (form, event) = RefundForm::for_host_return(amount, order.as_ref());
-                self.form = form;
-                Some(event)
-            }
-        }
-    }
-
-    /// Draws the screen.
-    pub fn view<'a>(&'a self, ctx: &'a Ctx) -> Element<'a, ScreenMessage> {
-        let form = container(widgets::scroll(
-            self.form.view(ctx).map(ScreenMessage::Form),
-        ))
-        .padding(16)
-        .width(Length::FillPortion(1))
-        .height(Length::Fill)
-        .style(style::card);
-        let mut list = column![
-            row![
-                style::heading(tr("最近退款", "Latest refunds")),
-                Space::new().width(Length::Fill),
-                button(text(tr("打印 P", "Print P")).size(14))
-                    .style(button::secondary)
-                    .on_press_maybe(self.selected.map(|_| ScreenMessage::Print)),
-            ]
-            .align_y(Alignment::Center)
-        ]
-        .spacing(4);
-        for (i, r) in self.recent.iter().enumerate() {
-            let line = column![
-                row![
-                    style::mono(ctx.short_time(r.created_at), 13.0),
-                    Space::new().width(Length::Fill),
-                    text(refund_state_text(r.state))
-                        .size(14)
-                        .color(style::refund_color(r.state)),
-                    style::money(r.amount, 15.0).width(Length::Fixed(90.0)),
-                ]
-                .spacing(8)
-                .align_y(Alignment::Center),
-                style::mono(format!("{} ← {}", r.no, r.order_no), 12.0),
-            ]
-            .spacing(2);
-            list = list.push(
-                button(
-                    container(line)
-                        .padding([4, 8])
-                        .width(Length::Fill)
-                        .style(style::row_style(i, self.selected == Some(i))),
-                )
-                .padding(0)
-                .style(style::row_button)
-                .on_press(ScreenMessage::Select(i)),
-            );
-        }
-        if self.recent.is_empty() {
-            list = list.push(style::hint(tr("还没有退款", "No refunds yet")));
-        }
-        let side = container(widgets::scroll(list))
-            .padding(16)
-            .width(Length::FillPortion(1))
-            .height(Length::Fill)
-            .style(style::card);
-        row![form, side].spacing(14).padding(14).into()
-    }
-}
-
-/// The original payment of a return the host POS shows, among recent paid orders (newest
-/// first): the one whose remark is the serial number read off the host's screen (plug-in
-/// mode stores the host's serial number as the remark), else the only one of exactly the
-/// returned amount; each with that much still refundable. `None` when nothing or more than
-/// one order fits: the cashier then finds the receipt.
-#[must_use]
-pub fn returned_order(candidates: &[Order], amount: Money, serial: Option<&str>) -> Option<Order> {
-    let refundable = |o: &&Order| {
-        o.state == OrderState::Paid && o.amount.fen() - o.refunded.fen() >= amount.fen()
-    };
-    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty())
-        && let Some(o) = candidates
-            .iter()
-            .filter(refundable)
-            .find(|o| o.remark.trim() == serial)
-    {
-        return Some(o.clone());
-    }
-    let mut same = candidates
-        .iter()
-        .filter(refundable)
-        .filter(|o| o.amount == amount && o.refunded == Money::ZERO);
-    match (same.next(), same.next()) {
-        (Some(o), None) => Some(o.clone()),
-        _ => None,
+/// Runs a form event's terminal call (or moves the focus). Closing the form, showing the
+/// order's refunds and printing are for whoever holds the form (the order list, the refund
+/// screen, the app).
+pub fn perform(event: Event, terminal: &Terminal) -> Task<Message> {
+    match event {
+        Event::Lookup(no) => call(
+            terminal,
+            |t| async move {
+                let order = t.query(&no).await?;
+                let refunds = t.refunds_of(&no).await?;
+                Ok((order, refunds))
+            },
+            Message::Loaded,
+        ),
+        Event::Refund(input) => call(
+            terminal,
+            |t| async move { t.refund(input).await },
+            Message::Submitted,
+        ),
+        Event::RequestApproval(no, amount) => call(
+            terminal,
+            |t| async move { t.request_refund_approval(&no, amount).await },
+            Message::Ticket,
+        ),
+        Event::Poll(token) => call(
+            terminal,
+            |t| async move { t.approval(&token).await },
+            Message::Polled,
+        ),
+        Event::Focus(id) => focus::select(id),
+        Event::Close | Event::ViewRefunds(_) | Event::Print(_) => Task::none(),
     }
 }

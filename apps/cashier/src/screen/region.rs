@@ -4,10 +4,13 @@
 //! physical pixels of that screen, with its scale factor.
 
 use cloudpos_domain::ports::ScreenRegion;
+use cloudpos_terminal::{Terminal, TerminalError};
 use iced::widget::{Space, container, mouse_area, pin, stack, text};
-use iced::{Background, Border, Color, Element, Length, Point, Theme};
+use iced::{Background, Border, Color, Element, Length, Point, Task, Theme};
 
 use crate::i18n::tr;
+use crate::keys::{self, KeyPress, Shortcut};
+use crate::screen::call;
 use crate::style;
 
 /// Which region is being chosen.
@@ -181,4 +184,31 @@ impl Region {
             .interaction(iced::mouse::Interaction::Crosshair)
             .into()
     }
+}
+
+/// The overlay's keys: Esc leaves.
+#[must_use]
+pub fn shortcut(press: &KeyPress) -> Option<Message> {
+    (keys::shortcut(press) == Shortcut::Escape).then_some(Message::Cancel)
+}
+
+/// Stores `region` as the amount's or the serial number's in the basic settings.
+pub fn save(
+    terminal: &Terminal,
+    target: Target,
+    region: ScreenRegion,
+) -> Task<Result<Option<ScreenRegion>, TerminalError>> {
+    call(
+        terminal,
+        move |t| async move {
+            let mut basic = t.setting::<cloudpos_terminal::BasicSettings>().await?;
+            match target {
+                Target::Amount => basic.amount_region = Some(region),
+                Target::Serial => basic.serial_region = Some(region),
+            }
+            t.set_setting(&basic).await?;
+            Ok(Some(region))
+        },
+        |r| r,
+    )
 }

@@ -9,13 +9,15 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::shift::{MethodTotals, Summary};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{HandoverReport, TerminalError};
+use cloudpos_terminal::{HandoverReport, Terminal, TerminalError};
 use iced::widget::image::Handle;
 use iced::widget::{Space, button, column, container, image, pick_list, row, text, text_input};
-use iced::{Alignment, ContentFit, Element, Length};
+use iced::{Alignment, ContentFit, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, method_text, tr, trs};
+use crate::keys::{KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -208,6 +210,46 @@ impl SummaryPanel {
             to: parse(&self.to)?,
             clerk,
         })
+    }
+
+    /// Runs an event's terminal call (or writes the picture). Handing over and closing the
+    /// panel are the app's.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Load { from, to, clerk } => call(
+                terminal,
+                |t| async move {
+                    let summary = t.summary(from, to, clerk.as_ref()).await?;
+                    let png = t
+                        .stats_png(summary.from, summary.to, summary.clerk.as_ref())
+                        .await
+                        .ok();
+                    Ok(Loaded { summary, png })
+                },
+                Message::Loaded,
+            ),
+            Event::Print(s) => call(
+                terminal,
+                |t| async move {
+                    let receipt = t.summary_receipt(&s).await?;
+                    t.print_receipt(&receipt, None).await
+                },
+                Message::Printed,
+            ),
+            Event::Save(path, png) => Task::perform(save(path, png), Message::Saved),
+            Event::Handover | Event::Close => Task::none(),
+        }
+    }
+
+    /// The panel's keys: Esc closes it, so does Enter on a handover report; H prints.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<Message> {
+        match shortcut(press) {
+            Shortcut::Escape => Some(Message::Close),
+            Shortcut::Enter if !press.captured && self.handover.is_some() => Some(Message::Close),
+            Shortcut::Letter('H') if !press.captured => Some(Message::Print),
+            _ => None,
+        }
     }
 
     /// Handles a message.
@@ -565,4 +607,21 @@ pub fn summary_table<'a, M: 'a>(s: &Summary, ctx: &Ctx) -> Element<'a, M> {
         );
     }
     col.into()
+}
+
+/// Writes the statistics picture to `path`; the path written, or why not in words.
+async fn save(path: PathBuf, png: Vec<u8>) -> Result<PathBuf, String> {
+    let p = path.clone();
+    tokio::task::spawn_blocking(move || std::fs::write(&p, png))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .map(|()| path.clone())
+        .map_err(|e| {
+            tracing::warn!("saving {}: {e}", path.display());
+            trs(
+                format!("无法保存到 {}：请检查文件夹和权限", path.display()),
+                format!("Cannot save to {}: {e}", path.display()),
+            )
+        })
 }

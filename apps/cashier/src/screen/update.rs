@@ -5,16 +5,22 @@
 //! while a payment or refund is open, and the dialog shows its words. The running program
 //! goes on as the old version until it is restarted.
 
+use std::path::Path;
 use std::time::Duration;
 
 use cloudpos_domain::clerk::Role;
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{CURRENT_VERSION, TerminalError, UpdateApplied, UpdateCheck, UpdateError};
+use cloudpos_terminal::{
+    CURRENT_VERSION, Terminal, TerminalError, UpdateApplied, UpdateCheck, UpdateError, UpdateTarget,
+};
 use iced::widget::{Space, button, column, container, row, text, text_input};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
+use crate::focus;
 use crate::i18n::{error_text, role_text, tr, trs};
+use crate::keys::{KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -107,6 +113,51 @@ pub fn may_apply(ctx: &Ctx) -> bool {
 }
 
 impl Updates {
+    /// Runs an event's terminal call (or moves the focus). An install goes into
+    /// `program_dir` (`None`: the running program's own folder) with the data directory
+    /// `home`.
+    pub fn perform(
+        &self,
+        event: Event,
+        terminal: &Terminal,
+        home: &Path,
+        program_dir: Option<&Path>,
+    ) -> Task<Message> {
+        match event {
+            Event::Check => call(
+                terminal,
+                |t| async move { t.check_update().await },
+                Message::Checked,
+            ),
+            Event::Apply { password } => {
+                let home = home.to_owned();
+                let program_dir = program_dir.map(Path::to_owned);
+                call(
+                    terminal,
+                    move |t| async move {
+                        let target = match program_dir {
+                            Some(program_dir) => UpdateTarget {
+                                program_dir,
+                                data_dir: home,
+                            },
+                            None => UpdateTarget::running(&home)?,
+                        };
+                        t.apply_update(&password, &target).await
+                    },
+                    Message::Applied,
+                )
+            }
+            Event::Focus(id) => focus::select(id),
+            Event::Unfocus => focus::release(),
+        }
+    }
+
+    /// The dialog's keys: Esc closes it; it takes every other key (the screen behind waits).
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<Message> {
+        (shortcut(press) == Shortcut::Escape).then_some(Message::Close)
+    }
+
     /// The newer version the feed offers, if any: the header's 有新版本 X.
     #[must_use]
     pub fn available(&self) -> Option<&UpdateCheck> {

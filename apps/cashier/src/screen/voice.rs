@@ -7,12 +7,14 @@
 use cloudpos_domain::announcement::{Announcement, AnnouncementKind, MoneySource, VoiceEvent};
 use cloudpos_domain::code::Wallet;
 use cloudpos_domain::money::Money;
-use cloudpos_terminal::{TerminalError, VoiceSettings};
+use cloudpos_terminal::{Terminal, TerminalError, VoiceSettings};
 use iced::widget::{Space, button, checkbox, column, container, row, slider, text};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Length, Task};
 
 use crate::ctx::Ctx;
 use crate::i18n::{error_text, tr, trs};
+use crate::keys::{KeyAction, KeyPress, Shortcut, shortcut};
+use crate::screen::call;
 use crate::style;
 use crate::widgets;
 
@@ -94,6 +96,40 @@ pub enum Event {
 }
 
 impl Voice {
+    /// Loads the settings the page edits (it was opened).
+    pub fn load(terminal: &Terminal) -> Task<Message> {
+        call(
+            terminal,
+            |t| async move { t.setting::<cloudpos_terminal::VoiceSettings>().await },
+            Message::Loaded,
+        )
+    }
+
+    /// Runs an event's terminal call: saving, or playing the sample.
+    pub fn perform(&self, event: Event, terminal: &Terminal) -> Task<Message> {
+        match event {
+            Event::Save(settings) => call(
+                terminal,
+                |t| async move { t.set_setting(&settings).await },
+                Message::Saved,
+            ),
+            Event::Try {
+                announcement,
+                volume,
+            } => call(
+                terminal,
+                move |t| async move { t.say_now(&announcement, Some(volume)).await },
+                Message::Tried,
+            ),
+        }
+    }
+
+    /// The page's keys: Enter saves.
+    #[must_use]
+    pub fn shortcut(&self, press: &KeyPress) -> Option<KeyAction<Message>> {
+        (shortcut(press) == Shortcut::Enter).then_some(KeyAction::Send(Message::Save))
+    }
+
     fn edited(&mut self) {
         self.error = None;
         self.notice = None;

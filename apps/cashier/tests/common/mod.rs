@@ -1,6 +1,7 @@
 //! Running the real `cashier` binary under a private Xvfb and driving it with xdotool.
 #![allow(dead_code, missing_docs, clippy::missing_panics_doc)]
 
+use cloudpos_terminal::BasicSettings;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -277,9 +278,9 @@ where
 
 /// Full mode, for the checkout and commodity screens.
 pub async fn full_mode(t: cloudpos_terminal::Terminal) {
-    let mut basic = t.basic_settings().await.unwrap();
+    let mut basic = t.setting::<BasicSettings>().await.unwrap();
     basic.mode = cloudpos_terminal::Mode::Full;
-    t.set_basic_settings(&basic).await.unwrap();
+    t.set_setting(&basic).await.unwrap();
 }
 
 /// The ledger and settings the running cashier writes, read through the terminal API from

@@ -14,7 +14,7 @@ pub async fn config(t: &Terminal, a: &BasicConfigArgs) -> anyhow::Result<u8> {
     let mut s = if a.reset {
         BasicSettings::default()
     } else {
-        t.basic_settings().await?
+        t.setting::<BasicSettings>().await?
     };
     if let Some(m) = a.mode {
         s.mode = match m {
@@ -85,7 +85,7 @@ pub async fn config(t: &Terminal, a: &BasicConfigArgs) -> anyhow::Result<u8> {
         || a.window.is_some();
     if given {
         // Checks the configure permission, validates and audits.
-        t.set_basic_settings(&s).await?;
+        t.set_setting(&s).await?;
     }
     let shown = json!({
         "mode": match s.mode { Mode::Plugin => "plugin", Mode::Full => "full" },

@@ -6,7 +6,7 @@
 
 use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::{AmountReading, ScreenTotal};
-use cloudpos_terminal::{Terminal, parse_screen_region, screen_region_text};
+use cloudpos_terminal::{BasicSettings, Terminal, parse_screen_region, screen_region_text};
 use serde_json::json;
 
 use crate::cli::{CaptureCommand, RegionCommand};
@@ -106,7 +106,7 @@ async fn read_screen(t: &Terminal, serial: bool, as_json: bool) -> anyhow::Resul
         });
     }
     let r = t.read_amount().await?;
-    let min = t.basic_settings().await?.min_confidence_permille;
+    let min = t.setting::<BasicSettings>().await?.min_confidence_permille;
     let confident = r.amount.is_some() && r.confidence_permille >= min;
     if as_json {
         println!("{}", reading_json(&r, !confident));
@@ -182,7 +182,7 @@ async fn region(
     clear: bool,
     as_json: bool,
 ) -> anyhow::Result<u8> {
-    let mut basic = t.basic_settings().await?;
+    let mut basic = t.setting::<BasicSettings>().await?;
     let changed = clear || amount.is_some() || serial.is_some();
     if clear {
         basic.amount_region = None;
@@ -198,7 +198,7 @@ async fn region(
         basic.capture_serial = true;
     }
     if changed {
-        t.set_basic_settings(&basic).await?;
+        t.set_setting(&basic).await?;
     }
     let show = |r: Option<cloudpos_domain::ports::ScreenRegion>| {
         r.map(|r| {

@@ -459,7 +459,7 @@ async fn config_payment(t: &Terminal, args: &PaymentConfigArgs) -> anyhow::Resul
         policy.reverse_backoff_max = policy.reverse_backoff;
     }
     if changed {
-        t.set_pay_policy(policy.clone()).await?;
+        t.set_setting(&policy).await?;
     }
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     let shown = json!({

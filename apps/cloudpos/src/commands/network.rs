@@ -14,7 +14,7 @@ pub async fn config(t: &Terminal, args: &NetworkConfigArgs) -> anyhow::Result<u8
     let mut settings = if args.reset {
         NetworkSettings::default()
     } else {
-        t.network_settings().await?
+        t.setting::<NetworkSettings>().await?
     };
     let mut changed = args.reset;
     let text = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());

@@ -23,7 +23,7 @@ async fn one_off(
     if device.is_none() && width.is_none() {
         return Ok(None);
     }
-    let mut s = t.printer_settings().await?;
+    let mut s = t.setting::<PrinterSettings>().await?;
     if let Some(d) = device {
         d.clone_into(&mut s.device);
     }
@@ -40,7 +40,7 @@ pub async fn run(t: &Terminal, cmd: PrintCommand) -> anyhow::Result<u8> {
         PrintCommand::Test { device, width } => {
             let settings = match one_off(t, device.as_deref(), width.as_deref()).await? {
                 Some(s) => s,
-                None => t.printer_settings().await?,
+                None => t.setting::<PrinterSettings>().await?,
             };
             let receipt = t.test_receipt(&settings).await?;
             t.print_receipt(&receipt, Some(settings.clone())).await?;
@@ -98,7 +98,7 @@ pub async fn run(t: &Terminal, cmd: PrintCommand) -> anyhow::Result<u8> {
                     format!("shift {id}"),
                 )
             } else if test {
-                let settings = t.printer_settings().await?;
+                let settings = t.setting::<PrinterSettings>().await?;
                 let receipt = t.test_receipt(&settings).await?;
                 (
                     t.receipt_preview(&receipt, Some(width)).await?,
@@ -117,7 +117,7 @@ pub async fn run(t: &Terminal, cmd: PrintCommand) -> anyhow::Result<u8> {
 
 /// `config printer`: shows, or changes and shows, the settings.
 pub async fn config(t: &Terminal, a: &PrinterConfigArgs) -> anyhow::Result<u8> {
-    let mut s = t.printer_settings().await?;
+    let mut s = t.setting::<PrinterSettings>().await?;
     let before = s.clone();
     if let Some(v) = a.enabled {
         s.enabled = v;
@@ -163,7 +163,7 @@ pub async fn config(t: &Terminal, a: &PrinterConfigArgs) -> anyhow::Result<u8> {
         s.print_codes = v;
     }
     if s != before {
-        t.set_printer_settings(s.clone()).await?;
+        t.set_setting(&s).await?;
     }
     let value = serde_json::to_value(&s)?;
     if a.json {

@@ -72,7 +72,7 @@ pub async fn run(t: &Terminal, args: ReconcileArgs) -> anyhow::Result<u8> {
                 exit::NOT_DONE
             });
         }
-        let interval = t.reconcile_policy().await?.interval;
+        let interval = t.setting::<ReconcilePolicy>().await?.interval;
         tokio::time::sleep(interval).await;
     }
 }
@@ -88,7 +88,7 @@ pub async fn config(
     let mut p = if reset {
         ReconcilePolicy::default()
     } else {
-        t.reconcile_policy().await?
+        t.setting::<ReconcilePolicy>().await?
     };
     if let Some(s) = interval_secs {
         p.interval = Duration::from_secs(s);
@@ -97,7 +97,7 @@ pub async fn config(
         p.grace = Duration::from_millis(ms);
     }
     if reset || interval_secs.is_some() || grace_ms.is_some() {
-        t.set_reconcile_policy(&p).await?;
+        t.set_setting(&p).await?;
     }
     let shown = json!({
         "interval_secs": p.interval.as_secs(),

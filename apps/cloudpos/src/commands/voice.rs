@@ -100,7 +100,7 @@ pub async fn config(t: &Terminal, args: &VoiceConfigArgs) -> anyhow::Result<u8> 
     let mut settings = if args.reset {
         VoiceSettings::default()
     } else {
-        t.voice_settings().await?
+        t.setting::<VoiceSettings>().await?
     };
     let mut changed = args.reset;
     if let Some(on) = args.enabled {
@@ -116,7 +116,7 @@ pub async fn config(t: &Terminal, args: &VoiceConfigArgs) -> anyhow::Result<u8> 
         changed = true;
     }
     if changed {
-        t.set_voice_settings(&settings).await?;
+        t.set_setting(&settings).await?;
     }
     let events: Vec<&str> = settings.events.iter().map(|e| e.as_str()).collect();
     if args.json {

@@ -89,3 +89,27 @@ pub enum LockError {
     #[error("cannot create the lock file: {0}")]
     Io(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_gui_per_data_directory_and_a_second_start_raises_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = InstanceLock::acquire(dir.path()).unwrap();
+        assert!(!first.take_raise_request());
+        match InstanceLock::acquire(dir.path()) {
+            Err(LockError::AlreadyRunning(e)) => {
+                assert_eq!(e.pid, std::process::id().to_string());
+                assert!(e.to_string().contains("already running"), "{e}");
+            }
+            other => panic!("expected AlreadyRunning, got {other:?}"),
+        }
+        assert!(first.take_raise_request());
+        assert!(!first.take_raise_request(), "the request is consumed");
+        drop(first);
+        let again = InstanceLock::acquire(dir.path()).unwrap();
+        assert!(!again.take_raise_request());
+    }
+}
