@@ -8,7 +8,7 @@ use cloudpos_domain::deposit::{Deposit, DepositError, DepositState, DepositStatu
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::OrderState;
 use cloudpos_domain::order_no::{FreezeNo, UnfreezeNo};
-use cloudpos_domain::ports::{CloudFreezeState, DepositFilter, DepositLedger, Ledger};
+use cloudpos_domain::ports::{CloudFreezeState, DepositFilter, DepositLedger, Ledger, Settings};
 use cloudpos_domain::refund::RefundState;
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
@@ -556,19 +556,24 @@ async fn the_cashier_mode_is_a_setting_for_those_who_configure() {
     let dir = tempfile::tempdir().unwrap();
     let t = logged_in(dir.path(), "02", "pw02").await;
     assert_eq!(
-        t.terminal.cashier_mode().await.unwrap(),
+        t.terminal.setting::<CashierMode>().await.unwrap(),
         CashierMode::Payments
     );
     assert!(matches!(
-        t.terminal.set_cashier_mode(CashierMode::Mixed).await,
+        t.terminal.set_setting(&CashierMode::Mixed).await,
         Err(TerminalError::PermissionDenied(_))
     ));
     t.terminal.login(&id("01"), "pw01").await.unwrap();
     t.terminal
-        .set_cashier_mode(CashierMode::Deposits)
+        .set_setting(&CashierMode::Deposits)
         .await
         .unwrap();
-    let mode = t.terminal.cashier_mode().await.unwrap();
+    let mode = t.terminal.setting::<CashierMode>().await.unwrap();
+    // Stored as the bare machine name, as before the mode was a typed setting.
+    assert_eq!(
+        t.store.get("cashier_mode").await.unwrap(),
+        Some(serde_json::json!("deposits"))
+    );
     assert!(mode.deposits() && !mode.payments());
     assert_eq!("mixed".parse::<CashierMode>().unwrap(), CashierMode::Mixed);
     assert!("both".parse::<CashierMode>().is_err());

@@ -272,9 +272,9 @@ async fn list(t: &Terminal, args: DepositListArgs) -> anyhow::Result<u8> {
 async fn mode(t: &Terminal, set: Option<&str>, as_json: bool) -> anyhow::Result<u8> {
     if let Some(text) = set {
         let mode: CashierMode = text.parse()?;
-        t.set_cashier_mode(mode).await?;
+        t.set_setting(&mode).await?;
     }
-    let mode = t.cashier_mode().await?;
+    let mode = t.setting::<CashierMode>().await?;
     if as_json {
         println!(
             "{}",
