@@ -9,8 +9,8 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::ports::{SecretVault, Settings};
 use cloudpos_terminal::testing::test_terminal;
 use cloudpos_terminal::{
-    BasicSettings, BoxSettings, CashierMode, Guard, KeySettings, NetworkSettings, PayPolicy, PrinterSettings,
-    ReconcilePolicy, Setting, TerminalError, UpdateSettings, VoiceSettings,
+    BasicSettings, BoxSettings, CashierMode, Guard, KeySettings, NetworkSettings, PayPolicy,
+    PrinterSettings, ReconcilePolicy, Setting, TerminalError, UpdateSettings, VoiceSettings,
 };
 
 fn id(s: &str) -> ClerkId {
