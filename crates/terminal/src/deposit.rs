@@ -27,6 +27,7 @@ mod follow;
 mod mode;
 mod receipt;
 mod recover;
+mod totals;
 
 use std::time::Duration;
 
@@ -45,6 +46,7 @@ use crate::{MerchantProfile, Result, Terminal, TerminalError};
 
 pub use mode::CashierMode;
 pub use recover::{DepositReconcile, DepositRecovery};
+pub use totals::DepositTotals;
 
 /// A freeze to make.
 #[derive(Debug, Clone)]

@@ -71,8 +71,8 @@ use tokio::sync::broadcast;
 
 // Deposits (押金): inputs, results and the cashier's mode.
 pub use deposit::{
-    CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery, FreezeInput,
-    UnfreezeInput,
+    CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery, DepositTotals,
+    FreezeInput, UnfreezeInput,
 };
 pub use error::{Result, TerminalError};
 pub use events::Event;
