@@ -172,6 +172,16 @@ fn e2e_deposit_screen_freezes_consumes_and_shows_what_is_released() {
             .into_iter()
             .find(|d| d.remark == "302 房" && d.unfrozen == Money::from_fen(50_000))
     });
+
+    // The summary (H) shows the deposits apart from the payments.
+    wait(1000);
+    x.key("h");
+    wait(2500);
+    let summary = shot(&x, &main, &dir, "deposits-summary");
+    assert!(
+        common::count_color(&summary, [0x54, 0x6e, 0x7a]) > 50,
+        "the released amount is drawn"
+    );
 }
 
 /// The row of room 302's deposit while the consume's notice is shown.
