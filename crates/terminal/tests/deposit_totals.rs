@@ -67,6 +67,18 @@ async fn the_summary_and_the_handover_show_deposits_apart_from_payments() {
     assert_eq!(totals, expected);
     // The consume is income: its paid order is a payment; the freezes are not.
     assert_eq!(summary.total.paid, Money::from_fen(3_000));
+    // The printed summary lists them after the payments.
+    let slip = t.terminal.summary_receipt(&summary).await.unwrap();
+    assert!(
+        slip.extra
+            .contains(&("押金冻结 3 笔".to_owned(), "170.00".to_owned())),
+        "{:?}",
+        slip.extra
+    );
+    assert!(
+        slip.extra
+            .contains(&("押金解冻 2 笔".to_owned(), "120.00".to_owned()))
+    );
     // Another clerk's period holds none of them.
     let none = t
         .terminal
