@@ -14,6 +14,8 @@
 
 mod check;
 mod crash;
+mod deposit_check;
+mod deposits;
 mod disk;
 mod dist;
 mod duplicate;
@@ -103,10 +105,14 @@ enum Name {
     Outage,
     /// Disk full mid-trade; corrupted database, key file and settings.
     Disk,
+    /// Deposits: SIGKILL during freeze, consume, release, query and recovery.
+    DepositCrash,
+    /// Deposits: every deposit call delayed, hung, reset, dropped, truncated, 3/103, 5xx.
+    DepositFaults,
 }
 
 impl Name {
-    const ALL: [Name; 7] = [
+    const ALL: [Name; 9] = [
         Name::Crash,
         Name::Faults,
         Name::RevokeRace,
@@ -114,6 +120,8 @@ impl Name {
         Name::RefundStorm,
         Name::Outage,
         Name::Disk,
+        Name::DepositCrash,
+        Name::DepositFaults,
     ];
 
     /// Runs per size, and the default seed.
@@ -126,6 +134,8 @@ impl Name {
             Name::RefundStorm => (25, 1_000, 0x5702_0001),
             Name::Outage => (16, 200, 0x0074_0001),
             Name::Disk => (30, 1_000, 0xD15C_0001),
+            Name::DepositCrash => (150, 5_000, 0xDE90_5170),
+            Name::DepositFaults => (100, 3_000, 0xDE90_FA17),
         };
         (if size == Size::Long { long } else { ci }, seed)
     }
@@ -212,6 +222,8 @@ fn campaign(args: &CampaignArgs) -> Result<bool> {
             Name::RefundStorm => storm::run(&ctx),
             Name::Outage => outage::run(&ctx),
             Name::Disk => disk::run(&ctx),
+            Name::DepositCrash => deposits::crash(&ctx),
+            Name::DepositFaults => deposits::faults(&ctx),
         };
         let outcome = match result {
             Ok(mut o) => {

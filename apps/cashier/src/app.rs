@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
-    voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, payment,
+    printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -130,6 +130,8 @@ pub enum Message {
     Clerks(clerks::Message),
     /// Voice settings.
     Voice(voice::Message),
+    /// Deposits (押金).
+    Deposits(deposits::Message),
     /// Software update.
     Update(update::Message),
     /// Region overlay.
@@ -157,6 +159,7 @@ pub struct App {
     hotkeys: hotkeys::Hotkeys,
     clerks: clerks::Clerks,
     voice: voice::Voice,
+    deposits: deposits::Deposits,
     updates: update::Updates,
     payment: Option<payment::Payment>,
     region: Option<Region>,
@@ -361,6 +364,10 @@ impl App {
                 let e = self.voice.update(m);
                 self.voice_event(e)
             }
+            Message::Deposits(m) => {
+                let e = self.deposits.update(m, &self.ctx);
+                self.deposits_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -377,7 +384,9 @@ impl App {
     // ───────────────────────── screens ─────────────────────────
 
     fn home_screen(&self) -> Screen {
-        if self.ctx.plug_in() {
+        if self.ctx.cashier_mode == cloudpos_terminal::CashierMode::Deposits {
+            Screen::Deposits
+        } else if self.ctx.plug_in() {
             Screen::Orders
         } else {
             Screen::Checkout
@@ -471,6 +480,13 @@ impl App {
                 self.effect(voice::Voice::load, Message::Voice),
                 focus::release(),
             ]),
+            Screen::Deposits => {
+                let e = self.deposits.reload(&self.ctx);
+                Task::batch([
+                    self.deposits_event(e),
+                    focus::select(deposits::AMOUNT_FIELD),
+                ])
+            }
         }
     }
 
@@ -480,6 +496,7 @@ impl App {
             Screen::Login => Some(login::CLERK_FIELD),
             Screen::Checkout => Some(self.checkout.first_field()),
             Screen::Refund => Some(refund::ORDER_FIELD),
+            Screen::Deposits => Some(deposits::AMOUNT_FIELD),
             Screen::Commodities
             | Screen::Clerks
             | Screen::Orders
@@ -567,6 +584,9 @@ impl App {
                 self.navigate(Screen::Clerks)
             }
             Shortcut::Letter('V') if logged_in => self.navigate(Screen::Voice),
+            Shortcut::Letter('J') if logged_in && self.ctx.cashier_mode.deposits() => {
+                self.navigate(Screen::Deposits)
+            }
             Shortcut::Letter('U') if logged_in => {
                 self.update(Message::Update(update::Message::Open))
             }
@@ -595,6 +615,7 @@ impl App {
                 .map(Message::Hotkeys),
             Screen::Clerks => self.clerks.shortcut(press)?.map(Message::Clerks),
             Screen::Voice => self.voice.shortcut(press)?.map(Message::Voice),
+            Screen::Deposits => self.deposits.shortcut(press)?.map(Message::Deposits),
         };
         Some(self.act(action))
     }

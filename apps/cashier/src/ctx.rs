@@ -6,7 +6,9 @@ use std::time::Duration;
 use cloudpos_domain::clerk::{Clerk, Permission};
 use cloudpos_domain::code::{CodeTable, PaymentCode};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{BasicSettings, Halt, KeySettings, MerchantProfile, Mode, Session};
+use cloudpos_terminal::{
+    BasicSettings, CashierMode, Halt, KeySettings, MerchantProfile, Mode, Session,
+};
 
 /// The shared, read-only state screens are drawn from.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub struct Ctx {
     pub window: iced::Size,
     /// The merchant's code table, as the terminal classifies codes (`None` until loaded).
     pub codes: Option<CodeTable>,
+    /// 收银 / 押金 / 混合: whether the deposit screen is shown.
+    pub cashier_mode: CashierMode,
 }
 
 impl Default for Ctx {
@@ -49,6 +53,7 @@ impl Default for Ctx {
             pay_timeout: Duration::from_secs(45),
             window: crate::geometry::MAIN_DEFAULT,
             codes: None,
+            cashier_mode: CashierMode::default(),
         }
     }
 }

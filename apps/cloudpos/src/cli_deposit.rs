@@ -40,6 +40,16 @@ pub enum DepositCommand {
     },
     /// List deposits, newest first.
     List(DepositListArgs),
+    /// Print a deposit's slip (freeze, consume or release, as it stands) on the configured
+    /// printer, or write a PNG of it with --png.
+    Receipt {
+        /// The deposit (out_freeze_no).
+        #[arg(long, value_name = "NO")]
+        freeze: String,
+        /// Write the slip as a PNG instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        png: Option<std::path::PathBuf>,
+    },
     /// Show or set the cashier mode: payments (收银), deposits (押金) or mixed (混合); the
     /// GUI shows its screens accordingly. Setting it needs the configure permission.
     Mode {

@@ -152,6 +152,20 @@ fn freeze_consume_part_release_and_list() {
     let (_, q) = env.json(&["deposit", "query", "--freeze", &no, "--json"], None);
     assert_eq!(q["state"], "consumed");
     assert_eq!(q["out_trade_no"], order);
+    // The consume slip, as a picture.
+    let png = env.home().join("consume.png");
+    env.ok(
+        &[
+            "deposit",
+            "receipt",
+            "--freeze",
+            &no,
+            "--png",
+            png.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
 
     // Consumed: a release is refused by name.
     let out = env.run(&["deposit", "unfreeze", "--freeze", &no], None);

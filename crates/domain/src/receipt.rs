@@ -24,6 +24,12 @@ pub enum ReceiptKind {
     Summary,
     /// The printer test page.
     TestPage,
+    /// A deposit frozen (押金冻结凭证).
+    DepositFreeze,
+    /// A deposit consumed, the rest released (押金消费凭证).
+    DepositConsume,
+    /// A deposit released without a consume (押金解冻凭证).
+    DepositRelease,
 }
 
 /// A receipt's content.
@@ -40,7 +46,8 @@ pub struct Receipt {
     pub store_name: String,
     /// Printed on the embedded sandbox so nobody mistakes it for money.
     pub sandbox: bool,
-    /// Merchant order number (printed, and as QR code and barcode).
+    /// Merchant order number (printed, and as QR code and barcode); on deposit slips the
+    /// deposit's number (`out_freeze_no`).
     pub order_no: Option<String>,
     /// Merchant refund number (refund slips).
     pub refund_no: Option<String>,

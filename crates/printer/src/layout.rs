@@ -202,6 +202,9 @@ impl Builder<'_> {
             ReceiptKind::Refund => "退款凭证",
             ReceiptKind::Summary => "收款汇总",
             ReceiptKind::TestPage => "打印测试页",
+            ReceiptKind::DepositFreeze => "押金冻结凭证",
+            ReceiptKind::DepositConsume => "押金消费凭证",
+            ReceiptKind::DepositRelease => "押金解冻凭证",
         };
         let style = Style {
             bold: true,
@@ -387,6 +390,29 @@ impl Builder<'_> {
         self.codes(r);
     }
 
+    /// A deposit slip: its number, the wallet's authorisation, the frozen amount, then what
+    /// the slip is about (the consume and the rest released, or the release) as labelled
+    /// lines, the remark, and the deposit's number as codes.
+    fn deposit(&mut self, r: &Receipt) {
+        self.opt_pair("押金单号", r.order_no.as_deref());
+        self.opt_pair("授权单号", r.transaction_id.as_deref());
+        self.common(r);
+        self.rule('-');
+        self.amount("冻结金额", r.amount);
+        for (k, v) in &r.extra {
+            self.pair(k, v);
+        }
+        if !r.remark.trim().is_empty() {
+            self.text(
+                &format!("备注：{}", r.remark.trim()),
+                Align::Left,
+                self.body,
+            );
+        }
+        self.rule('-');
+        self.codes(r);
+    }
+
     fn summary(&mut self, r: &Receipt) {
         if let Some(s) = &r.summary {
             self.pair("开始", &s.from.format(r.offset_seconds));
@@ -505,6 +531,9 @@ pub fn layout(receipt: &Receipt, opts: &LayoutOptions) -> Vec<Block> {
         ReceiptKind::Refund => b.refund(receipt),
         ReceiptKind::Summary => b.summary(receipt),
         ReceiptKind::TestPage => b.test_page(receipt),
+        ReceiptKind::DepositFreeze | ReceiptKind::DepositConsume | ReceiptKind::DepositRelease => {
+            b.deposit(receipt);
+        }
     }
     b.footer(receipt);
     b.blocks

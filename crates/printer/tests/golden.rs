@@ -31,6 +31,7 @@ fn cases() -> Vec<(&'static str, Receipt, PrinterSettings)> {
         out.push((name("payment-cash"), cash_payment(), cash));
         out.push((name("refund"), refund(), base.clone()));
         out.push((name("summary"), summary(), base.clone()));
+        out.push((name("deposit-consume"), deposit_consume(), base.clone()));
         let tp = test_page(&base, "云支付便利店", when());
         out.push((name("test-page"), tp, base));
     }

@@ -20,10 +20,14 @@
 //!   approval bound to this deposit and amount, exactly as refunds.
 //!
 //! The loops that follow a call to its end live in `deposit/follow.rs`; recovery and the
-//! cloud listing in `deposit/recover.rs`.
+//! cloud listing in `deposit/recover.rs`; the slips in `deposit/receipt.rs`; the cashier mode
+//! (a [`crate::Setting`]) in `deposit/mode.rs`.
 
 mod follow;
+mod mode;
+mod receipt;
 mod recover;
+mod totals;
 
 use std::time::Duration;
 
@@ -36,85 +40,13 @@ use cloudpos_domain::ports::{
     ApprovalTicket, DepositFilter, FreezeRequest, Page, StoreError, UnfreezeAuthority,
 };
 use cloudpos_domain::timestamp::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::refund::Authorization;
 use crate::{MerchantProfile, Result, Terminal, TerminalError};
 
+pub use mode::CashierMode;
 pub use recover::{DepositReconcile, DepositRecovery};
-
-/// Settings key of the [`CashierMode`].
-pub const CASHIER_MODE_KEY: &str = "cashier_mode";
-
-/// Which till screens a shop uses (the smart-POS manual's 收银模式 / 押金模式 /
-/// 收银 + 押金混合模式). A display choice for the shells: the use cases themselves accept
-/// payments and deposits in every mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CashierMode {
-    /// 收银模式: payments only (the default).
-    #[default]
-    Payments,
-    /// 押金模式: deposits only.
-    Deposits,
-    /// 收银 + 押金混合模式: both.
-    Mixed,
-}
-
-impl CashierMode {
-    /// Every mode.
-    pub const ALL: [CashierMode; 3] = [
-        CashierMode::Payments,
-        CashierMode::Deposits,
-        CashierMode::Mixed,
-    ];
-
-    /// Stable machine name: `payments`, `deposits`, `mixed`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            CashierMode::Payments => "payments",
-            CashierMode::Deposits => "deposits",
-            CashierMode::Mixed => "mixed",
-        }
-    }
-
-    /// The name users see.
-    #[must_use]
-    pub const fn display_name(self) -> &'static str {
-        match self {
-            CashierMode::Payments => "收银模式",
-            CashierMode::Deposits => "押金模式",
-            CashierMode::Mixed => "收银 + 押金混合模式",
-        }
-    }
-
-    /// Whether the till shows payments.
-    #[must_use]
-    pub const fn payments(self) -> bool {
-        matches!(self, CashierMode::Payments | CashierMode::Mixed)
-    }
-
-    /// Whether the till shows deposits.
-    #[must_use]
-    pub const fn deposits(self) -> bool {
-        matches!(self, CashierMode::Deposits | CashierMode::Mixed)
-    }
-}
-
-impl std::str::FromStr for CashierMode {
-    type Err = TerminalError;
-    fn from_str(s: &str) -> Result<Self> {
-        CashierMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| {
-                TerminalError::Invalid(format!(
-                    "unknown cashier mode \"{s}\" (expected payments, deposits or mixed)"
-                ))
-            })
-    }
-}
+pub use totals::DepositTotals;
 
 /// A freeze to make.
 #[derive(Debug, Clone)]
@@ -164,37 +96,6 @@ pub struct ConsumeResult {
 }
 
 impl Terminal {
-    /// The cashier mode (stored, or [`CashierMode::Payments`]).
-    pub async fn cashier_mode(&self) -> Result<CashierMode> {
-        match self.inner.ports.settings.get(CASHIER_MODE_KEY).await? {
-            None => Ok(CashierMode::default()),
-            Some(v) => serde_json::from_value(v).map_err(|e| {
-                TerminalError::Invalid(format!("stored cashier mode is unreadable: {e}"))
-            }),
-        }
-    }
-
-    /// Stores the cashier mode (configure permission; audited).
-    pub async fn set_cashier_mode(&self, mode: CashierMode) -> Result<()> {
-        let (_, me) = self.current_clerk().await?;
-        if !me.may(Permission::Configure) {
-            return Err(TerminalError::PermissionDenied(format!(
-                "{} ({}) may not change the configuration",
-                me.id,
-                me.role.display_name()
-            )));
-        }
-        let value =
-            serde_json::to_value(mode).map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .settings
-            .put(CASHIER_MODE_KEY, &value)
-            .await?;
-        self.audit(me.id.as_str(), "config_cashier_mode", value)
-            .await
-    }
-
     /// Freezes `amount` on the customer's wallet and follows the freeze to its end: frozen,
     /// failed, or (not confirmed within the timeout) released again. A release that cannot
     /// be confirmed either returns the deposit `unfreezing`; recovery finishes it.
@@ -377,7 +278,7 @@ impl Terminal {
         )
         .await?;
         let until = self.now().plus(self.policy().refund_timeout);
-        self.send_unfreeze(deposit, until, true).await
+        self.send_unfreeze(deposit, until, true, false).await
     }
 
     /// Opens a challenge for a manager to approve releasing this deposit (this deposit, the

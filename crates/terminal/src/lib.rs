@@ -71,7 +71,7 @@ use tokio::sync::broadcast;
 
 // Deposits (押金): inputs, results and the cashier's mode.
 pub use deposit::{
-    CASHIER_MODE_KEY, CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery,
+    CashierMode, ConsumeInput, ConsumeResult, DepositReconcile, DepositRecovery, DepositTotals,
     FreezeInput, UnfreezeInput,
 };
 pub use error::{Result, TerminalError};

@@ -59,7 +59,7 @@ impl Terminal {
         self.inner.printer.read().ok().and_then(|p| p.clone())
     }
 
-    async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
+    pub(crate) async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
         let merchant = self.merchant().await?;
         Ok(Receipt {
             kind,
@@ -75,7 +75,7 @@ impl Terminal {
         })
     }
 
-    async fn clerk_label(&self, id: &cloudpos_domain::clerk::ClerkId) -> Result<String> {
+    pub(crate) async fn clerk_label(&self, id: &cloudpos_domain::clerk::ClerkId) -> Result<String> {
         Ok(match self.inner.ports.accounts.clerk(id).await? {
             Some(c) if !c.name.is_empty() => format!("{} {}", c.id, c.name),
             _ => id.to_string(),
@@ -127,6 +127,21 @@ impl Terminal {
             r.clerk = self.clerk_label(c).await?;
         }
         r.summary = Some(summary.clone());
+        // Deposits apart from the payments (a freeze is not income; a consume's paid order
+        // is in the table already).
+        let d = self
+            .deposit_totals_of(summary.from, summary.to, summary.clerk.as_ref())
+            .await?;
+        if !d.is_empty() {
+            for (what, count, amount) in [
+                ("押金冻结", d.frozen_count, d.frozen),
+                ("押金消费", d.consumed_count, d.consumed),
+                ("押金解冻", d.released_count, d.released),
+            ] {
+                r.extra
+                    .push((format!("{what} {count} 笔"), amount.to_string()));
+            }
+        }
         Ok(r)
     }
 

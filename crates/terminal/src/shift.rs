@@ -17,12 +17,14 @@ pub struct HandoverReport {
     pub shift: Shift,
     /// Its summary (the clerk's records from login to handover).
     pub summary: Summary,
+    /// Its deposits, apart from the payments (frozen, consumed, released).
+    pub deposits: crate::DepositTotals,
 }
 
 impl Terminal {
     /// Whose records `me` may summarise: everyone's with the see-all permission, else only
     /// their own (asking for another clerk is refused).
-    fn summary_scope(me: &Clerk, clerk: Option<&ClerkId>) -> Result<Option<ClerkId>> {
+    pub(crate) fn summary_scope(me: &Clerk, clerk: Option<&ClerkId>) -> Result<Option<ClerkId>> {
         let all = me.may(Permission::SeeAllSummaries);
         match clerk {
             Some(c) if all || c == &me.id => Ok(Some(c.clone())),
@@ -105,6 +107,9 @@ impl Terminal {
             .ok_or_else(|| TerminalError::NotFound(format!("shift {}", session.shift_id)))?;
         let to = now.plus(std::time::Duration::from_millis(1));
         let summary = self.summarise(shift.opened_at, to, Some(&me.id)).await?;
+        let deposits = self
+            .deposit_totals_of(shift.opened_at, to, Some(&me.id))
+            .await?;
         let shift = self.inner.ports.ledger.close_shift(shift.id, now).await?;
         self.audit(
             me.id.as_str(),
@@ -115,6 +120,9 @@ impl Terminal {
                 "paid_fen": summary.total.paid.fen(),
                 "refunded_fen": summary.total.refunded.fen(),
                 "net_fen": summary.total.net.fen(),
+                "deposits_frozen_fen": deposits.frozen.fen(),
+                "deposits_consumed_fen": deposits.consumed.fen(),
+                "deposits_released_fen": deposits.released.fen(),
             }),
         )
         .await?;
@@ -124,7 +132,11 @@ impl Terminal {
             .remove(crate::session::SESSION_KEY)
             .await?;
         self.emit(Event::SessionChanged);
-        Ok(HandoverReport { shift, summary })
+        Ok(HandoverReport {
+            shift,
+            summary,
+            deposits,
+        })
     }
 
     /// Shifts, newest first: every clerk's for managers, one's own otherwise.
@@ -152,6 +164,13 @@ impl Terminal {
         let summary = self
             .summarise(shift.opened_at, to, Some(&shift.clerk_id))
             .await?;
-        Ok(HandoverReport { shift, summary })
+        let deposits = self
+            .deposit_totals_of(shift.opened_at, to, Some(&shift.clerk_id))
+            .await?;
+        Ok(HandoverReport {
+            shift,
+            summary,
+            deposits,
+        })
     }
 }

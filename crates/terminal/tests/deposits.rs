@@ -8,7 +8,7 @@ use cloudpos_domain::deposit::{Deposit, DepositError, DepositState, DepositStatu
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::OrderState;
 use cloudpos_domain::order_no::{FreezeNo, UnfreezeNo};
-use cloudpos_domain::ports::{CloudFreezeState, DepositFilter, DepositLedger, Ledger};
+use cloudpos_domain::ports::{CloudFreezeState, DepositFilter, DepositLedger, Ledger, Settings};
 use cloudpos_domain::refund::RefundState;
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_terminal::testing::{TestTerminal, code, test_terminal};
@@ -63,6 +63,12 @@ async fn freeze_consume_part_and_the_rest_is_released() {
     let d = freeze(&t, 1, "00", 10_000).await;
     assert_eq!(d.state, DepositState::Frozen);
     assert_eq!(d.wallet, Wallet::WeChat);
+    let slip = t.terminal.deposit_receipt(&d).await.unwrap();
+    assert_eq!(
+        slip.kind,
+        cloudpos_domain::receipt::ReceiptKind::DepositFreeze
+    );
+    assert_eq!(slip.amount, Money::from_fen(10_000));
     assert!(d.freeze_id.is_some() && d.frozen_at.is_some());
     let r = t
         .terminal
@@ -238,6 +244,19 @@ async fn a_release_needs_refund_permission_or_a_managers_authorisation() {
     assert_eq!(d.state, DepositState::Unfrozen);
     assert_eq!(d.authorized_by, Some(id("01")));
     assert_eq!(d.settled_by, Some(id("02")));
+    // Its slip: a release slip naming the amount and who authorised it.
+    let slip = t.terminal.deposit_receipt(&d).await.unwrap();
+    assert_eq!(
+        slip.kind,
+        cloudpos_domain::receipt::ReceiptKind::DepositRelease
+    );
+    assert_eq!(slip.order_no.as_deref(), Some(d.no.as_str()));
+    assert!(
+        slip.extra
+            .iter()
+            .any(|(k, v)| k == "解冻金额" && v == "20.00")
+    );
+    assert!(slip.extra.iter().any(|(k, _)| k == "授权人"));
     // By QR approval, bound to the deposit and what it holds.
     let d2 = freeze(&t, 2, "00", 700).await;
     let ticket = t.terminal.request_unfreeze_approval(&d2.no).await.unwrap();
@@ -537,19 +556,24 @@ async fn the_cashier_mode_is_a_setting_for_those_who_configure() {
     let dir = tempfile::tempdir().unwrap();
     let t = logged_in(dir.path(), "02", "pw02").await;
     assert_eq!(
-        t.terminal.cashier_mode().await.unwrap(),
+        t.terminal.setting::<CashierMode>().await.unwrap(),
         CashierMode::Payments
     );
     assert!(matches!(
-        t.terminal.set_cashier_mode(CashierMode::Mixed).await,
+        t.terminal.set_setting(&CashierMode::Mixed).await,
         Err(TerminalError::PermissionDenied(_))
     ));
     t.terminal.login(&id("01"), "pw01").await.unwrap();
     t.terminal
-        .set_cashier_mode(CashierMode::Deposits)
+        .set_setting(&CashierMode::Deposits)
         .await
         .unwrap();
-    let mode = t.terminal.cashier_mode().await.unwrap();
+    let mode = t.terminal.setting::<CashierMode>().await.unwrap();
+    // Stored as the bare machine name, as before the mode was a typed setting.
+    assert_eq!(
+        t.store.get("cashier_mode").await.unwrap(),
+        Some(serde_json::json!("deposits"))
+    );
     assert!(mode.deposits() && !mode.payments());
     assert_eq!("mixed".parse::<CashierMode>().unwrap(), CashierMode::Mixed);
     assert!("both".parse::<CashierMode>().is_err());

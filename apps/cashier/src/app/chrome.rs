@@ -57,6 +57,7 @@ impl App {
             Screen::Printer => self.page_loading || self.printer.busy,
             Screen::Hotkeys => self.page_loading,
             Screen::Voice => self.page_loading || self.voice.busy,
+            Screen::Deposits => self.deposits.settling(),
         }
     }
 
@@ -157,6 +158,7 @@ impl App {
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
             Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
             Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
+            Screen::Deposits => self.deposits.view(&self.ctx).map(Message::Deposits),
         };
         page = page.push(
             row![
@@ -276,6 +278,22 @@ impl App {
                 .padding([9, 12])
                 .style(style::nav_button(active))
                 .on_press_maybe(enabled.then_some(Message::Navigate(*screen))),
+            );
+        }
+        if self.ctx.cashier_mode.deposits() {
+            col = col.push(
+                button(
+                    row![
+                        text(Screen::Deposits.title()).size(16),
+                        Space::new().width(Length::Fill),
+                        text("J").size(12).font(style::MONO),
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .width(Length::Fill)
+                .padding([9, 12])
+                .style(style::nav_button(self.screen == Screen::Deposits))
+                .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Deposits))),
             );
         }
         col = col.push(

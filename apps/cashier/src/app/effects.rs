@@ -6,7 +6,8 @@ use iced::Task;
 
 use super::{App, DeviceCommand, Message};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, orders, printer, refund, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, orders, printer, refund,
+    update, voice,
 };
 
 impl App {
@@ -102,6 +103,13 @@ impl App {
             return Task::none();
         };
         self.effect(|t| self.voice.perform(e, t), Message::Voice)
+    }
+
+    pub(super) fn deposits_event(&self, event: Option<deposits::Event>) -> Task<Message> {
+        let Some(e) = event else {
+            return Task::none();
+        };
+        self.effect(|t| self.deposits.perform(e, t), Message::Deposits)
     }
 
     pub(super) fn clerks_event(&self, event: Option<clerks::Event>) -> Task<Message> {

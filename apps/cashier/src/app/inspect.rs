@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::screen::refund::RefundScreen;
 use crate::screen::summary::SummaryPanel;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
-    voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, payment,
+    printer, update, voice,
 };
 use cloudpos_domain::order::Order;
 
@@ -102,6 +102,12 @@ impl App {
     #[must_use]
     pub fn clerks(&self) -> &clerks::Clerks {
         &self.clerks
+    }
+
+    /// The deposit screen.
+    #[must_use]
+    pub fn deposits(&self) -> &deposits::Deposits {
+        &self.deposits
     }
 
     /// The voice settings page.

@@ -18,7 +18,8 @@ use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, printer,
+    update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -125,6 +126,7 @@ impl App {
             hotkeys: hotkeys::Hotkeys::new(KeySettings::default()),
             clerks: clerks::Clerks::default(),
             voice: voice::Voice::default(),
+            deposits: deposits::Deposits::default(),
             updates: update::Updates::default(),
             payment: None,
             region: None,
@@ -217,6 +219,7 @@ impl App {
                     pay_timeout: t.policy().pay_timeout,
                     window: geometry::MAIN_DEFAULT,
                     codes: Some(t.code_table()),
+                    cashier_mode: t.setting::<cloudpos_terminal::CashierMode>().await?,
                 };
                 let geometry = if with_geometry {
                     crate::window_geometry::saved(&t, "main")

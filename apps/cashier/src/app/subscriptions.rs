@@ -13,7 +13,7 @@ use iced::{Subscription, Task, window};
 use super::{App, Message};
 use crate::i18n;
 use crate::screen::region::Target;
-use crate::screen::{Screen, checkout, login, orders, payment, refund};
+use crate::screen::{Screen, checkout, deposits, login, orders, payment, refund};
 use crate::style;
 
 /// A command to the device worker.
@@ -66,6 +66,9 @@ impl App {
             tasks.push(self.update(Message::Orders(orders::Message::RefundForm(
                 refund::Message::Tick(now),
             ))));
+        }
+        if self.screen == Screen::Deposits && self.deposits.auth.is_some() {
+            tasks.push(self.update(Message::Deposits(deposits::Message::Tick(now))));
         }
         if self.screen == Screen::Refund {
             tasks.push(self.update(Message::Refund(refund::ScreenMessage::Form(

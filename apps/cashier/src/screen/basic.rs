@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use cloudpos_domain::catalog::CheckoutMode;
 use cloudpos_domain::ports::ScreenRegion;
 use cloudpos_terminal::{
-    BasicSettings, Language, MerchantProfile, Mode, NetworkSettings, StartWindow, Terminal,
-    TerminalError,
+    BasicSettings, CashierMode, Language, MerchantProfile, Mode, NetworkSettings, StartWindow,
+    Terminal, TerminalError,
 };
 use iced::widget::{
     Space, button, checkbox, column, container, pick_list, radio, row, text, text_input,
@@ -90,6 +90,10 @@ pub struct Basic {
     pub has_proxy_password: bool,
     /// The other network settings, kept as loaded.
     pub network: NetworkSettings,
+    /// 收银 / 押金 / 混合.
+    pub cashier_mode: CashierMode,
+    /// The cashier mode as loaded (saved only when changed).
+    loaded_cashier_mode: CashierMode,
     /// The re-configuration dialog.
     pub reconfigure: Option<Reconfigure>,
     /// Inline problem.
@@ -104,9 +108,11 @@ pub struct Basic {
 #[derive(Debug, Clone)]
 pub enum Message {
     /// The stored settings arrived.
-    Loaded(Result<(BasicSettings, NetworkSettings, bool), TerminalError>),
+    Loaded(Result<(BasicSettings, NetworkSettings, bool, CashierMode), TerminalError>),
     /// 插件 / 完整.
     Mode(Mode),
+    /// 收银模式 / 押金模式 / 收银 + 押金混合模式.
+    CashierMode(CashierMode),
     /// How the main window opens at start-up.
     StartWindow(StartWindow),
     /// The full-mode checkout style.
@@ -177,6 +183,8 @@ pub enum Event {
         network: NetworkSettings,
         /// Proxy password change.
         proxy_password: Option<String>,
+        /// The cashier mode, when it changed.
+        cashier_mode: Option<CashierMode>,
     },
     /// Open the region overlay.
     PickRegion(Target),
@@ -205,6 +213,8 @@ impl Basic {
             proxy_password: String::new(),
             has_proxy_password: false,
             network: NetworkSettings::default(),
+            cashier_mode: CashierMode::default(),
+            loaded_cashier_mode: CashierMode::default(),
             reconfigure: None,
             error: None,
             notice: None,
@@ -221,6 +231,7 @@ impl Basic {
                     t.setting::<cloudpos_terminal::BasicSettings>().await?,
                     t.setting::<cloudpos_terminal::NetworkSettings>().await?,
                     t.has_proxy_password().await?,
+                    t.setting::<CashierMode>().await?,
                 ))
             },
             Message::Loaded,
@@ -236,12 +247,16 @@ impl Basic {
                 basic,
                 network,
                 proxy_password,
+                cashier_mode,
             } => {
                 let network_changed = proxy_password.is_some() || network != self.network;
                 call(
                     terminal,
                     move |t| async move {
                         t.set_setting(&basic).await?;
+                        if let Some(mode) = cashier_mode {
+                            t.set_setting(&mode).await?;
+                        }
                         if network_changed {
                             t.set_network_settings(&network, proxy_password.as_deref())
                                 .await?;
@@ -288,8 +303,10 @@ impl Basic {
     pub fn update(&mut self, message: Message) -> Option<Event> {
         let s = &mut self.settings;
         match message {
-            Message::Loaded(Ok((basic, network, has_pw))) => {
+            Message::Loaded(Ok((basic, network, has_pw, cashier_mode))) => {
                 *self = Basic::new(basic);
+                self.cashier_mode = cashier_mode;
+                self.loaded_cashier_mode = cashier_mode;
                 self.proxy_url = network.proxy_url.clone().unwrap_or_default();
                 self.proxy_user = network.proxy_user.clone().unwrap_or_default();
                 self.has_proxy_password = has_pw;
@@ -301,6 +318,7 @@ impl Basic {
                 return None;
             }
             Message::Mode(m) => s.mode = m,
+            Message::CashierMode(m) => self.cashier_mode = m,
             Message::StartWindow(w) => s.start_window = w,
             Message::Checkout(c) => s.checkout_mode = c,
             Message::Capture(on) => s.capture_amount = on,
@@ -367,6 +385,8 @@ impl Basic {
                     basic: self.settings.clone(),
                     network,
                     proxy_password,
+                    cashier_mode: (self.cashier_mode != self.loaded_cashier_mode)
+                        .then_some(self.cashier_mode),
                 });
             }
             Message::Saved(r) => {
@@ -374,6 +394,7 @@ impl Basic {
                 match r {
                     Ok(()) => {
                         self.notice = Some(tr("配置已保存", "Settings saved").to_owned());
+                        self.loaded_cashier_mode = self.cashier_mode;
                         if !self.proxy_password.is_empty() {
                             self.has_proxy_password = true;
                         }
@@ -490,6 +511,31 @@ impl Basic {
         let mut general = column![
             style::heading(tr("基本", "General")),
             widgets::inline(tr("选择模式", "Mode"), 150.0, mode),
+            widgets::inline(
+                tr("收银 / 押金", "Payments / deposits"),
+                150.0,
+                row![
+                    radio(
+                        tr("收银模式", "Payments"),
+                        CashierMode::Payments,
+                        Some(self.cashier_mode),
+                        Message::CashierMode
+                    ),
+                    radio(
+                        tr("押金模式", "Deposits"),
+                        CashierMode::Deposits,
+                        Some(self.cashier_mode),
+                        Message::CashierMode
+                    ),
+                    radio(
+                        tr("收银 + 押金混合模式", "Both"),
+                        CashierMode::Mixed,
+                        Some(self.cashier_mode),
+                        Message::CashierMode
+                    ),
+                ]
+                .spacing(18),
+            ),
             widgets::inline(
                 tr("门店 / 设备", "Store / device"),
                 150.0,

@@ -9,6 +9,7 @@ pub mod basic;
 pub mod checkout;
 pub mod clerks;
 pub mod commodities;
+pub mod deposits;
 pub mod hotkeys;
 pub mod login;
 pub mod orders;
@@ -62,6 +63,8 @@ pub enum Screen {
     Clerks,
     /// 语音播报 (V; a configuration page the manuals' navigation has no number for).
     Voice,
+    /// 押金 (J; in 押金模式 and 混合模式, beside the manual's navigation).
+    Deposits,
 }
 
 impl Screen {
@@ -126,6 +129,7 @@ impl Screen {
             Screen::Hotkeys => tr("快捷键设置", "Hotkeys"),
             Screen::Clerks => tr("店员管理", "Clerks"),
             Screen::Voice => tr("语音播报", "Voice"),
+            Screen::Deposits => tr("押金", "Deposits"),
         }
     }
 }

@@ -9,7 +9,7 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::shift::{MethodTotals, Summary};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_terminal::{HandoverReport, Terminal, TerminalError};
+use cloudpos_terminal::{DepositTotals, HandoverReport, Terminal, TerminalError};
 use iced::widget::image::Handle;
 use iced::widget::{Space, button, column, container, image, pick_list, row, text, text_input};
 use iced::{Alignment, ContentFit, Element, Length, Task};
@@ -47,6 +47,8 @@ impl std::fmt::Display for Kind {
 pub struct Loaded {
     /// The numbers.
     pub summary: Summary,
+    /// Deposits of the same period, apart from the payments.
+    pub deposits: DepositTotals,
     /// The statistics picture (PNG), when it could be drawn.
     pub png: Option<Vec<u8>>,
 }
@@ -175,6 +177,7 @@ impl SummaryPanel {
             clerk: report.shift.clerk_id.to_string(),
             loaded: Some(Loaded {
                 summary: report.summary.clone(),
+                deposits: report.deposits,
                 png: None,
             }),
             picture: None,
@@ -220,11 +223,18 @@ impl SummaryPanel {
                 terminal,
                 |t| async move {
                     let summary = t.summary(from, to, clerk.as_ref()).await?;
+                    let deposits = t
+                        .deposit_totals(summary.from, summary.to, summary.clerk.as_ref())
+                        .await?;
                     let png = t
                         .stats_png(summary.from, summary.to, summary.clerk.as_ref())
                         .await
                         .ok();
-                    Ok(Loaded { summary, png })
+                    Ok(Loaded {
+                        summary,
+                        deposits,
+                        png,
+                    })
                 },
                 Message::Loaded,
             ),
@@ -426,6 +436,9 @@ impl SummaryPanel {
 
         if let Some(l) = &self.loaded {
             col = col.push(summary_table(&l.summary, ctx));
+            if !l.deposits.is_empty() || ctx.cashier_mode.deposits() {
+                col = col.push(deposit_table(&l.deposits));
+            }
         } else if self.busy {
             col = col.push(text(tr("正在汇总…", "Computing…")));
         }
@@ -607,6 +620,56 @@ pub fn summary_table<'a, M: 'a>(s: &Summary, ctx: &Ctx) -> Element<'a, M> {
         );
     }
     col.into()
+}
+
+/// The period's deposits (押金), apart from the payments: frozen, consumed, released.
+pub fn deposit_table<'a, M: 'a>(d: &DepositTotals) -> Element<'a, M> {
+    let cell = |label: &'static str, count: u32, amount: Money, color| -> Element<'a, M> {
+        container(
+            column![
+                text(label).size(14).color(style::MUTED),
+                row![
+                    style::mono(trs(format!("{count} 笔"), format!("{count}")), 15.0),
+                    style::money(amount, 17.0).color(color),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            ]
+            .spacing(2),
+        )
+        .padding([6, 10])
+        .width(Length::Fill)
+        .into()
+    };
+    column![
+        text(tr(
+            "押金（不计入收款；消费金额已计入上表）",
+            "Deposits (not income; what was consumed is in the table above)"
+        ))
+        .size(14)
+        .color(style::MUTED),
+        container(
+            row![
+                cell(tr("冻结", "Frozen"), d.frozen_count, d.frozen, style::BRAND),
+                cell(
+                    tr("消费", "Consumed"),
+                    d.consumed_count,
+                    d.consumed,
+                    style::PAID
+                ),
+                cell(
+                    tr("解冻退回", "Released"),
+                    d.released_count,
+                    d.released,
+                    style::REVERSED
+                ),
+            ]
+            .spacing(8)
+        )
+        .style(style::card),
+    ]
+    .spacing(6)
+    .into()
 }
 
 /// Writes the statistics picture to `path`; the path written, or why not in words.

@@ -39,6 +39,26 @@ pub async fn run(t: &Terminal, cmd: DepositCommand) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         DepositCommand::List(args) => list(t, args).await,
+        DepositCommand::Receipt { freeze, png } => {
+            let no = freeze_no(&freeze)?;
+            match png {
+                Some(path) => {
+                    let d = t
+                        .deposit(&no)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("deposit {no} not found"))?;
+                    let receipt = t.deposit_receipt(&d).await?;
+                    let bytes = t.receipt_preview(&receipt, None).await?;
+                    std::fs::write(&path, bytes)?;
+                    println!("slip of deposit {no} written to {}", path.display());
+                }
+                None => {
+                    t.print_deposit(&no, None).await?;
+                    println!("slip of deposit {no} printed");
+                }
+            }
+            Ok(exit::OK)
+        }
         DepositCommand::Mode { set, json } => mode(t, set.as_deref(), json).await,
     }
 }
@@ -252,9 +272,9 @@ async fn list(t: &Terminal, args: DepositListArgs) -> anyhow::Result<u8> {
 async fn mode(t: &Terminal, set: Option<&str>, as_json: bool) -> anyhow::Result<u8> {
     if let Some(text) = set {
         let mode: CashierMode = text.parse()?;
-        t.set_cashier_mode(mode).await?;
+        t.set_setting(&mode).await?;
     }
-    let mode = t.cashier_mode().await?;
+    let mode = t.setting::<CashierMode>().await?;
     if as_json {
         println!(
             "{}",

@@ -89,6 +89,24 @@ pub fn refund() -> Receipt {
     }
 }
 
+/// A deposit's consume slip: 100.00 frozen, 30.00 taken, 70.00 back to the customer.
+pub fn deposit_consume() -> Receipt {
+    Receipt {
+        kind: ReceiptKind::DepositConsume,
+        order_no: Some("CP01POS12611221322180009".into()),
+        transaction_id: Some("4300002026112213221800012345".into()),
+        amount: Money::from_fen(10_000),
+        lines: Vec::new(),
+        remark: "302 房".into(),
+        extra: vec![
+            ("本次消费".into(), "30.00".into()),
+            ("解冻返还".into(), "70.00".into()),
+            ("消费订单号".into(), "CP01POS12611221522180010".into()),
+        ],
+        ..payment()
+    }
+}
+
 pub fn summary() -> Receipt {
     let from = Timestamp::parse_local("2026-11-22 08:00", CHINA_OFFSET_SECONDS).unwrap();
     let to = Timestamp::parse_local("2026-11-22 16:00", CHINA_OFFSET_SECONDS).unwrap();

@@ -146,7 +146,9 @@ impl Terminal {
                 DepositState::Unfreezing => {
                     let until =
                         answer_by.unwrap_or_else(|| clock.now().plus(policy.reverse_budget));
-                    return self.send_unfreeze(d, until, false).await;
+                    return self
+                        .send_unfreeze(d, until, false, answer_by.is_none())
+                        .await;
                 }
                 DepositState::Frozen
                 | DepositState::Failed
@@ -457,11 +459,15 @@ impl Terminal {
     /// or `until` passes (the deposit is then returned `unfreezing`: recovery continues).
     /// `manual`: a clerk asked for it, so a refusal is an error; a cancellation that is
     /// refused while the money stays frozen returns the deposit `frozen`, with the reason.
+    /// `resume`: the release may have been sent by an earlier process (recovery), so the
+    /// cloud is asked first; a live call sends at once. No call runs past `until` by more
+    /// than a poll interval.
     pub(crate) async fn send_unfreeze(
         &self,
         mut d: Deposit,
         until: Timestamp,
         manual: bool,
+        resume: bool,
     ) -> Result<Deposit> {
         let clock = self.inner.ports.clock.clone();
         let policy = self.policy();
@@ -475,14 +481,29 @@ impl Terminal {
                     d.no
                 )));
             };
+            // The first attempt always gets a poll interval, even past `until`; later ones
+            // end at `until`.
+            let bound = if attempt == 0 {
+                until.max(clock.now().plus(policy.poll_interval))
+            } else {
+                until
+            };
+            if clock.now() >= bound {
+                break;
+            }
             // After the first attempt, ask before sending again: the last one may have
             // gone through.
-            let known = if attempt > 0 || !manual && d.updated_at < clock.now() {
-                match gateway.query_unfreeze(&d.no, d.wallet, &no).await {
-                    UnfreezeOutcome::Unfrozen { .. } => {
+            let known = if attempt > 0 || resume {
+                match self
+                    .deposit_call(bound, gateway.query_unfreeze(&d.no, d.wallet, &no))
+                    .await
+                {
+                    Some(UnfreezeOutcome::Unfrozen { .. }) => {
                         Some(UnfreezeOutcome::Unfrozen { unfreeze_id: None })
                     }
-                    UnfreezeOutcome::Failed { reason } => Some(UnfreezeOutcome::Failed { reason }),
+                    Some(UnfreezeOutcome::Failed { reason }) => {
+                        Some(UnfreezeOutcome::Failed { reason })
+                    }
                     _ => None,
                 }
             } else {
@@ -499,14 +520,11 @@ impl Terminal {
                         remark: d.reason.clone().unwrap_or_default(),
                         authority: self.unfreeze_authority(&d).await?,
                     };
-                    self.deposit_call(
-                        until.max(clock.now().plus(policy.poll_interval)),
-                        gateway.unfreeze(&req),
-                    )
-                    .await
-                    .unwrap_or_else(|| UnfreezeOutcome::Unknown {
-                        reason: "no answer to the release in time".into(),
-                    })
+                    self.deposit_call(bound, gateway.unfreeze(&req))
+                        .await
+                        .unwrap_or_else(|| UnfreezeOutcome::Unknown {
+                            reason: "no answer to the release in time".into(),
+                        })
                 }
             };
             let now = clock.now();
@@ -521,7 +539,13 @@ impl Terminal {
                     break;
                 }
                 UnfreezeOutcome::Failed { reason } => {
-                    if let Some(e) = self.release_refused(&mut d, &reason, manual).await? {
+                    // A clerk's release refused: find out why within a poll interval.
+                    let bound = if manual {
+                        bound.max(now.plus(policy.poll_interval))
+                    } else {
+                        bound
+                    };
+                    if let Some(e) = self.release_refused(&mut d, &reason, manual, bound).await? {
                         return Err(e);
                     }
                     if d.state != DepositState::Unfreezing {
@@ -564,9 +588,16 @@ impl Terminal {
         d: &mut Deposit,
         reason: &str,
         manual: bool,
+        until: Timestamp,
     ) -> Result<Option<TerminalError>> {
         tracing::warn!(deposit = %d.no, %reason, "release refused");
-        let q = self.gateway()?.query_freeze(&d.no, d.wallet).await;
+        let gateway = self.gateway()?;
+        let q = self
+            .deposit_call(until, gateway.query_freeze(&d.no, d.wallet))
+            .await
+            .unwrap_or_else(|| FreezeQueryOutcome::Unknown {
+                reason: "no answer to the query in time".into(),
+            });
         let now = self.now();
         match q {
             FreezeQueryOutcome::Found(f) if f.state == CloudFreezeState::Frozen => {

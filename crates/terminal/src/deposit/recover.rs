@@ -98,7 +98,7 @@ impl Terminal {
                 if open && self.now() >= d.created_at.plus(timeout) {
                     d = self.cancel_freeze(d, timeout).await?;
                     let until = self.now().plus(policy.reverse_budget);
-                    return self.send_unfreeze(d, until, false).await;
+                    return self.send_unfreeze(d, until, false, false).await;
                 }
                 self.settle_freeze(d, timeout, None).await
             }
@@ -109,7 +109,7 @@ impl Terminal {
             }
             DepositState::Unfreezing => {
                 let until = self.now().plus(policy.reverse_budget);
-                self.send_unfreeze(d, until, false).await
+                self.send_unfreeze(d, until, false, true).await
             }
             DepositState::Frozen
             | DepositState::Failed
