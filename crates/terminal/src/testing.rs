@@ -517,6 +517,8 @@ impl PaymentGateway for FakeGateway {
                     machine_no: None,
                     transaction_id: None,
                     created_at: Timestamp::EPOCH,
+                    paid_at: None,
+                    one_code: false,
                 })
                 .collect(),
             refunds: vec![],
