@@ -55,11 +55,11 @@ pub fn paper_width(text: &str) -> Result<PaperWidth> {
 }
 
 impl Terminal {
-    fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
+    pub(crate) fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
         self.inner.printer.read().ok().and_then(|p| p.clone())
     }
 
-    async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
+    pub(crate) async fn receipt_base(&self, kind: ReceiptKind) -> Result<Receipt> {
         let merchant = self.merchant().await?;
         Ok(Receipt {
             kind,

@@ -935,6 +935,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         settings: s.clone(),
         vault: s.clone(),
         audit: s.clone(),
+        one_code: s.clone(),
         gateway: Some(Arc::new(gateway.clone())),
         approvals: Some(Arc::new(approvals.clone())),
         printer: None,
