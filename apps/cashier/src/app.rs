@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
-    voice,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, one_code, orders, payment,
+    printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -130,6 +130,8 @@ pub enum Message {
     Clerks(clerks::Message),
     /// Voice settings.
     Voice(voice::Message),
+    /// One-code pay printing settings.
+    OneCode(one_code::Message),
     /// Software update.
     Update(update::Message),
     /// Region overlay.
@@ -157,6 +159,7 @@ pub struct App {
     hotkeys: hotkeys::Hotkeys,
     clerks: clerks::Clerks,
     voice: voice::Voice,
+    one_code: one_code::OneCode,
     updates: update::Updates,
     payment: Option<payment::Payment>,
     region: Option<Region>,
@@ -170,6 +173,8 @@ pub struct App {
     geometry_dirty: bool,
     orders_dirty: bool,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    /// The one-code pay watcher (一码支付打印), beside the reconciler.
+    one_code_watcher: Option<tokio::task::JoinHandle<()>>,
     /// Counts updates, so the key routers know when the app has answered a key.
     epoch: u64,
     /// A configuration page is loading its settings.
@@ -182,6 +187,9 @@ impl Drop for App {
     fn drop(&mut self) {
         if let Some(r) = self.reconciler.take() {
             r.abort();
+        }
+        if let Some(w) = self.one_code_watcher.take() {
+            w.abort();
         }
     }
 }
@@ -361,6 +369,13 @@ impl App {
                 let e = self.voice.update(m);
                 self.voice_event(e)
             }
+            Message::OneCode(m) => {
+                if matches!(m, one_code::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
+                let e = self.one_code.update(m);
+                self.one_code_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -432,7 +447,7 @@ impl App {
         // wait for it, or the loaded values would overwrite them.
         self.page_loading = matches!(
             screen,
-            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice
+            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice | Screen::OneCode
         );
         match screen {
             Screen::Login => {
@@ -471,6 +486,10 @@ impl App {
                 self.effect(voice::Voice::load, Message::Voice),
                 focus::release(),
             ]),
+            Screen::OneCode => Task::batch([
+                self.effect(one_code::OneCode::load, Message::OneCode),
+                focus::release(),
+            ]),
         }
     }
 
@@ -486,7 +505,8 @@ impl App {
             | Screen::Basic
             | Screen::Printer
             | Screen::Hotkeys
-            | Screen::Voice => None,
+            | Screen::Voice
+            | Screen::OneCode => None,
         }
     }
 
@@ -567,6 +587,7 @@ impl App {
                 self.navigate(Screen::Clerks)
             }
             Shortcut::Letter('V') if logged_in => self.navigate(Screen::Voice),
+            Shortcut::Letter('Q') if logged_in => self.navigate(Screen::OneCode),
             Shortcut::Letter('U') if logged_in => {
                 self.update(Message::Update(update::Message::Open))
             }
@@ -595,6 +616,7 @@ impl App {
                 .map(Message::Hotkeys),
             Screen::Clerks => self.clerks.shortcut(press)?.map(Message::Clerks),
             Screen::Voice => self.voice.shortcut(press)?.map(Message::Voice),
+            Screen::OneCode => self.one_code.shortcut(press)?.map(Message::OneCode),
         };
         Some(self.act(action))
     }

@@ -57,6 +57,7 @@ impl App {
             Screen::Printer => self.page_loading || self.printer.busy,
             Screen::Hotkeys => self.page_loading,
             Screen::Voice => self.page_loading || self.voice.busy,
+            Screen::OneCode => self.page_loading || self.one_code.busy,
         }
     }
 
@@ -157,6 +158,7 @@ impl App {
             Screen::Hotkeys => self.hotkeys.view(&self.ctx).map(Message::Hotkeys),
             Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
             Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
+            Screen::OneCode => self.one_code.view(&self.ctx).map(Message::OneCode),
         };
         page = page.push(
             row![
@@ -291,6 +293,20 @@ impl App {
             .padding([9, 12])
             .style(style::nav_button(self.screen == Screen::Voice))
             .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Voice))),
+        );
+        col = col.push(
+            button(
+                row![
+                    text(Screen::OneCode.title()).size(16),
+                    Space::new().width(Length::Fill),
+                    text("Q").size(12).font(style::MONO),
+                ]
+                .align_y(Alignment::Center),
+            )
+            .width(Length::Fill)
+            .padding([9, 12])
+            .style(style::nav_button(self.screen == Screen::OneCode))
+            .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::OneCode))),
         );
         col = col.push(Space::new().height(Length::Fill));
         if self.ctx.may(Permission::ManageClerks) {

@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::screen::refund::RefundScreen;
 use crate::screen::summary::SummaryPanel;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
-    voice,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, one_code, orders, payment,
+    printer, update, voice,
 };
 use cloudpos_domain::order::Order;
 
@@ -102,6 +102,12 @@ impl App {
     #[must_use]
     pub fn clerks(&self) -> &clerks::Clerks {
         &self.clerks
+    }
+
+    /// The one-code pay printing page.
+    #[must_use]
+    pub fn one_code(&self) -> &one_code::OneCode {
+        &self.one_code
     }
 
     /// The voice settings page.

@@ -11,6 +11,7 @@ pub mod clerks;
 pub mod commodities;
 pub mod hotkeys;
 pub mod login;
+pub mod one_code;
 pub mod orders;
 pub mod payment;
 pub mod printer;
@@ -62,6 +63,8 @@ pub enum Screen {
     Clerks,
     /// 语音播报 (V; a configuration page the manuals' navigation has no number for).
     Voice,
+    /// 一码支付打印 (Q; a configuration page the manuals' navigation has no number for).
+    OneCode,
 }
 
 impl Screen {
@@ -126,6 +129,7 @@ impl Screen {
             Screen::Hotkeys => tr("快捷键设置", "Hotkeys"),
             Screen::Clerks => tr("店员管理", "Clerks"),
             Screen::Voice => tr("语音播报", "Voice"),
+            Screen::OneCode => tr("一码支付打印", "QR code printing"),
         }
     }
 }
