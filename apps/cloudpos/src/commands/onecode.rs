@@ -26,7 +26,7 @@ fn payment_json(t: &Terminal, p: &OneCodePayment) -> Value {
     json!({
         "out_trade_no": p.out_trade_no,
         "amount_fen": p.amount.fen(),
-        "wallet": p.wallet.map(|w| w.as_str()),
+        "wallet": p.wallet.map(cloudpos_domain::code::Wallet::as_str),
         "paid_at": p.paid_at.rfc3339(t.offset_seconds()),
     })
 }
