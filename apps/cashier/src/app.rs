@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, payment,
-    printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
+    payment, printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -132,6 +132,8 @@ pub enum Message {
     Voice(voice::Message),
     /// Deposits (押金).
     Deposits(deposits::Message),
+    /// One-code pay printing settings.
+    OneCode(one_code::Message),
     /// Software update.
     Update(update::Message),
     /// Region overlay.
@@ -160,6 +162,7 @@ pub struct App {
     clerks: clerks::Clerks,
     voice: voice::Voice,
     deposits: deposits::Deposits,
+    one_code: one_code::OneCode,
     updates: update::Updates,
     payment: Option<payment::Payment>,
     region: Option<Region>,
@@ -173,6 +176,8 @@ pub struct App {
     geometry_dirty: bool,
     orders_dirty: bool,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    /// The one-code pay watcher (一码支付打印), beside the reconciler.
+    one_code_watcher: Option<tokio::task::JoinHandle<()>>,
     /// Counts updates, so the key routers know when the app has answered a key.
     epoch: u64,
     /// A configuration page is loading its settings.
@@ -185,6 +190,9 @@ impl Drop for App {
     fn drop(&mut self) {
         if let Some(r) = self.reconciler.take() {
             r.abort();
+        }
+        if let Some(w) = self.one_code_watcher.take() {
+            w.abort();
         }
     }
 }
@@ -368,6 +376,13 @@ impl App {
                 let e = self.deposits.update(m, &self.ctx);
                 self.deposits_event(e)
             }
+            Message::OneCode(m) => {
+                if matches!(m, one_code::Message::Loaded(_)) {
+                    self.page_loading = false;
+                }
+                let e = self.one_code.update(m);
+                self.one_code_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -441,7 +456,7 @@ impl App {
         // wait for it, or the loaded values would overwrite them.
         self.page_loading = matches!(
             screen,
-            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice
+            Screen::Basic | Screen::Printer | Screen::Hotkeys | Screen::Voice | Screen::OneCode
         );
         match screen {
             Screen::Login => {
@@ -487,6 +502,10 @@ impl App {
                     focus::select(deposits::AMOUNT_FIELD),
                 ])
             }
+            Screen::OneCode => Task::batch([
+                self.effect(one_code::OneCode::load, Message::OneCode),
+                focus::release(),
+            ]),
         }
     }
 
@@ -503,7 +522,8 @@ impl App {
             | Screen::Basic
             | Screen::Printer
             | Screen::Hotkeys
-            | Screen::Voice => None,
+            | Screen::Voice
+            | Screen::OneCode => None,
         }
     }
 
@@ -587,6 +607,7 @@ impl App {
             Shortcut::Letter('J') if logged_in && self.ctx.cashier_mode.deposits() => {
                 self.navigate(Screen::Deposits)
             }
+            Shortcut::Letter('Q') if logged_in => self.navigate(Screen::OneCode),
             Shortcut::Letter('U') if logged_in => {
                 self.update(Message::Update(update::Message::Open))
             }
@@ -616,6 +637,7 @@ impl App {
             Screen::Clerks => self.clerks.shortcut(press)?.map(Message::Clerks),
             Screen::Voice => self.voice.shortcut(press)?.map(Message::Voice),
             Screen::Deposits => self.deposits.shortcut(press)?.map(Message::Deposits),
+            Screen::OneCode => self.one_code.shortcut(press)?.map(Message::OneCode),
         };
         Some(self.act(action))
     }

@@ -127,6 +127,7 @@ pub fn outside_text(text: &str) -> Option<String> {
 fn thing(what: &str) -> String {
     let what = what.trim();
     for (en, zh, en_word) in [
+        ("one-code payment ", "一码支付收款", "one-code payment"),
         ("order ", "订单", "order"),
         ("refund ", "退款单", "refund"),
         ("clerk ", "店员", "clerk"),
@@ -276,5 +277,23 @@ pub fn print_failed_text(what: &str, reason: &str) -> String {
             "Receipt not printed ({}): check the printer; press P in the order list to print it again",
             thing(what)
         ),
+    )
+}
+
+/// The status line when a customer paid by the shop's printed QR code (一码支付).
+#[must_use]
+pub fn one_code_paid_text(
+    wallet: Option<cloudpos_domain::code::Wallet>,
+    amount: cloudpos_domain::money::Money,
+) -> String {
+    let (zh, en) = match wallet {
+        Some(cloudpos_domain::code::Wallet::WeChat) => ("微信", "WeChat Pay"),
+        Some(cloudpos_domain::code::Wallet::Alipay) => ("支付宝", "Alipay"),
+        Some(cloudpos_domain::code::Wallet::MemberCard) => ("会员卡", "member card"),
+        None => ("", "wallet"),
+    };
+    trs(
+        format!("一码支付收款：{zh} {amount} 元"),
+        format!("Paid by the shop's QR code: {en} {amount} yuan"),
     )
 }

@@ -2081,6 +2081,76 @@ async fn every_amount_field_reads_what_a_chinese_input_method_types() {
     assert_eq!(saved.price, Money::from_fen(1090));
 }
 
+// ───────────────────────────── one-code pay printing ─────────────────────────────
+
+#[tokio::test]
+async fn one_code_printing_settings_are_saved_and_a_paid_qr_code_payment_is_shown() {
+    use cashier::screen::one_code;
+    use cloudpos_domain::one_code::OneCodePayment;
+    use cloudpos_terminal::{OneCodeFrom, OneCodeSettings};
+    let mut ui = Ui::start().await;
+    ui.login("01", "pw01").await;
+    let w = ui.main();
+    // Q, or the button under the numbered pages.
+    ui.letter('q').await;
+    assert_eq!(ui.app.screen(), Screen::OneCode);
+    ui.assert_sees(w, "一码支付打印");
+    assert!(ui.app.one_code().loaded);
+    assert_eq!(ui.app.one_code().settings, OneCodeSettings::default());
+    assert_eq!(ui.app.one_code().interval, "5");
+    ui.assert_sees(w, "还没有一码支付收款。");
+    // On, from the last one printed, every 3 s, two codes; saved with Enter.
+    ui.click(
+        w,
+        "开启一码支付打印（顾客扫店铺收款码付款后自动打印小票并播报）",
+    )
+    .await;
+    ui.send(Message::OneCode(one_code::Message::From(OneCodeFrom::Last)))
+        .await;
+    ui.send(Message::OneCode(one_code::Message::Interval("3".into())))
+        .await;
+    ui.send(Message::OneCode(one_code::Message::Codes(
+        "QR001，door".into(),
+    )))
+    .await;
+    ui.named(w, Named::Enter).await;
+    assert_eq!(ui.app.one_code().error, None);
+    ui.assert_sees(w, "一码支付打印设置已保存");
+    let stored = ui.tt.terminal.setting::<OneCodeSettings>().await.unwrap();
+    assert_eq!(
+        stored,
+        OneCodeSettings {
+            enabled: true,
+            from: OneCodeFrom::Last,
+            interval_secs: 3,
+            qr_codes: vec!["QR001".into(), "door".into()],
+        }
+    );
+    // A bad interval is refused on the page, in words, and nothing is stored.
+    ui.send(Message::OneCode(one_code::Message::Interval("0".into())))
+        .await;
+    ui.named(w, Named::Enter).await;
+    let e = ui.app.one_code().error.clone().unwrap();
+    assert!(e.contains("1 到 3600"), "{e}");
+    assert_eq!(
+        ui.tt.terminal.setting::<OneCodeSettings>().await.unwrap(),
+        stored
+    );
+    // A payment the watcher handled is told on the status line.
+    ui.send(Message::Terminal(TerminalEvent::OneCodePaid(
+        OneCodePayment {
+            out_trade_no: "sz01qr1".into(),
+            amount: Money::from_fen(1234),
+            wallet: Some(Wallet::Alipay),
+            paid_at: ui.tt.terminal.now(),
+            qr_code: "QR001".into(),
+            transaction_id: None,
+        },
+    )))
+    .await;
+    ui.assert_sees(w, "一码支付收款：支付宝 12.34 元");
+}
+
 // ───────────────────────────── voice ─────────────────────────────
 
 #[tokio::test]

@@ -610,3 +610,93 @@ fn screenshots_of_the_host_return_voice_and_update() {
     let _ = shown.wait();
     drop(rt);
 }
+
+/// `POST /sandbox/qr-payment` to the embedded sandbox of `home` (plain HTTP/1.1): a customer
+/// pays by scanning the shop's printed QR code.
+fn qr_payment(home: &Path, body: &str) -> String {
+    use std::io::{Read, Write};
+    let url = std::fs::read_to_string(home.join("sandbox/url")).unwrap();
+    let addr = url
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches("/cpay/")
+        .to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /sandbox/qr-payment HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let json: serde_json::Value =
+        serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    json["order"]["out_trade_no"].as_str().unwrap().to_owned()
+}
+
+/// `cashier-config-onecode.png` (一码支付打印): the real binary watching the embedded
+/// sandbox; two printed-QR-code payments are printed (to a file printer) once each by its
+/// background watcher and listed on the page.
+#[test]
+#[ignore = "writes docs/images/cashier-config-onecode.png: run by hand (needs Xvfb, xdotool and ImageMagick)"]
+fn screenshot_of_one_code_printing() {
+    use cloudpos_terminal::{OneCodeSettings, PrinterSettings};
+    use common::main_window;
+
+    let shots = Shots {
+        dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/images"),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let runtime = tempfile::tempdir().unwrap();
+    let printer = home.path().join("printer.bin");
+    let device = format!("file:{}", printer.display());
+    prepare(home.path(), true, move |t| async move {
+        t.set_setting(&PrinterSettings {
+            enabled: true,
+            device,
+            ..PrinterSettings::default()
+        })
+        .await
+        .unwrap();
+        t.set_setting(&OneCodeSettings {
+            enabled: true,
+            interval_secs: 1,
+            ..OneCodeSettings::default()
+        })
+        .await
+        .unwrap();
+    });
+
+    let x = Xvfb::start();
+    let app = Cashier::start(&x, home.path(), runtime.path());
+    let main = main_window(&x);
+    wait(2500);
+    x.focus(&main);
+    x.key("q");
+    x.wait_screen(&main, "一码支付打印", None);
+    wait(1500);
+    let a = qr_payment(home.path(), r#"{"amount_fen": 1234, "wallet": "alipay"}"#);
+    let b = qr_payment(home.path(), r#"{"amount_fen": 880, "wallet": "wechat"}"#);
+    // The watcher prints each once within a few intervals.
+    let slips = |no: &str| {
+        let bytes = std::fs::read(&printer).unwrap_or_default();
+        bytes
+            .windows(no.len())
+            .filter(|w| *w == no.as_bytes())
+            .count()
+            / 2
+    };
+    for _ in 0..40 {
+        if slips(&a) == 1 && slips(&b) == 1 {
+            break;
+        }
+        wait(250);
+    }
+    wait(3000);
+    assert_eq!((slips(&a), slips(&b)), (1, 1), "each printed once");
+    shots.take(&x, &main, "config-onecode");
+    drop(app);
+}

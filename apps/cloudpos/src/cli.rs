@@ -128,6 +128,10 @@ pub enum Command {
     /// Voice announcements (语音播报): hear or render what the till says.
     #[command(subcommand)]
     Voice(VoiceCommand),
+    /// One-code pay printing (一码支付打印): payments customers make by scanning the shop's
+    /// printed QR code, printed and announced once each.
+    #[command(subcommand)]
+    Onecode(crate::cli_onecode::OnecodeCommand),
     /// Software update (软件更新): without a subcommand, the running version, the feed and
     /// the trusted key; `check` asks the feed; `apply` installs its signed release (admin).
     Update(UpdateArgs),
@@ -365,6 +369,8 @@ pub enum ConfigCommand {
     Voice(VoiceConfigArgs),
     /// Software update: the feed URL and the trusted public key (admin only).
     Update(UpdateConfigArgs),
+    /// One-code pay printing (一码支付打印): on or off, from when, how often, which QR codes.
+    Onecode(crate::cli_onecode::OnecodeConfigArgs),
     /// Reconciliation: how often, and how long records may stay in flight.
     Reconcile {
         /// Seconds between background runs (default 30).

@@ -51,7 +51,7 @@ impl PaymentGateway for CloudPayClient {
             CloudListKind::Refunds => query_order_type::REFUNDS,
             CloudListKind::Both => query_order_type::BOTH,
         };
-        let req = self.order_detail_request(
+        let mut req = self.order_detail_request(
             query.from,
             query.to,
             kind,
@@ -59,6 +59,10 @@ impl PaymentGateway for CloudPayClient {
             query.page_size,
             new_nonce(),
         );
+        if query.shop_wide {
+            // §6.8: the shop alone scopes the listing to the whole shop.
+            req.device_id = None;
+        }
         mapping::cloud_page(self.order_detail_wire(&req).await)
     }
 

@@ -450,6 +450,11 @@ pub fn cloud_page(reply: Reply<wire::OrderDetailQuery>) -> Result<CloudPage, Gat
                     .and_then(|oc| oc.machine_no.clone()),
                 transaction_id: c.transaction_id.clone().filter(|t| !t.is_empty()),
                 created_at: Timestamp::from_unix_seconds(c.create_time.unwrap_or(0)),
+                paid_at: c
+                    .time_end
+                    .filter(|&t| t > 0)
+                    .map(Timestamp::from_unix_seconds),
+                one_code: c.trade_type == Some(wire::trade_type::ONE_CODE),
             });
         }
         if let Some(refund) = detail.receipt.refund_order {

@@ -101,6 +101,8 @@ pub mod sub_pay_platform {
 pub mod trade_type {
     /// 刷卡 / micropay (payment code).
     pub const MICROPAY: i32 = 1;
+    /// 一码支付: the customer scanned the shop's printed QR code.
+    pub const ONE_CODE: i32 = 8;
 }
 
 /// `WxpayOrderState`.

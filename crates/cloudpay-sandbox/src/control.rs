@@ -52,7 +52,7 @@ fn wallet_name(platform: i32) -> &'static str {
     }
 }
 
-fn order_view(l: &Ledger, o: &Order) -> Value {
+pub(crate) fn order_view(l: &Ledger, o: &Order) -> Value {
     json!({
         "out_trade_no": o.out_trade_no,
         "author_code": o.author_code,
@@ -78,6 +78,8 @@ fn order_view(l: &Ledger, o: &Order) -> Value {
         "tombstone": o.tombstone,
         "duplicate": o.duplicate,
         "injected": o.injected,
+        "qr_code": o.qr_code,
+        "trade_type": if o.qr_code.is_some() { 8 } else { 1 },
     })
 }
 
@@ -325,6 +327,7 @@ async fn mutate(State(app): State<Arc<App>>, Json(mutation): Json<Mutation>) -> 
                     refunded_override: None,
                     fingerprint: String::new(),
                     held: None,
+                    qr_code: None,
                 });
                 l.orders.len() - 1
             }

@@ -615,6 +615,7 @@ impl Ledger {
             refunded_override: None,
             fingerprint: format!("deposit|{}|{}", f.out_freeze_no, pc.total_fee),
             held: None,
+            qr_code: None,
         };
         let g = &mut self.deposits.freezes[fi];
         g.consumed += pc.total_fee;

@@ -221,6 +221,10 @@ pub struct Order {
     /// A customer slow to confirm (fault injection): how the payment ends, and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<Held>,
+    /// Paid by a customer scanning the shop's printed QR code (一码支付, trade type 8): the
+    /// code's id, which is also the order's `device_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
 }
 
 /// A user-paying order that resolves by itself at a set time (the customer confirming or
@@ -499,8 +503,12 @@ impl Ledger {
         let mut content = OrderContent {
             out_trade_no: o.out_trade_no.clone(),
             transaction_id: (!o.tombstone).then(|| o.transaction_id.clone()),
-            trade_type: Some(wire::trade_type::MICROPAY),
-            author_code: (!o.tombstone).then(|| o.author_code.clone()),
+            trade_type: Some(if o.qr_code.is_some() {
+                wire::trade_type::ONE_CODE
+            } else {
+                wire::trade_type::MICROPAY
+            }),
+            author_code: (!o.tombstone && o.qr_code.is_none()).then(|| o.author_code.clone()),
             time_expire: Some(secs(o.created_ms) + 120),
             time_end: o.paid_ms.map(secs),
             create_time: Some(secs(o.created_ms)),
@@ -634,7 +642,7 @@ impl Ledger {
         c
     }
 
-    fn transaction_id(&mut self, now_ms: i64) -> String {
+    pub(crate) fn transaction_id(&mut self, now_ms: i64) -> String {
         let seq = self.next_seq();
         format!(
             "42000{:010}{:011}",
@@ -724,6 +732,7 @@ impl Ledger {
             refunded_override: None,
             fingerprint,
             held: None,
+            qr_code: None,
         };
         let mut after = After::Answer;
         let mut fail = None;
@@ -868,6 +877,7 @@ impl Ledger {
                 refunded_override: None,
                 fingerprint: String::new(),
                 held: None,
+                qr_code: None,
             });
             return Ok(ack);
         };

@@ -67,6 +67,7 @@ pub mod envelope;
 pub mod faults;
 pub mod ledger;
 mod listeners;
+pub mod qr_payment;
 pub mod schema;
 mod server;
 pub mod validate;

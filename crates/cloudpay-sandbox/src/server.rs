@@ -369,6 +369,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/cpay/{name}", post(cpay))
         .merge(crate::control::routes())
+        .merge(crate::qr_payment::routes())
         .with_state(app)
 }
 

@@ -420,6 +420,8 @@ mod tests {
             machine_no: None,
             transaction_id: None,
             created_at: Timestamp::from_unix_millis(0),
+            paid_at: None,
+            one_code: true,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod code;
 pub mod deposit;
 pub mod deposit_ports;
 pub mod money;
+pub mod one_code;
 pub mod order;
 pub mod order_no;
 pub mod ports;

@@ -539,6 +539,9 @@ pub struct CloudListQuery {
     pub page: u32,
     /// Page size.
     pub page_size: u32,
+    /// The whole shop instead of this device: the shop's printed QR codes (一码支付) take
+    /// payments under their own device ids, which the device's own listing leaves out.
+    pub shop_wide: bool,
 }
 
 /// The cloud's view of a payment's state.
@@ -581,6 +584,13 @@ pub struct CloudOrder {
     pub transaction_id: Option<String>,
     /// Created.
     pub created_at: Timestamp,
+    /// Paid (`time_end`), when listed.
+    #[serde(default)]
+    pub paid_at: Option<Timestamp>,
+    /// Paid by a customer scanning the shop's printed QR code (一码支付, trade type 8); its
+    /// `device_id` is then the QR code's id.
+    #[serde(default)]
+    pub one_code: bool,
 }
 
 /// A refund as the cloud lists it.

@@ -707,7 +707,9 @@ pub fn compare(
 fn index_cloud_orders<'a>(ctx: &mut Ctx<'_>, map: &mut Index<'a>, cloud: &'a [CloudOrder]) {
     let p = ctx.p;
     for (i, c) in cloud.iter().enumerate() {
-        if c.store_id != p.store_id || c.device_id != p.device_id {
+        // A printed-QR-code payment (一码支付) was never made by this till, even when the
+        // code shares its device id: it is the one-code watcher's, not reconciliation's.
+        if c.store_id != p.store_id || c.device_id != p.device_id || c.one_code {
             ctx.report.other_devices += 1;
             continue;
         }

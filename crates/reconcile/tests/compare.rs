@@ -337,6 +337,22 @@ fn missing_is_only_reported_inside_the_window() {
 }
 
 #[test]
+fn printed_qr_code_payments_are_never_the_tills_own() {
+    // A static-QR order (trade type 8) booked under this till's own store and device id,
+    // created inside the window, with no local record: not "missing locally".
+    let o = paid(8, 880, at(NOON));
+    let mut c = cloud_paid(&o);
+    c.one_code = true;
+    let f = Fixture {
+        cloud_orders: vec![c],
+        ..Fixture::default()
+    };
+    let r = f.report(&params());
+    assert!(r.is_clean(), "{:#?}", r.discrepancies);
+    assert_eq!(r.other_devices, 1);
+}
+
+#[test]
 fn out_of_window_pairs_are_still_compared() {
     let o = paid(5, 100, at(-60_000));
     let mut c = cloud_paid(&o);

@@ -16,6 +16,9 @@ pub enum Event {
     HaltCleared,
     /// A clerk logged in or out.
     SessionChanged,
+    /// A customer paid by scanning the shop's printed QR code, and the till handled it
+    /// (announced, printed when a printer is set up).
+    OneCodePaid(cloudpos_domain::one_code::OneCodePayment),
     /// A receipt did not print (the record is safe; print it again from the list).
     PrintFailed {
         /// What was being printed.

@@ -27,6 +27,7 @@ mod export;
 mod halt;
 mod merchant;
 mod network;
+mod one_code;
 mod paging;
 mod pay;
 mod policy;
@@ -111,6 +112,7 @@ pub use cloudpos_printer::{
 /// to pick from.
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
 pub use network::NetworkSettings;
+pub use one_code::{MARK_KEY as ONE_CODE_MARK_KEY, OneCodeFrom, OneCodeSettings};
 pub use policy::{AmountLimit, PayPolicy};
 pub use printing::paper_width;
 pub use reconcile::ReconcilePolicy;
@@ -151,6 +153,8 @@ pub struct Ports {
     pub vault: Arc<dyn SecretVault>,
     /// Audit chain.
     pub audit: Arc<dyn AuditTrail>,
+    /// Handled one-code payments (一码支付).
+    pub one_code: Arc<dyn cloudpos_domain::one_code::OneCodeJournal>,
     /// Cloud Pay, when a merchant is configured.
     pub gateway: Option<Arc<dyn PaymentGateway>>,
     /// One-time approvals by a manager's phone (usually the same Cloud Pay client).
@@ -199,6 +203,7 @@ pub(crate) struct Inner {
     unwritten: Mutex<HashMap<cloudpos_domain::order_no::OrderNo, complete::Unwritten>>,
     events: broadcast::Sender<Event>,
     voice: voice::VoiceState,
+    one_code: one_code::OneCodeState,
 }
 
 /// The cashier terminal: every use case, over the ports. Cheap to clone.
@@ -234,6 +239,7 @@ impl Terminal {
                 unwritten: Mutex::new(HashMap::new()),
                 events,
                 voice: voice::VoiceState::default(),
+                one_code: one_code::OneCodeState::default(),
             }),
         }
     }

@@ -55,7 +55,7 @@ pub fn paper_width(text: &str) -> Result<PaperWidth> {
 }
 
 impl Terminal {
-    fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
+    pub(crate) fn printer(&self) -> Option<Arc<dyn ReceiptPrinter>> {
         self.inner.printer.read().ok().and_then(|p| p.clone())
     }
 

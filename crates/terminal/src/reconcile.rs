@@ -124,6 +124,7 @@ impl Terminal {
                     kind: CloudListKind::Both,
                     page,
                     page_size: CLOUD_PAGE,
+                    shop_wide: false,
                 })
                 .await?;
             let got = p.orders.len() + p.refunds.len();

@@ -517,6 +517,8 @@ impl PaymentGateway for FakeGateway {
                     machine_no: None,
                     transaction_id: None,
                     created_at: Timestamp::EPOCH,
+                    paid_at: None,
+                    one_code: false,
                 })
                 .collect(),
             refunds: vec![],
@@ -933,6 +935,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         settings: s.clone(),
         vault: s.clone(),
         audit: s.clone(),
+        one_code: s.clone(),
         gateway: Some(Arc::new(gateway.clone())),
         approvals: Some(Arc::new(approvals.clone())),
         printer: None,

@@ -9,8 +9,9 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::ports::{SecretVault, Settings};
 use cloudpos_terminal::testing::test_terminal;
 use cloudpos_terminal::{
-    BasicSettings, BoxSettings, CashierMode, Guard, KeySettings, NetworkSettings, PayPolicy,
-    PrinterSettings, ReconcilePolicy, Setting, TerminalError, UpdateSettings, VoiceSettings,
+    BasicSettings, BoxSettings, CashierMode, Guard, KeySettings, NetworkSettings, OneCodeSettings,
+    PayPolicy, PrinterSettings, ReconcilePolicy, Setting, TerminalError, UpdateSettings,
+    VoiceSettings,
 };
 
 fn id(s: &str) -> ClerkId {
@@ -77,6 +78,11 @@ async fn every_setting_goes_through_the_same_guard_store_and_audit() {
     goes_through_the_mechanism(VoiceSettings::default()).await;
     goes_through_the_mechanism(UpdateSettings::default()).await;
     goes_through_the_mechanism(CashierMode::Mixed).await;
+    goes_through_the_mechanism(OneCodeSettings {
+        enabled: true,
+        ..OneCodeSettings::default()
+    })
+    .await;
 }
 
 /// The checks run before anything is stored, and a stored value that no longer reads says

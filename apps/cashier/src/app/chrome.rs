@@ -58,6 +58,7 @@ impl App {
             Screen::Hotkeys => self.page_loading,
             Screen::Voice => self.page_loading || self.voice.busy,
             Screen::Deposits => self.deposits.settling(),
+            Screen::OneCode => self.page_loading || self.one_code.busy,
         }
     }
 
@@ -159,6 +160,7 @@ impl App {
             Screen::Clerks => self.clerks.view(&self.ctx).map(Message::Clerks),
             Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
             Screen::Deposits => self.deposits.view(&self.ctx).map(Message::Deposits),
+            Screen::OneCode => self.one_code.view(&self.ctx).map(Message::OneCode),
         };
         page = page.push(
             row![
@@ -309,6 +311,20 @@ impl App {
             .padding([9, 12])
             .style(style::nav_button(self.screen == Screen::Voice))
             .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Voice))),
+        );
+        col = col.push(
+            button(
+                row![
+                    text(Screen::OneCode.title()).size(16),
+                    Space::new().width(Length::Fill),
+                    text("Q").size(12).font(style::MONO),
+                ]
+                .align_y(Alignment::Center),
+            )
+            .width(Length::Fill)
+            .padding([9, 12])
+            .style(style::nav_button(self.screen == Screen::OneCode))
+            .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::OneCode))),
         );
         col = col.push(Space::new().height(Length::Fill));
         if self.ctx.may(Permission::ManageClerks) {

@@ -6,8 +6,8 @@ use iced::Task;
 
 use super::{App, DeviceCommand, Message};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, orders, printer, refund,
-    update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, one_code, orders, printer,
+    refund, update, voice,
 };
 
 impl App {
@@ -110,6 +110,13 @@ impl App {
             return Task::none();
         };
         self.effect(|t| self.deposits.perform(e, t), Message::Deposits)
+    }
+
+    pub(super) fn one_code_event(&self, event: Option<one_code::Event>) -> Task<Message> {
+        let Some(e) = event else {
+            return Task::none();
+        };
+        self.effect(|t| self.one_code.perform(e, t), Message::OneCode)
     }
 
     pub(super) fn clerks_event(&self, event: Option<clerks::Event>) -> Task<Message> {

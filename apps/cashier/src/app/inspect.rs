@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::screen::refund::RefundScreen;
 use crate::screen::summary::SummaryPanel;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, payment,
-    printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
+    payment, printer, update, voice,
 };
 use cloudpos_domain::order::Order;
 
@@ -108,6 +108,12 @@ impl App {
     #[must_use]
     pub fn deposits(&self) -> &deposits::Deposits {
         &self.deposits
+    }
+
+    /// The one-code pay printing page.
+    #[must_use]
+    pub fn one_code(&self) -> &one_code::OneCode {
+        &self.one_code
     }
 
     /// The voice settings page.

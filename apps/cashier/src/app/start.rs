@@ -18,8 +18,8 @@ use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, orders, printer,
-    update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
+    printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -127,6 +127,7 @@ impl App {
             clerks: clerks::Clerks::default(),
             voice: voice::Voice::default(),
             deposits: deposits::Deposits::default(),
+            one_code: one_code::OneCode::default(),
             updates: update::Updates::default(),
             payment: None,
             region: None,
@@ -140,6 +141,7 @@ impl App {
             geometry_dirty: false,
             orders_dirty: false,
             reconciler: None,
+            one_code_watcher: None,
             epoch: 0,
             page_loading: false,
             copied: Vec::new(),
@@ -185,6 +187,8 @@ impl App {
                 Message::Recovered,
             ));
             self.reconciler = Some(t.spawn_reconciler());
+            // 一码支付打印: watches the shop's printed-QR-code payments while it is enabled.
+            self.one_code_watcher = Some(t.spawn_one_code_watcher());
             // 语音播报: this process speaks (tests and scripts never touch a sound device).
             let t4 = t.clone();
             tasks.push(Task::perform(

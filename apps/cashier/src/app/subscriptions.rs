@@ -13,7 +13,7 @@ use iced::{Subscription, Task, window};
 use super::{App, Message};
 use crate::i18n;
 use crate::screen::region::Target;
-use crate::screen::{Screen, checkout, deposits, login, orders, payment, refund};
+use crate::screen::{Screen, checkout, deposits, login, one_code, orders, payment, refund};
 use crate::style;
 
 /// A command to the device worker.
@@ -109,6 +109,14 @@ impl App {
             TerminalEvent::Halted(_)
             | TerminalEvent::HaltCleared
             | TerminalEvent::SessionChanged => self.load_ctx(false),
+            TerminalEvent::OneCodePaid(p) => {
+                self.notify(i18n::one_code_paid_text(p.wallet, p.amount), style::PAID);
+                if self.screen == Screen::OneCode {
+                    self.effect(one_code::OneCode::load, Message::OneCode)
+                } else {
+                    Task::none()
+                }
+            }
             TerminalEvent::PrintFailed { what, reason } => {
                 self.notify(i18n::print_failed_text(&what, &reason), style::FAILED);
                 Task::none()

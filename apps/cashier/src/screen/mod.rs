@@ -12,6 +12,7 @@ pub mod commodities;
 pub mod deposits;
 pub mod hotkeys;
 pub mod login;
+pub mod one_code;
 pub mod orders;
 pub mod payment;
 pub mod printer;
@@ -65,6 +66,8 @@ pub enum Screen {
     Voice,
     /// 押金 (J; in 押金模式 and 混合模式, beside the manual's navigation).
     Deposits,
+    /// 一码支付打印 (Q; a configuration page the manuals' navigation has no number for).
+    OneCode,
 }
 
 impl Screen {
@@ -130,6 +133,7 @@ impl Screen {
             Screen::Clerks => tr("店员管理", "Clerks"),
             Screen::Voice => tr("语音播报", "Voice"),
             Screen::Deposits => tr("押金", "Deposits"),
+            Screen::OneCode => tr("一码支付打印", "QR code printing"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod export;
 mod halt;
 mod keys;
 mod network;
+mod onecode;
 mod print;
 mod qr;
 mod reconcile;
@@ -94,6 +95,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Config(ConfigCommand::Network(args)) => network::config(&terminal, &args).await,
         Command::Config(ConfigCommand::Voice(args)) => voice::config(&terminal, &args).await,
         Command::Voice(cmd) => voice::run(&terminal, cmd).await,
+        Command::Config(ConfigCommand::Onecode(args)) => onecode::config(&terminal, &args).await,
+        Command::Onecode(cmd) => onecode::run(&terminal, cmd).await,
         Command::Config(ConfigCommand::Update(args)) => update::config(&terminal, &args).await,
         Command::Update(args) => update::run(&terminal, args, &home).await,
         Command::Config(ConfigCommand::Reconcile {

@@ -118,6 +118,7 @@ async fn the_run_continues_when_the_first_domain_dies_mid_run() {
             kind: CloudListKind::Both,
             page: 1,
             page_size: 50,
+            shop_wide: false,
         })
         .await
         .unwrap();

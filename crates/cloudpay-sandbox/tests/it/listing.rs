@@ -18,6 +18,7 @@ pub(crate) fn everything(page: u32, page_size: u32) -> CloudListQuery {
         kind: CloudListKind::Both,
         page,
         page_size,
+        shop_wide: false,
     }
 }
 

@@ -12,6 +12,7 @@ mod deposits;
 mod failover;
 mod faults;
 mod listing;
+mod qr_payment;
 mod recorded;
 mod reentry;
 mod refunds;

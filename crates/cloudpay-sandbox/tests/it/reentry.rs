@@ -67,6 +67,7 @@ async fn reverse_of_an_unknown_number_blocks_a_late_micro_pay() {
             kind: cloudpos_domain::ports::CloudListKind::Both,
             page: 1,
             page_size: 50,
+            shop_wide: false,
         })
         .await
         .unwrap();

@@ -95,6 +95,8 @@ pub fn cloud_of(o: &Order, state: CloudOrderState, skew_ms: i64) -> CloudOrder {
         machine_no: Some(MACHINE.to_owned()),
         transaction_id: o.transaction_id.clone(),
         created_at: Timestamp::from_unix_seconds(cloud_ms.div_euclid(1000)),
+        paid_at: None,
+        one_code: false,
     }
 }
 

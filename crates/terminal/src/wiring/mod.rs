@@ -91,6 +91,7 @@ impl Terminal {
                 settings: s.clone(),
                 vault: s.clone(),
                 audit: s.clone(),
+                one_code: s.clone(),
                 gateway: None,
                 approvals: None,
                 printer: None,
