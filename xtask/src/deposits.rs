@@ -293,7 +293,7 @@ pub fn faults(ctx: &Ctx) -> Result<Outcome> {
     let till = Till::temp(&ctx.bin)?;
     till.setup(&cloud, scale)?;
     cloud.set_faults(&fault_config(ctx))?;
-    let limit = scale.dur(60_000);
+    let limit = scale.cashier_wait_limit();
     let mut frozen: Vec<Frozen> = Vec::new();
     let mut exits = [0u64; 5];
     let mut ops = [0u64; 5];

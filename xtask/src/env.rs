@@ -45,6 +45,15 @@ impl Scale {
         Duration::from_millis(self.ms(real_ms))
     }
 
+    /// The longest a cashier may wait for one `cloudpos` command: the protocol's 60 s,
+    /// scaled, plus the real time of starting the process and opening its store, which is
+    /// not protocol time and does not shrink with the scale (on a loaded 2-core machine it
+    /// reaches a few hundred ms: at scale 0.05 that alone read as several protocol seconds).
+    #[must_use]
+    pub fn cashier_wait_limit(self) -> Duration {
+        self.dur(60_000) + Duration::from_millis(1_000)
+    }
+
     /// A measured duration expressed back in protocol seconds.
     #[must_use]
     pub fn to_protocol_secs(self, d: Duration) -> f64 {

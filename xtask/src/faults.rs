@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     till.setup(&cloud, scale)?;
     cloud.set_faults(&fault_config(ctx))?;
 
-    let limit = scale.dur(60_000);
+    let limit = scale.cashier_wait_limit();
     let mut paid: Vec<(String, i64)> = Vec::new();
     let (mut pays, mut refunds, mut pending, mut over_limit) = (0u64, 0u64, 0u64, 0u64);
     let mut slowest_final = Duration::ZERO;
