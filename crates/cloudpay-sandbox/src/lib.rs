@@ -69,6 +69,7 @@ pub mod ledger;
 mod listeners;
 pub mod schema;
 mod server;
+pub mod terminals;
 pub mod validate;
 
 use std::fmt;
