@@ -117,3 +117,27 @@ impl CloudPayClient {
             .into_result()
     }
 }
+
+#[async_trait::async_trait]
+impl cloudpos_domain::device_ports::DeviceCloud for CloudPayClient {
+    async fn unbind(&self, staff_id: &str) -> Result<(), GatewayError> {
+        self.unbind_device(staff_id).await.map(|_| ())
+    }
+
+    async fn fetch_notices(
+        &self,
+    ) -> Result<Vec<cloudpos_domain::device_ports::Notice>, GatewayError> {
+        let list = self.notices(None).await?;
+        Ok(list
+            .notices
+            .into_iter()
+            .map(|n| cloudpos_domain::device_ports::Notice {
+                id: n.notice_id,
+                title: n.title,
+                body: n.body,
+                published_at: cloudpos_domain::Timestamp::from_unix_seconds(n.publish_time),
+                read_at: None,
+            })
+            .collect())
+    }
+}
