@@ -454,6 +454,29 @@ async fn use_device_setting(
     let merchant = app.merchant.clone();
     match app.with_ledger(|l, now| l.use_device_setting(&merchant, &query, now)) {
         Ok(op) => app.ok(cloudpay_api::binding::USE_DEVICE_SETTING, op),
+        // 3214 names the device, as the real service's description does.
+        Err(f) if f.internal == Some(cloudpay_api::binding::INTERNAL_BOUND_ELSEWHERE) => {
+            let si = query
+                .iter()
+                .find(|(k, _)| k == "si")
+                .map(|(_, v)| v.clone());
+            let device = lock(&app.ledger)
+                .devices
+                .qrs
+                .iter()
+                .find(|q| Some(&q.setting_id) == si.as_ref())
+                .map(|q| q.device_id.clone())
+                .unwrap_or_default();
+            app.envelope(
+                f.status,
+                f.internal,
+                &f.description,
+                Some((
+                    cloudpay_api::binding::USE_DEVICE_SETTING,
+                    json!({ "device_id": device }),
+                )),
+            )
+        }
         Err(f) => app.fail(&f),
     }
 }

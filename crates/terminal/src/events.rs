@@ -16,6 +16,8 @@ pub enum Event {
     HaltCleared,
     /// A clerk logged in or out.
     SessionChanged,
+    /// Notices (公告) arrived or were read.
+    NoticesChanged,
     /// A receipt did not print (the record is safe; print it again from the list).
     PrintFailed {
         /// What was being printed.

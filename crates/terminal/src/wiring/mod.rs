@@ -95,6 +95,7 @@ impl Terminal {
                 approvals: None,
                 printer: None,
                 clock: Arc::new(SystemClock),
+                notices: s.clone(),
             },
             TerminalConfig {
                 policy,
