@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, payment, printer, update,
-    voice,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, notices, orders, payment,
+    printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -132,6 +132,8 @@ pub enum Message {
     Voice(voice::Message),
     /// Software update.
     Update(update::Message),
+    /// Notices (公告).
+    Notices(notices::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -158,6 +160,7 @@ pub struct App {
     clerks: clerks::Clerks,
     voice: voice::Voice,
     updates: update::Updates,
+    notices: notices::Notices,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -353,6 +356,10 @@ impl App {
             Message::Update(m) => {
                 let e = self.updates.update(m, &self.ctx);
                 self.update_event(e)
+            }
+            Message::Notices(m) => {
+                let e = self.notices.update(m, &self.ctx);
+                self.notices_event(e)
             }
             Message::Voice(m) => {
                 if matches!(m, voice::Message::Loaded(_)) {

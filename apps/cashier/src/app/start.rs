@@ -18,7 +18,8 @@ use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, hotkeys, login, orders, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, hotkeys, login, notices, orders, printer, update,
+    voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -126,6 +127,7 @@ impl App {
             clerks: clerks::Clerks::default(),
             voice: voice::Voice::default(),
             updates: update::Updates::default(),
+            notices: notices::Notices::default(),
             payment: None,
             region: None,
             summary: None,

@@ -11,6 +11,7 @@ pub mod clerks;
 pub mod commodities;
 pub mod hotkeys;
 pub mod login;
+pub mod notices;
 pub mod orders;
 pub mod payment;
 pub mod printer;
