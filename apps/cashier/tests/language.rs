@@ -21,9 +21,8 @@ use cloudpos_domain::money::{Money, MoneyError, MoneyErrorKind};
 use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
 use cloudpos_domain::refund::RefundError;
 use cloudpos_terminal::{
-    BindFailure,
-    BoxState, Chord, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError, KeySettingsError,
-    Language, LoginError, RowProblem, TerminalError, UpdateError,
+    BindFailure, BoxState, Chord, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError,
+    KeySettingsError, Language, LoginError, RowProblem, TerminalError, UpdateError,
 };
 
 fn has_chinese(s: &str) -> bool {

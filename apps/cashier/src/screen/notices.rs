@@ -187,7 +187,7 @@ impl Notices {
         button(text(label).size(13).font(style::bold()))
             .padding([3, 10])
             .style(if unread > 0 {
-                button::primary
+                button::danger
             } else {
                 button::secondary
             })
@@ -209,7 +209,11 @@ impl Notices {
                     } else {
                         iced::Font::default()
                     }),
-                text(ctx.time(n.published_at)).size(12).color(style::MUTED),
+                text(ctx.time(n.published_at)).size(12).color(if i == at {
+                    iced::Color::WHITE
+                } else {
+                    style::MUTED
+                }),
             ]
             .spacing(2);
             titles = titles.push(
