@@ -269,3 +269,67 @@ impl Notices {
         Some(widgets::dialog(ctx, tr("公告", "Notices"), body, 720.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(id: &str, read: bool) -> Notice {
+        Notice {
+            id: id.to_owned(),
+            title: format!("标题 {id}"),
+            body: format!("正文 {id}"),
+            published_at: Timestamp::from_unix_seconds(1_800_000_000),
+            read_at: read.then(|| Timestamp::from_unix_seconds(1_800_000_100)),
+        }
+    }
+
+    #[test]
+    fn the_reader_opens_on_the_newest_unread_and_marks_what_it_shows() {
+        let ctx = Ctx::default();
+        let mut n = Notices::default();
+        assert!(n.due(ctx.now));
+        assert!(matches!(n.start_fetch(), Some(Event::Fetch)));
+        assert!(n.start_fetch().is_none(), "one fetch at a time");
+        // Offline: the error is kept, what is stored is still read, and the next try is due
+        // after the interval.
+        let e = n.update(Message::Fetched(Err(TerminalError::NotConfigured)), &ctx);
+        assert!(matches!(e, Some(Event::Load)));
+        assert!(n.error.is_some() && !n.due(ctx.now));
+        assert!(n.due(ctx.now.plus(NOTICE_INTERVAL)));
+        n.update(
+            Message::Loaded(Ok(vec![
+                notice("N3", true),
+                notice("N2", false),
+                notice("N1", false),
+            ])),
+            &ctx,
+        );
+        assert_eq!(n.unread(), 2);
+        match n.update(Message::Open, &ctx) {
+            Some(Event::MarkRead(id)) => assert_eq!(id, "N2"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((n.reader, n.unread()), (Some(1), 1));
+        // ↓ shows N1 and marks it; ↑ goes back without marking anything.
+        let press = |named| KeyPress::plain(iced::keyboard::Key::Named(named));
+        let down = n
+            .shortcut(&press(iced::keyboard::key::Named::ArrowDown))
+            .unwrap();
+        assert!(matches!(n.update(down, &ctx), Some(Event::MarkRead(id)) if id == "N1"));
+        assert_eq!(n.unread(), 0);
+        assert!(
+            n.shortcut(&press(iced::keyboard::key::Named::ArrowDown))
+                .is_none()
+        );
+        let up = n
+            .shortcut(&press(iced::keyboard::key::Named::ArrowUp))
+            .unwrap();
+        assert!(n.update(up, &ctx).is_none());
+        let esc = n
+            .shortcut(&press(iced::keyboard::key::Named::Escape))
+            .unwrap();
+        n.update(esc, &ctx);
+        assert!(n.reader.is_none());
+    }
+}
