@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
-    payment, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, notices, one_code,
+    orders, payment, printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -136,6 +136,8 @@ pub enum Message {
     OneCode(one_code::Message),
     /// Software update.
     Update(update::Message),
+    /// Notices (公告).
+    Notices(notices::Message),
     /// Region overlay.
     Region(region::Message),
     /// Halt dialog.
@@ -164,6 +166,7 @@ pub struct App {
     deposits: deposits::Deposits,
     one_code: one_code::OneCode,
     updates: update::Updates,
+    notices: notices::Notices,
     payment: Option<payment::Payment>,
     region: Option<Region>,
     summary: Option<SummaryPanel>,
@@ -364,6 +367,10 @@ impl App {
             Message::Update(m) => {
                 let e = self.updates.update(m, &self.ctx);
                 self.update_event(e)
+            }
+            Message::Notices(m) => {
+                let e = self.notices.update(m, &self.ctx);
+                self.notices_event(e)
             }
             Message::Voice(m) => {
                 if matches!(m, voice::Message::Loaded(_)) {

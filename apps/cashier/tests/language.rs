@@ -21,8 +21,8 @@ use cloudpos_domain::money::{Money, MoneyError, MoneyErrorKind};
 use cloudpos_domain::ports::{DeviceError, GatewayError, StoreError};
 use cloudpos_domain::refund::RefundError;
 use cloudpos_terminal::{
-    BoxState, Chord, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError, KeySettingsError,
-    Language, LoginError, RowProblem, TerminalError, UpdateError,
+    BindFailure, BoxState, Chord, ChordError, DeviceProblem, Halt, HotkeyAction, HotkeyError,
+    KeySettingsError, Language, LoginError, RowProblem, TerminalError, UpdateError,
 };
 
 fn has_chinese(s: &str) -> bool {
@@ -293,6 +293,8 @@ fn kind(e: &TerminalError) -> &'static str {
         TerminalError::PaidNotRecorded { .. } => "paid, not recorded",
         TerminalError::ResultUnknown { .. } => "result unknown",
         TerminalError::Update(_) => "update",
+        TerminalError::Unbound { .. } => "unbound",
+        TerminalError::Bind(_) => "bind",
     }
 }
 
@@ -354,6 +356,23 @@ fn terminal_errors() -> Vec<TerminalError> {
         TerminalError::Update(UpdateError::BadManifest("missing field `sha256`".into())),
         TerminalError::Update(UpdateError::BadArchive("unexpected end of file".into())),
         TerminalError::Update(UpdateError::PaymentOpen("order x is user_paying".into())),
+        TerminalError::Unbound { key_reset: false },
+        TerminalError::Unbound { key_reset: true },
+        TerminalError::Bind(BindFailure::NotAConfigQr("it is not a URL".into())),
+        TerminalError::Bind(BindFailure::BoundElsewhere {
+            device_id: "POS-101".into(),
+        }),
+        TerminalError::Bind(BindFailure::QrSpent("configuration QR expired".into())),
+        TerminalError::Bind(BindFailure::Refused {
+            status: 104,
+            description: "配置二维码无效".into(),
+        }),
+        TerminalError::Bind(BindFailure::Untrusted("bad MAC".into())),
+        TerminalError::Bind(BindFailure::Unreachable("connection refused".into())),
+        TerminalError::Bind(BindFailure::OtherDevice {
+            expected: "POS-101".into(),
+            got: "POS-102".into(),
+        }),
     ];
     for k in [
         MoneyErrorKind::Empty,
@@ -516,10 +535,10 @@ fn every_kind_of_error_reads_in_chinese_without_english() {
         chinese(
             &format!("{e:?}"),
             &i18n::error_text(&e),
-            &[ORDER, "R1", "S09"],
+            &[ORDER, "R1", "S09", "POS-101", "POS-102"],
         );
     }
-    assert_eq!(kinds.len(), 24, "every kind sampled: {kinds:?}");
+    assert_eq!(kinds.len(), 26, "every kind sampled: {kinds:?}");
 
     // What the screens word beside the terminal's errors.
     for e in [

@@ -114,6 +114,19 @@ pub enum Command {
     /// The audit chain of privileged actions.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Notices (公告) from the service provider or the merchant, newest first, read or
+    /// unread (fetched from Cloud Pay first when it can be reached).
+    Notices {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Mark this notice read (its id).
+        #[arg(long, value_name = "ID", conflicts_with = "mark_all_read")]
+        mark_read: Option<String>,
+        /// Mark every notice read.
+        #[arg(long)]
+        mark_all_read: bool,
+    },
     /// A guided tour on the embedded sandbox: log in, pay, see a failure, refund with a
     /// manager's authorisation, list the orders.
     Demo,
@@ -351,6 +364,21 @@ pub enum SetupCommand {
         #[arg(long)]
         sandbox: bool,
     },
+    /// Bind this till by the configuration QR of the merchant back office (配置扫码); the
+    /// admin password is read from stdin.
+    Bind {
+        /// The QR's text (a URL …/use_device_setting?osi=…&si=…; valid 5 minutes, once).
+        #[arg(long, value_name = "TEXT")]
+        config_qr: String,
+        /// Print JSON: out_mch_id, out_sub_mch_id, out_shop_id, device_id, staff_id.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unbind this device from Cloud Pay (解绑设备; admin): payments, refunds and deposits
+    /// are refused until it is bound again. Records stay readable.
+    Unbind,
+    /// Clear the key (重置密钥; admin). Binding again must be with the same device.
+    ResetKey,
 }
 
 /// `config …`

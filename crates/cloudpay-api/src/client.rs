@@ -851,7 +851,10 @@ pub fn rustls_config(
     })
 }
 
-fn build_http(config: &CloudPayConfig, https: bool) -> Result<reqwest::Client, ClientError> {
+pub(crate) fn build_http(
+    config: &CloudPayConfig,
+    https: bool,
+) -> Result<reqwest::Client, ClientError> {
     // Plain HTTP to loopback (the sandbox) never uses TLS, so the platform store is not
     // loaded at all; redirects are off, so no https URL can be reached.
     let tls = rustls_config(config.root_ca_pem.as_deref(), https)?;

@@ -49,15 +49,22 @@
 //! `query_order_list` and the refund of a consume order with `out_freeze_no`, with their
 //! builders, their own mapping table and the `DepositGateway` port.
 //!
+//! ## The device
+//! [`binding`] binds a device by configuration QR (配置扫码): the GET, the encrypted key and
+//! its cipher (AES-128-CBC as confirmed; GCM kept behind the same function). [`device`] has
+//! the calls beside payments: unbinding and the notices (公告).
+//!
 //! ## Domains
 //! [`CloudPayConfig::base_urls`] lists Cloud Pay's domains in order; the client moves to the
 //! next domain that answers `ping` only when a request could not have been sent, and never
 //! re-sends elsewhere a request that may have arrived (see [`client`]).
 
 pub mod auth;
+pub mod binding;
 pub mod client;
 pub mod config;
 pub mod deposit;
+pub mod device;
 mod gateway;
 pub mod mapping;
 pub mod requests;

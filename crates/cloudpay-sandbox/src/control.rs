@@ -33,6 +33,55 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/control/approvals/{token}", get(approval_json))
         .route("/control/approvals/{token}/approve", post(approve_json))
         .route("/approve/{token}", get(approve_page).post(approve_form))
+        .route("/sandbox/device-config-qr", post(device_config_qr))
+        .route("/sandbox/notice", post(publish_notice))
+        .route("/sandbox/notices", get(notices))
+}
+
+/// Body of `POST /sandbox/device-config-qr` (optional).
+#[derive(Debug, Default, Deserialize)]
+struct QrAsk {
+    #[serde(default)]
+    device_id: Option<String>,
+}
+
+async fn device_config_qr(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    let ask: QrAsk = if body.iter().all(u8::is_ascii_whitespace) {
+        QrAsk::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(a) => a,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad JSON: {e}")),
+        }
+    };
+    let m = app.merchant.clone();
+    let base = app.http_base.clone();
+    match app.with_ledger(|l, now| l.device_config_qr(&m, ask.device_id.as_deref(), now, &base)) {
+        Ok(v) => ok(&v),
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn publish_notice(State(app): State<Arc<App>>, Json(v): Json<Value>) -> Response {
+    let mut fields = Vec::new();
+    for name in ["title", "body"] {
+        match v.get(name).and_then(Value::as_str).map(str::trim) {
+            Some(t) if !t.is_empty() => fields.push(t.to_owned()),
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("{name} is required (a non-empty string)"),
+                );
+            }
+        }
+    }
+    let n = app.with_ledger(|l, now| l.publish_notice(&fields[0], &fields[1], now));
+    ok(&serde_json::to_value(n).unwrap_or(Value::Null))
+}
+
+async fn notices(State(app): State<Arc<App>>) -> Response {
+    let list = app.with_ledger(|l, _| l.devices.notices.clone());
+    ok(&json!({ "notices": list }))
 }
 
 fn error(code: StatusCode, message: impl Into<String>) -> Response {

@@ -13,7 +13,7 @@ use crate::ledger::Fail;
 pub const SIGNABLE: [&str; 2] = [endpoint::REFUND, endpoint::REVERSE];
 
 /// Every endpoint the sandbox answers (the deposit endpoints of §11 last).
-pub const KNOWN: [&str; 16] = [
+pub const KNOWN: [&str; 18] = [
     endpoint::MICRO_PAY,
     endpoint::QUERY_ORDER,
     endpoint::REFUND,
@@ -24,6 +24,8 @@ pub const KNOWN: [&str; 16] = [
     endpoint::X_CREATE_APPROVAL,
     endpoint::X_QUERY_APPROVAL,
     endpoint::X_CONSUME_APPROVAL,
+    cloudpay_api::device::X_UNBIND_DEVICE,
+    cloudpay_api::device::X_QUERY_NOTICE_LIST,
     cloudpay_api::deposit::wire::endpoint::MICRO_FREEZE,
     cloudpay_api::deposit::wire::endpoint::QUERY_FREEZE_ORDER,
     cloudpay_api::deposit::wire::endpoint::DEPOSIT_CONSUME,

@@ -376,6 +376,9 @@ pub struct Ledger {
     /// Deposits (`deposits.rs`).
     #[serde(default)]
     pub deposits: crate::deposits::Deposits,
+    /// Devices added, configuration QRs, bindings and notices (`terminals.rs`).
+    #[serde(default)]
+    pub devices: crate::terminals::DeviceBook,
 }
 
 /// Most partial refunds per order (WeChat's rule).

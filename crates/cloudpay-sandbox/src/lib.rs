@@ -70,6 +70,7 @@ mod listeners;
 pub mod qr_payment;
 pub mod schema;
 mod server;
+pub mod terminals;
 pub mod validate;
 
 use std::fmt;

@@ -203,6 +203,17 @@ pub fn fields(name: &str) -> Option<Vec<Field>> {
             f.extend(order_client(true, false));
             f.push(req("token", ID64));
         }
+        cloudpay_api::device::X_UNBIND_DEVICE => {
+            // The admin who unbinds is named (解绑设备 is the merchant admin's).
+            f.extend(mch_key(false));
+            f.extend(order_client(true, false));
+            f.push(req("order_client.staff_id", ID64));
+        }
+        cloudpay_api::device::X_QUERY_NOTICE_LIST => {
+            f.extend(mch_key(false));
+            f.extend(order_client(true, false));
+            f.push(opt("start_time", Kind::Int));
+        }
         // The deposit endpoints (§11): `deposit_checks.rs`.
         other => f.extend(crate::deposit_checks::fields(other)?),
     }

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use cloudpay_api::wire::{self, endpoint, status};
 use cloudpay_api::{AuthenKey, PssVerifier};
 use hyper::body::{Frame, Incoming};
@@ -367,6 +367,10 @@ async fn truncate(response: Response, ctl: Arc<ConnCtl>) -> Response {
 /// The full router: `/cpay/{endpoint}`, `/control/…`, `/approve/{token}`.
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route(
+            &format!("/cpay/{}", cloudpay_api::binding::USE_DEVICE_SETTING),
+            get(use_device_setting),
+        )
         .route("/cpay/{name}", post(cpay))
         .merge(crate::control::routes())
         .merge(crate::qr_payment::routes())
@@ -432,6 +436,52 @@ async fn cpay(
     response
 }
 
+/// `order_client.device_id` of a request, when it names one.
+fn asking_device(content: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(content).ok()?;
+    v.pointer("/order_client/device_id")
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+}
+
+/// `GET /cpay/use_device_setting?osi=&si=&sn=` (binding by configuration QR; see
+/// `terminals.rs`): no request envelope, the usual answer envelope MAC'd with the key it
+/// delivers.
+async fn use_device_setting(
+    State(app): State<Arc<App>>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let merchant = app.merchant.clone();
+    match app.with_ledger(|l, now| l.use_device_setting(&merchant, &query, now)) {
+        Ok(op) => app.ok(cloudpay_api::binding::USE_DEVICE_SETTING, op),
+        // 3214 names the device, as the real service's description does.
+        Err(f) if f.internal == Some(cloudpay_api::binding::INTERNAL_BOUND_ELSEWHERE) => {
+            let si = query
+                .iter()
+                .find(|(k, _)| k == "si")
+                .map(|(_, v)| v.clone());
+            let device = lock(&app.ledger)
+                .devices
+                .qrs
+                .iter()
+                .find(|q| Some(&q.setting_id) == si.as_ref())
+                .map(|q| q.device_id.clone())
+                .unwrap_or_default();
+            app.envelope(
+                f.status,
+                f.internal,
+                &f.description,
+                Some((
+                    cloudpay_api::binding::USE_DEVICE_SETTING,
+                    json!({ "device_id": device }),
+                )),
+            )
+        }
+        Err(f) => app.fail(&f),
+    }
+}
+
 /// Parses, authenticates and dispatches one protocol request.
 fn handle(app: &App, name: &str, body: &[u8], hold: Option<Hold>) -> (Response, After) {
     let gate = Gate {
@@ -449,9 +499,21 @@ fn handle(app: &App, name: &str, body: &[u8], hold: Option<Hold>) -> (Response, 
 }
 
 fn dispatch(app: &App, name: &str, content: &str, hold: Option<Hold>) -> Result<Done, Fail> {
-    let m = &app.merchant;
+    let book = lock(&app.ledger).devices.clone();
+    let merchant = book.merchant(&app.merchant);
+    let m = merchant.as_ref();
     let t = &app.timings;
-    match validate::check(m, name, content)? {
+    let checked = validate::check(m, name, content)?;
+    if let Some(device) = asking_device(content)
+        && book.is_unbound(&device)
+    {
+        return Err(Fail::failed(format!(
+            "设备 {device} 已解绑, 请重新扫描配置二维码绑定 (device unbound)"
+        )));
+    }
+    match checked {
+        Checked::UnbindDevice(_, device) => app.with_ledger(|l, now| l.unbind_device(&device, now)),
+        Checked::NoticeList(req, _) => Ok(app.with_ledger(|l, _| l.notice_list(req.start_time))),
         Checked::MicroPay(req) => app.with_ledger(|l, now| l.micro_pay(m, &req, now, hold)),
         Checked::QueryOrder(req) => app.with_ledger(|l, now| l.query_order(m, &req, now)),
         Checked::Reverse(req, device) => app.with_ledger(|l, now| l.reverse(&req, &device, now, t)),

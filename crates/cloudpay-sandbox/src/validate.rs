@@ -44,6 +44,10 @@ pub enum Checked {
     CreateApproval(wire::CreateApprovalRequest, ApprovalKind, String),
     /// `x_query_approval` / `x_consume_approval`, from this device.
     ApprovalToken(wire::ApprovalTokenRequest, String),
+    /// `x_unbind_device`, from this device.
+    UnbindDevice(cloudpay_api::device::UnbindDeviceRequest, String),
+    /// `x_query_notice_list`, from this device.
+    NoticeList(cloudpay_api::device::NoticeListRequest, String),
     /// A deposit call (§11; `deposit_checks.rs`).
     Deposit(crate::deposit_checks::DepositChecked),
 }
@@ -119,6 +123,18 @@ pub fn check(m: &MerchantConfig, name: &str, content: &str) -> Result<Checked, F
             mch_key(m, &req.pay_mch_key)?;
             let device = client(m, &req.order_client, &req.pay_mch_key.out_shop_id)?;
             Ok(Checked::ApprovalToken(req, device))
+        }
+        cloudpay_api::device::X_UNBIND_DEVICE => {
+            let req: cloudpay_api::device::UnbindDeviceRequest = typed(value)?;
+            mch_key(m, &req.pay_mch_key)?;
+            let device = client(m, &req.order_client, &req.pay_mch_key.out_shop_id)?;
+            Ok(Checked::UnbindDevice(req, device))
+        }
+        cloudpay_api::device::X_QUERY_NOTICE_LIST => {
+            let req: cloudpay_api::device::NoticeListRequest = typed(value)?;
+            mch_key(m, &req.pay_mch_key)?;
+            let device = client(m, &req.order_client, &req.pay_mch_key.out_shop_id)?;
+            Ok(Checked::NoticeList(req, device))
         }
         other if crate::deposit_checks::is_deposit(other) => {
             crate::deposit_checks::check(m, other, value).map(Checked::Deposit)

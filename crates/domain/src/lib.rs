@@ -19,6 +19,7 @@ pub mod clerk;
 pub mod code;
 pub mod deposit;
 pub mod deposit_ports;
+pub mod device_ports;
 pub mod money;
 pub mod one_code;
 pub mod order;

@@ -121,6 +121,22 @@ pub enum TerminalError {
     /// A software update was refused or failed (the message names which check).
     #[error("{0}")]
     Update(#[from] cloudpos_update::UpdateError),
+    /// The device was unbound from Cloud Pay (解绑设备) or its key was reset (重置密钥):
+    /// every payment, refund and deposit is refused until it is bound again. Local records
+    /// stay readable and exportable.
+    #[error(
+        "this till is {}: payments, refunds and deposits are refused. Bind it again with a new configuration QR from the merchant back office (配置设备): `cloudpos setup bind --config-qr TEXT`{}",
+        if *key_reset { "without its key (the key was reset)" } else { "unbound from Cloud Pay" },
+        if *key_reset { ", for the same device" } else { "" }
+    )]
+    Unbound {
+        /// The key was reset (binding again must be with the same device), rather than the
+        /// device unbound.
+        key_reset: bool,
+    },
+    /// Binding by configuration QR failed (the message names why).
+    #[error("{0}")]
+    Bind(crate::binding::BindFailure),
 }
 
 impl From<GatewayError> for TerminalError {

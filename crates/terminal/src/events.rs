@@ -19,6 +19,8 @@ pub enum Event {
     /// A customer paid by scanning the shop's printed QR code, and the till handled it
     /// (announced, printed when a printer is set up).
     OneCodePaid(cloudpos_domain::one_code::OneCodePayment),
+    /// Notices (公告) arrived or were read.
+    NoticesChanged,
     /// A receipt did not print (the record is safe; print it again from the list).
     PrintFailed {
         /// What was being printed.

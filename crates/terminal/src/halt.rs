@@ -34,8 +34,11 @@ impl Terminal {
         }
     }
 
-    /// Fails with [`TerminalError::Halted`] while halted.
+    /// Fails with [`TerminalError::Unbound`] while the device is unbound or its key reset,
+    /// then with [`TerminalError::Halted`] while halted. Every use case that moves money calls
+    /// it first.
     pub(crate) async fn ensure_not_halted(&self) -> Result<()> {
+        self.ensure_bound().await?;
         match self.halt_state().await? {
             Some(h) => Err(TerminalError::Halted(h.reason)),
             None => Ok(()),

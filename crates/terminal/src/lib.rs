@@ -15,6 +15,7 @@
 
 mod approval;
 mod basic;
+mod binding;
 mod catalog;
 mod clerks;
 mod complete;
@@ -27,6 +28,7 @@ mod export;
 mod halt;
 mod merchant;
 mod network;
+mod notices;
 mod one_code;
 mod paging;
 mod pay;
@@ -56,6 +58,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use cloudpos_domain::code::CodeTable;
+use cloudpos_domain::device_ports::{DeviceCloud, NoticeBoard};
 use cloudpos_domain::order_no::OrderNoGenerator;
 use cloudpos_domain::ports::{
     Accounts, AmountReader, AmountReading, Approvals, AuditEntry, AuditTrail, Catalog, Clock,
@@ -79,13 +82,16 @@ pub use error::{Result, TerminalError};
 pub use events::Event;
 
 // Inputs and reports of the use cases.
+pub use binding::{BindFailure, BindReport, DEVICE_STATE_KEY, DeviceState};
 pub use catalog::ImportReport;
 pub use clerks::{ClerkChanges, MIN_PASSWORD_LEN, NewClerk};
+pub use cloudpos_domain::device_ports::Notice;
 /// Rows an Excel import refused ([`ImportReport::errors`]) and why.
 pub use cloudpos_export::{RowError, RowProblem};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
 pub use halt::Halt;
+pub use notices::NOTICE_INTERVAL;
 pub use pay::PayInput;
 pub use reconcile::ReconcileRun;
 pub use recover::RecoveryReport;
@@ -163,6 +169,8 @@ pub struct Ports {
     pub printer: Option<Arc<dyn ReceiptPrinter>>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Notices (公告) fetched from the cloud, with their read state.
+    pub notices: Arc<dyn NoticeBoard>,
 }
 
 /// Tunables of a terminal.
@@ -190,6 +198,8 @@ pub(crate) struct Inner {
     ports: Ports,
     gateway: RwLock<Option<Arc<dyn PaymentGateway>>>,
     approvals: RwLock<Option<Arc<dyn Approvals>>>,
+    /// The device's own calls (unbinding, notices), with the gateway.
+    device_cloud: RwLock<Option<Arc<dyn DeviceCloud>>>,
     printer: RwLock<Option<Arc<dyn ReceiptPrinter>>>,
     amount_reader: RwLock<Option<Arc<dyn AmountReader>>>,
     /// The reader was built from the basic settings (rebuilt when they change), not installed.
@@ -227,6 +237,7 @@ impl Terminal {
             inner: Arc::new(Inner {
                 gateway: RwLock::new(ports.gateway.clone()),
                 approvals: RwLock::new(ports.approvals.clone()),
+                device_cloud: RwLock::new(None),
                 printer: RwLock::new(ports.printer.clone()),
                 amount_reader: RwLock::new(None),
                 amount_reader_built: std::sync::atomic::AtomicBool::new(false),
@@ -312,6 +323,23 @@ impl Terminal {
             .read()
             .ok()
             .and_then(|g| g.clone())
+            .ok_or(TerminalError::NotConfigured)
+    }
+
+    /// Installs (or removes) the device's own cloud calls; the wiring does it with the
+    /// gateway.
+    pub fn set_device_cloud(&self, cloud: Option<Arc<dyn DeviceCloud>>) {
+        if let Ok(mut d) = self.inner.device_cloud.write() {
+            *d = cloud;
+        }
+    }
+
+    fn device_cloud(&self) -> Result<Arc<dyn DeviceCloud>> {
+        self.inner
+            .device_cloud
+            .read()
+            .ok()
+            .and_then(|d| d.clone())
             .ok_or(TerminalError::NotConfigured)
     }
 

@@ -940,6 +940,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         approvals: Some(Arc::new(approvals.clone())),
         printer: None,
         clock: clock.clone(),
+        notices: s.clone(),
     };
     let terminal = Terminal::new(ports.clone(), TerminalConfig::default());
     s.put(

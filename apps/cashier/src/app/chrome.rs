@@ -39,7 +39,11 @@ impl App {
     /// and then go where that answer put the focus.
     #[must_use]
     pub fn settling(&self) -> bool {
-        if self.summary.is_some() || self.halt_clear.is_some() || self.updates.dialog.is_some() {
+        if self.summary.is_some()
+            || self.halt_clear.is_some()
+            || self.updates.dialog.is_some()
+            || self.notices.reader.is_some()
+        {
             return false;
         }
         match self.screen {
@@ -212,6 +216,9 @@ impl App {
             r = r.push(style::sandbox_badge());
         }
         r = r.push(Space::new().width(Length::Fill));
+        if self.terminal.is_some() {
+            r = r.push(self.notices.badge().map(Message::Notices));
+        }
         if let Some(c) = self.updates.available() {
             r = r.push(
                 button(

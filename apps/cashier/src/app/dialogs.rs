@@ -11,7 +11,7 @@ use crate::focus;
 use crate::i18n::{self, error_text, tr};
 use crate::keys::{KeyPress, Shortcut, shortcut};
 use crate::screen::summary::{self, SummaryPanel};
-use crate::screen::{Screen, login, update};
+use crate::screen::{Screen, login, notices, update};
 use crate::style;
 use crate::widgets;
 
@@ -99,6 +99,9 @@ impl App {
         if self.updates.dialog.is_some() {
             return Some(tr("软件更新", "Software update"));
         }
+        if self.notices.reader.is_some() {
+            return Some(tr("公告", "Notices"));
+        }
         if self.halt_clear.is_some() {
             return Some(tr("解除停止收款", "Clear the halt"));
         }
@@ -171,6 +174,13 @@ impl App {
                 Message::Update(update::Message::Close),
             );
         }
+        if let Some(reader) = self.notices.view(&self.ctx) {
+            return widgets::modal(
+                base,
+                reader.map(Message::Notices),
+                Message::Notices(notices::Message::Close),
+            );
+        }
         base
     }
 
@@ -179,6 +189,8 @@ impl App {
     pub(super) fn dialog_key(&mut self, press: &KeyPress) -> Option<Task<Message>> {
         let m = if self.updates.dialog.is_some() {
             self.updates.shortcut(press).map(Message::Update)
+        } else if self.notices.reader.is_some() {
+            self.notices.shortcut(press).map(Message::Notices)
         } else if self.halt_clear.is_some() {
             (shortcut(press) == Shortcut::Escape).then_some(Message::Halt(HaltMessage::Close))
         } else if let Some(s) = &self.summary {

@@ -6,8 +6,8 @@ use iced::Task;
 
 use super::{App, DeviceCommand, Message};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, one_code, orders, printer,
-    refund, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, notices, one_code, orders,
+    printer, refund, update, voice,
 };
 
 impl App {
@@ -96,6 +96,13 @@ impl App {
             |t| self.updates.perform(e, t, home, program_dir),
             Message::Update,
         )
+    }
+
+    pub(super) fn notices_event(&self, event: Option<notices::Event>) -> Task<Message> {
+        let Some(e) = event else {
+            return Task::none();
+        };
+        self.effect(|t| self.notices.perform(e, t), Message::Notices)
     }
 
     pub(super) fn voice_event(&self, event: Option<voice::Event>) -> Task<Message> {

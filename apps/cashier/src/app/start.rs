@@ -18,8 +18,8 @@ use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
-    printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, notices, one_code,
+    orders, printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -129,6 +129,7 @@ impl App {
             deposits: deposits::Deposits::default(),
             one_code: one_code::OneCode::default(),
             updates: update::Updates::default(),
+            notices: notices::Notices::default(),
             payment: None,
             region: None,
             summary: None,

@@ -55,6 +55,11 @@ impl App {
             let e = self.updates.start_check();
             tasks.push(self.update_event(e));
         }
+        if self.terminal.is_some() && self.notices.due(now) {
+            // Asks the cloud at start and every few minutes, in the background.
+            let e = self.notices.start_fetch();
+            tasks.push(self.notices_event(e));
+        }
         if self.screen == Screen::Login {
             let e = self.login.update(login::Message::Tick(now));
             tasks.push(self.login_event(e));
@@ -116,6 +121,9 @@ impl App {
                 } else {
                     Task::none()
                 }
+            }
+            TerminalEvent::NoticesChanged => {
+                self.notices_event(Some(crate::screen::notices::Event::Load))
             }
             TerminalEvent::PrintFailed { what, reason } => {
                 self.notify(i18n::print_failed_text(&what, &reason), style::FAILED);

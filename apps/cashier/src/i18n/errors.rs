@@ -52,6 +52,64 @@ fn update_error_text(u: &cloudpos_terminal::UpdateError) -> String {
     }
 }
 
+/// Why binding by configuration QR failed, in words for the cashier.
+fn bind_failure_text(b: &cloudpos_terminal::BindFailure) -> String {
+    use cloudpos_terminal::BindFailure as B;
+    match b {
+        B::NotAConfigQr(why) => {
+            logged("bind", why);
+            tr(
+                "这不是云支付配置二维码：请扫描商户后台「配置设备」生成的二维码",
+                "This is not a Cloud Pay configuration QR: scan the one the back office shows (配置设备)",
+            )
+            .to_owned()
+        }
+        B::BoundElsewhere { device_id } => trs(
+            format!(
+                "设备 {device_id} 已绑定其他收银机（3214）：请在原设备上重新生成二维码绑定，或先在原设备解绑"
+            ),
+            format!(
+                "Device {device_id} is bound to another till (3214): bind it on that till, or unbind it there first"
+            ),
+        ),
+        B::QrSpent(why) => {
+            logged("bind", why);
+            tr(
+                "配置二维码已过期或已使用：请在商户后台重新生成",
+                "The configuration QR has expired or was used: generate a new one in the back office",
+            )
+            .to_owned()
+        }
+        B::Refused {
+            status,
+            description,
+        } => trs(
+            format!("云支付拒绝绑定（{status}）：{description}"),
+            format!("Cloud Pay refused the binding ({status}): {description}"),
+        ),
+        B::Untrusted(why) => {
+            logged("bind", why);
+            tr(
+                "绑定应答无法验证，未保存任何配置：请重新生成二维码再试",
+                "The binding answer could not be verified; nothing was stored: try a new QR",
+            )
+            .to_owned()
+        }
+        B::Unreachable(why) => {
+            logged("bind", why);
+            tr(
+                "无法连接云支付：请检查网络后重试",
+                "Cloud Pay cannot be reached: check the network and try again",
+            )
+            .to_owned()
+        }
+        B::OtherDevice { expected, got } => trs(
+            format!("密钥已重置：只能绑定原设备 {expected}，不能绑定 {got}"),
+            format!("The key was reset: only device {expected} may be bound again, not {got}"),
+        ),
+    }
+}
+
 /// A terminal error in words for the cashier, by its kind. Every kind has its own sentence;
 /// English details of lower layers are logged, not shown.
 #[must_use]
@@ -109,6 +167,17 @@ pub fn error_text(e: &TerminalError) -> String {
             )
         }
         TerminalError::Update(u) => update_error_text(u),
+        TerminalError::Unbound { key_reset: false } => tr(
+            "本设备已解绑，不能收款、退款或押金：请在基础配置中扫描商户后台新生成的配置二维码重新绑定",
+            "This till is unbound: no payments, refunds or deposits. Bind it again in Basic settings by scanning a new configuration QR from the merchant back office",
+        )
+        .to_owned(),
+        TerminalError::Unbound { key_reset: true } => tr(
+            "密钥已重置，不能收款、退款或押金：请在基础配置中扫描同一设备的配置二维码重新绑定",
+            "The key was reset: no payments, refunds or deposits. Bind again in Basic settings by scanning a configuration QR of the same device",
+        )
+        .to_owned(),
+        TerminalError::Bind(b) => bind_failure_text(b),
         TerminalError::Code(c) => code_error_text(c),
         TerminalError::DuplicateScan(ms) => trs(
             format!("该付款码 {ms} 毫秒前刚提交过，请等待上一笔结果"),

@@ -60,9 +60,16 @@ impl std::fmt::Display for Lang {
     }
 }
 
-/// The re-configuration dialog (重新配置).
+/// Id of the configuration QR field of the re-configuration dialog (a scanner types into
+/// it; its Enter applies).
+pub const CONFIG_QR_FIELD: &str = "basic-config-qr";
+
+/// The re-configuration dialog (重新配置): bind by scanning the back office's configuration
+/// QR (配置扫码), or configure from a credentials file.
 #[derive(Debug, Clone, Default)]
 pub struct Reconfigure {
+    /// The scanned configuration QR's text (takes precedence over the file).
+    pub config_qr: String,
     /// The credentials file.
     pub path: String,
     /// The admin password.
@@ -157,6 +164,8 @@ pub enum Message {
     CheckUpdate,
     /// 重新配置.
     OpenReconfigure,
+    /// Configuration QR scanned or typed.
+    ReconfigureQr(String),
     /// Credentials path typed.
     ReconfigurePath(String),
     /// Admin password typed.
@@ -192,6 +201,13 @@ pub enum Event {
     Reconfigure {
         /// The file.
         path: PathBuf,
+        /// The admin password.
+        password: String,
+    },
+    /// Bind this till by a configuration QR (配置扫码).
+    Bind {
+        /// The QR's text.
+        qr: String,
         /// The admin password.
         password: String,
     },
@@ -277,6 +293,14 @@ impl Basic {
                     let sandbox = creds.base_url.contains("127.0.0.1")
                         || creds.base_url.contains("localhost");
                     t.configure_merchant(&creds, &password, sandbox).await
+                },
+                Message::Reconfigured,
+            ),
+            Event::Bind { qr, password } => call(
+                terminal,
+                |t| async move {
+                    t.bind_by_config_qr(&qr, &password).await?;
+                    t.merchant().await?.ok_or(TerminalError::NotConfigured)
                 },
                 Message::Reconfigured,
             ),
@@ -409,6 +433,12 @@ impl Basic {
                 self.reconfigure = Some(Reconfigure::default());
                 return None;
             }
+            Message::ReconfigureQr(v) => {
+                if let Some(r) = &mut self.reconfigure {
+                    r.config_qr = v;
+                }
+                return None;
+            }
             Message::ReconfigurePath(v) => {
                 if let Some(r) = &mut self.reconfigure {
                     r.path = v;
@@ -423,11 +453,12 @@ impl Basic {
             }
             Message::ReconfigureSubmit => {
                 let r = self.reconfigure.as_mut()?;
-                if r.path.trim().is_empty() || r.password.is_empty() {
+                let qr = r.config_qr.trim().to_owned();
+                if (qr.is_empty() && r.path.trim().is_empty()) || r.password.is_empty() {
                     r.error = Some(
                         tr(
-                            "请填写凭证文件和管理员密码",
-                            "Give the credentials file and the admin password",
+                            "请填写管理员密码，并扫描配置二维码或填写凭证文件",
+                            "Give the admin password, and scan the configuration QR or give the credentials file",
                         )
                         .to_owned(),
                     );
@@ -435,6 +466,12 @@ impl Basic {
                 }
                 r.busy = true;
                 r.error = None;
+                if !qr.is_empty() {
+                    return Some(Event::Bind {
+                        qr,
+                        password: std::mem::take(&mut r.password),
+                    });
+                }
                 return Some(Event::Reconfigure {
                     path: PathBuf::from(r.path.trim()),
                     password: std::mem::take(&mut r.password),
@@ -853,14 +890,21 @@ impl Basic {
         if let Some(r) = &self.reconfigure {
             let mut body = column![
                 style::hint(tr(
-                    "用服务商提供的商户凭证文件（JSON）替换当前商户；需要当前管理员密码。",
-                    "Replace the merchant with the credentials file (JSON) from your service provider; needs the current admin password.",
+                    "输入管理员密码，再用扫码枪扫描商户后台「配置设备」生成的配置二维码（5 分钟内有效，只能使用一次）；或填写服务商提供的商户凭证文件（JSON）。",
+                    "Type the admin password, then scan the configuration QR from the merchant back office (配置设备; valid 5 minutes, once); or give the credentials file (JSON) from your service provider.",
                 )),
-                widgets::field(tr("凭证文件路径", "Credentials file"), text_input("", &r.path).on_input(Message::ReconfigurePath)),
                 widgets::field(
                     tr("管理员密码", "Admin password"),
                     text_input("", &r.password).secure(true).on_input(Message::ReconfigurePassword).on_submit(Message::ReconfigureSubmit),
                 ),
+                widgets::field(
+                    tr("配置二维码（扫码）", "Configuration QR (scan)"),
+                    text_input(tr("扫描配置二维码", "Scan the configuration QR"), &r.config_qr)
+                        .id(CONFIG_QR_FIELD)
+                        .on_input(Message::ReconfigureQr)
+                        .on_submit(Message::ReconfigureSubmit),
+                ),
+                widgets::field(tr("凭证文件路径", "Credentials file"), text_input("", &r.path).on_input(Message::ReconfigurePath)),
             ]
             .spacing(12);
             if let Some(e) = &r.error {
@@ -884,7 +928,10 @@ impl Basic {
                 base,
                 widgets::dialog(
                     ctx,
-                    tr("重新配置商户", "Reconfigure the merchant"),
+                    tr(
+                        "重新配置商户 / 配置扫码",
+                        "Reconfigure the merchant / bind by QR",
+                    ),
                     body,
                     520.0,
                 ),

@@ -12,6 +12,7 @@ pub mod commodities;
 pub mod deposits;
 pub mod hotkeys;
 pub mod login;
+pub mod notices;
 pub mod one_code;
 pub mod orders;
 pub mod payment;

@@ -4,6 +4,7 @@ mod basic;
 mod capture;
 mod clerk;
 mod deposit;
+mod device;
 pub mod export;
 mod halt;
 mod keys;
@@ -76,6 +77,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             credentials,
             sandbox,
         }) => setup_merchant(&terminal, &credentials, sandbox).await,
+        Command::Setup(SetupCommand::Bind { config_qr, json }) => {
+            device::bind(&terminal, &config_qr, json).await
+        }
+        Command::Setup(SetupCommand::Unbind) => device::unbind(&terminal).await,
+        Command::Setup(SetupCommand::ResetKey) => device::reset_key(&terminal).await,
+        Command::Notices {
+            json,
+            mark_read,
+            mark_all_read,
+        } => device::notices(&terminal, json, mark_read.as_deref(), mark_all_read).await,
         Command::Login { staff, qr } => login(&terminal, staff.as_deref(), qr).await,
         Command::Logout => {
             terminal.logout().await?;
@@ -183,7 +194,7 @@ async fn status(t: &Terminal, as_json: bool) -> anyhow::Result<u8> {
     if as_json {
         println!(
             "{}",
-            json!({"merchant": merchant, "session": session, "halt": halt, "machine_no": t.machine_no().await?})
+            json!({"merchant": merchant, "session": session, "halt": halt, "machine_no": t.machine_no().await?, "device": t.device_state().await?})
         );
         return Ok(exit::OK);
     }

@@ -107,6 +107,46 @@ impl Env {
         env
     }
 
+    /// A sandbox with fast timings and an empty home: no merchant set up, nobody logged in
+    /// (for binding by configuration QR).
+    pub fn bare() -> Env {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxConfig {
+                timings: Timings::fast(),
+                ..SandboxConfig::default()
+            }))
+            .expect("sandbox starts");
+        let home = tempfile::tempdir().unwrap();
+        let creds = home.path().join("creds.json");
+        Env {
+            rt,
+            sandbox,
+            home,
+            creds,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `POST /sandbox/…` of the sandbox (its back-office side); the answer's JSON.
+    pub fn sandbox_post(&self, path: &str, body: &Value) -> Value {
+        let url = format!("http://{}/sandbox/{path}", self.sandbox.addr());
+        self.rt.block_on(async {
+            let resp = self.http.post(url).json(body).send().await.unwrap();
+            assert!(
+                resp.status().is_success(),
+                "sandbox {path}: {}",
+                resp.status()
+            );
+            resp.json().await.unwrap()
+        })
+    }
+
     pub fn home(&self) -> &Path {
         self.home.path()
     }

@@ -232,6 +232,21 @@ fn every_request(client: &CloudPayClient, m: &MerchantConfig) -> Vec<Built> {
             name.to_owned(),
         ));
     }
+    // The device's own calls (unbinding, notices).
+    out.push(built(
+        cloudpay_api::device::X_UNBIND_DEVICE,
+        &client.unbind_device_request(&m.default_staff_id, new_nonce()),
+        false,
+        "x_unbind_device".into(),
+    ));
+    for start in [None, Some(1_717_200_000)] {
+        out.push(built(
+            cloudpay_api::device::X_QUERY_NOTICE_LIST,
+            &client.notice_list_request(start, new_nonce()),
+            false,
+            format!("x_query_notice_list from {start:?}"),
+        ));
+    }
     // The deposit calls (protocol notes §11).
     out.extend(crate::deposits::every_deposit_request(client, m));
     out

@@ -19,6 +19,7 @@ mod refunds;
 mod scripts;
 mod security;
 mod strict;
+mod terminals;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

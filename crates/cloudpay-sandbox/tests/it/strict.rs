@@ -162,7 +162,7 @@ pub(crate) fn nonce_rows() -> Vec<Case> {
 
 /// `pay_mch_key` without the row that removes `pay_platform` (for requests that do not
 /// carry one: the sandbox's approval calls).
-fn mch_key_rows_without_wallet() -> Vec<Case> {
+pub(crate) fn mch_key_rows_without_wallet() -> Vec<Case> {
     mch_key_rows(false)
         .into_iter()
         .filter(|c| !(c.path == "pay_mch_key.pay_platform" && matches!(c.spoil, Spoil::Remove)))

@@ -96,6 +96,7 @@ impl Terminal {
                 approvals: None,
                 printer: None,
                 clock: Arc::new(SystemClock),
+                notices: s.clone(),
             },
             TerminalConfig {
                 policy,
