@@ -25,6 +25,7 @@ mod deposits;
 mod error;
 mod ledger;
 mod master_key;
+mod members;
 pub mod row_check;
 mod settings;
 mod vault;
