@@ -626,5 +626,6 @@ pub fn row_problem_text(p: &RowProblem) -> String {
             format!("stock \"{t}\" is not a whole number"),
         ),
         RowProblem::Commodity(e) => commodity_error_text(e),
+        RowProblem::Member(e) => trs(format!("会员资料有误：{e}"), e.to_string()),
     }
 }
