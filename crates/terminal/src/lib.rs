@@ -25,6 +25,7 @@ mod error;
 mod events;
 mod export;
 mod halt;
+mod members;
 mod merchant;
 mod network;
 mod paging;
@@ -55,6 +56,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use cloudpos_domain::code::CodeTable;
+use cloudpos_domain::member_ports::MemberLedger;
 use cloudpos_domain::order_no::OrderNoGenerator;
 use cloudpos_domain::ports::{
     Accounts, AmountReader, AmountReading, Approvals, AuditEntry, AuditTrail, Catalog, Clock,
@@ -85,6 +87,7 @@ pub use cloudpos_export::{RowError, RowProblem};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
 pub use halt::Halt;
+pub use members::{LedgerLine, MemberImport, MemberSettings, RechargeResult};
 pub use pay::PayInput;
 pub use reconcile::ReconcileRun;
 pub use recover::RecoveryReport;
@@ -141,6 +144,9 @@ pub use update::{
 pub struct Ports {
     /// Orders, refunds, shifts.
     pub ledger: Arc<dyn Ledger>,
+    /// Member cards and their entries (the same store as the ledger: a recharge is
+    /// credited in the transaction that records it paid).
+    pub members: Arc<dyn MemberLedger>,
     /// Commodities.
     pub catalog: Arc<dyn Catalog>,
     /// Clerks and passwords.
