@@ -7,6 +7,7 @@
 
 mod cli;
 mod cli_deposit;
+mod cli_member;
 mod commands;
 mod demo;
 mod exit;

@@ -7,6 +7,7 @@ mod deposit;
 pub mod export;
 mod halt;
 mod keys;
+mod member;
 mod network;
 mod print;
 mod qr;
@@ -85,6 +86,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Pay(args) => pay(&terminal, args).await,
         Command::Refund(args) => refund(&terminal, args).await,
         Command::Deposit(cmd) => deposit::run(&terminal, cmd).await,
+        Command::Member(cmd) => member::run(&terminal, cmd).await,
+        Command::Config(ConfigCommand::Member { bonus, json }) => {
+            member::config(&terminal, bonus.as_deref(), json).await
+        }
         Command::Query { order, json } => query(&terminal, &order, json).await,
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,
