@@ -20,6 +20,7 @@ mod duplicate;
 mod env;
 mod faults;
 mod outage;
+mod recharge;
 mod release;
 mod report;
 mod revoke;
@@ -103,10 +104,13 @@ enum Name {
     Outage,
     /// Disk full mid-trade; corrupted database, key file and settings.
     Disk,
+    /// SIGKILL during member-card recharges and card payments: every credit has a paid
+    /// payment and every paid recharge its credit.
+    Recharge,
 }
 
 impl Name {
-    const ALL: [Name; 7] = [
+    const ALL: [Name; 8] = [
         Name::Crash,
         Name::Faults,
         Name::RevokeRace,
@@ -114,6 +118,7 @@ impl Name {
         Name::RefundStorm,
         Name::Outage,
         Name::Disk,
+        Name::Recharge,
     ];
 
     /// Runs per size, and the default seed.
@@ -126,6 +131,7 @@ impl Name {
             Name::RefundStorm => (25, 1_000, 0x5702_0001),
             Name::Outage => (16, 200, 0x0074_0001),
             Name::Disk => (30, 1_000, 0xD15C_0001),
+            Name::Recharge => (150, 5_000, 0x4EC4_0001),
         };
         (if size == Size::Long { long } else { ci }, seed)
     }
@@ -212,6 +218,7 @@ fn campaign(args: &CampaignArgs) -> Result<bool> {
             Name::RefundStorm => storm::run(&ctx),
             Name::Outage => outage::run(&ctx),
             Name::Disk => disk::run(&ctx),
+            Name::Recharge => recharge::run(&ctx),
         };
         let outcome = match result {
             Ok(mut o) => {
