@@ -523,6 +523,7 @@ pub fn store_error_text(e: &StoreError) -> String {
             format!("{} already exists", thing(what)),
         ),
         StoreError::Refund(r) => refund_error_text(r),
+        StoreError::Member(m) => trs(format!("会员卡：{m}"), m.to_string()),
         StoreError::Conflict(detail) => {
             logged("store conflict", detail);
             tr(
