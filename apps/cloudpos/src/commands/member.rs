@@ -50,13 +50,13 @@ pub async fn run(t: &Terminal, cmd: MemberCommand) -> anyhow::Result<u8> {
             json,
         } => {
             let a = t.add_member(&card, &name, &phone).await?;
-            print(json, account_json(&a), &account_line(&a));
+            print(json, &account_json(&a), &account_line(&a));
             Ok(exit::OK)
         }
         MemberCommand::Find { card, phone, json } => {
             if let Some(card) = card {
                 let a = t.member(&card).await?;
-                print(json, account_json(&a), &account_line(&a));
+                print(json, &account_json(&a), &account_line(&a));
                 return Ok(exit::OK);
             }
             let phone = phone.unwrap_or_default();
@@ -99,7 +99,7 @@ pub async fn run(t: &Terminal, cmd: MemberCommand) -> anyhow::Result<u8> {
                 "paid {} ¥{} from card {}; balance ¥{}",
                 order.no, order.amount, a.card.card_no, a.balance
             );
-            print(json, v, &line);
+            print(json, &v, &line);
             Ok(exit::OK)
         }
         MemberCommand::Ledger { card, json } => {
@@ -174,7 +174,7 @@ pub async fn run(t: &Terminal, cmd: MemberCommand) -> anyhow::Result<u8> {
             let amount =
                 Money::parse_signed_yuan(amount.trim()).map_err(|e| anyhow!("bad amount: {e}"))?;
             let a = t.adjust_member(&card, amount, &reason).await?;
-            print(json, account_json(&a), &account_line(&a));
+            print(json, &account_json(&a), &account_line(&a));
             Ok(exit::OK)
         }
     }
@@ -239,11 +239,11 @@ async fn recharge(
         a.card.card_no,
         a.balance
     );
-    print(json, v, &line);
+    print(json, &v, &line);
     Ok(status)
 }
 
-fn print(json: bool, v: Value, line: &str) {
+fn print(json: bool, v: &Value, line: &str) {
     if json {
         println!("{v}");
     } else {
