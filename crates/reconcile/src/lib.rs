@@ -27,8 +27,8 @@
 //! **Scope.** Only cloud records of this store and device count ([`Params::store_id`],
 //! [`Params::device_id`]; refunds by device); the others are counted in
 //! [`Report::other_devices`] and ignored. Local orders taken under another store or device id
-//! (the terminal was reconfigured) and their refunds are ignored too. Cash orders and cash
-//! refunds never go to the cloud and are skipped ([`Report::skipped_cash`]).
+//! (the terminal was reconfigured) and their refunds are ignored too. Cash and member-card
+//! orders and their refunds never go to the cloud and are skipped ([`Report::skipped_cash`]).
 //!
 //! **Two terminals with one identity** ([`DiscrepancyKind::DuplicateFromOtherDevice`]): a
 //! cloud order of our store and device whose `machine_no` differs from ours (both known);
