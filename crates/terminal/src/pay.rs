@@ -88,6 +88,8 @@ impl Terminal {
                         .into(),
                 ));
             }
+            // A scanner reading the card twice must not debit it twice.
+            self.guard_duplicate_scan(&code)?;
             return self
                 .pay_by_card(code.as_str(), input.amount, &input.remark, lines)
                 .await;

@@ -189,6 +189,23 @@ async fn card_payments_refunds_and_voids() {
         .unwrap();
     assert_eq!(scanned.method, PaymentMethod::Wallet(Wallet::MemberCard));
     assert_eq!(balance(&t).await, 3_500);
+    // The same card read twice at once is refused, not debited twice.
+    let again = t
+        .terminal
+        .pay(PayInput {
+            amount: y(300),
+            code: CARD.into(),
+            remark: String::new(),
+            body: None,
+            timeout: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, TerminalError::DuplicateScan(_)),
+        "{again:?}"
+    );
+    assert_eq!(balance(&t).await, 3_500);
 
     let refunded = t
         .terminal
