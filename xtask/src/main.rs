@@ -22,6 +22,7 @@ mod duplicate;
 mod env;
 mod faults;
 mod outage;
+mod recharge;
 mod release;
 mod report;
 mod revoke;
@@ -109,10 +110,13 @@ enum Name {
     DepositCrash,
     /// Deposits: every deposit call delayed, hung, reset, dropped, truncated, 3/103, 5xx.
     DepositFaults,
+    /// SIGKILL during member-card recharges and card payments: every credit has a paid
+    /// payment and every paid recharge its credit.
+    Recharge,
 }
 
 impl Name {
-    const ALL: [Name; 9] = [
+    const ALL: [Name; 10] = [
         Name::Crash,
         Name::Faults,
         Name::RevokeRace,
@@ -122,6 +126,7 @@ impl Name {
         Name::Disk,
         Name::DepositCrash,
         Name::DepositFaults,
+        Name::Recharge,
     ];
 
     /// Runs per size, and the default seed.
@@ -136,6 +141,7 @@ impl Name {
             Name::Disk => (30, 1_000, 0xD15C_0001),
             Name::DepositCrash => (150, 5_000, 0xDE90_5170),
             Name::DepositFaults => (100, 3_000, 0xDE90_FA17),
+            Name::Recharge => (150, 5_000, 0x4EC4_0001),
         };
         (if size == Size::Long { long } else { ci }, seed)
     }
@@ -224,6 +230,7 @@ fn campaign(args: &CampaignArgs) -> Result<bool> {
             Name::Disk => disk::run(&ctx),
             Name::DepositCrash => deposits::crash(&ctx),
             Name::DepositFaults => deposits::faults(&ctx),
+            Name::Recharge => recharge::run(&ctx),
         };
         let outcome = match result {
             Ok(mut o) => {

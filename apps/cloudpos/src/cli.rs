@@ -49,6 +49,9 @@ pub enum Command {
     /// Deposits (押金 / pre-authorisation): freeze, consume, unfreeze, query, list.
     #[command(subcommand)]
     Deposit(crate::cli_deposit::DepositCommand),
+    /// Member cards (会员卡): add, find, recharge, pay, ledger, import, export, adjust.
+    #[command(subcommand)]
+    Member(crate::cli_member::MemberCommand),
     /// Show one order (asking Cloud Pay if it is not final yet).
     Query {
         /// Order number (out_trade_no).
@@ -395,6 +398,16 @@ pub enum ConfigCommand {
     Network(NetworkConfigArgs),
     /// Voice announcements (语音播报): on or off, volume, which events speak.
     Voice(VoiceConfigArgs),
+    /// Member cards: the recharge bonus rules (充 100 送 10). Without options, shows them.
+    Member {
+        /// Rules as THRESHOLD:BONUS in yuan, comma-separated (`100:10,200:30`); the
+        /// highest threshold reached applies; empty text clears them.
+        #[arg(long, value_name = "RULES")]
+        bonus: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Software update: the feed URL and the trusted public key (admin only).
     Update(UpdateConfigArgs),
     /// One-code pay printing (一码支付打印): on or off, from when, how often, which QR codes.

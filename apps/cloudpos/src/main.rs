@@ -8,6 +8,7 @@
 mod cli;
 mod cli_deposit;
 mod cli_onecode;
+mod cli_member;
 mod commands;
 mod demo;
 mod exit;

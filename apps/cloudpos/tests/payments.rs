@@ -77,6 +77,31 @@ fn every_scripted_outcome() {
         ),
         (0, "alipay", "paid")
     );
+    // A member card's code pays from the card's balance on the till (never Cloud Pay).
+    env.ok(
+        &[
+            "member",
+            "add",
+            "--card",
+            "9912345678901234500",
+            "--name",
+            "会员",
+        ],
+        None,
+    );
+    env.ok(
+        &[
+            "member",
+            "adjust",
+            "--card",
+            "9912345678901234500",
+            "--amount",
+            "100",
+            "--reason",
+            "opening balance",
+        ],
+        None,
+    );
     let (status, o) = env.pay("100", "9912345678901234500");
     assert_eq!(
         (

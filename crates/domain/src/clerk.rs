@@ -136,15 +136,15 @@ impl Role {
     #[must_use]
     pub const fn grants(self, permission: Permission) -> bool {
         use Permission::{
-            AuthorizeRefund, ClearHalt, Configure, ExportOrders, ManageClerks, Pay, Refund,
-            SeeAllSummaries, Void,
+            AdjustBalance, AuthorizeRefund, ClearHalt, Configure, ExportOrders, ManageClerks, Pay,
+            Refund, SeeAllSummaries, Void,
         };
         match permission {
             Pay | ExportOrders => true,
             Refund | Void | AuthorizeRefund | ManageClerks | SeeAllSummaries | Configure => {
                 self.rank() >= Role::StoreManager.rank()
             }
-            ClearHalt => self.rank() >= Role::MerchantAdmin.rank(),
+            ClearHalt | AdjustBalance => self.rank() >= Role::MerchantAdmin.rank(),
         }
     }
 }
@@ -192,11 +192,13 @@ pub enum Permission {
     ClearHalt,
     /// Export order lists.
     ExportOrders,
+    /// Correct a member card's balance (an adjustment entry, with a reason, audited).
+    AdjustBalance,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::Pay,
         Permission::Refund,
         Permission::Void,
@@ -206,6 +208,7 @@ impl Permission {
         Permission::SeeAllSummaries,
         Permission::ClearHalt,
         Permission::ExportOrders,
+        Permission::AdjustBalance,
     ];
 }
 
@@ -385,7 +388,7 @@ mod tests {
                         {
                             Allowed
                         }
-                        ClearHalt if role.rank() >= 2 => Allowed,
+                        ClearHalt | AdjustBalance if role.rank() >= 2 => Allowed,
                         _ => Denied,
                     };
                     assert_eq!(c.decide(p), expected, "{role} flag={flag} {p:?}");

@@ -20,6 +20,8 @@ pub mod code;
 pub mod deposit;
 pub mod deposit_ports;
 pub mod device_ports;
+pub mod member;
+pub mod member_ports;
 pub mod money;
 pub mod one_code;
 pub mod order;
@@ -35,6 +37,9 @@ pub use catalog::{Cart, CartLine, CheckoutMode, Commodity};
 pub use clerk::{Clerk, ClerkId, Decision, LoginGuard, LoginRecord, Permission, Role};
 pub use code::{CodeTable, PaymentCode, Wallet};
 pub use deposit::{Deposit, DepositError, DepositState, DepositStatus};
+pub use member::{
+    BonusRules, CardNo, EntryKind, MemberAccount, MemberCard, MemberEntry, MemberStatus,
+};
 pub use money::Money;
 pub use order::{Order, OrderState, OrderStatus, PaymentMethod};
 pub use order_no::{FreezeNo, OrderNo, OrderNoGenerator, RefundNo, UnfreezeNo};

@@ -60,6 +60,16 @@ impl PaymentMethod {
         }
     }
 
+    /// Whether the payment is settled in the till's own records and never sent to Cloud
+    /// Pay: cash, and member cards (whose balances are ours).
+    #[must_use]
+    pub const fn is_local(self) -> bool {
+        matches!(
+            self,
+            PaymentMethod::Cash | PaymentMethod::Wallet(Wallet::MemberCard)
+        )
+    }
+
     /// The wallet, if this is a wallet payment.
     #[must_use]
     pub const fn wallet(self) -> Option<Wallet> {

@@ -44,6 +44,9 @@ pub enum StoreError {
     /// A refund rule refused the write (checked atomically with it).
     #[error(transparent)]
     Refund(#[from] RefundError),
+    /// A member-card rule refused the write (checked atomically with it).
+    #[error(transparent)]
+    Member(#[from] crate::member::MemberError),
     /// The write is inconsistent with the stored state (e.g. an illegal transition).
     #[error("conflict: {0}")]
     Conflict(String),

@@ -64,6 +64,9 @@ pub enum RowProblem {
     /// The commodity's fields are invalid.
     #[error("{0}")]
     Commodity(CommodityError),
+    /// The member's fields are invalid (member import).
+    #[error("{0}")]
+    Member(cloudpos_domain::member::MemberError),
 }
 
 /// The result of reading a commodity sheet.
@@ -77,7 +80,7 @@ pub struct CatalogSheet {
     pub rows: usize,
 }
 
-fn text(cell: &Data) -> String {
+pub(crate) fn text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),
@@ -128,7 +131,7 @@ fn stock(cell: &Data) -> Result<i64, RowProblem> {
 /// fails with a panic, whoever calls it. A compound file (`.xls`) is first checked for
 /// damaged sector chains, which would make calamine allocate without bound
 /// ([`crate::compound`]).
-fn first_sheet(path: &Path) -> Result<Range<Data>, ExportError> {
+pub(crate) fn first_sheet(path: &Path) -> Result<Range<Data>, ExportError> {
     let unreadable = |why: String| {
         ExportError::Import(format!(
             "{} is not a readable Excel workbook: {why}",

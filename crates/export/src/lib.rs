@@ -45,6 +45,7 @@ mod columns;
 mod compound;
 mod csv_out;
 mod error;
+mod members;
 mod stats;
 mod xlsx;
 
@@ -59,6 +60,7 @@ pub use catalog::{CatalogSheet, RowError, RowProblem, read_commodities, write_co
 pub use columns::{ORDER_COLUMNS, REFUND_COLUMNS, Row, Table};
 pub use csv_out::{CsvExport, OrderCsv, RefundCsv, csv_cell_text};
 pub use error::ExportError;
+pub use members::{MemberSheet, read_members, write_members};
 pub use stats::{StatsInput, stats_image, stats_png};
 pub use xlsx::{ExportCounts, XlsxExport};
 

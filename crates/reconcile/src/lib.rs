@@ -27,8 +27,8 @@
 //! **Scope.** Only cloud records of this store and device count ([`Params::store_id`],
 //! [`Params::device_id`]; refunds by device); the others are counted in
 //! [`Report::other_devices`] and ignored. Local orders taken under another store or device id
-//! (the terminal was reconfigured) and their refunds are ignored too. Cash orders and cash
-//! refunds never go to the cloud and are skipped ([`Report::skipped_cash`]).
+//! (the terminal was reconfigured) and their refunds are ignored too. Cash and member-card
+//! orders and their refunds never go to the cloud and are skipped ([`Report::skipped_cash`]).
 //!
 //! **Two terminals with one identity** ([`DiscrepancyKind::DuplicateFromOtherDevice`]): a
 //! cloud order of our store and device whose `machine_no` differs from ours (both known);
@@ -105,7 +105,7 @@ use std::fmt;
 use std::time::Duration;
 
 use cloudpos_domain::money::Money;
-use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
+use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::ports::{CloudOrder, CloudOrderState, CloudRefund};
 use cloudpos_domain::refund::{Refund, RefundState};
 use cloudpos_domain::timestamp::{CHINA_OFFSET_SECONDS, Timestamp};
@@ -331,7 +331,7 @@ pub struct Report {
     pub compared_refunds: u64,
     /// Records left alone because they are still in flight.
     pub settling: u64,
-    /// Cash orders and refunds (never in the cloud).
+    /// Cash and member-card orders and refunds (never in the cloud).
     pub skipped_cash: u64,
     /// Cloud records of other stores or devices, and local records taken under another
     /// store or device id.
@@ -750,7 +750,7 @@ fn index_local_orders<'a>(
 ) {
     let p = ctx.p;
     for (i, o) in local.iter().enumerate() {
-        if o.method == PaymentMethod::Cash {
+        if o.method.is_local() {
             ctx.report.skipped_cash += 1;
             continue;
         }
@@ -804,7 +804,7 @@ fn index_local_refunds<'a>(
     foreign: &[&str],
 ) {
     for (i, r) in local.iter().enumerate() {
-        if r.method == PaymentMethod::Cash {
+        if r.method.is_local() {
             ctx.report.skipped_cash += 1;
             continue;
         }

@@ -416,6 +416,8 @@ impl Ledger for Store {
             });
         };
         Checked::Order.store(&mut tx, &updated).await?;
+        // A recharge is credited by the very transaction that records it paid.
+        crate::members::on_order_state_in(&mut tx, order, expected).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -523,6 +525,7 @@ impl Ledger for Store {
             )));
         }
         check_new_refund(&order, &existing, refund.amount)?;
+        crate::members::refuse_recharge_refund_in(&mut tx, &order.no).await?;
         sqlx::query(
             "INSERT INTO refunds (out_refund_no, order_id, out_trade_no, method, amount_fen, \
              state, reason, clerk_id, authorized_by, shift_id, refund_id, failure, created_at, \
@@ -561,6 +564,14 @@ impl Ledger for Store {
         })?;
         if refund.state == RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, refund.amount).await?;
+            crate::members::refund_to_card_in(
+                &mut tx,
+                refund.order_no.as_str(),
+                refund.no.as_str(),
+                refund.amount,
+                refund.updated_at,
+            )
+            .await?;
         }
         tx.commit().await.map_err(db)
     }
@@ -633,6 +644,14 @@ impl Ledger for Store {
         Checked::Refund.store(&mut tx, &updated).await?;
         if refund.state == RefundState::Succeeded && stored != RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, amount).await?;
+            crate::members::refund_to_card_in(
+                &mut tx,
+                refund.order_no.as_str(),
+                refund.no.as_str(),
+                amount,
+                refund.updated_at,
+            )
+            .await?;
         }
         tx.commit().await.map_err(db)
     }

@@ -27,6 +27,7 @@ mod ledger;
 mod master_key;
 mod notices;
 mod one_code;
+mod members;
 pub mod row_check;
 mod settings;
 mod vault;

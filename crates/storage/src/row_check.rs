@@ -143,6 +143,64 @@ pub(crate) fn refund_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
     ))
 }
 
+/// The columns a member entry's check covers, and its `id`.
+pub(crate) const ENTRY_CHECKED: &str = "id, card_no, kind, amount_fen, reference";
+/// The columns a recharge row's check covers, and its `id`.
+pub(crate) const RECHARGE_CHECKED: &str =
+    "id, out_trade_no, card_no, amount_fen, bonus_fen, credited";
+
+/// The `row_check` of a member ledger entry.
+#[must_use]
+pub fn entry_check(card_no: &str, kind: &str, amount_fen: i64, reference: Option<&str>) -> i64 {
+    check_of(&[
+        "member_entry",
+        card_no,
+        kind,
+        &amount_fen.to_string(),
+        reference.unwrap_or(""),
+    ])
+}
+
+/// The `row_check` of a recharge row.
+#[must_use]
+pub fn recharge_check(
+    out_trade_no: &str,
+    card_no: &str,
+    amount_fen: i64,
+    bonus_fen: i64,
+    credited: bool,
+) -> i64 {
+    check_of(&[
+        "member_recharge",
+        out_trade_no,
+        card_no,
+        &amount_fen.to_string(),
+        &bonus_fen.to_string(),
+        if credited { "1" } else { "0" },
+    ])
+}
+
+fn entry_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    Ok(entry_check(
+        &row.try_get::<String, _>("card_no").map_err(db)?,
+        &row.try_get::<String, _>("kind").map_err(db)?,
+        row.try_get::<i64, _>("amount_fen").map_err(db)?,
+        row.try_get::<Option<String>, _>("reference")
+            .map_err(db)?
+            .as_deref(),
+    ))
+}
+
+fn recharge_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    Ok(recharge_check(
+        &row.try_get::<String, _>("out_trade_no").map_err(db)?,
+        &row.try_get::<String, _>("card_no").map_err(db)?,
+        row.try_get::<i64, _>("amount_fen").map_err(db)?,
+        row.try_get::<i64, _>("bonus_fen").map_err(db)?,
+        row.try_get::<i64, _>("credited").map_err(db)? != 0,
+    ))
+}
+
 /// Which table a check belongs to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Checked {
@@ -152,6 +210,10 @@ pub(crate) enum Checked {
     Refund,
     /// `deposits`, named by `out_freeze_no`.
     Deposit,
+    /// `member_entries`, named by card number.
+    Entry,
+    /// `member_recharges`, named by `out_trade_no`.
+    Recharge,
 }
 
 impl Checked {
@@ -160,6 +222,8 @@ impl Checked {
             Checked::Order => "orders",
             Checked::Refund => "refunds",
             Checked::Deposit => "deposits",
+            Checked::Entry => "member_entries",
+            Checked::Recharge => "member_recharges",
         }
     }
 
@@ -168,6 +232,8 @@ impl Checked {
             Checked::Order => ORDER_CHECKED,
             Checked::Refund => REFUND_CHECKED,
             Checked::Deposit => DEPOSIT_CHECKED,
+            Checked::Entry => ENTRY_CHECKED,
+            Checked::Recharge => RECHARGE_CHECKED,
         }
     }
 
@@ -176,6 +242,8 @@ impl Checked {
             Checked::Order => order_check_of(row),
             Checked::Refund => refund_check_of(row),
             Checked::Deposit => deposit_check_of(row),
+            Checked::Entry => entry_check_of(row),
+            Checked::Recharge => recharge_check_of(row),
         }
     }
 
@@ -184,6 +252,8 @@ impl Checked {
             Checked::Order => ("order", "out_trade_no"),
             Checked::Refund => ("refund", "out_refund_no"),
             Checked::Deposit => ("deposit", "out_freeze_no"),
+            Checked::Entry => ("member card entry of card", "card_no"),
+            Checked::Recharge => ("member recharge", "out_trade_no"),
         };
         let no = row
             .try_get::<String, _>(column)
@@ -295,9 +365,11 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
     tx.commit().await.map_err(db)
 }
 
-/// Compares the check of every order, refund and deposit row.
+/// Compares the check of every order, refund, deposit, member entry and recharge row.
 pub(crate) async fn verify_all(pool: &SqlitePool) -> Result<(), StoreError> {
     Checked::Order.verify_all(pool).await?;
     Checked::Refund.verify_all(pool).await?;
-    Checked::Deposit.verify_all(pool).await
+    Checked::Deposit.verify_all(pool).await?;
+    Checked::Entry.verify_all(pool).await?;
+    Checked::Recharge.verify_all(pool).await
 }

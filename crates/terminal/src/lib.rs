@@ -26,6 +26,7 @@ mod error;
 mod events;
 mod export;
 mod halt;
+mod members;
 mod merchant;
 mod network;
 mod notices;
@@ -59,6 +60,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use cloudpos_domain::code::CodeTable;
 use cloudpos_domain::device_ports::{DeviceCloud, NoticeBoard};
+use cloudpos_domain::member_ports::MemberLedger;
 use cloudpos_domain::order_no::OrderNoGenerator;
 use cloudpos_domain::ports::{
     Accounts, AmountReader, AmountReading, Approvals, AuditEntry, AuditTrail, Catalog, Clock,
@@ -92,6 +94,7 @@ pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
 pub use halt::Halt;
 pub use notices::NOTICE_INTERVAL;
+pub use members::{LedgerLine, MemberImport, MemberSettings, RechargeResult};
 pub use pay::PayInput;
 pub use reconcile::ReconcileRun;
 pub use recover::RecoveryReport;
@@ -149,6 +152,9 @@ pub use update::{
 pub struct Ports {
     /// Orders, refunds, shifts.
     pub ledger: Arc<dyn Ledger>,
+    /// Member cards and their entries (the same store as the ledger: a recharge is
+    /// credited in the transaction that records it paid).
+    pub members: Arc<dyn MemberLedger>,
     /// Commodities.
     pub catalog: Arc<dyn Catalog>,
     /// Clerks and passwords.

@@ -16,7 +16,8 @@
 use std::time::Duration;
 
 use cloudpos_domain::clerk::Permission;
-use cloudpos_domain::code::PaymentCode;
+use cloudpos_domain::code::{PaymentCode, Wallet};
+use cloudpos_domain::member::Recharge;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{IllegalTransition, NewOrder, Order, OrderState, PaymentMethod};
 use cloudpos_domain::order_no::OrderNoGenerator;
@@ -55,6 +56,19 @@ impl Terminal {
         input: PayInput,
         lines: Vec<cloudpos_domain::catalog::CartLine>,
     ) -> Result<Order> {
+        self.pay_inner(input, lines, None).await
+    }
+
+    /// The payment loop, for a sale or (with `recharge`) a member-card recharge whose credit
+    /// is committed with the intent and applied by the ledger when, and only when, the
+    /// payment is recorded paid. A member card's code is paid from the card's balance
+    /// instead of through Cloud Pay.
+    pub(crate) async fn pay_inner(
+        &self,
+        input: PayInput,
+        lines: Vec<cloudpos_domain::catalog::CartLine>,
+        recharge: Option<Recharge>,
+    ) -> Result<Order> {
         self.ensure_not_halted().await?;
         let (session, clerk) = self.current_clerk().await?;
         if !clerk.may(Permission::Pay) {
@@ -66,6 +80,20 @@ impl Terminal {
         self.policy()
             .check_amount(input.amount, crate::AmountLimit::Payment)?;
         let code = self.inner.config.codes.classify(&input.code)?;
+        if code.wallet() == Wallet::MemberCard {
+            if recharge.is_some() {
+                return Err(TerminalError::Invalid(
+                    "a member card cannot pay for a recharge: scan the customer's WeChat Pay or \
+                     Alipay code"
+                        .into(),
+                ));
+            }
+            // A scanner reading the card twice must not debit it twice.
+            self.guard_duplicate_scan(&code)?;
+            return self
+                .pay_by_card(code.as_str(), input.amount, &input.remark, lines)
+                .await;
+        }
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
         let gateway = self.gateway()?;
         self.guard_duplicate_scan(&code)?;
@@ -86,7 +114,9 @@ impl Terminal {
                 .unwrap_or_else(|| default_body(&merchant)),
             remark: input.remark,
         };
-        let order = self.commit_intent(new, lines, &merchant, now).await?;
+        let order = self
+            .commit_intent(new, lines, recharge.as_ref(), &merchant, now)
+            .await?;
         tracing::info!(order = %order.no, amount = %order.amount, wallet = %code.wallet(), "payment intent committed");
 
         let outcome = gateway
@@ -159,7 +189,7 @@ impl Terminal {
     }
 
     /// The next order number, resuming the generator from the ledger on first use.
-    async fn next_order_no(
+    pub(crate) async fn next_order_no(
         &self,
         merchant: &MerchantProfile,
         now: Timestamp,
@@ -203,6 +233,7 @@ impl Terminal {
         &self,
         mut new: NewOrder,
         lines: Vec<cloudpos_domain::catalog::CartLine>,
+        recharge: Option<&Recharge>,
         merchant: &MerchantProfile,
         now: Timestamp,
     ) -> Result<Order> {
@@ -210,7 +241,17 @@ impl Terminal {
             let mut order = Order::new(new.clone(), now);
             order.lines.clone_from(&lines);
             order.submit(now).map_err(illegal)?;
-            match self.inner.ports.ledger.insert_order(&order).await {
+            let inserted = match recharge {
+                None => self.inner.ports.ledger.insert_order(&order).await,
+                Some(r) => {
+                    self.inner
+                        .ports
+                        .members
+                        .insert_recharge_intent(&order, r)
+                        .await
+                }
+            };
+            match inserted {
                 Ok(()) => {
                     self.emit(Event::Order(order.clone()));
                     return Ok(order);

@@ -3,7 +3,7 @@
 
 use cloudpos_domain::clerk::{Clerk, ClerkId, Decision, Permission};
 use cloudpos_domain::money::Money;
-use cloudpos_domain::order::{Order, PaymentMethod};
+use cloudpos_domain::order::Order;
 use cloudpos_domain::order_no::OrderNo;
 use cloudpos_domain::ports::{RefundOutcome, RefundRequest, StoreError};
 use cloudpos_domain::refund::{NewRefund, Refund, RefundState};
@@ -81,9 +81,12 @@ impl Terminal {
             )
             .await?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
-        let gateway = match order.method {
-            PaymentMethod::Wallet(_) => Some(self.gateway()?),
-            PaymentMethod::Cash => None,
+        // Cash goes back from the drawer and card payments to the card (in the ledger's
+        // refund transaction): nothing to ask the cloud.
+        let gateway = if order.method.is_local() {
+            None
+        } else {
+            Some(self.gateway()?)
         };
 
         let now = self.now();

@@ -930,6 +930,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
     let faults = FaultyLedger::new(s.clone());
     let ports = Ports {
         ledger: Arc::new(faults.clone()),
+        members: s.clone(),
         catalog: s.clone(),
         accounts: s.clone(),
         settings: s.clone(),

@@ -3,7 +3,7 @@
 //! already partly refunded is refunded, not voided.
 
 use cloudpos_domain::clerk::{Decision, Permission};
-use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
+use cloudpos_domain::order::{Order, OrderState};
 use cloudpos_domain::order_no::OrderNo;
 
 use crate::{Authorization, Result, Terminal, TerminalError};
@@ -70,15 +70,14 @@ impl Terminal {
         let reason = format!("voided by {}", clerk.id);
         self.advance(&mut order, |o| o.begin_reverse(&reason, now))
             .await?;
-        match order.method {
-            PaymentMethod::Cash => {
-                self.advance(&mut order, |o| o.mark_reversed(now)).await?;
-                Ok(order)
-            }
-            PaymentMethod::Wallet(_) => {
-                let until = now.plus(self.policy().reverse_budget);
-                self.reverse_until_acknowledged(order, until).await
-            }
+        if order.method.is_local() {
+            // Cash back from the drawer; a card payment back to the card (in the ledger's
+            // transaction that records it reversed).
+            self.advance(&mut order, |o| o.mark_reversed(now)).await?;
+            Ok(order)
+        } else {
+            let until = now.plus(self.policy().reverse_budget);
+            self.reverse_until_acknowledged(order, until).await
         }
     }
 }

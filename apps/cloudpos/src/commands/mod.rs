@@ -8,6 +8,7 @@ mod device;
 pub mod export;
 mod halt;
 mod keys;
+mod member;
 mod network;
 mod onecode;
 mod print;
@@ -97,6 +98,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Pay(args) => pay(&terminal, args).await,
         Command::Refund(args) => refund(&terminal, args).await,
         Command::Deposit(cmd) => deposit::run(&terminal, cmd).await,
+        Command::Member(cmd) => member::run(&terminal, cmd).await,
+        Command::Config(ConfigCommand::Member { bonus, json }) => {
+            member::config(&terminal, bonus.as_deref(), json).await
+        }
         Command::Query { order, json } => query(&terminal, &order, json).await,
         Command::Orders(args) => orders(&terminal, args).await,
         Command::Recover { json } => recover(&terminal, json).await,

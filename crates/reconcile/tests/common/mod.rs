@@ -195,10 +195,11 @@ impl Rng {
 pub fn clean_day(n: u64, seed: u64) -> Fixture {
     let mut rng = Rng::new(seed);
     let mut f = Fixture::default();
+    // Member-card payments are settled on the till (like cash) and never listed by Cloud
+    // Pay: the wallets the cloud lists are these two.
     let wallets = [
         PaymentMethod::Wallet(Wallet::WeChat),
         PaymentMethod::Wallet(Wallet::Alipay),
-        PaymentMethod::Wallet(Wallet::MemberCard),
     ];
     // The cloud clock is up to 1.5 s off ours, in either direction.
     let skew = i64::try_from(rng.below(3000)).unwrap() - 1500;
@@ -285,9 +286,14 @@ pub fn clean_day(n: u64, seed: u64) -> Fixture {
             }
             f.local_orders.push(o);
         } else if roll < 91 {
-            // Cash.
+            // Cash, or a member card: settled on the till, never in the cloud.
+            let local_method = if rng.chance(50) {
+                PaymentMethod::Cash
+            } else {
+                PaymentMethod::Wallet(Wallet::MemberCard)
+            };
             f.local_orders
-                .push(local(i, PaymentMethod::Cash, fen, OrderState::Paid, t));
+                .push(local(i, local_method, fen, OrderState::Paid, t));
         } else if roll < 94 {
             // Another device of the store (or another store) in the listing.
             let mut o = local(i, method, fen, OrderState::Paid, t);

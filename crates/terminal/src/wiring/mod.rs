@@ -86,6 +86,7 @@ impl Terminal {
         let terminal = Terminal::new(
             Ports {
                 ledger: s.clone(),
+                members: s.clone(),
                 catalog: s.clone(),
                 accounts: s.clone(),
                 settings: s.clone(),

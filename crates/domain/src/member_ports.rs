@@ -1,0 +1,60 @@
+//! The member-card side of the ports: the [`MemberLedger`], where cards and their entries
+//! are kept.
+//!
+//! The local adapter is the terminal's SQLite store; a chain-wide ledger at the head office
+//! would be another adapter of the same trait. Two writes must share a transaction with the
+//! order ledger, so whichever adapter keeps the entries must also settle those orders:
+//! the credit of a recharge is written by the transaction that records its payment paid
+//! ([`Ledger::update_order`](crate::ports::Ledger::update_order)), and a refund of a card
+//! payment goes back to the card in the transaction that records the refund succeeded.
+
+use async_trait::async_trait;
+
+use crate::member::{CardNo, MemberAccount, MemberCard, MemberEntry, Recharge};
+use crate::order::Order;
+use crate::order_no::OrderNo;
+use crate::ports::StoreError;
+
+/// What the ledger knows of a recharge payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RechargeRecord {
+    /// The credit promised with the intent.
+    pub recharge: Recharge,
+    /// Whether it has been credited (only ever in the payment's paid transaction).
+    pub credited: bool,
+}
+
+/// Member cards and their ledger entries. Every write is durable when the future resolves.
+#[async_trait]
+pub trait MemberLedger: Send + Sync {
+    /// Adds a card. [`StoreError::Duplicate`] if the number exists.
+    async fn add_member(&self, card: &MemberCard) -> Result<(), StoreError>;
+    /// Adds or updates (name, phone, status) many cards in one transaction: all or nothing.
+    /// Balances are never imported.
+    async fn upsert_members(&self, cards: &[MemberCard]) -> Result<(), StoreError>;
+    /// One card with its balance.
+    async fn member(&self, card: &CardNo) -> Result<Option<MemberAccount>, StoreError>;
+    /// The cards registered under a phone number, by card number.
+    async fn members_by_phone(&self, phone: &str) -> Result<Vec<MemberAccount>, StoreError>;
+    /// Every card, by card number.
+    async fn members(&self) -> Result<Vec<MemberAccount>, StoreError>;
+    /// The entries of a card, oldest first.
+    async fn entries(&self, card: &CardNo) -> Result<Vec<MemberEntry>, StoreError>;
+    /// Commits a recharge payment's intent: `order` (as [`Ledger::insert_order`](crate::ports::Ledger::insert_order))
+    /// together with the credit to apply when, and only when, it is recorded paid.
+    async fn insert_recharge_intent(
+        &self,
+        order: &Order,
+        recharge: &Recharge,
+    ) -> Result<(), StoreError>;
+    /// The recharge attached to an order, if it is one.
+    async fn recharge_of(&self, order: &OrderNo) -> Result<Option<RechargeRecord>, StoreError>;
+    /// Records a purchase paid with a card: `order` (already paid, method member card) is
+    /// inserted and the card debited in one transaction, after checking the card's status
+    /// and balance there ([`crate::member::check_payment`], refused as
+    /// [`StoreError::Member`]).
+    async fn pay_with_card(&self, order: &Order, card: &CardNo) -> Result<(), StoreError>;
+    /// Appends an adjustment entry after checking it ([`crate::member::check_adjustment`])
+    /// against the balance in the same transaction.
+    async fn adjust(&self, entry: &MemberEntry) -> Result<(), StoreError>;
+}
