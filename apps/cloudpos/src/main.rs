@@ -7,8 +7,8 @@
 
 mod cli;
 mod cli_deposit;
-mod cli_onecode;
 mod cli_member;
+mod cli_onecode;
 mod commands;
 mod demo;
 mod exit;
