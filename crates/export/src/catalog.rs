@@ -170,27 +170,29 @@ pub(crate) fn first_sheet(path: &Path) -> Result<Range<Data>, ExportError> {
     })
 }
 
-/// Reads the first sheet of a workbook (xlsx, xls, ods).
-pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
-    let range = first_sheet(path)?;
-    let mut rows = range.rows();
-    let header = rows
-        .next()
-        .ok_or_else(|| ExportError::Import(format!("{}: the sheet is empty", path.display())))?;
-    // Map each of our columns to a position in the sheet.
-    let mut position = [None; 7];
+/// Maps each of `columns` (Chinese heading, English heading, required) to its position in
+/// the sheet's `header` row, by heading or one of `aliases`; refuses a header that lacks a
+/// required column, naming the missing ones and what is `expected` at least.
+pub(crate) fn column_positions<const N: usize>(
+    path: &Path,
+    header: &[Data],
+    columns: &[(&str, &str, bool); N],
+    aliases: &[(&str, usize)],
+    expected: &str,
+) -> Result<[Option<usize>; N], ExportError> {
+    let mut position = [None; N];
     for (i, cell) in header.iter().enumerate() {
         let h = text(cell);
         let h = h.trim_end_matches(['*', '：', ':']).trim();
-        let col = COLUMNS
+        let col = columns
             .iter()
             .position(|(zh, en, _)| h == *zh || h.eq_ignore_ascii_case(en))
-            .or_else(|| ALIASES.iter().find(|(a, _)| h == *a).map(|(_, c)| *c));
+            .or_else(|| aliases.iter().find(|(a, _)| h == *a).map(|(_, c)| *c));
         if let Some(c) = col {
             position[c].get_or_insert(i);
         }
     }
-    let missing: Vec<&str> = COLUMNS
+    let missing: Vec<&str> = columns
         .iter()
         .zip(position)
         .filter(|((_, _, required), p)| *required && p.is_none())
@@ -198,11 +200,22 @@ pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
         .collect();
     if !missing.is_empty() {
         return Err(ExportError::Import(format!(
-            "{}: the header row lacks the column(s) {} (expected 货号, 名称, 单价 at least)",
+            "{}: the header row lacks the column(s) {} (expected {expected} at least)",
             path.display(),
             missing.join(", ")
         )));
     }
+    Ok(position)
+}
+
+/// Reads the first sheet of a workbook (xlsx, xls, ods).
+pub fn read_commodities(path: &Path) -> Result<CatalogSheet, ExportError> {
+    let range = first_sheet(path)?;
+    let mut rows = range.rows();
+    let header = rows
+        .next()
+        .ok_or_else(|| ExportError::Import(format!("{}: the sheet is empty", path.display())))?;
+    let position = column_positions(path, header, &COLUMNS, &ALIASES, "货号, 名称, 单价")?;
     let empty = Data::Empty;
     let mut out = CatalogSheet {
         commodities: Vec::new(),

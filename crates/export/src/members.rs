@@ -14,7 +14,7 @@ use cloudpos_domain::timestamp::Timestamp;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::ExportError;
-use crate::catalog::{RowError, RowProblem, first_sheet, text};
+use crate::catalog::{RowError, RowProblem, column_positions, first_sheet, text};
 
 /// The columns, in export order: (Chinese, English, required on import).
 const COLUMNS: [(&str, &str, bool); 5] = [
@@ -46,31 +46,7 @@ pub fn read_members(path: &Path, at: Timestamp) -> Result<MemberSheet, ExportErr
     let header = rows
         .next()
         .ok_or_else(|| ExportError::Import(format!("{}: the sheet is empty", path.display())))?;
-    let mut position = [None; 5];
-    for (i, cell) in header.iter().enumerate() {
-        let h = text(cell);
-        let h = h.trim_end_matches(['*', '：', ':']).trim();
-        let col = COLUMNS
-            .iter()
-            .position(|(zh, en, _)| h == *zh || h.eq_ignore_ascii_case(en))
-            .or_else(|| ALIASES.iter().find(|(a, _)| h == *a).map(|(_, c)| *c));
-        if let Some(c) = col {
-            position[c].get_or_insert(i);
-        }
-    }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(position)
-        .filter(|((_, _, required), p)| *required && p.is_none())
-        .map(|((zh, _, _), _)| *zh)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ExportError::Import(format!(
-            "{}: the header row lacks the column(s) {} (expected 卡号, 姓名 at least)",
-            path.display(),
-            missing.join(", ")
-        )));
-    }
+    let position = column_positions(path, header, &COLUMNS, &ALIASES, "卡号, 姓名")?;
     let empty = Data::Empty;
     let mut out = MemberSheet {
         members: Vec::new(),
