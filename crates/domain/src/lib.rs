@@ -20,6 +20,7 @@ pub mod code;
 pub mod deposit;
 pub mod deposit_ports;
 pub mod device_ports;
+pub mod hq_ports;
 pub mod member;
 pub mod member_ports;
 pub mod money;
