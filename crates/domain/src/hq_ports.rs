@@ -54,6 +54,14 @@ pub struct ManagedCommodity {
 /// The till's side of the head-office link, kept by the ledger's store.
 #[async_trait]
 pub trait HeadOfficeStore: Send + Sync {
+    /// Turns the outbox on (a head office was configured): from now on every ledger change
+    /// writes its change in its own transaction. The first time, the current state of every
+    /// order, refund and shift already in the ledger is enqueued too (the backfill), in the
+    /// same transaction, so the head office ends up with the whole ledger. Idempotent: returns
+    /// how many changes the backfill enqueued (0 when already on).
+    async fn start_outbox(&self) -> Result<u64, StoreError>;
+    /// Whether the outbox is on.
+    async fn outbox_enabled(&self) -> Result<bool, StoreError>;
     /// Up to `limit` changes with `seq > after_seq`, ascending.
     async fn outbox_batch(
         &self,
