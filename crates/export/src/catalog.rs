@@ -362,6 +362,26 @@ mod tests {
         assert!(errs[3].1.contains("stock"), "{errs:?}");
     }
 
+    #[test]
+    fn a_header_row_without_required_columns_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-price.xlsx");
+        let mut book = Workbook::new();
+        let s = book.add_worksheet();
+        for (c, h) in ["Name", "条码", "备注"].iter().enumerate() {
+            s.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
+        }
+        s.write_string(1, 0, "可乐").unwrap();
+        book.save(&path).unwrap();
+        let err = read_commodities(&path).unwrap_err().to_string();
+        assert!(err.contains("no-price.xlsx"), "{err}");
+        // 名称 is there (as Name), so only the two absent ones are named as lacking.
+        assert!(
+            err.contains("the header row lacks the column(s) 货号, 单价 (expected"),
+            "{err}"
+        );
+    }
+
     /// The 512-byte header of a compound file (the container of `.xls`) that says "one FAT
     /// sector, directory in sector 0" while the file ends right after the header.
     fn truncated_xls() -> Vec<u8> {
