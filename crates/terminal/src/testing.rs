@@ -944,7 +944,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         printer: None,
         clock: clock.clone(),
         notices: s.clone(),
-        head_office: None,
+        head_office: Some(s.clone()),
     };
     let terminal = Terminal::new(ports.clone(), TerminalConfig::default());
     s.put(

@@ -100,7 +100,7 @@ impl Terminal {
                 printer: None,
                 clock: Arc::new(SystemClock),
                 notices: s.clone(),
-                head_office: None,
+                head_office: Some(s.clone()),
             },
             TerminalConfig {
                 policy,
