@@ -78,6 +78,10 @@ async fn every_setting_goes_through_the_same_guard_store_and_audit() {
     goes_through_the_mechanism(VoiceSettings::default()).await;
     goes_through_the_mechanism(UpdateSettings::default()).await;
     goes_through_the_mechanism(CashierMode::Mixed).await;
+    goes_through_the_mechanism(cloudpos_terminal::HeadOfficeSettings {
+        url: Some("https://hq.example.com".into()),
+    })
+    .await;
     goes_through_the_mechanism(OneCodeSettings {
         enabled: true,
         ..OneCodeSettings::default()
