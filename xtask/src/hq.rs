@@ -100,18 +100,32 @@ struct Counts {
     max_pending: u64,
 }
 
-/// Runs the campaign.
+/// Runs the campaign on a fresh database, dropped afterwards unless the campaign found a
+/// problem (then its name is in the report, to look into).
 pub fn run(ctx: &Ctx) -> Result<Outcome> {
-    let mut out = Outcome::new("hq", ctx);
-    let mut rng = StdRng::seed_from_u64(ctx.seed);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let db = Database::fresh(&rt, ctx.seed)?;
+    let result = campaign(ctx, &rt, &db);
+    match &result {
+        Ok(out) if !out.passed() => {}
+        _ => {
+            if let Err(e) = db.drop_database(&rt) {
+                eprintln!("xtask: could not drop {}: {e:#}", db.name());
+            }
+        }
+    }
+    result
+}
+
+fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Outcome> {
+    let mut out = Outcome::new("hq", ctx);
+    let mut rng = StdRng::seed_from_u64(ctx.seed);
     let hq_bin = workspace_binary("cloudpos-hq", "cloudpos-hq")?;
     let mut hq = HeadOffice::new(&hq_bin, &db.url);
-    let proxy = Proxy::start(&rt, ctx.seed)?;
+    let proxy = Proxy::start(rt, ctx.seed)?;
     proxy.set_target(Some(hq.start(None)?));
     let cloud = Cloud::start(ctx.scale)?;
 
@@ -283,15 +297,15 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
 
     let tills = members
         .iter()
-        .map(|m| till_ledger(&rt, m))
+        .map(|m| till_ledger(rt, m))
         .collect::<Result<Vec<_>>>()?;
     let addr = hq.addr().context("the head office is not running")?;
-    let hq_ledger = hq_ledger(&rt, &db.url, addr)?;
+    let hq_ledger = hq_ledger(rt, &db.url, addr)?;
     let (tally, problems) = compare(&tills, &hq_ledger);
     for p in problems {
         out.problem(ctx.runs, p);
     }
-    let terminals = api_get(&rt, addr, "/api/v1/terminals")?;
+    let terminals = api_get(rt, addr, "/api/v1/terminals")?;
     for t in terminals["terminals"].as_array().into_iter().flatten() {
         if t["backlog"].as_i64().unwrap_or(0) != 0 {
             out.problem(
@@ -327,11 +341,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     out.metric("settle_rounds", rounds);
     out.metric("settle_s", secs(settle_time.as_secs_f64()));
     hq.kill();
-    if out.passed() {
-        if let Err(e) = db.drop_database(&rt) {
-            eprintln!("xtask: could not drop {}: {e:#}", db.name());
-        }
-    } else {
+    if !out.passed() {
         out.metric("database_kept", db.name());
     }
     Ok(out)
