@@ -151,6 +151,9 @@ pub enum Command {
     /// Software update (软件更新): without a subcommand, the running version, the feed and
     /// the trusted key; `check` asks the feed; `apply` installs its signed release (admin).
     Update(UpdateArgs),
+    /// The head office (总部): the sync state, or a sync now.
+    #[command(subcommand)]
+    Hq(HqCommand),
 }
 
 /// `update [check|apply]`
@@ -412,6 +415,16 @@ pub enum ConfigCommand {
     Update(UpdateConfigArgs),
     /// One-code pay printing (一码支付打印): on or off, from when, how often, which QR codes.
     Onecode(crate::cli_onecode::OnecodeConfigArgs),
+    /// Connect this till to a head office: exchanges the one-time enrolment token from
+    /// `cloudpos-hq enrol` (configure permission; audited).
+    Hq {
+        /// The head office's address (https://…, or http:// to this machine only).
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The one-time token `cloudpos-hq enrol` printed.
+        #[arg(long, value_name = "TOKEN")]
+        enrol_token: String,
+    },
     /// Reconciliation: how often, and how long records may stay in flight.
     Reconcile {
         /// Seconds between background runs (default 30).
@@ -889,6 +902,26 @@ pub enum RegionCommand {
     },
     /// Remove both regions (the cashier types amounts). Needs the configure permission.
     Clear {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hq …`: the head office (总部) link.
+#[derive(Debug, Subcommand)]
+pub enum HqCommand {
+    /// The link's state: changes pending, the last successful sync, the lag.
+    Status {
+        /// Print JSON: `{"pending","last_sync","lag_ms",…}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push the outbox and pull the catalogue now.
+    Sync {
+        /// Sync once and exit (non-zero when the head office cannot be reached).
+        #[arg(long)]
+        once: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -42,7 +42,7 @@ fn chain_hash(seq: i64, entry: &AuditEntry, prev_hash: &str) -> String {
     hex::encode(digest(&SHA256, canonical.as_bytes()))
 }
 
-fn record_from_row(row: &SqliteRow) -> Result<AuditRecord, StoreError> {
+pub(crate) fn record_from_row(row: &SqliteRow) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         seq: row.try_get("seq").map_err(db)?,
         entry: AuditEntry {
@@ -103,13 +103,15 @@ impl AuditTrail for Store {
         })
         .map_err(|e| StoreError::Backend(e.to_string()))?;
         self.store_sealed(&mut tx, HEAD_SECRET, &head).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(AuditRecord {
+        let record = AuditRecord {
             seq,
             entry: entry.clone(),
             prev_hash,
             hash,
-        })
+        };
+        crate::outbox::audit_appended_in(&mut tx, &record).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
     }
 
     async fn verify(&self) -> Result<AuditVerdict, StoreError> {

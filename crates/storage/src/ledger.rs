@@ -16,12 +16,12 @@ use crate::Store;
 use crate::error::{corrupt, db};
 use crate::row_check::{Checked, ORDER_CHECKED, REFUND_CHECKED, order_check, refund_check};
 
-const ORDER_COLUMNS: &str = "id, store_id, device_id, out_trade_no, method, amount_fen, state, \
+pub(crate) const ORDER_COLUMNS: &str = "id, store_id, device_id, out_trade_no, method, amount_fen, state, \
     refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
     never_reverse, cash_tendered_fen, cash_change_fen, lines_json, created_at, updated_at, paid_at, \
     row_check";
 
-const REFUND_COLUMNS: &str = "id, out_refund_no, out_trade_no, method, amount_fen, state, reason, \
+pub(crate) const REFUND_COLUMNS: &str = "id, out_refund_no, out_trade_no, method, amount_fen, state, reason, \
     clerk_id, authorized_by, shift_id, refund_id, failure, created_at, updated_at, succeeded_at, \
     row_check";
 
@@ -34,7 +34,7 @@ where
     text.parse::<T>().map_err(|e| corrupt(what, e))
 }
 
-fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
+pub(crate) fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
     Checked::Order.verify(row)?;
     let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
@@ -68,7 +68,7 @@ fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
     })
 }
 
-fn refund_from_row(row: &SqliteRow) -> Result<Refund, StoreError> {
+pub(crate) fn refund_from_row(row: &SqliteRow) -> Result<Refund, StoreError> {
     Checked::Refund.verify(row)?;
     let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
@@ -94,7 +94,7 @@ fn refund_from_row(row: &SqliteRow) -> Result<Refund, StoreError> {
     })
 }
 
-fn shift_from_row(row: &SqliteRow) -> Result<Shift, StoreError> {
+pub(crate) fn shift_from_row(row: &SqliteRow) -> Result<Shift, StoreError> {
     Ok(Shift {
         id: row.try_get("id").map_err(db)?,
         clerk_id: parse(
@@ -326,17 +326,12 @@ pub(crate) async fn insert_order_in(
     .execute(&mut *tx)
     .await;
     match result {
-        Ok(_) => {}
-        Err(e) => {
-            return Err(match db(e) {
-                StoreError::Duplicate(_) => {
-                    StoreError::Duplicate(format!("order number {}", order.no))
-                }
-                other => other,
-            });
-        }
+        Ok(done) => crate::outbox::order_changed_in(tx, done.last_insert_rowid()).await,
+        Err(e) => Err(match db(e) {
+            StoreError::Duplicate(_) => StoreError::Duplicate(format!("order number {}", order.no)),
+            other => other,
+        }),
     }
-    Ok(())
 }
 
 #[async_trait]
@@ -416,6 +411,7 @@ impl Ledger for Store {
             });
         };
         Checked::Order.store(&mut tx, &updated).await?;
+        crate::outbox::order_changed_in(&mut tx, updated.try_get("id").map_err(db)?).await?;
         // A recharge is credited by the very transaction that records it paid.
         crate::members::on_order_state_in(&mut tx, order, expected).await?;
         tx.commit().await.map_err(db)
@@ -526,7 +522,7 @@ impl Ledger for Store {
         }
         check_new_refund(&order, &existing, refund.amount)?;
         crate::members::refuse_recharge_refund_in(&mut tx, &order.no).await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO refunds (out_refund_no, order_id, out_trade_no, method, amount_fen, \
              state, reason, clerk_id, authorized_by, shift_id, refund_id, failure, created_at, \
              updated_at, succeeded_at, row_check) \
@@ -562,6 +558,7 @@ impl Ledger for Store {
             }
             other => other,
         })?;
+        crate::outbox::refund_changed_in(&mut tx, inserted.last_insert_rowid()).await?;
         if refund.state == RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, refund.amount).await?;
             crate::members::refund_to_card_in(
@@ -642,6 +639,7 @@ impl Ledger for Store {
         .await
         .map_err(db)?;
         Checked::Refund.store(&mut tx, &updated).await?;
+        crate::outbox::refund_changed_in(&mut tx, refund_row).await?;
         if refund.state == RefundState::Succeeded && stored != RefundState::Succeeded {
             Self::add_refunded(&mut tx, order_id, amount).await?;
             crate::members::refund_to_card_in(
@@ -715,11 +713,16 @@ impl Ledger for Store {
 
     async fn open_shift(&self, clerk: &ClerkId, at: Timestamp) -> Result<Shift, StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL")
-            .bind(at.unix_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        let closed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL RETURNING id",
+        )
+        .bind(at.unix_millis())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for id in closed {
+            crate::outbox::shift_changed_in(&mut tx, id).await?;
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO shifts (clerk_id, opened_at) VALUES (?, ?) RETURNING id",
         )
@@ -728,6 +731,7 @@ impl Ledger for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
+        crate::outbox::shift_changed_in(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(Shift {
             id,
@@ -763,6 +767,7 @@ impl Ledger for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
+            crate::outbox::shift_changed_in(&mut tx, id).await?;
             shift.closed_at = Some(at);
         }
         tx.commit().await.map_err(db)?;
@@ -820,6 +825,7 @@ impl Store {
             )),
             other => other,
         })?;
-        Checked::Order.store(&mut *tx, &updated).await
+        Checked::Order.store(&mut *tx, &updated).await?;
+        crate::outbox::order_changed_in(tx, order_id).await
     }
 }

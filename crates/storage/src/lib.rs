@@ -6,7 +6,10 @@
 //! [`Catalog`](cloudpos_domain::ports::Catalog), [`Accounts`](cloudpos_domain::ports::Accounts),
 //! [`Settings`](cloudpos_domain::ports::Settings),
 //! [`SecretVault`](cloudpos_domain::ports::SecretVault) and
-//! [`AuditTrail`](cloudpos_domain::ports::AuditTrail), all implemented by [`Store`].
+//! [`AuditTrail`](cloudpos_domain::ports::AuditTrail), all implemented by [`Store`], and the
+//! head office's [`HeadOfficeStore`](cloudpos_domain::hq_ports::HeadOfficeStore): the
+//! transactional outbox every ledger write fills in its own transaction, and the managed
+//! catalogue (`outbox.rs`).
 //!
 //! The key decision is durability over speed: WAL with `synchronous=FULL` (a committed intent
 //! survives power loss, at the cost of one fsync per commit), and every write transaction
@@ -28,6 +31,7 @@ mod master_key;
 mod members;
 mod notices;
 mod one_code;
+mod outbox;
 pub mod row_check;
 mod settings;
 mod vault;

@@ -26,6 +26,7 @@ mod error;
 mod events;
 mod export;
 mod halt;
+mod head_office;
 mod members;
 mod merchant;
 mod network;
@@ -93,6 +94,9 @@ pub use cloudpos_export::{RowError, RowProblem};
 pub use complete::{COMPLETION_HOLD, COMPLETION_INTERVAL, CompletionReport};
 pub use export::{ExportReport, ExportTarget};
 pub use halt::Halt;
+pub use head_office::{
+    HQ_SYNC_INTERVAL, HQ_SYNC_MAX_BACKOFF, HeadOfficeEnrolled, HeadOfficeStatus, SyncReport,
+};
 pub use members::{LedgerLine, MemberImport, MemberSettings, RechargeResult};
 pub use notices::NOTICE_INTERVAL;
 pub use pay::PayInput;
@@ -120,6 +124,7 @@ pub use cloudpos_printer::{
 /// Scanner box settings (the scanner box adapter's configuration type) and the serial ports
 /// to pick from.
 pub use cloudpos_scanner_box::{BoxSettings, list_ports};
+pub use head_office::HeadOfficeSettings;
 pub use network::NetworkSettings;
 pub use one_code::{MARK_KEY as ONE_CODE_MARK_KEY, OneCodeFrom, OneCodeSettings};
 pub use policy::{AmountLimit, PayPolicy};
@@ -177,6 +182,9 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Notices (公告) fetched from the cloud, with their read state.
     pub notices: Arc<dyn NoticeBoard>,
+    /// The outbox for the head office and the catalogue it manages (the ledger's store),
+    /// when the store keeps one.
+    pub head_office: Option<Arc<dyn cloudpos_domain::hq_ports::HeadOfficeStore>>,
 }
 
 /// Tunables of a terminal.
@@ -220,6 +228,7 @@ pub(crate) struct Inner {
     events: broadcast::Sender<Event>,
     voice: voice::VoiceState,
     one_code: one_code::OneCodeState,
+    head_office: head_office::HeadOfficeState,
 }
 
 /// The cashier terminal: every use case, over the ports. Cheap to clone.
@@ -257,6 +266,7 @@ impl Terminal {
                 events,
                 voice: voice::VoiceState::default(),
                 one_code: one_code::OneCodeState::default(),
+                head_office: head_office::HeadOfficeState::default(),
             }),
         }
     }

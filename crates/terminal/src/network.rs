@@ -85,8 +85,9 @@ impl Setting for NetworkSettings {
         }))
     }
 
-    /// The Cloud Pay client is rebuilt with them.
+    /// The Cloud Pay client is rebuilt with them (and the head office link, on its next use).
     async fn applied(&self, terminal: &Terminal) -> Result<()> {
+        terminal.forget_built_head_office_link();
         terminal.rebuild_gateway().await
     }
 }

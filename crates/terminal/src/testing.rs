@@ -9,8 +9,10 @@
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
 mod deposits;
+mod hq;
 
 pub use deposits::{FakeDeposits, FakeFreeze};
+pub use hq::{FAKE_CREDENTIAL, FAKE_ENROL_TOKEN, FakeHeadOffice, FakeOutbox, PushScript};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -942,6 +944,7 @@ pub async fn test_terminal(dir: &Path) -> TestTerminal {
         printer: None,
         clock: clock.clone(),
         notices: s.clone(),
+        head_office: Some(s.clone()),
     };
     let terminal = Terminal::new(ports.clone(), TerminalConfig::default());
     s.put(

@@ -7,6 +7,7 @@ mod deposit;
 mod device;
 pub mod export;
 mod halt;
+mod hq;
 mod keys;
 mod member;
 mod network;
@@ -115,6 +116,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Onecode(cmd) => onecode::run(&terminal, cmd).await,
         Command::Config(ConfigCommand::Update(args)) => update::config(&terminal, &args).await,
         Command::Update(args) => update::run(&terminal, args, &home).await,
+        Command::Config(ConfigCommand::Hq { url, enrol_token }) => {
+            hq::config(&terminal, &url, &enrol_token).await
+        }
+        Command::Hq(cmd) => hq::run(&terminal, cmd).await,
         Command::Config(ConfigCommand::Reconcile {
             interval_secs,
             grace_ms,

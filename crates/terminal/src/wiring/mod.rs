@@ -13,10 +13,12 @@
 //! | `CodeSource`s and hotkeys ([`Devices`]), `KeySender` | `devices.rs` | the key and scanner box settings |
 //! | `Announcer` | `voice.rs` | — (the shipped clips) |
 //! | the update feed | `update.rs` | the update and network settings |
+//! | `HeadOfficeLink` | `head_office.rs` | the network settings (proxy, timeouts) |
 //! | the embedded Cloud Pay sandbox | `sandbox.rs` | the data directory (feature `embedded-sandbox`) |
 
 mod cloud;
 mod devices;
+mod head_office;
 mod printer;
 mod sandbox;
 mod screen;
@@ -98,6 +100,7 @@ impl Terminal {
                 printer: None,
                 clock: Arc::new(SystemClock),
                 notices: s.clone(),
+                head_office: Some(s.clone()),
             },
             TerminalConfig {
                 policy,

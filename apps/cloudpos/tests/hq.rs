@@ -1,0 +1,108 @@
+//! The till side of the head office end to end: a real `cloudpos-hq` on PostgreSQL (the
+//! server in `CLOUDPOS_TEST_DATABASE_URL`, or a throwaway cluster), a till on the sandbox
+//! enrolled with `config hq`, a payment, `hq sync --once`, and the head office's API.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use cloudpos_hq::testing::TestPostgres;
+use cloudpos_hq::{ServerConfig, auth, db, server};
+use common::{Env, code};
+use serde_json::Value;
+
+#[test]
+fn a_payment_reaches_the_head_office_with_hq_sync_once() {
+    let env = Env::start();
+    let (hq, pool) = env.rt.block_on(async {
+        let url = TestPostgres::shared().fresh_database().await;
+        let pool = db::connect(&url, 4).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        let running = server::start(
+            pool.clone(),
+            ServerConfig {
+                dev_open: true,
+                ..ServerConfig::loopback()
+            },
+        )
+        .await
+        .unwrap();
+        (running, pool)
+    });
+    let token = env.rt.block_on(async {
+        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
+            .await
+            .unwrap()
+    });
+    let url = hq.url();
+
+    // Unconfigured: status says so, sync names the fix.
+    let (rc, s) = env.json(&["hq", "status", "--json"], None);
+    assert_eq!(rc, 0);
+    assert_eq!(s["configured"], false);
+    let out = env.run(&["hq", "sync", "--once"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("config hq"));
+
+    env.ok(
+        &[
+            "config",
+            "hq",
+            "--url",
+            &url,
+            "--enrol-token",
+            token.as_str(),
+        ],
+        None,
+    );
+    let (rc, paid) = env.pay("12.34", &code("00"));
+    assert_eq!(rc, 0, "{paid}");
+    let no = paid["out_trade_no"].as_str().unwrap().to_owned();
+
+    let (_, before) = env.json(&["hq", "status", "--json"], None);
+    assert!(before["pending"].as_u64().unwrap() > 0, "{before}");
+    assert!(before["last_sync"].is_null());
+
+    env.ok(&["hq", "sync", "--once"], None);
+    let (_, after) = env.json(&["hq", "status", "--json"], None);
+    assert_eq!(after["pending"], 0, "{after}");
+    assert_eq!(after["lag_ms"], 0);
+    assert!(after["last_sync"].is_string(), "{after}");
+
+    let get = |path: &str| -> Value {
+        env.rt.block_on(async {
+            let r = env.http.get(format!("{url}{path}")).send().await.unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            r.json().await.unwrap()
+        })
+    };
+    let orders = get("/api/v1/orders");
+    let found: Vec<&Value> = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["out_trade_no"] == no.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{orders}");
+    let summary = get("/api/v1/summary?group=store");
+    assert_eq!(summary["total"]["paid_fen"], 1234, "{summary}");
+    assert_eq!(summary["total"]["paid_count"], 1, "{summary}");
+
+    // Again: nothing new, nothing doubled.
+    env.ok(&["hq", "sync", "--once"], None);
+    let summary = get("/api/v1/summary?group=store");
+    assert_eq!(summary["total"]["paid_count"], 1, "{summary}");
+
+    // The head office gone: a clear error and a non-zero exit; the till keeps its changes.
+    env.rt.block_on(hq.shutdown());
+    let (rc, _) = env.pay("1.00", &code("00"));
+    assert_eq!(rc, 0);
+    let out = env.run(&["hq", "sync", "--once"], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be reached"), "{err}");
+    let (_, s) = env.json(&["hq", "status", "--json"], None);
+    assert!(s["pending"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["last_error"].is_string(), "{s}");
+}
