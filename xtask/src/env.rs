@@ -108,9 +108,18 @@ impl Cloud {
     /// Writes the credentials file a terminal is set up from; `base_url` replaces the
     /// sandbox's own address when given (an outage).
     pub fn write_credentials(&self, path: &Path, base_url: Option<&str>) -> Result<()> {
+        match base_url {
+            Some(url) => self.write_credentials_with(path, &[("base_url", url)]),
+            None => self.write_credentials_with(path, &[]),
+        }
+    }
+
+    /// Writes the credentials file with some fields replaced (`out_shop_id` and `device_id`
+    /// for another of the sandbox's tills, `base_url` for an outage).
+    pub fn write_credentials_with(&self, path: &Path, fields: &[(&str, &str)]) -> Result<()> {
         let mut creds = serde_json::to_value(self.sandbox.credentials())?;
-        if let Some(url) = base_url {
-            creds["base_url"] = Value::String(url.to_owned());
+        for (key, value) in fields {
+            creds[*key] = Value::String((*value).to_owned());
         }
         std::fs::write(path, serde_json::to_vec(&creds)?)?;
         Ok(())
@@ -213,7 +222,19 @@ impl Till {
     /// Sets the merchant up against `cloud`, logs the admin in, and scales the payment
     /// loop and the network timeouts.
     pub fn setup(&self, cloud: &Cloud, scale: Scale) -> Result<()> {
-        self.point_at(cloud, None)?;
+        self.setup_with(cloud, scale, &[])
+    }
+
+    /// As `setup`, with credential fields replaced (another shop and device of the sandbox's
+    /// merchant, for several tills).
+    pub fn setup_with(&self, cloud: &Cloud, scale: Scale, fields: &[(&str, &str)]) -> Result<()> {
+        let creds = self.home.join("campaign-credentials.json");
+        cloud.write_credentials_with(&creds, fields)?;
+        let path = creds.to_string_lossy().into_owned();
+        self.ok(
+            &["setup", "merchant", "--credentials", &path, "--sandbox"],
+            Some(ADMIN_PW),
+        )?;
         self.ok(&["login", "--staff", "01"], Some(ADMIN_PW))?;
         let ms = |real| scale.ms(real).to_string();
         self.ok(
@@ -389,18 +410,24 @@ pub fn yuan(fen: i64) -> String {
 /// Locates (building if needed) the `cloudpos` binary of this workspace, with the same
 /// profile as this program.
 pub fn cloudpos_binary(explicit: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = explicit {
-        return Ok(p.to_owned());
+    match explicit {
+        Some(p) => Ok(p.to_owned()),
+        None => workspace_binary("cloudpos", "cloudpos"),
     }
+}
+
+/// Builds (if needed) and locates the binary `bin` of the workspace package `package`, with
+/// the same profile as this program.
+pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args([
         "build",
         "--quiet",
         "--package",
-        "cloudpos",
+        package,
         "--bin",
-        "cloudpos",
+        bin,
         "--message-format=json",
     ]);
     if !cfg!(debug_assertions) {
@@ -411,18 +438,18 @@ pub fn cloudpos_binary(explicit: Option<&Path>) -> Result<PathBuf> {
         .output()
         .context("running cargo build")?;
     if !out.status.success() {
-        bail!("cargo build -p cloudpos failed");
+        bail!("cargo build -p {package} failed");
     }
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<Value>(line) else {
             continue;
         };
         if msg["reason"] == "compiler-artifact"
-            && msg["target"]["name"] == "cloudpos"
+            && msg["target"]["name"] == bin
             && let Some(exe) = msg["executable"].as_str()
         {
             return Ok(PathBuf::from(exe));
         }
     }
-    bail!("cargo build did not report the cloudpos executable")
+    bail!("cargo build did not report the {bin} executable")
 }

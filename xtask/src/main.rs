@@ -21,6 +21,9 @@ mod dist;
 mod duplicate;
 mod env;
 mod faults;
+mod hq;
+mod hq_check;
+mod hq_env;
 mod outage;
 mod recharge;
 mod release;
@@ -113,10 +116,14 @@ enum Name {
     /// SIGKILL during member-card recharges and card payments: every credit has a paid
     /// payment and every paid recharge its credit.
     Recharge,
+    /// Head office: three tills push while the head office is killed and restarted, their
+    /// syncs are killed mid-push and the links are cut; then the head office must equal the
+    /// union of the tills' ledgers. Needs CLOUDPOS_TEST_DATABASE_URL (a PostgreSQL server).
+    Hq,
 }
 
 impl Name {
-    const ALL: [Name; 10] = [
+    const ALL: [Name; 11] = [
         Name::Crash,
         Name::Faults,
         Name::RevokeRace,
@@ -127,6 +134,7 @@ impl Name {
         Name::DepositCrash,
         Name::DepositFaults,
         Name::Recharge,
+        Name::Hq,
     ];
 
     /// Runs per size, and the default seed.
@@ -142,6 +150,7 @@ impl Name {
             Name::DepositCrash => (150, 5_000, 0xDE90_5170),
             Name::DepositFaults => (100, 3_000, 0xDE90_FA17),
             Name::Recharge => (150, 5_000, 0x4EC4_0001),
+            Name::Hq => (40, 1_000, 0x04E0_0019),
         };
         (if size == Size::Long { long } else { ci }, seed)
     }
@@ -231,6 +240,7 @@ fn campaign(args: &CampaignArgs) -> Result<bool> {
             Name::DepositCrash => deposits::crash(&ctx),
             Name::DepositFaults => deposits::faults(&ctx),
             Name::Recharge => recharge::run(&ctx),
+            Name::Hq => hq::run(&ctx),
         };
         let outcome = match result {
             Ok(mut o) => {
