@@ -16,7 +16,7 @@
 //! | `GET /api/v1/members/{card_no}` | a till | → [`CardView`] (`not_found` for an unknown card) |
 //! | `GET /api/v1/members?phone=P` | a till | → [`CardsResponse`] (without `phone`: every card) |
 //! | `GET /api/v1/members/{card_no}/entries` | a till | → [`EntriesResponse`] |
-//! | `POST /api/v1/members/movements` | a till | [`MovementRequest`] → [`MovementResponse`] (once per key) |
+//! | `POST /api/v1/member-movements` | a till | [`MovementRequest`] → [`MovementResponse`] (once per key) |
 //!
 //! A till authenticates with `Authorization: Bearer <credential>`, the credential it got
 //! from the enrolment. Every request and answer body carries `"v": 1` ([`PROTOCOL_VERSION`]);

@@ -295,7 +295,7 @@ impl MovementKind {
     }
 }
 
-/// `POST /api/v1/members/movements`: move money on a card, once per key.
+/// `POST /api/v1/member-movements`: move money on a card, once per key.
 ///
 /// ```json
 /// {"v": 1, "key": "sz0100ABCD2611221300000042", "card_no": "99000001", "kind": "payment",
