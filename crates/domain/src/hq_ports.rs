@@ -5,6 +5,9 @@
 //! `Record`, serialised as JSON); the domain only carries it as text, so the contract can
 //! evolve without the domain knowing HTTP or JSON. The store writes it; the terminal's sync
 //! use case sends it unchanged and deletes what the head office acknowledged.
+//!
+//! The other side is the [`HeadOfficeLink`]: enrolment, pushes and catalogue pages over the
+//! network, with errors that say what the till does next ([`LinkError::retry`]).
 
 use async_trait::async_trait;
 
@@ -83,4 +86,160 @@ pub trait HeadOfficeStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The last catalogue version applied (0 when none).
     async fn catalog_version(&self) -> Result<i64, StoreError>;
+}
+
+/// What the head office answered an enrolment: who the till is there, and its credential.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// The head office's number for this till.
+    pub terminal_id: i64,
+    /// The store it was enrolled for.
+    pub store: String,
+    /// The device id it was enrolled for.
+    pub device: String,
+    /// The till's credential: shown once, sealed at once, never written in plain text.
+    pub credential: String,
+    /// What the head office already holds of this till's stream (non-zero after a
+    /// re-enrolment).
+    pub applied_through: i64,
+    /// The catalogue version the head office has now.
+    pub catalog_version: i64,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("terminal_id", &self.terminal_id)
+            .field("store", &self.store)
+            .field("device", &self.device)
+            .field("credential", &"<redacted>")
+            .field("applied_through", &self.applied_through)
+            .field("catalog_version", &self.catalog_version)
+            .finish()
+    }
+}
+
+/// Where the till's head office is and the credential it talks with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeadOfficeAccess {
+    /// The head office's base URL (`https://hq.example.com`, or `http://127.0.0.1:8080`).
+    pub url: String,
+    /// The till's credential (from [`Enrolment::credential`]).
+    pub credential: String,
+}
+
+impl std::fmt::Debug for HeadOfficeAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeadOfficeAccess")
+            .field("url", &self.url)
+            .field("credential", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What the head office did with a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushReceipt {
+    /// The highest change of this till the head office has applied (committed): the till
+    /// may delete its outbox up to here, never above.
+    pub applied_through: i64,
+    /// Changes of this push applied now.
+    pub applied: u32,
+    /// Changes of this push it already held (a redelivery), checked and skipped.
+    pub duplicates: u32,
+}
+
+/// A page of the head office's catalogue changes, ascending by version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogPage {
+    /// The changes.
+    pub changes: Vec<ManagedCommodity>,
+    /// The highest version the head office has now.
+    pub latest_version: i64,
+    /// More changes follow: ask again from the last change's version.
+    pub more: bool,
+}
+
+/// What the till does after a failed exchange with the head office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRetry {
+    /// Try the same again later, with backoff (nothing is known to be applied).
+    Later,
+    /// Send again from the head office's `applied_through + 1`.
+    Resume,
+    /// Stop syncing and show the error: a person must act (enrol again, upgrade, fix).
+    Stop,
+}
+
+/// Why an exchange with the head office failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// No answer: refused, timed out, cut off. The request may or may not have been applied;
+    /// a resend is skipped or applied by the head office, never applied twice.
+    #[error("the head office cannot be reached: {0}")]
+    Unreachable(String),
+    /// The head office answered that it cannot work now (database down, overloaded, a
+    /// fault of its own); nothing was applied.
+    #[error("the head office is unavailable ({code}): {message}")]
+    Unavailable {
+        /// The contract's error code.
+        code: String,
+        /// Its words.
+        message: String,
+    },
+    /// The push did not continue what the head office holds: it has applied this till's
+    /// changes through `applied_through`; nothing of this push was applied.
+    #[error("the head office holds this till's changes through {applied_through}: {message}")]
+    Gap {
+        /// What the head office has applied.
+        applied_through: i64,
+        /// Its words.
+        message: String,
+    },
+    /// A refusal that needs a person (a bad or revoked credential, a used enrolment token,
+    /// a change it cannot apply, another protocol version, a bad address).
+    #[error("the head office refused ({code}): {message}")]
+    Refused {
+        /// The contract's error code (`unauthorized`, `conflict`, …), or `address`.
+        code: String,
+        /// Its words.
+        message: String,
+    },
+}
+
+impl LinkError {
+    /// What the till does next.
+    #[must_use]
+    pub const fn retry(&self) -> LinkRetry {
+        match self {
+            LinkError::Unreachable(_) | LinkError::Unavailable { .. } => LinkRetry::Later,
+            LinkError::Gap { .. } => LinkRetry::Resume,
+            LinkError::Refused { .. } => LinkRetry::Stop,
+        }
+    }
+}
+
+/// The link to the head office (the till's client of its API).
+#[async_trait]
+pub trait HeadOfficeLink: Send + Sync {
+    /// Exchanges a one-time enrolment token at the head office at `url` for the till's
+    /// identity and credential.
+    async fn enrol(&self, url: &str, token: &str) -> Result<Enrolment, LinkError>;
+    /// Pushes `changes` (ascending, contiguous) with what stays queued after them
+    /// (`backlog`, the oldest's commit time). A link may send fewer than given (a body too
+    /// large): the receipt's `applied_through` says how far the head office got.
+    async fn push(
+        &self,
+        to: &HeadOfficeAccess,
+        changes: &[OutboxEntry],
+        backlog: u64,
+        oldest_backlog_at: Option<Timestamp>,
+    ) -> Result<PushReceipt, LinkError>;
+    /// Up to `limit` catalogue changes with a version above `since_version`.
+    async fn catalog(
+        &self,
+        to: &HeadOfficeAccess,
+        since_version: i64,
+        limit: u32,
+    ) -> Result<CatalogPage, LinkError>;
 }
