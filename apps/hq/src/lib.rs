@@ -7,7 +7,9 @@
 //!
 //! The tills stay the source of truth for their own trades: the head office only ever
 //! holds what a till committed, applied idempotently by `(terminal_id, seq)`, one batch per
-//! PostgreSQL transaction.
+//! PostgreSQL transaction. Member cards are the exception: when a head office is configured
+//! it is the authority for their balances ([`members`]: movements applied once per
+//! idempotency key, under a lock of the card).
 #![deny(missing_docs)]
 #![deny(clippy::float_arithmetic)]
 
@@ -15,6 +17,7 @@ pub mod auth;
 pub mod catalog;
 pub mod db;
 pub mod ingest;
+pub mod members;
 pub mod query;
 pub mod server;
 pub mod testing;

@@ -26,7 +26,7 @@ use tower::ServiceExt as _;
 
 use crate::ingest::IngestOptions;
 use crate::query::{Grouping, OrderQuery};
-use crate::{auth, catalog, query, web};
+use crate::{auth, catalog, members, query, web};
 
 /// Certificate chain and private key (PEM files) for TLS.
 #[derive(Debug, Clone)]
@@ -346,6 +346,60 @@ async fn delete_commodity(
     Ok(axum::Json(catalog::delete(&s.pool, &sku).await?))
 }
 
+async fn put_members(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<cloudpos_hq_protocol::CardsResponse> {
+    let till = members::till(&s.pool, till_credential(&headers)?).await?;
+    let req: cloudpos_hq_protocol::PutCards = parse_json(&body)?;
+    Ok(axum::Json(members::put_cards(&s.pool, &till, &req).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct MembersParams {
+    phone: Option<String>,
+}
+
+async fn list_members(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(p): Query<MembersParams>,
+) -> ApiResult<cloudpos_hq_protocol::CardsResponse> {
+    members::till(&s.pool, till_credential(&headers)?).await?;
+    Ok(axum::Json(
+        members::cards(&s.pool, p.phone.as_deref()).await?,
+    ))
+}
+
+async fn member(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(card_no): Path<String>,
+) -> ApiResult<cloudpos_hq_protocol::CardView> {
+    members::till(&s.pool, till_credential(&headers)?).await?;
+    Ok(axum::Json(members::card(&s.pool, &card_no).await?))
+}
+
+async fn member_entries(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(card_no): Path<String>,
+) -> ApiResult<cloudpos_hq_protocol::EntriesResponse> {
+    members::till(&s.pool, till_credential(&headers)?).await?;
+    Ok(axum::Json(members::entries(&s.pool, &card_no).await?))
+}
+
+async fn member_movement(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<cloudpos_hq_protocol::MovementResponse> {
+    let till = members::till(&s.pool, till_credential(&headers)?).await?;
+    let req: cloudpos_hq_protocol::MovementRequest = parse_json(&body)?;
+    Ok(axum::Json(members::movement(&s.pool, &till, &req).await?))
+}
+
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
     pub name: String,
@@ -386,6 +440,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             "/api/v1/commodities/{sku}",
             put(put_commodity).delete(delete_commodity),
         )
+        .route("/api/v1/members", post(put_members).get(list_members))
+        .route("/api/v1/members/{card_no}", get(member))
+        .route("/api/v1/members/{card_no}/entries", get(member_entries))
+        .route("/api/v1/member-movements", post(member_movement))
         .route("/api/v1/login", post(api_login))
         .merge(web::routes())
         .fallback(not_found)

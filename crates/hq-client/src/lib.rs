@@ -20,6 +20,8 @@
 //!   answer: the resend is skipped by the head office if it was applied.
 #![deny(missing_docs)]
 
+pub mod members;
+
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

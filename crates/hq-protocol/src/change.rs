@@ -103,7 +103,7 @@ pub struct RecordError {
 }
 
 impl RecordError {
-    fn new(field: &str, problem: impl Into<String>) -> RecordError {
+    pub(crate) fn new(field: &str, problem: impl Into<String>) -> RecordError {
         RecordError {
             field: field.to_owned(),
             problem: problem.into(),
@@ -111,7 +111,7 @@ impl RecordError {
     }
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<(), RecordError> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), RecordError> {
     if value.len() > max {
         return Err(RecordError::new(field, format!("longer than {max} bytes")));
     }
@@ -121,18 +121,18 @@ fn text(field: &str, value: &str, max: usize) -> Result<(), RecordError> {
     Ok(())
 }
 
-fn id(field: &str, value: &str) -> Result<(), RecordError> {
+pub(crate) fn id(field: &str, value: &str) -> Result<(), RecordError> {
     if value.is_empty() {
         return Err(RecordError::new(field, "is empty"));
     }
     text(field, value, MAX_ID_BYTES)
 }
 
-fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<(), RecordError> {
+pub(crate) fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<(), RecordError> {
     value.map_or(Ok(()), |v| text(field, v, max))
 }
 
-fn time(field: &str, value: i64) -> Result<(), RecordError> {
+pub(crate) fn time(field: &str, value: i64) -> Result<(), RecordError> {
     if value < 0 {
         return Err(RecordError::new(field, "must be a Unix time in ms"));
     }

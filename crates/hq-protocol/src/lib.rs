@@ -12,6 +12,11 @@
 //! | `POST /api/v1/push` | a till | [`PushRequest`] → [`PushResponse`] |
 //! | `GET /api/v1/catalog?since_version=N&limit=M` | a till | → [`CatalogChanges`] |
 //! | `GET /api/v1/summary`, `/orders`, `/terminals` | the owner | → [`SummaryResponse`], [`OrdersPage`], [`TerminalsResponse`] |
+//! | `POST /api/v1/members` | a till | [`PutCards`] → [`CardsResponse`] (add, or add and update) |
+//! | `GET /api/v1/members/{card_no}` | a till | → [`CardView`] (`not_found` for an unknown card) |
+//! | `GET /api/v1/members?phone=P` | a till | → [`CardsResponse`] (without `phone`: every card) |
+//! | `GET /api/v1/members/{card_no}/entries` | a till | → [`EntriesResponse`] |
+//! | `POST /api/v1/member-movements` | a till | [`MovementRequest`] → [`MovementResponse`] (once per key) |
 //!
 //! A till authenticates with `Authorization: Bearer <credential>`, the credential it got
 //! from the enrolment. Every request and answer body carries `"v": 1` ([`PROTOCOL_VERSION`]);
@@ -60,6 +65,14 @@
 //! The till's conflict rule is in `docs/ARCHITECTURE.md` (head office wins on the SKUs it
 //! manages; local-only SKUs and stock stay the till's).
 //!
+//! ## Member cards (chain-wide)
+//!
+//! With a head office, it is the authority for member balances: recharges, card payments,
+//! refunds to the card and adjustments are movements asked of it under an idempotency key
+//! (the till's `out_trade_no`, `out_refund_no` or adjustment id), applied once, answered
+//! the same on every replay, and checked under a lock of the card so that a card is never
+//! spendable twice. The rules are in [`members`].
+//!
 //! ## Enrolment
 //!
 //! `cloudpos-hq enrol --store S --device D` prints a one-time token (valid 24 hours by
@@ -75,6 +88,7 @@ pub mod catalog;
 pub mod change;
 pub mod enrol;
 pub mod error;
+pub mod members;
 pub mod owner;
 pub mod push;
 
@@ -84,6 +98,10 @@ pub use change::{
 };
 pub use enrol::{EnrolRequest, EnrolResponse};
 pub use error::{ErrorBody, ErrorCode, Retry};
+pub use members::{
+    CardInput, CardView, CardsResponse, EntriesResponse, EntryView, MovementKind, MovementRequest,
+    MovementResponse, MovementStatus, PutCards, Refusal, RefusalCode,
+};
 pub use owner::{
     OrderView, OrdersPage, SummaryGroup, SummaryResponse, TerminalView, TerminalsResponse, Totals,
 };
