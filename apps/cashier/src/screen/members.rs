@@ -175,6 +175,8 @@ pub enum Event {
     Find(String),
     /// Load a card and its ledger (and move the focus to the recharge amount).
     Open(String),
+    /// Load a card and its ledger again, the focus left where it is.
+    Refresh(String),
     /// Recharge.
     Recharge {
         /// Card number.
@@ -242,7 +244,7 @@ impl Members {
     pub fn reload(&mut self) -> Vec<Event> {
         let mut events = vec![Event::LoadRules];
         if let Some(a) = &self.account {
-            events.push(Event::Open(a.card.card_no.as_str().to_owned()));
+            events.push(Event::Refresh(a.card.card_no.as_str().to_owned()));
         }
         events
     }
@@ -725,18 +727,10 @@ impl Members {
                 },
                 |(q, r)| Message::Found(q, r),
             ),
-            Event::Open(card) => Task::batch([
-                call(
-                    terminal,
-                    |t| async move {
-                        let a = t.member(&card).await?;
-                        let l = t.member_ledger(&card).await?;
-                        Ok((a, l))
-                    },
-                    Message::Ledger,
-                ),
-                focus::select(AMOUNT_FIELD),
-            ]),
+            Event::Open(card) => {
+                Task::batch([read_card(terminal, card), focus::select(AMOUNT_FIELD)])
+            }
+            Event::Refresh(card) => read_card(terminal, card),
             Event::Recharge { card, amount, code } => call(
                 terminal,
                 |t| async move { t.recharge_member(&card, amount, &code).await },
@@ -768,6 +762,19 @@ pub fn adjust_refused() -> &'static str {
     tr(
         "无权限：只有商户管理员可以调整会员余额",
         "Only a merchant admin may adjust a member's balance",
+    )
+}
+
+/// Reads a card and its ledger.
+fn read_card(terminal: &Terminal, card: String) -> Task<Message> {
+    call(
+        terminal,
+        |t| async move {
+            let a = t.member(&card).await?;
+            let l = t.member_ledger(&card).await?;
+            Ok((a, l))
+        },
+        Message::Ledger,
     )
 }
 
