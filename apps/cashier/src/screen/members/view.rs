@@ -212,7 +212,11 @@ impl Members {
                 })
                 .into()
             }
-            None => style::hint(rules_text(self)).into(),
+            None => style::hint(tr(
+                "输入金额后显示赠送与到账金额，再扫付款码",
+                "Type the amount to see the bonus and credit, then scan the code",
+            ))
+            .into(),
         };
         let mut col = column![
             row![
@@ -322,7 +326,7 @@ impl Members {
                     row![
                         style::cell(style::mono(ctx.short_time(l.entry.at), 13.0), 4),
                         style::cell(kind, 2),
-                        style::cell(style::money(l.entry.amount, 14.0).color(color), 3),
+                        style::cell(signed(l.entry.amount).color(color), 3),
                         style::cell(style::money(l.balance_after, 14.0), 3),
                     ]
                     .spacing(6)
@@ -380,6 +384,15 @@ impl Members {
             .style(style::card)
             .into()
     }
+}
+
+/// A ledger amount with its sign before the currency: +¥10.00, -¥12.50.
+fn signed<'a>(amount: Money) -> iced::widget::Text<'a> {
+    let sign = if amount.is_negative() { "-" } else { "+" };
+    let abs = Money::from_fen(amount.fen().abs());
+    style::mono(format!("{sign}¥{abs}"), 14.0)
+        .align_x(iced::alignment::Horizontal::Right)
+        .width(Length::Fill)
 }
 
 fn account_view(a: &MemberAccount) -> Element<'_, Message> {
