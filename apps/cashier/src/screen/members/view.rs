@@ -458,7 +458,7 @@ fn rules_text(m: &Members) -> String {
             )
         })
         .collect();
-    parts.join(tr("，", ", "))
+    parts.join(" · ")
 }
 
 fn add_view<'a>(ctx: &Ctx, a: &'a AddForm) -> Element<'a, Message> {
