@@ -1,6 +1,6 @@
 //! The application: routes messages between the screens, holds the session, and answers
-//! the manuals' global shortcuts (the navigation letters and function keys, M, V, U, H,
-//! Ctrl+E).
+//! the manuals' global shortcuts (the navigation letters and function keys, M, V, J, Q, K,
+//! U, H, Ctrl+E).
 //!
 //! Screens never see the [`Terminal`] in `update` or `view`: they return events, and each
 //! screen's `perform` turns its events into terminal calls run on iced's tokio executor,
@@ -43,8 +43,8 @@ use crate::screen::refund::{self, RefundScreen};
 use crate::screen::region::{self, Region, Target};
 use crate::screen::summary::{self, SummaryPanel};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, notices, one_code,
-    orders, payment, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, members, notices,
+    one_code, orders, payment, printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -134,6 +134,8 @@ pub enum Message {
     Deposits(deposits::Message),
     /// One-code pay printing settings.
     OneCode(one_code::Message),
+    /// Member cards (会员).
+    Members(members::Message),
     /// Software update.
     Update(update::Message),
     /// Notices (公告).
@@ -165,6 +167,7 @@ pub struct App {
     voice: voice::Voice,
     deposits: deposits::Deposits,
     one_code: one_code::OneCode,
+    members: members::Members,
     updates: update::Updates,
     notices: notices::Notices,
     payment: Option<payment::Payment>,
@@ -390,6 +393,10 @@ impl App {
                 let e = self.one_code.update(m);
                 self.one_code_event(e)
             }
+            Message::Members(m) => {
+                let e = self.members.update(m, &self.ctx);
+                self.members_event(e)
+            }
             Message::Region(m) => {
                 let Some(r) = &mut self.region else {
                     return Task::none();
@@ -513,6 +520,16 @@ impl App {
                 self.effect(one_code::OneCode::load, Message::OneCode),
                 focus::release(),
             ]),
+            Screen::Members => {
+                let mut tasks: Vec<Task<Message>> = self
+                    .members
+                    .reload()
+                    .into_iter()
+                    .map(|e| self.members_event(Some(e)))
+                    .collect();
+                tasks.push(focus::select(self.members.first_field()));
+                Task::batch(tasks)
+            }
         }
     }
 
@@ -523,6 +540,7 @@ impl App {
             Screen::Checkout => Some(self.checkout.first_field()),
             Screen::Refund => Some(refund::ORDER_FIELD),
             Screen::Deposits => Some(deposits::AMOUNT_FIELD),
+            Screen::Members => Some(self.members.first_field()),
             Screen::Commodities
             | Screen::Clerks
             | Screen::Orders
@@ -615,6 +633,7 @@ impl App {
                 self.navigate(Screen::Deposits)
             }
             Shortcut::Letter('Q') if logged_in => self.navigate(Screen::OneCode),
+            Shortcut::Letter('K') if logged_in => self.navigate(Screen::Members),
             Shortcut::Letter('U') if logged_in => {
                 self.update(Message::Update(update::Message::Open))
             }
@@ -645,6 +664,7 @@ impl App {
             Screen::Voice => self.voice.shortcut(press)?.map(Message::Voice),
             Screen::Deposits => self.deposits.shortcut(press)?.map(Message::Deposits),
             Screen::OneCode => self.one_code.shortcut(press)?.map(Message::OneCode),
+            Screen::Members => self.members.shortcut(press)?.map(Message::Members),
         };
         Some(self.act(action))
     }

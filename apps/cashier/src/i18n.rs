@@ -11,6 +11,7 @@
 
 mod devices;
 mod errors;
+mod members;
 
 pub use devices::{
     box_state_text, chord_error_text, device_problem_text, hotkey_action_text, hotkey_error_text,
@@ -21,6 +22,7 @@ pub use errors::{
     deposit_error_text, error_text, gateway_error_text, login_error_text, money_error_text,
     printing_error_text, refund_error_text, row_problem_text, store_error_text,
 };
+pub use members::{entry_kind_text, member_error_text, member_status_text};
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

@@ -151,6 +151,24 @@ impl Terminal {
         Ok(order)
     }
 
+    /// Checkout paid from a member card (会员卡, chosen at the till rather than scanned into
+    /// the code field): the cart's total is debited from the card in the transaction that
+    /// records the paid order with its lines; an insufficient balance is refused with the
+    /// balance. The sold quantities then leave stock.
+    pub async fn checkout_by_card(&self, cart: &Cart, card: &str, remark: &str) -> Result<Order> {
+        if cart.is_empty() {
+            return Err(TerminalError::Invalid("the cart is empty".into()));
+        }
+        let total = cart
+            .total()
+            .map_err(|e| TerminalError::Invalid(e.to_string()))?;
+        let order = self
+            .pay_by_card(card, total, remark, cart.lines().to_vec())
+            .await?;
+        self.take_from_stock(cart.lines()).await;
+        Ok(order)
+    }
+
     /// A cash payment (full mode): `amount` due, `tendered` handed over; records the change.
     /// Never goes to the cloud. `lines` may be empty (total-amount checkout).
     pub async fn pay_cash(

@@ -293,3 +293,74 @@ async fn members_go_out_to_excel_and_back() {
     assert!(report.errors.is_empty());
     assert_eq!(t2.terminal.member(CARD).await.unwrap().card.name, "张三");
 }
+
+#[tokio::test]
+async fn the_card_chosen_at_checkout_pays_the_cart_and_takes_stock() {
+    use cloudpos_domain::catalog::{Cart, Commodity};
+    let dir = tempfile::tempdir().unwrap();
+    let t = as_clerk(dir.path(), "01").await;
+    with_member_and_bonus(&t).await;
+    t.terminal
+        .recharge_member(CARD, y(5_000), &code(7, "00"))
+        .await
+        .unwrap();
+    let item = Commodity {
+        sku: "A1".into(),
+        barcode: None,
+        name: "可乐".into(),
+        category: String::new(),
+        unit: "瓶".into(),
+        price: y(350),
+        stock: 5,
+    };
+    t.terminal.save_commodity(&item).await.unwrap();
+    let mut cart = Cart::new();
+    cart.add(&item, 2).unwrap();
+    let order = t.terminal.checkout_by_card(&cart, CARD, "").await.unwrap();
+    assert_eq!(order.state, OrderState::Paid);
+    assert_eq!(order.method, PaymentMethod::Wallet(Wallet::MemberCard));
+    assert_eq!((order.amount, order.lines.len()), (y(700), 1));
+    assert_eq!(balance(&t).await, 4_300);
+    let stock = |t: &TestTerminal| {
+        let t = t.terminal.clone();
+        async move { t.commodity_by_code("A1").await.unwrap().unwrap().stock }
+    };
+    assert_eq!(stock(&t).await, 3);
+
+    // More than the card holds: refused with the balance, nothing debited or sold.
+    t.terminal
+        .save_commodity(&Commodity {
+            price: y(2_000),
+            stock: 3,
+            ..item.clone()
+        })
+        .await
+        .unwrap();
+    let mut dear = Cart::new();
+    dear.add(
+        &t.terminal.commodity_by_code("A1").await.unwrap().unwrap(),
+        3,
+    )
+    .unwrap();
+    let err = t
+        .terminal
+        .checkout_by_card(&dear, CARD, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TerminalError::Store(StoreError::Member(MemberError::InsufficientBalance { balance, .. }))
+                if balance == y(4_300)
+        ),
+        "{err:?}"
+    );
+    assert_eq!(balance(&t).await, 4_300);
+    assert_eq!(stock(&t).await, 3);
+    assert!(
+        t.terminal
+            .checkout_by_card(&Cart::new(), CARD, "")
+            .await
+            .is_err()
+    );
+}

@@ -63,6 +63,7 @@ impl App {
             Screen::Voice => self.page_loading || self.voice.busy,
             Screen::Deposits => self.deposits.settling(),
             Screen::OneCode => self.page_loading || self.one_code.busy,
+            Screen::Members => self.members.settling(),
         }
     }
 
@@ -165,6 +166,7 @@ impl App {
             Screen::Voice => self.voice.view(&self.ctx).map(Message::Voice),
             Screen::Deposits => self.deposits.view(&self.ctx).map(Message::Deposits),
             Screen::OneCode => self.one_code.view(&self.ctx).map(Message::OneCode),
+            Screen::Members => self.members.view(&self.ctx).map(Message::Members),
         };
         page = page.push(
             row![
@@ -305,6 +307,20 @@ impl App {
                 .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Deposits))),
             );
         }
+        col = col.push(
+            button(
+                row![
+                    text(Screen::Members.title()).size(16),
+                    Space::new().width(Length::Fill),
+                    text("K").size(12).font(style::MONO),
+                ]
+                .align_y(Alignment::Center),
+            )
+            .width(Length::Fill)
+            .padding([9, 12])
+            .style(style::nav_button(self.screen == Screen::Members))
+            .on_press_maybe(logged_in.then_some(Message::Navigate(Screen::Members))),
+        );
         col = col.push(
             button(
                 row![

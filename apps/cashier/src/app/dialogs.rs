@@ -113,6 +113,7 @@ impl App {
             Screen::Checkout => self.checkout.dialog_title(),
             Screen::Orders => self.orders.dialog_title(),
             Screen::Clerks => self.clerks.dialog_title(),
+            Screen::Members => self.members.dialog_title(),
             Screen::Basic => self
                 .basic
                 .reconfigure

@@ -6,8 +6,8 @@ use iced::Task;
 
 use super::{App, DeviceCommand, Message};
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, notices, one_code, orders,
-    printer, refund, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, members, notices, one_code,
+    orders, printer, refund, update, voice,
 };
 
 impl App {
@@ -124,6 +124,13 @@ impl App {
             return Task::none();
         };
         self.effect(|t| self.one_code.perform(e, t), Message::OneCode)
+    }
+
+    pub(super) fn members_event(&self, event: Option<members::Event>) -> Task<Message> {
+        let Some(e) = event else {
+            return Task::none();
+        };
+        self.effect(|t| self.members.perform(e, t), Message::Members)
     }
 
     pub(super) fn clerks_event(&self, event: Option<clerks::Event>) -> Task<Message> {

@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::screen::refund::RefundScreen;
 use crate::screen::summary::SummaryPanel;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, one_code, orders,
-    payment, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, members, one_code,
+    orders, payment, printer, update, voice,
 };
 use cloudpos_domain::order::Order;
 
@@ -114,6 +114,12 @@ impl App {
     #[must_use]
     pub fn one_code(&self) -> &one_code::OneCode {
         &self.one_code
+    }
+
+    /// The member screen.
+    #[must_use]
+    pub fn members(&self) -> &members::Members {
+        &self.members
     }
 
     /// The voice settings page.

@@ -18,8 +18,8 @@ use crate::i18n::{self, error_text, tr, trs};
 use crate::instance_lock::InstanceLock;
 use crate::screen::refund::RefundScreen;
 use crate::screen::{
-    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, notices, one_code,
-    orders, printer, update, voice,
+    Screen, basic, checkout, clerks, commodities, deposits, hotkeys, login, members, notices,
+    one_code, orders, printer, update, voice,
 };
 use crate::style;
 use crate::window_geometry::WindowState;
@@ -118,7 +118,8 @@ impl App {
             screen: Screen::Login,
             login: login::Login::default(),
             checkout: checkout::Checkout::new(cloudpos_domain::catalog::CheckoutMode::Full),
-            commodities: commodities::Commodities::new(dir),
+            commodities: commodities::Commodities::new(dir.clone()),
+            members: members::Members::new(dir),
             orders: orders::Orders::default(),
             refund: RefundScreen::default(),
             basic: basic::Basic::new(cloudpos_terminal::BasicSettings::default()),

@@ -13,7 +13,9 @@ use iced::{Subscription, Task, window};
 use super::{App, Message};
 use crate::i18n;
 use crate::screen::region::Target;
-use crate::screen::{Screen, checkout, deposits, login, one_code, orders, payment, refund};
+use crate::screen::{
+    Screen, checkout, deposits, login, members, one_code, orders, payment, refund,
+};
 use crate::style;
 
 /// A command to the device worker.
@@ -97,11 +99,21 @@ impl App {
                 let _ = self
                     .checkout
                     .update(checkout::Message::Update(o.clone()), &self.ctx);
+                // A recharge followed after an unknown result: its end reloads the card.
+                let e = self
+                    .members
+                    .update(members::Message::Update(o.clone()), &self.ctx);
+                // (Elsewhere the card is read again when the screen opens.)
+                let reload = if self.screen == Screen::Members {
+                    self.members_event(e)
+                } else {
+                    Task::none()
+                };
                 if let Some(p) = self.pending.iter_mut().find(|p| p.no == o.no) {
                     *p = o;
                 }
                 self.orders_dirty = true;
-                Task::none()
+                reload
             }
             TerminalEvent::Refund(_) => {
                 self.orders_dirty = true;

@@ -592,7 +592,7 @@ pub fn store_error_text(e: &StoreError) -> String {
             format!("{} already exists", thing(what)),
         ),
         StoreError::Refund(r) => refund_error_text(r),
-        StoreError::Member(m) => trs(format!("会员卡：{m}"), m.to_string()),
+        StoreError::Member(m) => super::member_error_text(m),
         StoreError::Conflict(detail) => {
             logged("store conflict", detail);
             tr(
@@ -696,6 +696,6 @@ pub fn row_problem_text(p: &RowProblem) -> String {
             format!("stock \"{t}\" is not a whole number"),
         ),
         RowProblem::Commodity(e) => commodity_error_text(e),
-        RowProblem::Member(e) => trs(format!("会员资料有误：{e}"), e.to_string()),
+        RowProblem::Member(e) => super::member_error_text(e),
     }
 }

@@ -1,7 +1,8 @@
 //! 收银 Checkout (full mode, C/F2): left the cart (货号/条码 field on top, lines with +/-,
 //! 合计); right the style switch 全功能 / 简单 / 总额, the 付款码 field and the buttons 收款
-//! and 现金收款. The cash dialog shows 实收 and 找零 live.
+//! and 现金收款 (and 会员卡, in `card`). The cash dialog shows 实收 and 找零 live.
 
+pub mod card;
 mod view;
 
 use cloudpos_domain::catalog::{Cart, CheckoutMode, Commodity, cash_change};
@@ -27,6 +28,8 @@ pub const TOTAL_FIELD: &str = "checkout-total";
 pub const CODE_FIELD: &str = "checkout-code";
 /// Id of the cash received field.
 pub const CASH_FIELD: &str = "checkout-cash";
+/// Id of the member card field (会员卡 dialog).
+pub const CARD_FIELD: &str = "checkout-card";
 
 /// F9: 现金收款 (F1–F8 are the screens).
 pub const CASH_KEY: u8 = 9;
@@ -104,6 +107,8 @@ pub struct Checkout {
     pub stage: Stage,
     /// The cash dialog, when open.
     pub cash: Option<CashDialog>,
+    /// The member card dialog, when open.
+    pub card: Option<card::CardDialog>,
     /// A customer's payment code scanned into the 货号/条码 field while the cart was empty,
     /// waiting for the cashier to confirm it is for this sale.
     pub confirm_code: Option<String>,
@@ -166,6 +171,8 @@ pub enum Message {
     CashConfirm,
     /// Close the cash dialog.
     CashCancel,
+    /// The member card dialog (会员卡).
+    Card(card::Message),
     /// The payment returned.
     Finished(Result<Order, TerminalError>),
     /// The ledger committed a state of our order.
@@ -211,6 +218,8 @@ pub enum Event {
         /// Remark.
         remark: String,
     },
+    /// Pay from a member card.
+    PayCard(card::CardPay),
     /// Move the focus.
     Focus(&'static str),
 }
@@ -232,6 +241,7 @@ impl Checkout {
             remark: String::new(),
             stage: Stage::Idle,
             cash: None,
+            card: None,
             confirm_code: None,
             error: None,
             looking: false,
@@ -257,6 +267,9 @@ impl Checkout {
     pub fn dialog_title(&self) -> Option<&'static str> {
         if self.confirm_code.is_some() {
             return Some(tr("付款码", "Payment code"));
+        }
+        if self.card.is_some() {
+            return Some(tr("会员卡支付", "Pay by member card"));
         }
         self.cash.as_ref().map(|_| tr("现金收款", "Cash payment"))
     }
@@ -349,6 +362,7 @@ impl Checkout {
         self.quantity = "1".into();
         self.stage = Stage::Idle;
         self.cash = None;
+        self.card = None;
         self.error = None;
     }
 
@@ -394,6 +408,22 @@ impl Checkout {
                 |t| async move { t.pay(input).await },
                 Message::Finished,
             ),
+            Event::PayCard(card::CardPay {
+                amount,
+                cart,
+                card,
+                remark,
+            }) => call(
+                terminal,
+                |t| async move {
+                    if cart.is_empty() {
+                        t.pay_member(&card, amount, &remark).await
+                    } else {
+                        t.checkout_by_card(&cart, &card, &remark).await
+                    }
+                },
+                Message::Finished,
+            ),
             Event::PayCash {
                 amount,
                 tendered,
@@ -427,8 +457,11 @@ impl Checkout {
         };
         match shortcut(press) {
             Shortcut::Escape => Some(KeyAction::Send(Message::Escape)),
-            Shortcut::Function(CASH_KEY) if self.cash.is_none() => {
+            Shortcut::Function(CASH_KEY) if self.cash.is_none() && self.card.is_none() => {
                 Some(KeyAction::Send(Message::OpenCash))
+            }
+            Shortcut::Function(card::CARD_KEY) if self.cash.is_none() && self.card.is_none() => {
+                Some(KeyAction::Send(Message::Card(card::Message::Open)))
             }
             Shortcut::Function(_) => None,
             Shortcut::Plus => Some(line().map_or(KeyAction::Swallow, |sku| {
@@ -441,13 +474,17 @@ impl Checkout {
                 KeyAction::Send(Message::UseCode)
             } else if self.cash.is_some() {
                 KeyAction::Send(Message::CashConfirm)
+            } else if self.card.is_some() {
+                KeyAction::Send(Message::Card(card::Message::Confirm))
             } else if matches!(self.stage, Stage::Done(_)) {
                 KeyAction::Send(Message::NextSale)
             } else {
                 KeyAction::Focus(self.first_field())
             }),
             Shortcut::Letter('M' | 'V' | 'U') => None,
-            _ if self.cash.is_some() || self.confirm_code.is_some() => Some(KeyAction::Swallow),
+            _ if self.cash.is_some() || self.card.is_some() || self.confirm_code.is_some() => {
+                Some(KeyAction::Swallow)
+            }
             _ => None,
         }
     }
@@ -734,6 +771,7 @@ impl Checkout {
                 self.cash = None;
                 Some(Event::Focus(self.first_field()))
             }
+            Message::Card(m) => self.card_update(m, ctx),
             Message::Finished(Err(
                 e @ (TerminalError::ResultUnknown { .. } | TerminalError::PaidNotRecorded { .. }),
             )) => {
@@ -799,6 +837,8 @@ impl Checkout {
                     self.confirm_code = None;
                 } else if self.cash.is_some() {
                     self.cash = None;
+                } else if self.card.is_some() {
+                    self.card = None;
                 } else if matches!(self.stage, Stage::Done(_)) {
                     self.stage = Stage::Idle;
                 } else {

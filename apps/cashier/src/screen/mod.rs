@@ -12,6 +12,7 @@ pub mod commodities;
 pub mod deposits;
 pub mod hotkeys;
 pub mod login;
+pub mod members;
 pub mod notices;
 pub mod one_code;
 pub mod orders;
@@ -69,6 +70,8 @@ pub enum Screen {
     Deposits,
     /// 一码支付打印 (Q; a configuration page the manuals' navigation has no number for).
     OneCode,
+    /// 会员 (K; member cards, beside the manual's navigation).
+    Members,
 }
 
 impl Screen {
@@ -135,6 +138,7 @@ impl Screen {
             Screen::Voice => tr("语音播报", "Voice"),
             Screen::Deposits => tr("押金", "Deposits"),
             Screen::OneCode => tr("一码支付打印", "QR code printing"),
+            Screen::Members => tr("会员", "Members"),
         }
     }
 }

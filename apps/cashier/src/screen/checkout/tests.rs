@@ -184,3 +184,67 @@ fn the_code_on_its_way_is_not_edited_under_the_payment() {
     assert!(matches!(moved, Some(Event::Focus(super::LOOKUP_FIELD))));
     assert_eq!(c.code, "134500000000001100");
 }
+
+#[test]
+fn the_member_card_pays_the_cart_and_an_insufficient_balance_shows_it() {
+    use super::card::Message as Card;
+    use cloudpos_domain::member::MemberError;
+    use cloudpos_domain::ports::StoreError;
+    use cloudpos_terminal::TerminalError;
+
+    let ctx = ctx();
+    let mut c = Checkout::new(CheckoutMode::Full);
+    // An empty cart opens nothing: there is nothing to pay.
+    assert!(matches!(
+        c.update(Message::Card(Card::Open), &ctx),
+        Some(Event::Focus(super::LOOKUP_FIELD))
+    ));
+    assert!(c.card.is_none() && c.error.is_some());
+    scan(&mut c, "A001", &ctx);
+    c.update(
+        Message::Found("A001".into(), Ok(Some(item("A001", 1_250)))),
+        &ctx,
+    );
+    assert!(matches!(
+        c.update(Message::Card(Card::Open), &ctx),
+        Some(Event::Focus(super::CARD_FIELD))
+    ));
+    assert_eq!(c.dialog_title(), Some("会员卡支付"));
+    // Enter with no card: refused in the dialog.
+    assert!(matches!(
+        c.update(Message::Card(Card::Confirm), &ctx),
+        Some(Event::Focus(super::CARD_FIELD))
+    ));
+    assert!(c.card.as_ref().unwrap().error.is_some());
+    c.update(
+        Message::Card(Card::CardNo("9900000000000001\n".into())),
+        &ctx,
+    );
+    match c.update(Message::Card(Card::Confirm), &ctx) {
+        Some(Event::PayCard(p)) => {
+            assert_eq!(p.card, "9900000000000001");
+            assert_eq!(p.amount, Money::from_fen(1_250));
+            assert_eq!(p.cart.lines().len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(c.card.is_none() && c.in_flight());
+    c.update(
+        Message::Finished(Err(TerminalError::Store(StoreError::Member(
+            MemberError::InsufficientBalance {
+                balance: Money::from_fen(800),
+                amount: Money::from_fen(1_250),
+            },
+        )))),
+        &ctx,
+    );
+    match &c.stage {
+        super::Stage::Done(Err(e)) => assert!(e.contains("8.00") && e.contains("12.50"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        c.cart.lines().len(),
+        1,
+        "the cart stays for another payment"
+    );
+}

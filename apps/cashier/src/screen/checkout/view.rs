@@ -33,6 +33,13 @@ impl Checkout {
         if let Some(code) = &self.confirm_code {
             return widgets::modal(base, confirm_code_view(ctx, code), Message::DropCode);
         }
+        if let Some(card) = &self.card {
+            return widgets::modal(
+                base,
+                self.card_view(ctx, card),
+                Message::Card(super::card::Message::Cancel),
+            );
+        }
         match &self.cash {
             Some(cash) => widgets::modal(base, self.cash_view(ctx, cash), Message::CashCancel),
             None => base,
@@ -275,6 +282,18 @@ impl Checkout {
                 .on_press_maybe((!self.in_flight()).then_some(Message::OpenCash)),
             ]
             .spacing(10),
+            button(
+                text(tr("会员卡 (F10)", "Member card (F10)"))
+                    .size(16)
+                    .width(Length::Fill)
+                    .align_x(Alignment::Center)
+            )
+            .width(Length::Fill)
+            .padding(8)
+            .style(button::secondary)
+            .on_press_maybe(
+                (!self.in_flight()).then_some(Message::Card(super::card::Message::Open))
+            ),
         ]
         .spacing(14);
         if let Some(e) = &self.error {
