@@ -15,6 +15,7 @@
 mod chrome;
 mod dialogs;
 mod effects;
+mod head_office;
 mod inspect;
 mod plug_in;
 mod start;
@@ -184,6 +185,10 @@ pub struct App {
     reconciler: Option<tokio::task::JoinHandle<()>>,
     /// The one-code pay watcher (一码支付打印), beside the reconciler.
     one_code_watcher: Option<tokio::task::JoinHandle<()>>,
+    /// The head-office sync (总部同步), beside the reconciler; idle while none is configured.
+    head_office_sync: Option<tokio::task::JoinHandle<()>>,
+    /// The head-office link's last state, for the status bar.
+    head_office: Option<tokio::sync::watch::Receiver<cloudpos_terminal::HeadOfficeStatus>>,
     /// Counts updates, so the key routers know when the app has answered a key.
     epoch: u64,
     /// A configuration page is loading its settings.
@@ -199,6 +204,9 @@ impl Drop for App {
         }
         if let Some(w) = self.one_code_watcher.take() {
             w.abort();
+        }
+        if let Some(h) = self.head_office_sync.take() {
+            h.abort();
         }
     }
 }

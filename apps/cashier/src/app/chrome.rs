@@ -463,7 +463,17 @@ impl App {
                 style::MUTED,
             )
         });
-        container(text(msg).size(14).color(color))
+        let head_office = self
+            .head_office
+            .as_ref()
+            .and_then(|rx| super::head_office::status_line(&rx.borrow()));
+        let mut line = row![text(msg).size(14).color(color)].align_y(Alignment::Center);
+        if let Some((hq, hq_color)) = head_office {
+            line = line
+                .push(Space::new().width(Length::Fill))
+                .push(text(hq).size(14).color(hq_color));
+        }
+        container(line)
             .padding([5, 16])
             .width(Length::Fill)
             .style(style::card)

@@ -144,6 +144,8 @@ impl App {
             orders_dirty: false,
             reconciler: None,
             one_code_watcher: None,
+            head_office_sync: None,
+            head_office: None,
             epoch: 0,
             page_loading: false,
             copied: Vec::new(),
@@ -155,6 +157,8 @@ impl App {
 
     pub(super) fn started(&mut self, started: Started, background: bool) -> Task<Message> {
         let t = started.terminal.clone();
+        // The status bar's 总部同步 state (published by the background sync).
+        self.head_office = Some(t.watch_head_office());
         self.terminal = Some(started.terminal);
         self.sandbox = started.sandbox;
         if started.update_note.is_some() {
@@ -191,6 +195,8 @@ impl App {
             self.reconciler = Some(t.spawn_reconciler());
             // 一码支付打印: watches the shop's printed-QR-code payments while it is enabled.
             self.one_code_watcher = Some(t.spawn_one_code_watcher());
+            // 总部同步: pushes the outbox and pulls the catalogue while a head office is set.
+            self.head_office_sync = Some(t.spawn_head_office_sync());
             // 语音播报: this process speaks (tests and scripts never touch a sound device).
             let t4 = t.clone();
             tasks.push(Task::perform(
