@@ -1,8 +1,9 @@
 //! The member-card side of the ports: the [`MemberLedger`], where cards and their entries
 //! are kept.
 //!
-//! The local adapter is the terminal's SQLite store; a chain-wide ledger at the head office
-//! would be another adapter of the same trait. Two writes must share a transaction with the
+//! The adapter is the terminal's SQLite store. With a head office the cards are chain-wide
+//! (`member_hq`): the balances are the head office's, and this port keeps only the till's
+//! durable intents of the movements it sends there (`insert_hq_intent` and friends). Two writes must share a transaction with the
 //! order ledger, so whichever adapter keeps the entries must also settle those orders:
 //! the credit of a recharge is written by the transaction that records its payment paid
 //! ([`Ledger::update_order`](crate::ports::Ledger::update_order)), and a refund of a card

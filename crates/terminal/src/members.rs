@@ -155,6 +155,16 @@ impl Terminal {
         code: &str,
     ) -> Result<RechargeResult> {
         let account = self.member(card).await?;
+        if account.card.status != cloudpos_domain::member::MemberStatus::Active {
+            // The head office credits a paid recharge whatever the card's status: the till
+            // checks it before charging the wallet (the local ledger checks it too).
+            return Err(
+                StoreError::Member(cloudpos_domain::member::MemberError::NotActive(
+                    account.card.status,
+                ))
+                .into(),
+            );
+        }
         let bonus = self.recharge_bonus(amount).await?;
         let recharge = Recharge {
             card_no: account.card.card_no.clone(),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::code::Wallet;
-use cloudpos_domain::member::{BonusRules, MemberError};
+use cloudpos_domain::member::{BonusRules, MemberError, MemberStatus};
 use cloudpos_domain::member_hq::{HqIntentState, MovementKind, void_key};
 use cloudpos_domain::member_ports::MemberLedger;
 use cloudpos_domain::money::Money;
@@ -85,6 +85,7 @@ async fn till_with_card(hq: &FakeHeadOffice) -> Till {
     assert!(r.credited, "credited at the head office at once");
     assert_eq!(r.account.balance, y(11_000));
     assert_eq!(hq.member_balance(CARD), y(11_000));
+    assert_eq!(till.tt.gateway.charged_codes().get(&code(1, "00")), Some(&1));
     till
 }
 
@@ -261,7 +262,7 @@ async fn card_payments_are_refused_while_the_head_office_is_away() {
             .unwrap()
             .is_empty()
     );
-    assert!(till.tt.gateway.order(&code(3, "00")).is_none());
+    assert!(!till.tt.gateway.charged_codes().contains_key(&code(3, "00")));
     // Wallet payments do not need the head office.
     let paid = till
         .t()
@@ -347,4 +348,38 @@ async fn two_tills_see_one_balance_and_cannot_overdraw_it() {
         .unwrap();
     assert_eq!(after.balance, y(300));
     assert_eq!(one.t().member(CARD).await.unwrap().balance, y(300));
+}
+
+#[tokio::test]
+async fn a_card_frozen_at_the_head_office_neither_pays_nor_is_recharged() {
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    hq.set_member_status(CARD, MemberStatus::Frozen);
+    let not_active = TerminalError::Store(StoreError::Member(MemberError::NotActive(
+        MemberStatus::Frozen,
+    )));
+    assert_eq!(
+        till.t().pay_member(CARD, y(100), "").await.unwrap_err(),
+        not_active
+    );
+    assert_eq!(
+        till.t()
+            .recharge_member(CARD, y(100), &code(5, "00"))
+            .await
+            .unwrap_err(),
+        not_active
+    );
+    assert!(
+        !till.tt.gateway.charged_codes().contains_key(&code(5, "00")),
+        "the wallet was not charged"
+    );
+    assert!(
+        till.tt
+            .store
+            .open_hq_intents(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(hq.member_balance(CARD), y(11_000));
 }

@@ -275,6 +275,14 @@ impl FakeHeadOffice {
         self.members.lock().unwrap().script.extend(steps);
     }
 
+    /// Freezes (or thaws) a card at the head office, as another till or the owner would.
+    pub fn set_member_status(&self, card: &str, status: cloudpos_domain::member::MemberStatus) {
+        self.members
+            .lock()
+            .unwrap()
+            .set_status(&CardNo::parse(card).unwrap(), status);
+    }
+
     /// A card's balance at the head office (the sum of its entries).
     #[must_use]
     pub fn member_balance(&self, card: &str) -> Money {

@@ -98,6 +98,12 @@ impl MemberOffice {
         Ok(cards.iter().map(|c| self.account(c)).collect())
     }
 
+    pub(super) fn set_status(&mut self, card: &CardNo, status: MemberStatus) {
+        if let Some(c) = self.cards.get_mut(card) {
+            c.status = status;
+        }
+    }
+
     pub(super) fn card(&self, card: &CardNo) -> Result<Option<MemberAccount>, LinkError> {
         self.check_online()?;
         Ok(self.cards.get(card).map(|c| self.account(c)))
