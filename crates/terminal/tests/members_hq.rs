@@ -18,8 +18,8 @@ use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{OrderState, PaymentMethod};
 use cloudpos_domain::ports::{Ledger, OrderFilter, StoreError};
 use cloudpos_terminal::testing::{
-    FAKE_ENROL_TOKEN, FakeHeadOffice, MovementScript, TestTerminal, code, test_merchant,
-    test_terminal,
+    FAKE_ENROL_TOKEN, FakeHeadOffice, LedgerFault, MovementScript, TestTerminal, code,
+    test_merchant, test_terminal,
 };
 use cloudpos_terminal::{
     HQ_UNREACHABLE, MemberSettings, PayInput, RefundInput, Terminal, TerminalConfig, TerminalError,
@@ -85,7 +85,10 @@ async fn till_with_card(hq: &FakeHeadOffice) -> Till {
     assert!(r.credited, "credited at the head office at once");
     assert_eq!(r.account.balance, y(11_000));
     assert_eq!(hq.member_balance(CARD), y(11_000));
-    assert_eq!(till.tt.gateway.charged_codes().get(&code(1, "00")), Some(&1));
+    assert_eq!(
+        till.tt.gateway.charged_codes().get(&code(1, "00")),
+        Some(&1)
+    );
     till
 }
 
@@ -381,5 +384,93 @@ async fn a_card_frozen_at_the_head_office_neither_pays_nor_is_recharged() {
             .unwrap()
             .is_empty()
     );
+    assert_eq!(hq.member_balance(CARD), y(11_000));
+}
+
+#[tokio::test]
+async fn a_recharge_recorded_paid_only_by_recovery_is_credited_once() {
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    till.tt.faults.set(LedgerFault::OrderUpdatesFail);
+    let err = till
+        .t()
+        .recharge_member(CARD, y(20_000), &code(6, "00"))
+        .await
+        .unwrap_err();
+    let TerminalError::PaidNotRecorded { order, .. } = &err else {
+        panic!("expected PaidNotRecorded, got {err:?}");
+    };
+    let key = order.no.as_str().to_owned();
+    let promised = till.tt.store.hq_intent(&key).await.unwrap().unwrap();
+    assert_eq!(
+        promised.state,
+        HqIntentState::Promised,
+        "not owed before paid"
+    );
+    assert_eq!(hq.movements_received(&key), 0);
+    till.tt.faults.set(LedgerFault::Healthy);
+    till.t().recover_pending().await.unwrap();
+    assert_eq!(
+        till.tt.store.order(&order.no).await.unwrap().unwrap().state,
+        OrderState::Paid
+    );
+    assert_eq!(hq.entries_of_key(&key), 2, "amount and bonus, once");
+    assert_eq!(
+        hq.member_balance(CARD),
+        y(11_000 + 20_000 + 1_000)
+    );
+    till.t().recover_pending().await.unwrap();
+    till.t().sync_head_office().await.unwrap();
+    assert_eq!(hq.movements_received(&key), 1);
+    // The credit went to the head office: the recharge is neither refunded nor voided.
+    let err = till
+        .t()
+        .refund(RefundInput {
+            order_no: order.no.clone(),
+            amount: y(100),
+            reason: "x".into(),
+            authorization: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TerminalError::Store(StoreError::Conflict(_))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_recharge_cancels_its_credit() {
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    let r = till
+        .t()
+        .recharge_member(CARD, y(5_000), &code(7, "03"))
+        .await;
+    let order_no = match r {
+        Ok(r) => {
+            assert_eq!(r.order.state, OrderState::Failed);
+            assert!(!r.credited);
+            r.order.no
+        }
+        Err(e) => panic!("a refused wallet payment is a failed order: {e:?}"),
+    };
+    let intent = till
+        .tt
+        .store
+        .hq_intent(order_no.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(intent.state, HqIntentState::Cancelled);
+    assert!(
+        till.t()
+            .pending_member_movements(CARD)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    till.t().sync_head_office().await.unwrap();
+    assert_eq!(hq.movements_received(order_no.as_str()), 0);
     assert_eq!(hq.member_balance(CARD), y(11_000));
 }
