@@ -132,6 +132,28 @@ async fn set_state_in(
     Ok(())
 }
 
+/// Refuses an order number held by a chain-wide card payment that is not applied (sent or
+/// to be sent, or refused): its order is written only by the transaction that records the
+/// debit applied, so no other order may take the number (another process of this device,
+/// or a generator resumed after a restart, could issue it again).
+pub(crate) async fn number_free_in(
+    conn: &mut SqliteConnection,
+    order_no: &str,
+) -> Result<(), StoreError> {
+    let held: Option<String> = sqlx::query_scalar(
+        "SELECT state FROM member_hq_intents WHERE key = ? AND kind = 'payment' \
+         AND state <> 'applied'",
+    )
+    .bind(order_no)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    match held {
+        Some(_) => Err(StoreError::Duplicate(format!("order number {order_no}"))),
+        None => Ok(()),
+    }
+}
+
 /// Whether `order_no` is a chain-wide recharge (its credit is the head office's).
 pub(crate) async fn is_recharge_in(
     conn: &mut SqliteConnection,
@@ -342,11 +364,6 @@ impl Store {
                 (HqIntentState::Refused, Some(format!("{code}: {message}")))
             }
         };
-        if state == HqIntentState::Applied
-            && let Some(order) = &intent.order
-        {
-            insert_order_in(&mut tx, order).await?;
-        }
         sqlx::query(
             "UPDATE member_hq_intents SET state = ?, refusal = ?, balance_fen = ?, updated_at = ? \
              WHERE key = ? AND state = 'pending'",
@@ -359,6 +376,12 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        // After the state: the number is released to this order only once it is applied.
+        if state == HqIntentState::Applied
+            && let Some(order) = &intent.order
+        {
+            insert_order_in(&mut tx, order).await?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(HqIntent {
             state,
