@@ -106,3 +106,109 @@ fn a_payment_reaches_the_head_office_with_hq_sync_once() {
     assert!(s["pending"].as_u64().unwrap() > 0, "{s}");
     assert!(s["last_error"].is_string(), "{s}");
 }
+
+#[test]
+fn member_cards_are_chain_wide_at_the_head_office() {
+    const CARD: &str = "9900000000000001";
+    let env = Env::start();
+    let (hq, pool) = env.rt.block_on(async {
+        let url = TestPostgres::shared().fresh_database().await;
+        let pool = db::connect(&url, 4).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        let running = server::start(pool.clone(), ServerConfig::loopback())
+            .await
+            .unwrap();
+        (running, pool)
+    });
+    let token = env.rt.block_on(async {
+        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
+            .await
+            .unwrap()
+    });
+    env.ok(
+        &[
+            "config",
+            "hq",
+            "--url",
+            &hq.url(),
+            "--enrol-token",
+            token.as_str(),
+        ],
+        None,
+    );
+    let hq_balance = || {
+        env.rt
+            .block_on(cloudpos_hq::members::card(&pool, CARD))
+            .unwrap()
+            .balance_fen
+    };
+    env.ok(
+        &[
+            "member",
+            "add",
+            "--card",
+            CARD,
+            "--name",
+            "张三",
+            "--phone",
+            "13800138000",
+        ],
+        None,
+    );
+    let (rc, r) = env.json(
+        &[
+            "member",
+            "recharge",
+            "--card",
+            CARD,
+            "--amount",
+            "100",
+            "--code",
+            &code("00"),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(rc, 0, "{r}");
+    assert_eq!(r["credited"], true, "{r}");
+    assert_eq!(r["credit_pending"], false, "{r}");
+    assert_eq!(r["balance_fen"], 10_000, "{r}");
+    assert_eq!(hq_balance(), 10_000, "the head office holds the balance");
+
+    let (rc, p) = env.json(
+        &[
+            "member", "pay", "--card", CARD, "--amount", "25.50", "--json",
+        ],
+        None,
+    );
+    assert_eq!(rc, 0, "{p}");
+    assert_eq!(p["balance_fen"], 7_450, "{p}");
+    let paid_no = p["out_trade_no"].as_str().unwrap().to_owned();
+    let (rc, refund) = env.json(
+        &[
+            "refund", "--order", &paid_no, "--amount", "5.50", "--reason", "退货", "--json",
+        ],
+        None,
+    );
+    assert_eq!(rc, 0, "{refund}");
+    assert_eq!(hq_balance(), 8_000);
+    let (_, found) = env.json(&["member", "find", "--card", CARD, "--json"], None);
+    assert_eq!(found["balance_fen"], 8_000, "{found}");
+    assert!(found.get("pending_fen").is_none(), "{found}");
+    let entries = env
+        .rt
+        .block_on(cloudpos_hq::members::entries(&pool, CARD))
+        .unwrap();
+    let keys: Vec<&str> = entries.entries.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "recharge, payment, refund: {keys:?}");
+    assert!(keys.contains(&paid_no.as_str()), "{keys:?}");
+
+    // The head office gone: card payments are refused, nothing written; cash still works.
+    env.rt.block_on(hq.shutdown());
+    let out = env.run(&["member", "pay", "--card", CARD, "--amount", "1"], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("总部无法连接，会员卡暂不可用"), "{err}");
+    let (rc, _) = env.pay("1.00", &code("00"));
+    assert_eq!(rc, 0);
+}

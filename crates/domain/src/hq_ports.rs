@@ -12,6 +12,8 @@
 use async_trait::async_trait;
 
 use crate::catalog::Commodity;
+use crate::member::{CardNo, MemberAccount, MemberCard, MemberEntry};
+use crate::member_hq::{MemberMovement, MovementOutcome};
 use crate::ports::StoreError;
 use crate::timestamp::Timestamp;
 
@@ -242,4 +244,39 @@ pub trait HeadOfficeLink: Send + Sync {
         since_version: i64,
         limit: u32,
     ) -> Result<CatalogPage, LinkError>;
+
+    /// Chain-wide cards: adds `cards` (or, with `upsert`, adds and updates them), all or
+    /// none; the cards after it.
+    async fn put_member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        cards: &[MemberCard],
+        upsert: bool,
+    ) -> Result<Vec<MemberAccount>, LinkError>;
+    /// One card with its balance at the head office; `None` when it does not know it.
+    async fn member_card(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Option<MemberAccount>, LinkError>;
+    /// The cards under a phone number (every card when `None`), by card number.
+    async fn member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        phone: Option<&str>,
+    ) -> Result<Vec<MemberAccount>, LinkError>;
+    /// A card's entries at the head office, oldest first.
+    async fn member_entries(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Vec<MemberEntry>, LinkError>;
+    /// Moves a card's money once per key: applied or refused (both answers, recorded under
+    /// the key at the head office). On [`LinkError::Unreachable`] send the same movement
+    /// again: a replay is answered with the first outcome.
+    async fn member_movement(
+        &self,
+        to: &HeadOfficeAccess,
+        movement: &MemberMovement,
+    ) -> Result<MovementOutcome, LinkError>;
 }

@@ -22,6 +22,7 @@ pub mod deposit_ports;
 pub mod device_ports;
 pub mod hq_ports;
 pub mod member;
+pub mod member_hq;
 pub mod member_ports;
 pub mod money;
 pub mod one_code;

@@ -1,8 +1,9 @@
 //! The member-card side of the ports: the [`MemberLedger`], where cards and their entries
 //! are kept.
 //!
-//! The local adapter is the terminal's SQLite store; a chain-wide ledger at the head office
-//! would be another adapter of the same trait. Two writes must share a transaction with the
+//! The adapter is the terminal's SQLite store. With a head office the cards are chain-wide
+//! (`member_hq`): the balances are the head office's, and this port keeps only the till's
+//! durable intents of the movements it sends there (`insert_hq_intent` and friends). Two writes must share a transaction with the
 //! order ledger, so whichever adapter keeps the entries must also settle those orders:
 //! the credit of a recharge is written by the transaction that records its payment paid
 //! ([`Ledger::update_order`](crate::ports::Ledger::update_order)), and a refund of a card
@@ -11,6 +12,7 @@
 use async_trait::async_trait;
 
 use crate::member::{CardNo, MemberAccount, MemberCard, MemberEntry, Recharge};
+use crate::member_hq::{HqIntent, MemberMovement, MovementOutcome};
 use crate::order::Order;
 use crate::order_no::OrderNo;
 use crate::ports::StoreError;
@@ -57,4 +59,36 @@ pub trait MemberLedger: Send + Sync {
     /// Appends an adjustment entry after checking it ([`crate::member::check_adjustment`])
     /// against the balance in the same transaction.
     async fn adjust(&self, entry: &MemberEntry) -> Result<(), StoreError>;
+
+    /// Chain-wide cards (a head office keeps the balances): writes a movement's intent,
+    /// state pending, before it is sent. For a card payment `intent.order` is the paid order
+    /// it will record: its number is checked against the ledger's orders in the same
+    /// transaction ([`StoreError::Duplicate`] naming the order number if taken).
+    /// [`StoreError::Duplicate`] if the key exists.
+    async fn insert_hq_intent(&self, intent: &HqIntent) -> Result<(), StoreError>;
+    /// Chain-wide cards: commits a recharge payment's intent, `order` (as
+    /// [`Ledger::insert_order`](crate::ports::Ledger::insert_order)), together with its
+    /// credit `movement` in state promised. The transaction that records the payment paid
+    /// turns the credit pending (to be sent); a payment that fails or is reversed
+    /// cancels it. A refund or void of a card payment debited at the head office queues
+    /// its credit back (pending) in the refund's or void's own transaction.
+    async fn insert_hq_recharge_intent(
+        &self,
+        order: &Order,
+        movement: &MemberMovement,
+    ) -> Result<(), StoreError>;
+    /// The intent under a key.
+    async fn hq_intent(&self, key: &str) -> Result<Option<HqIntent>, StoreError>;
+    /// The intents to send (pending), oldest first; only `card`'s when given.
+    async fn open_hq_intents(&self, card: Option<&CardNo>) -> Result<Vec<HqIntent>, StoreError>;
+    /// Records the head office's answer to a pending intent, in one transaction: applied or
+    /// refused, with the balance; an applied card payment's order is inserted (paid) in the
+    /// same transaction. An intent already final is left as it is (a replay's answer).
+    /// Returns the intent as it now stands.
+    async fn finish_hq_intent(
+        &self,
+        key: &str,
+        outcome: &MovementOutcome,
+        at: crate::timestamp::Timestamp,
+    ) -> Result<HqIntent, StoreError>;
 }

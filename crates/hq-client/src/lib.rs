@@ -31,6 +31,8 @@ use cloudpos_domain::hq_ports::{
     CatalogPage, Enrolment, HeadOfficeAccess, HeadOfficeLink, LinkError, ManagedCommodity,
     OutboxEntry, PushReceipt,
 };
+use cloudpos_domain::member::{CardNo, MemberAccount, MemberCard, MemberEntry};
+use cloudpos_domain::member_hq::{MemberMovement, MovementOutcome};
 use cloudpos_domain::timestamp::Timestamp;
 use cloudpos_hq_protocol::{
     CatalogChanges, EnrolRequest, EnrolResponse, ErrorBody, ErrorCode, MAX_PUSH_BYTES,
@@ -454,6 +456,47 @@ impl HeadOfficeLink for HqClient {
             latest_version: r.latest_version,
             more: r.more,
         })
+    }
+
+    async fn put_member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        cards: &[MemberCard],
+        upsert: bool,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        self.link_put_member_cards(to, cards, upsert).await
+    }
+
+    async fn member_card(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Option<MemberAccount>, LinkError> {
+        self.link_member_card(to, card).await
+    }
+
+    async fn member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        phone: Option<&str>,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        self.link_member_cards(to, phone).await
+    }
+
+    async fn member_entries(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Vec<MemberEntry>, LinkError> {
+        self.link_member_entries(to, card).await
+    }
+
+    async fn member_movement(
+        &self,
+        to: &HeadOfficeAccess,
+        movement: &MemberMovement,
+    ) -> Result<MovementOutcome, LinkError> {
+        self.link_member_movement(to, movement).await
     }
 }
 

@@ -13,6 +13,11 @@ use cloudpos_hq_protocol::{
     PutCards,
 };
 
+use cloudpos_domain::member::{CardNo, MemberAccount, MemberCard, MemberEntry};
+use cloudpos_domain::member_hq::{MemberMovement, MovementKind, MovementOutcome};
+use cloudpos_domain::money::Money;
+use cloudpos_hq_protocol::{MovementStatus, PROTOCOL_VERSION};
+
 use crate::HqClient;
 
 impl HqClient {
@@ -114,6 +119,129 @@ impl HqClient {
             "member card movement",
         )
         .await
+    }
+}
+
+/// An answer the till cannot use (a card or entry its own rules refuse).
+fn bad_answer(what: &str, e: impl std::fmt::Display) -> LinkError {
+    LinkError::Refused {
+        code: "bad_response".into(),
+        message: format!("the head office sent a {what} this till cannot read: {e}"),
+    }
+}
+
+fn accounts(cards: &[CardView]) -> Result<Vec<MemberAccount>, LinkError> {
+    cards
+        .iter()
+        .map(|c| c.to_account().map_err(|e| bad_answer("member card", e)))
+        .collect()
+}
+
+/// The domain's movement as the contract's request.
+#[must_use]
+pub fn movement_request(m: &MemberMovement) -> MovementRequest {
+    use cloudpos_hq_protocol::MovementKind as Wire;
+    let kind = match m.kind {
+        MovementKind::Recharge => Wire::Recharge,
+        MovementKind::Payment => Wire::Payment,
+        MovementKind::Refund => Wire::Refund,
+        MovementKind::Adjustment => Wire::Adjustment,
+    };
+    MovementRequest {
+        v: PROTOCOL_VERSION,
+        key: m.key.clone(),
+        card_no: m.card_no.as_str().to_owned(),
+        kind,
+        amount_fen: m.amount.fen(),
+        bonus_fen: m.bonus.fen(),
+        payment_key: m.payment_key.clone(),
+        reason: m.reason.clone(),
+        clerk: m.clerk_id.as_str().to_owned(),
+        at: m.at.unix_millis(),
+    }
+}
+
+/// The contract's answer as the domain's outcome. An answer for another key is no answer.
+pub fn movement_outcome(
+    m: &MemberMovement,
+    r: &MovementResponse,
+) -> Result<MovementOutcome, LinkError> {
+    if r.key != m.key {
+        return Err(LinkError::Unreachable(format!(
+            "the head office answered movement {} for {}",
+            r.key, m.key
+        )));
+    }
+    let balance = Money::from_fen(r.balance_fen);
+    Ok(match (r.status, &r.refusal) {
+        (MovementStatus::Applied, _) => MovementOutcome::Applied {
+            balance,
+            replayed: r.replayed,
+        },
+        (MovementStatus::Refused, refusal) => MovementOutcome::Refused {
+            code: refusal
+                .as_ref()
+                .and_then(|f| serde_json::to_value(f.code).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "refused".into()),
+            message: refusal
+                .as_ref()
+                .map_or_else(|| "refused".into(), |f| f.message.clone()),
+            balance,
+        },
+    })
+}
+
+impl HqClient {
+    pub(crate) async fn link_put_member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        cards: &[MemberCard],
+        upsert: bool,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        let input = cards.iter().map(CardInput::from_card).collect();
+        accounts(&self.put_member_cards(to, input, upsert).await?)
+    }
+
+    pub(crate) async fn link_member_card(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Option<MemberAccount>, LinkError> {
+        self.member_card(to, card.as_str())
+            .await?
+            .map(|c| c.to_account().map_err(|e| bad_answer("member card", e)))
+            .transpose()
+    }
+
+    pub(crate) async fn link_member_cards(
+        &self,
+        to: &HeadOfficeAccess,
+        phone: Option<&str>,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        accounts(&self.member_cards(to, phone).await?)
+    }
+
+    pub(crate) async fn link_member_entries(
+        &self,
+        to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Vec<MemberEntry>, LinkError> {
+        self.member_entries(to, card.as_str())
+            .await?
+            .entries
+            .iter()
+            .map(|e| e.to_entry(card).map_err(|e| bad_answer("member entry", e)))
+            .collect()
+    }
+
+    pub(crate) async fn link_member_movement(
+        &self,
+        to: &HeadOfficeAccess,
+        m: &MemberMovement,
+    ) -> Result<MovementOutcome, LinkError> {
+        let r = self.member_movement(to, &movement_request(m)).await?;
+        movement_outcome(m, &r)
     }
 }
 

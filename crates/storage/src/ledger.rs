@@ -288,6 +288,7 @@ pub(crate) async fn insert_order_in(
     tx: &mut sqlx::SqliteConnection,
     order: &Order,
 ) -> Result<(), StoreError> {
+    crate::member_hq::number_free_in(tx, order.no.as_str()).await?;
     let result = sqlx::query(
         "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
          refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \
@@ -496,6 +497,9 @@ impl Ledger for Store {
              ORDER BY updated_at DESC LIMIT 1",
             "SELECT unfreeze_no FROM deposits WHERE unfreeze_no IS NOT NULL \
              ORDER BY updated_at DESC LIMIT 1",
+            // A chain-wide card payment's number is taken by its intent, paid or not.
+            "SELECT key FROM member_hq_intents WHERE kind = 'payment' \
+             ORDER BY created_at DESC, key DESC LIMIT 1",
         ] {
             if let Some(no) = sqlx::query_scalar::<_, String>(sql)
                 .fetch_optional(&self.pool)

@@ -28,6 +28,7 @@ mod deposits;
 mod error;
 mod ledger;
 mod master_key;
+mod member_hq;
 mod members;
 mod notices;
 mod one_code;

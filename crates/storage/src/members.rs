@@ -13,6 +13,7 @@ use cloudpos_domain::member::{
     CardNo, EntryKind, MemberAccount, MemberCard, MemberEntry, MemberError, Recharge,
     check_adjustment, check_payment,
 };
+use cloudpos_domain::member_hq::{HqIntent, MemberMovement, MovementOutcome};
 use cloudpos_domain::member_ports::{MemberLedger, RechargeRecord};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
@@ -176,6 +177,9 @@ pub(crate) async fn on_order_state_in(
     if from == order.state {
         return Ok(());
     }
+    if crate::member_hq::on_order_state_in(conn, order, from).await? {
+        return Ok(());
+    }
     let recharge = recharge_row_in(conn, order.no.as_str()).await?;
     if let Some((id, record)) = recharge {
         if from == OrderState::Paid {
@@ -249,6 +253,9 @@ pub(crate) async fn refund_to_card_in(
     amount: Money,
     at: Timestamp,
 ) -> Result<(), StoreError> {
+    if crate::member_hq::refund_to_card_in(conn, order_no, reference, amount, at).await? {
+        return Ok(());
+    }
     let card: Option<String> = sqlx::query_scalar(
         "SELECT card_no FROM member_entries WHERE kind = 'payment' AND reference = ?",
     )
@@ -279,7 +286,9 @@ pub(crate) async fn refuse_recharge_refund_in(
     conn: &mut SqliteConnection,
     order_no: &OrderNo,
 ) -> Result<(), StoreError> {
-    if recharge_row_in(conn, order_no.as_str()).await?.is_some() {
+    if recharge_row_in(conn, order_no.as_str()).await?.is_some()
+        || crate::member_hq::is_recharge_in(conn, order_no.as_str()).await?
+    {
         return Err(StoreError::Conflict(format!(
             "order {order_no} is a member-card recharge: it is not refunded (correct the card \
              with an adjustment instead)"
@@ -491,5 +500,34 @@ impl MemberLedger for Store {
         check_adjustment(balance, entry.amount, entry.reason.as_deref().unwrap_or(""))?;
         insert_entry_in(&mut tx, entry).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn insert_hq_intent(&self, intent: &HqIntent) -> Result<(), StoreError> {
+        self.insert_hq_intent_tx(intent).await
+    }
+
+    async fn insert_hq_recharge_intent(
+        &self,
+        order: &Order,
+        movement: &MemberMovement,
+    ) -> Result<(), StoreError> {
+        self.insert_hq_recharge_tx(order, movement).await
+    }
+
+    async fn hq_intent(&self, key: &str) -> Result<Option<HqIntent>, StoreError> {
+        self.hq_intent_of(key).await
+    }
+
+    async fn open_hq_intents(&self, card: Option<&CardNo>) -> Result<Vec<HqIntent>, StoreError> {
+        self.open_hq_intents_of(card).await
+    }
+
+    async fn finish_hq_intent(
+        &self,
+        key: &str,
+        outcome: &MovementOutcome,
+        at: Timestamp,
+    ) -> Result<HqIntent, StoreError> {
+        self.finish_hq_intent_tx(key, outcome, at).await
     }
 }

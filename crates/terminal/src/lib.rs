@@ -28,6 +28,7 @@ mod export;
 mod halt;
 mod head_office;
 mod members;
+mod members_hq;
 mod merchant;
 mod network;
 mod notices;
@@ -98,6 +99,7 @@ pub use head_office::{
     HQ_SYNC_INTERVAL, HQ_SYNC_MAX_BACKOFF, HeadOfficeEnrolled, HeadOfficeStatus, SyncReport,
 };
 pub use members::{LedgerLine, MemberImport, MemberSettings, RechargeResult};
+pub use members_hq::{HQ_UNREACHABLE, MemberDelivery, PendingMovement};
 pub use notices::NOTICE_INTERVAL;
 pub use pay::PayInput;
 pub use reconcile::ReconcileRun;

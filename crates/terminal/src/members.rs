@@ -7,6 +7,9 @@
 //! there (the loop, recovery after a crash, a query, completion), and never otherwise. A
 //! card payment never leaves the till: the paid order and the card's debit are one
 //! transaction. Refunds and voids of card payments go back to the card (in the ledger).
+//!
+//! With a head office configured the cards are chain-wide and every one of these goes to
+//! the head office instead (`members_hq.rs`).
 
 use std::path::Path;
 
@@ -89,23 +92,33 @@ impl Terminal {
         let (_, clerk) = self.current_clerk().await?;
         let card = MemberCard::new(card_no(card)?, name, phone, self.now())
             .map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner.ports.members.add_member(&card).await?;
+        let account = if let Some(chain) = self.chain_members().await? {
+            self.chain_put(&chain, std::slice::from_ref(&card), false)
+                .await?
+                .pop()
+        } else {
+            self.inner.ports.members.add_member(&card).await?;
+            None
+        };
         self.audit(
             clerk.id.as_str(),
             "member_add",
             serde_json::json!({"card": card.card_no.as_str(), "name": card.name}),
         )
         .await?;
-        Ok(MemberAccount {
+        Ok(account.unwrap_or(MemberAccount {
             card,
             balance: Money::ZERO,
-        })
+        }))
     }
 
     /// The card with this number, with its balance.
     pub async fn member(&self, card: &str) -> Result<MemberAccount> {
         self.current_clerk().await?;
         let no = card_no(card)?;
+        if let Some(chain) = self.chain_members().await? {
+            return self.chain_account(&chain, &no).await;
+        }
         self.inner
             .ports
             .members
@@ -117,6 +130,9 @@ impl Terminal {
     /// The cards registered under a phone number.
     pub async fn members_by_phone(&self, phone: &str) -> Result<Vec<MemberAccount>> {
         self.current_clerk().await?;
+        if let Some(chain) = self.chain_members().await? {
+            return self.chain_by_phone(&chain, phone).await;
+        }
         Ok(self.inner.ports.members.members_by_phone(phone).await?)
     }
 
@@ -139,6 +155,16 @@ impl Terminal {
         code: &str,
     ) -> Result<RechargeResult> {
         let account = self.member(card).await?;
+        if account.card.status != cloudpos_domain::member::MemberStatus::Active {
+            // The head office credits a paid recharge whatever the card's status: the till
+            // checks it before charging the wallet (the local ledger checks it too).
+            return Err(
+                StoreError::Member(cloudpos_domain::member::MemberError::NotActive(
+                    account.card.status,
+                ))
+                .into(),
+            );
+        }
         let bonus = self.recharge_bonus(amount).await?;
         let recharge = Recharge {
             card_no: account.card.card_no.clone(),
@@ -158,14 +184,28 @@ impl Terminal {
                 Some(recharge),
             )
             .await?;
-        let credited = self
-            .inner
-            .ports
-            .members
-            .recharge_of(&order.no)
-            .await?
-            .is_some_and(|r| r.credited);
-        let account = self.member(account.card.card_no.as_str()).await?;
+        let chain = self.chain_members().await?;
+        let credited = match &chain {
+            // Chain-wide: the credit was queued with the paid state; sent now, or later by
+            // the head-office sync (`credited` false on a paid order: the credit is pending).
+            Some(chain) if order.state == cloudpos_domain::order::OrderState::Paid => {
+                self.chain_credit_recharge(chain, &order).await?
+            }
+            Some(_) => false,
+            None => self
+                .inner
+                .ports
+                .members
+                .recharge_of(&order.no)
+                .await?
+                .is_some_and(|r| r.credited),
+        };
+        let account = match self.member(account.card.card_no.as_str()).await {
+            Ok(a) => a,
+            // The head office went away after the payment: the card as it was before.
+            Err(_) if chain.is_some() => account,
+            Err(e) => return Err(e),
+        };
         Ok(RechargeResult {
             order,
             account,
@@ -200,6 +240,14 @@ impl Terminal {
             .check_amount(amount, crate::AmountLimit::Payment)?;
         let no = card_no(card)?;
         let merchant = self.merchant().await?.ok_or(TerminalError::NotConfigured)?;
+        let chain = self.chain_members().await?;
+        if let Some(chain) = &chain {
+            // Refused before anything is written when the head office cannot be reached,
+            // the card is unknown or frozen, or the balance is short.
+            let account = self.chain_account(chain, &no).await?;
+            cloudpos_domain::member::check_payment(account.card.status, account.balance, amount)
+                .map_err(StoreError::Member)?;
+        }
         let body = if lines.is_empty() {
             "会员卡消费".to_owned()
         } else {
@@ -224,7 +272,11 @@ impl Terminal {
             );
             order.lines.clone_from(&lines);
             order.mark_paid(None, now, now).map_err(illegal)?;
-            match self.inner.ports.members.pay_with_card(&order, &no).await {
+            let written = match &chain {
+                None => self.inner.ports.members.pay_with_card(&order, &no).await,
+                Some(chain) => self.chain_debit(chain, &order, &no, &clerk.id).await?,
+            };
+            match written {
                 Ok(()) => {
                     self.emit(Event::Order(order.clone()));
                     self.after_paid(&order).await;
@@ -252,12 +304,16 @@ impl Terminal {
     /// A card's ledger, oldest first, each entry with the balance after it.
     pub async fn member_ledger(&self, card: &str) -> Result<Vec<LedgerLine>> {
         let account = self.member(card).await?;
-        let entries = self
-            .inner
-            .ports
-            .members
-            .entries(&account.card.card_no)
-            .await?;
+        let entries = match self.chain_members().await? {
+            Some(chain) => self.chain_entries(&chain, &account.card.card_no).await?,
+            None => {
+                self.inner
+                    .ports
+                    .members
+                    .entries(&account.card.card_no)
+                    .await?
+            }
+        };
         Ok(running_balances(&entries)
             .into_iter()
             .map(|(entry, balance_after)| LedgerLine {
@@ -293,7 +349,10 @@ impl Terminal {
             clerk_id: Some(clerk.id.clone()),
             at: self.now(),
         };
-        self.inner.ports.members.adjust(&entry).await?;
+        match self.chain_members().await? {
+            Some(chain) => self.chain_adjust(&chain, &entry, &clerk.id).await?,
+            None => self.inner.ports.members.adjust(&entry).await?,
+        }
         self.audit(
             clerk.id.as_str(),
             "member_adjust",
@@ -325,11 +384,18 @@ impl Terminal {
             .await
             .map_err(|e| TerminalError::Invalid(e.to_string()))?
             .map_err(|e| TerminalError::Invalid(e.to_string()))?;
-        self.inner
-            .ports
-            .members
-            .upsert_members(&sheet.members)
-            .await?;
+        match self.chain_members().await? {
+            Some(chain) => {
+                self.chain_put(&chain, &sheet.members, true).await?;
+            }
+            None => {
+                self.inner
+                    .ports
+                    .members
+                    .upsert_members(&sheet.members)
+                    .await?;
+            }
+        }
         self.audit(
             clerk.id.as_str(),
             "members_imported",
@@ -346,7 +412,10 @@ impl Terminal {
     /// Exports every card with its balance to an Excel workbook in the import layout.
     pub async fn export_members(&self, path: &Path) -> Result<usize> {
         self.current_clerk().await?;
-        let all = self.inner.ports.members.members().await?;
+        let all = match self.chain_members().await? {
+            Some(chain) => self.chain_all(&chain).await?,
+            None => self.inner.ports.members.members().await?,
+        };
         let n = all.len();
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || cloudpos_export::write_members(&path, &all))

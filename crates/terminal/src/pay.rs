@@ -243,6 +243,25 @@ impl Terminal {
             order.submit(now).map_err(illegal)?;
             let inserted = match recharge {
                 None => self.inner.ports.ledger.insert_order(&order).await,
+                Some(r) if self.head_office_access().await?.is_some() => {
+                    // Chain-wide: the credit is the head office's, queued when paid.
+                    let credit = cloudpos_domain::member_hq::MemberMovement {
+                        key: order.no.as_str().to_owned(),
+                        card_no: r.card_no.clone(),
+                        kind: cloudpos_domain::member_hq::MovementKind::Recharge,
+                        amount: r.amount,
+                        bonus: r.bonus,
+                        payment_key: None,
+                        reason: None,
+                        clerk_id: order.clerk_id.clone(),
+                        at: now,
+                    };
+                    self.inner
+                        .ports
+                        .members
+                        .insert_hq_recharge_intent(&order, &credit)
+                        .await
+                }
                 Some(r) => {
                     self.inner
                         .ports

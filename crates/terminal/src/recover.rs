@@ -36,7 +36,8 @@ const RECOVERY_CONCURRENCY: usize = 8;
 
 impl Terminal {
     /// Resolves every unfinished payment, refund and deposit in the ledger (deposits:
-    /// `deposit/recover.rs`).
+    /// `deposit/recover.rs`), and sends again the chain-wide member-card movements still
+    /// waiting for the head office (`members_hq.rs`).
     ///
     /// A payment is queried first (it may well have been paid); if the cloud says it is still
     /// open (or does not know it) and its deadline has passed, it is reversed; if the query
@@ -90,6 +91,19 @@ impl Terminal {
         }
         drop(settled);
         report.deposits = self.recover_deposits().await?;
+        // Chain-wide member cards: movements a crash or a lost answer left unanswered are
+        // sent again under their keys (a card payment is recorded paid when its debit is
+        // applied). The head office being away leaves them for the next run or sync.
+        match self.deliver_member_movements().await {
+            Ok(d) if d.pending > 0 => {
+                tracing::warn!(
+                    "{} member card movements still wait for the head office",
+                    d.pending
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("member card movements not delivered: {e}"),
+        }
         Ok(report)
     }
 

@@ -133,6 +133,9 @@ impl Terminal {
             self.apply_refund_outcome(&mut refund, outcome).await?;
             let deadline = self.now().plus(self.policy().refund_timeout);
             refund = self.settle_refund(refund, deadline).await?;
+        } else {
+            // A chain-wide card payment: its credit back was queued with the refund.
+            self.push_member_credits().await;
         }
         let order = ledger
             .order(&order.no)

@@ -10,9 +10,11 @@
 
 mod deposits;
 mod hq;
+mod hq_members;
 
 pub use deposits::{FakeDeposits, FakeFreeze};
 pub use hq::{FAKE_CREDENTIAL, FAKE_ENROL_TOKEN, FakeHeadOffice, FakeOutbox, PushScript};
+pub use hq_members::MovementScript;
 
 use std::collections::HashMap;
 use std::path::Path;

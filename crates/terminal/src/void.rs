@@ -74,6 +74,7 @@ impl Terminal {
             // Cash back from the drawer; a card payment back to the card (in the ledger's
             // transaction that records it reversed).
             self.advance(&mut order, |o| o.mark_reversed(now)).await?;
+            self.push_member_credits().await;
             Ok(order)
         } else {
             let until = now.plus(self.policy().reverse_budget);

@@ -5,6 +5,10 @@
 //! `amount_fen`, `bonus_fen`, `balance_fen` (exit 0 only when paid and credited); `pay`
 //! prints `card_no`, `out_trade_no`, `state`, `amount_fen`, `balance_fen`; `ledger` prints
 //! an array, oldest first, of `kind`, `amount_fen`, `balance_fen` (after the entry), `at`.
+//!
+//! With a head office the cards are chain-wide: `find --card` adds `pending_fen` and
+//! `pending` (the movements still waiting for the head office, e.g. a paid recharge not yet
+//! credited), and `recharge` adds `credit_pending` (paid, the credit queued: exit 4, pending).
 
 use anyhow::anyhow;
 use cloudpos_domain::member::{BonusRules, MemberAccount};
@@ -56,7 +60,22 @@ pub async fn run(t: &Terminal, cmd: MemberCommand) -> anyhow::Result<u8> {
         MemberCommand::Find { card, phone, json } => {
             if let Some(card) = card {
                 let a = t.member(&card).await?;
-                print(json, &account_json(&a), &account_line(&a));
+                let pending = t.pending_member_movements(&card).await?;
+                let mut v = account_json(&a);
+                let mut line = account_line(&a);
+                if !pending.is_empty() {
+                    let sum: Money = pending.iter().map(|p| p.amount).sum();
+                    v["pending_fen"] = json!(sum.fen());
+                    v["pending"] = json!(pending
+                        .iter()
+                        .map(|p| json!({"key": p.key, "kind": p.kind.as_str(), "amount_fen": p.amount.fen()}))
+                        .collect::<Vec<_>>());
+                    line.push_str(&format!(
+                        "  (¥{sum} waiting for the head office: {} movements)",
+                        pending.len()
+                    ));
+                }
+                print(json, &v, &line);
                 return Ok(exit::OK);
             }
             let phone = phone.unwrap_or_default();
@@ -195,8 +214,10 @@ async fn recharge(
     }
     let result = t.recharge_member(card, amount, code).await;
     let offset = t.offset_seconds();
+    let mut account = None;
     let (order, status, credited) = match result {
         Ok(r) => {
+            account = Some(r.account.clone());
             let status = if r.order.state == OrderState::Paid && r.credited {
                 exit::OK
             } else if matches!(r.order.state, OrderState::Failed | OrderState::Reversed) {
@@ -218,9 +239,14 @@ async fn recharge(
             (order, status, false)
         }
     };
-    let a = t.member(card).await?;
+    let a = match account {
+        Some(a) => a,
+        None => t.member(card).await?,
+    };
+    let credit_pending = order.state == OrderState::Paid && !credited;
     let v = json!({
         "card_no": a.card.card_no.as_str(),
+        "credit_pending": credit_pending,
         "out_trade_no": order.no.as_str(),
         "state": state_of(&order),
         "amount_fen": order.amount.fen(),
@@ -230,7 +256,7 @@ async fn recharge(
         "wallet": order.method.as_str(),
         "created_at": order.created_at.rfc3339(offset),
     });
-    let line = format!(
+    let mut line = format!(
         "{} {} ¥{} (bonus ¥{}) card {}; balance ¥{}",
         state_of(&order),
         order.no,
@@ -239,6 +265,11 @@ async fn recharge(
         a.card.card_no,
         a.balance
     );
+    if credit_pending {
+        line.push_str(
+            "; the credit waits for the head office (it is sent again until it is applied)",
+        );
+    }
     print(json, &v, &line);
     Ok(status)
 }

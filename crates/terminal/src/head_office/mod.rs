@@ -267,7 +267,7 @@ impl Terminal {
     }
 
     /// The address and credential, when a head office is configured.
-    async fn head_office_access(&self) -> Result<Option<HeadOfficeAccess>> {
+    pub(crate) async fn head_office_access(&self) -> Result<Option<HeadOfficeAccess>> {
         let Some(url) = self.setting::<HeadOfficeSettings>().await?.url else {
             return Ok(None);
         };

@@ -92,6 +92,17 @@ impl Terminal {
         if !store.outbox_enabled().await? {
             store.start_outbox().await?;
         }
+        // Member-card movements still waiting for an answer go first: a card payment
+        // they complete is then pushed in this same sync.
+        let members = self.deliver_member_movements().await?;
+        if members != crate::MemberDelivery::default() {
+            tracing::info!(
+                "member card movements: {} applied, {} refused, {} still pending",
+                members.applied,
+                members.refused,
+                members.pending
+            );
+        }
         let mut report = SyncReport::default();
         let mut after = store.outbox_state().await?.acknowledged_through;
         let mut gaps = 0;

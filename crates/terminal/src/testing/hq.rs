@@ -9,8 +9,13 @@ use cloudpos_domain::hq_ports::{
     CatalogPage, Enrolment, HeadOfficeAccess, HeadOfficeLink, HeadOfficeStore, LinkError,
     ManagedCommodity, OutboxEntry, OutboxState, PushReceipt,
 };
+use cloudpos_domain::member::{CardNo, MemberAccount, MemberCard, MemberEntry};
+use cloudpos_domain::member_hq::{MemberMovement, MovementOutcome};
+use cloudpos_domain::money::Money;
 use cloudpos_domain::ports::StoreError;
 use cloudpos_domain::timestamp::Timestamp;
+
+use super::hq_members::{MemberOffice, MovementScript};
 
 #[derive(Default)]
 struct Outbox {
@@ -186,6 +191,7 @@ struct Office {
 #[derive(Clone, Default)]
 pub struct FakeHeadOffice {
     inner: Arc<Mutex<Office>>,
+    members: Arc<Mutex<MemberOffice>>,
 }
 
 /// The one enrolment token the fake accepts (once).
@@ -203,6 +209,11 @@ impl FakeHeadOffice {
             o.catalog_page = 1000;
         }
         f
+    }
+
+    /// Accepts one more enrolment token (once), for another till.
+    pub fn add_enrol_token(&self, token: &str) {
+        self.inner.lock().unwrap().tokens.push(token.into());
     }
 
     /// What the next pushes meet, in order (then normal behaviour).
@@ -252,6 +263,52 @@ impl FakeHeadOffice {
     #[must_use]
     pub fn backlogs(&self) -> Vec<u64> {
         self.inner.lock().unwrap().backlogs.clone()
+    }
+
+    /// Cuts (or restores) the member-card calls: while offline each is unreachable.
+    pub fn set_members_offline(&self, offline: bool) {
+        self.members.lock().unwrap().offline = offline;
+    }
+
+    /// What the next member-card movements meet, in order (then normal behaviour).
+    pub fn script_movements(&self, steps: impl IntoIterator<Item = MovementScript>) {
+        self.members.lock().unwrap().script.extend(steps);
+    }
+
+    /// Freezes (or thaws) a card at the head office, as another till or the owner would.
+    pub fn set_member_status(&self, card: &str, status: cloudpos_domain::member::MemberStatus) {
+        self.members
+            .lock()
+            .unwrap()
+            .set_status(&CardNo::parse(card).unwrap(), status);
+    }
+
+    /// A card's balance at the head office (the sum of its entries).
+    #[must_use]
+    pub fn member_balance(&self, card: &str) -> Money {
+        self.members
+            .lock()
+            .unwrap()
+            .balance(&CardNo::parse(card).unwrap())
+    }
+
+    /// How many times a movement under `key` reached the head office (replays included).
+    #[must_use]
+    pub fn movements_received(&self, key: &str) -> u32 {
+        self.members
+            .lock()
+            .unwrap()
+            .received
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many entries the head office wrote under `key` (1, or 2 for a recharge with a
+    /// bonus; more would be a double movement).
+    #[must_use]
+    pub fn entries_of_key(&self, key: &str) -> usize {
+        self.members.lock().unwrap().entries_of_key(key)
     }
 }
 
@@ -385,5 +442,46 @@ impl HeadOfficeLink for FakeHeadOffice {
             changes: newer[..n].to_vec(),
             latest_version: o.catalog.last().map_or(0, |c| c.version),
         })
+    }
+
+    async fn put_member_cards(
+        &self,
+        _to: &HeadOfficeAccess,
+        cards: &[MemberCard],
+        upsert: bool,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        self.members.lock().unwrap().put(cards, upsert)
+    }
+
+    async fn member_card(
+        &self,
+        _to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Option<MemberAccount>, LinkError> {
+        self.members.lock().unwrap().card(card)
+    }
+
+    async fn member_cards(
+        &self,
+        _to: &HeadOfficeAccess,
+        phone: Option<&str>,
+    ) -> Result<Vec<MemberAccount>, LinkError> {
+        self.members.lock().unwrap().cards(phone)
+    }
+
+    async fn member_entries(
+        &self,
+        _to: &HeadOfficeAccess,
+        card: &CardNo,
+    ) -> Result<Vec<MemberEntry>, LinkError> {
+        self.members.lock().unwrap().entries(card)
+    }
+
+    async fn member_movement(
+        &self,
+        _to: &HeadOfficeAccess,
+        movement: &MemberMovement,
+    ) -> Result<MovementOutcome, LinkError> {
+        self.members.lock().unwrap().movement(movement)
     }
 }

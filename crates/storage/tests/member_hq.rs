@@ -1,0 +1,181 @@
+//! Chain-wide member-card intents in the ledger (migration 0060): a card payment's order is
+//! recorded only by the transaction that records its debit applied, its number is held
+//! meanwhile, a recharge credit is owed exactly when its payment is recorded paid, and an
+//! answer is recorded once.
+
+mod common;
+
+use cloudpos_domain::clerk::ClerkId;
+use cloudpos_domain::code::Wallet;
+use cloudpos_domain::member::CardNo;
+use cloudpos_domain::member_hq::{
+    HqIntent, HqIntentState, MemberMovement, MovementKind, MovementOutcome,
+};
+use cloudpos_domain::member_ports::MemberLedger;
+use cloudpos_domain::money::Money;
+use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
+use cloudpos_domain::ports::{Ledger, StoreError};
+use common::{open, order, t};
+
+const CARD: &str = "9900000000000001";
+
+fn movement(key: &str, kind: MovementKind, fen: i64) -> MemberMovement {
+    MemberMovement {
+        key: key.into(),
+        card_no: CardNo::parse(CARD).unwrap(),
+        kind,
+        amount: Money::from_fen(fen),
+        bonus: Money::ZERO,
+        payment_key: None,
+        reason: None,
+        clerk_id: ClerkId::parse("01").unwrap(),
+        at: t(1),
+    }
+}
+
+fn card_payment(no: &str, fen: i64) -> HqIntent {
+    let mut o = order(no, fen, 3);
+    o.method = PaymentMethod::Wallet(Wallet::MemberCard);
+    o.code_masked = None;
+    o.mark_paid(None, t(3), t(3)).unwrap();
+    HqIntent {
+        movement: movement(no, MovementKind::Payment, fen),
+        state: HqIntentState::Pending,
+        order: Some(o),
+        refusal: None,
+        balance: None,
+        created_at: t(3),
+    }
+}
+
+fn applied(fen: i64) -> MovementOutcome {
+    MovementOutcome::Applied {
+        balance: Money::from_fen(fen),
+        replayed: false,
+    }
+}
+
+#[tokio::test]
+async fn a_card_payment_is_recorded_with_its_applied_debit_and_holds_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let no = "sz0100T0002611220000000001";
+    let intent = card_payment(no, 1_250);
+    store.insert_hq_intent(&intent).await.unwrap();
+    let order_no = intent.order.as_ref().unwrap().no.clone();
+    assert!(
+        store.order(&order_no).await.unwrap().is_none(),
+        "not before the debit"
+    );
+    // The number is held: no other order (another process, a resumed generator) takes it.
+    let err = store.insert_order(&order(no, 5, 4)).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Duplicate(ref w) if w.starts_with("order number")),
+        "{err:?}"
+    );
+    assert!(
+        store
+            .latest_numbers()
+            .await
+            .unwrap()
+            .contains(&no.to_owned()),
+        "a restarted generator resumes after it"
+    );
+    assert_eq!(store.open_hq_intents(None).await.unwrap().len(), 1);
+
+    let done = store
+        .finish_hq_intent(no, &applied(750), t(5))
+        .await
+        .unwrap();
+    assert_eq!(done.state, HqIntentState::Applied);
+    assert_eq!(done.balance, Some(Money::from_fen(750)));
+    let recorded = store.order(&order_no).await.unwrap().unwrap();
+    assert_eq!(recorded.state, OrderState::Paid);
+    // A replay's answer changes nothing (no second order, still applied).
+    let again = store
+        .finish_hq_intent(no, &applied(750), t(6))
+        .await
+        .unwrap();
+    assert_eq!(again.state, HqIntentState::Applied);
+    assert!(store.open_hq_intents(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_payment_records_no_order_and_keeps_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let no = "sz0100T0002611220000000001";
+    store
+        .insert_hq_intent(&card_payment(no, 1_250))
+        .await
+        .unwrap();
+    let refused = MovementOutcome::Refused {
+        code: "insufficient_balance".into(),
+        message: "short".into(),
+        balance: Money::from_fen(10),
+    };
+    let done = store.finish_hq_intent(no, &refused, t(5)).await.unwrap();
+    assert_eq!(done.state, HqIntentState::Refused);
+    assert!(done.refusal.unwrap().contains("insufficient_balance"));
+    let order_no = cloudpos_domain::order_no::OrderNo::parse(no).unwrap();
+    assert!(store.order(&order_no).await.unwrap().is_none());
+    // A late "applied" for the same key cannot turn it into a payment.
+    let late = store.finish_hq_intent(no, &applied(0), t(6)).await.unwrap();
+    assert_eq!(late.state, HqIntentState::Refused);
+    assert!(store.order(&order_no).await.unwrap().is_none());
+    assert!(
+        store.insert_order(&order(no, 5, 7)).await.is_err(),
+        "the number stays burned"
+    );
+}
+
+#[tokio::test]
+async fn a_recharge_credit_is_owed_exactly_when_its_payment_is_recorded_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let paid_no = "sz0100T0002611220000000001";
+    let failed_no = "sz0100T0002611220000000002";
+    for (no, fen) in [(paid_no, 10_000), (failed_no, 5_000)] {
+        let o = order(no, fen, 1);
+        let mut m = movement(no, MovementKind::Recharge, fen);
+        m.bonus = Money::from_fen(1_000);
+        store.insert_hq_recharge_intent(&o, &m).await.unwrap();
+        assert_eq!(
+            store.hq_intent(no).await.unwrap().unwrap().state,
+            HqIntentState::Promised
+        );
+    }
+    assert!(
+        store.open_hq_intents(None).await.unwrap().is_empty(),
+        "nothing owed yet"
+    );
+
+    let mut paid: Order = store
+        .order(&cloudpos_domain::order_no::OrderNo::parse(paid_no).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let from = paid.state;
+    paid.mark_paid(Some("tx1".into()), t(2), t(2)).unwrap();
+    store.update_order(&paid, from).await.unwrap();
+    assert_eq!(
+        store.hq_intent(paid_no).await.unwrap().unwrap().state,
+        HqIntentState::Pending
+    );
+
+    let mut failed: Order = store
+        .order(&cloudpos_domain::order_no::OrderNo::parse(failed_no).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let from = failed.state;
+    failed.mark_failed("余额不足", t(2)).unwrap();
+    store.update_order(&failed, from).await.unwrap();
+    assert_eq!(
+        store.hq_intent(failed_no).await.unwrap().unwrap().state,
+        HqIntentState::Cancelled
+    );
+    let open = store.open_hq_intents(None).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].movement.key, paid_no);
+}
