@@ -298,6 +298,7 @@ impl Members {
         &mut self,
         order: &Order,
         credited: Option<(&MemberAccount, Money)>,
+        credit_pending: bool,
     ) -> Option<Event> {
         self.recharging = None;
         self.code.clear();
@@ -313,6 +314,18 @@ impl Members {
                         format!(
                             "Recharged: ¥{} + bonus ¥{bonus} credited, balance ¥{} · {}",
                             order.amount, a.balance, order.no
+                        ),
+                    ),
+                    // Paid, the credit not confirmed: with a head office it is queued for
+                    // it (sent again by the sync until it lands), never lost or doubled.
+                    None if credit_pending => trs(
+                        format!(
+                            "充值成功：¥{}，会员卡入账中（总部连接恢复后自动到账）· {}",
+                            order.amount, order.no
+                        ),
+                        format!(
+                            "Recharged: ¥{}; the card's credit is on its way (it lands when the head office is reachable) · {}",
+                            order.amount, order.no
                         ),
                     ),
                     None => trs(
@@ -470,7 +483,8 @@ impl Members {
             Message::Recharged(Ok(r)) => {
                 if r.order.state.is_final() {
                     let credited = r.credited.then_some((&r.account, r.bonus));
-                    self.recharge_done(&r.order, credited)
+                    let pending = r.order.state == OrderState::Paid && !r.credited;
+                    self.recharge_done(&r.order, credited, pending)
                 } else {
                     self.recharging = Some(Recharging::Following(r.order, Unresolved::Unknown));
                     None
@@ -501,7 +515,7 @@ impl Members {
                     return None;
                 }
                 if order.state.is_final() {
-                    return self.recharge_done(&order, None);
+                    return self.recharge_done(&order, None, false);
                 }
                 self.recharging = Some(Recharging::Following(order, *u));
                 None
