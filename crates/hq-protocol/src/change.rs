@@ -15,6 +15,8 @@ use cloudpos_domain::shift::Shift;
 use cloudpos_domain::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::deposit::DepositRecord;
+
 /// Longest free text (body, remark, reason, audit detail …), in bytes.
 pub const MAX_TEXT_BYTES: usize = 4096;
 /// Longest identifier (order and refund numbers, clerk ids, transaction ids …), in bytes.
@@ -39,10 +41,11 @@ pub struct Change {
     pub record: Record,
 }
 
-/// What changed, by kind. Serialised with `"kind"`: `order`, `refund`, `shift`, `audit`.
+/// What changed, by kind. Serialised with `"kind"`: `order`, `refund`, `deposit`, `shift`,
+/// `audit`.
 ///
-/// Deposits and member-card movements will be further kinds when the till has them; a head
-/// office that does not know a kind refuses the push (rule 5 of the crate docs).
+/// Member-card movements will be a further kind when the till has them; a head office that
+/// does not know a kind refuses the push (rule 5 of the crate docs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
@@ -50,6 +53,8 @@ pub enum Record {
     Order(OrderRecord),
     /// A refund's whole row.
     Refund(RefundRecord),
+    /// A deposit's whole row (押金: frozen, consumed, released; never takings by itself).
+    Deposit(DepositRecord),
     /// A shift opened, or handed over (closed).
     Shift(ShiftRecord),
     /// An audit-log entry (append-only).
@@ -63,6 +68,7 @@ impl Record {
         match self {
             Record::Order(_) => "order",
             Record::Refund(_) => "refund",
+            Record::Deposit(_) => "deposit",
             Record::Shift(_) => "shift",
             Record::Audit(_) => "audit",
         }
@@ -73,6 +79,7 @@ impl Record {
         match self {
             Record::Order(o) => o.validate(),
             Record::Refund(r) => r.validate(),
+            Record::Deposit(d) => d.validate(),
             Record::Shift(s) => s.validate(),
             Record::Audit(a) => a.validate(),
         }

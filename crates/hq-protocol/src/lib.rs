@@ -26,15 +26,15 @@
 //!
 //! ## The change stream (rules)
 //!
-//! 1. **One stream per till.** Each ledger change (an order's new state, a refund's, a shift
-//!    opened or handed over, an audit entry) is written to the till's outbox **in the same
-//!    SQLite transaction** as the change itself, as one [`Change`]. Changes are numbered by
+//! 1. **One stream per till.** Each ledger change (an order's new state, a refund's, a
+//!    deposit's, a shift opened or handed over, an audit entry) is written to the till's
+//!    outbox **in the same SQLite transaction** as the change itself, as one [`Change`]. Changes are numbered by
 //!    `seq` from 1, contiguously, never reused (a gapless counter: not a rowid that a
 //!    deleted row can give back). `(terminal_id, seq)` names a change for ever.
 //! 2. **State after, not a delta.** Every [`Record`] carries the whole record *after* the
 //!    change (the order row with its state and refunded total, not "+12.00"). Applying a
 //!    change is an upsert keyed by the record's own key (`out_trade_no`, `out_refund_no`,
-//!    the shift id, the audit sequence); applying it twice changes nothing.
+//!    `out_freeze_no`, the shift id, the audit sequence); applying it twice changes nothing.
 //! 3. **In order, contiguous only.** The head office keeps, per till, `applied_through`: the
 //!    highest `seq` it has applied. A push's changes must be ascending and contiguous
 //!    ([`PushRequest::validate`]). Changes at or below `applied_through` are duplicates:
@@ -86,6 +86,7 @@
 
 pub mod catalog;
 pub mod change;
+pub mod deposit;
 pub mod enrol;
 pub mod error;
 pub mod members;
@@ -96,6 +97,7 @@ pub use catalog::{CatalogChanges, CommodityChange, CommodityInput};
 pub use change::{
     AuditRecord, Change, LineRecord, OrderRecord, Record, RecordError, RefundRecord, ShiftRecord,
 };
+pub use deposit::DepositRecord;
 pub use enrol::{EnrolRequest, EnrolResponse};
 pub use error::{ErrorBody, ErrorCode, Retry};
 pub use members::{

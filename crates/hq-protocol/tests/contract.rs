@@ -154,11 +154,11 @@ fn a_batch_splits_into_duplicates_and_new_changes_or_is_a_gap() {
 
 #[test]
 fn unknown_kinds_are_refused_not_skipped() {
-    let text = json!({"seq": 1, "at": 0, "record": {"kind": "deposit", "amount_fen": 1}});
+    let text = json!({"seq": 1, "at": 0, "record": {"kind": "member_movement", "amount_fen": 1}});
     let err = serde_json::from_value::<Change>(text)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("deposit"), "{err}");
+    assert!(err.contains("member_movement"), "{err}");
 }
 
 proptest! {

@@ -128,6 +128,21 @@ fn push_filter(q: &mut QueryBuilder<Sqlite>, f: &DepositFilter) {
     }
 }
 
+/// The deposit row `id`, as stored (row check verified), read inside the caller's transaction.
+pub(crate) async fn deposit_by_id_in(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<Deposit, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{DEPOSIT_SELECT} WHERE d.id = ?"
+    )))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    deposit_from_row(&row)
+}
+
 impl Store {
     /// Compare-and-set of a deposit's state and amounts inside `tx`.
     async fn write_deposit(
@@ -185,7 +200,8 @@ impl Store {
                 d.no
             )));
         };
-        Checked::Deposit.store(&mut *tx, &updated).await
+        Checked::Deposit.store(&mut *tx, &updated).await?;
+        crate::outbox::deposit_changed_in(tx, id).await
     }
 }
 
@@ -228,14 +244,18 @@ impl DepositLedger for Store {
         .bind(check_of(d))
         .execute(&mut *tx)
         .await;
-        if let Err(e) = result {
-            return Err(match db(e) {
-                StoreError::Duplicate(_) => {
-                    StoreError::Duplicate(format!("deposit number {}", d.no))
-                }
-                other => other,
-            });
-        }
+        let inserted = match result {
+            Ok(done) => done.last_insert_rowid(),
+            Err(e) => {
+                return Err(match db(e) {
+                    StoreError::Duplicate(_) => {
+                        StoreError::Duplicate(format!("deposit number {}", d.no))
+                    }
+                    other => other,
+                });
+            }
+        };
+        crate::outbox::deposit_changed_in(&mut tx, inserted).await?;
         tx.commit().await.map_err(db)
     }
 

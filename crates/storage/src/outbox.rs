@@ -5,22 +5,26 @@
 //! every write path of the ledger calls one of the `*_changed_in` helpers below inside its own
 //! transaction, after the row is written: an order inserted or updated (payment state, refunded
 //! total, and the orders that deposits and member cards write), a refund inserted or updated,
-//! a shift opened or handed over, an audit entry appended. The helper reads the row back as
+//! a deposit inserted or updated (freeze, consume, release), a shift opened or handed over, an
+//! audit entry appended. The helper reads the row back as
 //! stored and writes the head office contract's [`Record`] of it (the state *after* the change)
 //! as JSON under the next number of a one-row counter (`outbox_state.last_seq`), so a change
 //! is in the outbox exactly when its ledger change committed, numbered from 1 without gaps and
 //! never reused (the counter is not the rowid of the outbox, whose rows are deleted once the
 //! head office acknowledged them). While it is disabled, the helpers write nothing.
 //!
-//! Deposits and member-card movements have no kind in the contract yet; the orders they write
-//! (a deposit's consume order, a recharge order, a card payment) travel as orders.
+//! Member-card movements have no kind in the contract yet; the orders they write (a recharge
+//! order, a card payment) travel as orders. A deposit travels as itself, and the paid order
+//! its consume creates as an order, both from the same transaction.
 
 use async_trait::async_trait;
 use cloudpos_domain::catalog::Commodity;
 use cloudpos_domain::hq_ports::{HeadOfficeStore, ManagedCommodity, OutboxEntry, OutboxState};
 use cloudpos_domain::ports::{AuditRecord as LedgerAuditRecord, StoreError};
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_hq_protocol::{AuditRecord, OrderRecord, Record, RefundRecord, ShiftRecord};
+use cloudpos_hq_protocol::{
+    AuditRecord, DepositRecord, OrderRecord, Record, RefundRecord, ShiftRecord,
+};
 use sqlx::{Row, SqliteConnection};
 
 use crate::Store;
@@ -121,6 +125,22 @@ pub(crate) async fn refund_changed_in(
     enqueue_in(conn, &Record::Refund(RefundRecord::from_refund(&refund))).await
 }
 
+/// The deposit row `id` was inserted or changed in this transaction.
+pub(crate) async fn deposit_changed_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<(), StoreError> {
+    if !enabled_in(conn).await? {
+        return Ok(());
+    }
+    let deposit = crate::deposits::deposit_by_id_in(conn, id).await?;
+    enqueue_in(
+        conn,
+        &Record::Deposit(DepositRecord::from_deposit(&deposit)),
+    )
+    .await
+}
+
 /// The shift `id` was opened or handed over in this transaction.
 pub(crate) async fn shift_changed_in(
     conn: &mut SqliteConnection,
@@ -163,14 +183,15 @@ async fn ids_after(
     .map_err(db)
 }
 
-/// Enqueues the current state of every shift, order, refund and audit entry (the outbox is
-/// already on in this transaction); returns how many.
+/// Enqueues the current state of every shift, order, refund, deposit and audit entry (the
+/// outbox is already on in this transaction); returns how many.
 async fn backfill_in(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
     let mut count = 0u64;
     for (table, key) in [
         ("shifts", "id"),
         ("orders", "id"),
         ("refunds", "id"),
+        ("deposits", "id"),
         ("audit_log", "seq"),
     ] {
         let mut after = 0;
@@ -182,6 +203,7 @@ async fn backfill_in(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
                     "shifts" => shift_changed_in(conn, id).await?,
                     "orders" => order_changed_in(conn, id).await?,
                     "refunds" => refund_changed_in(conn, id).await?,
+                    "deposits" => deposit_changed_in(conn, id).await?,
                     _ => {
                         let row = sqlx::query(
                             "SELECT seq, at, actor, action, detail, prev_hash, hash \

@@ -16,10 +16,12 @@ use cloudpos_domain::member::{CardNo, EntryKind, MemberCard, MemberEntry, Rechar
 use cloudpos_domain::member_ports::MemberLedger;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{NewOrder, Order, OrderState, PaymentMethod};
-use cloudpos_domain::order_no::{FreezeNo, OrderNo, RefundNo};
+use cloudpos_domain::order_no::{FreezeNo, OrderNo, RefundNo, UnfreezeNo};
 use cloudpos_domain::ports::{AuditEntry, AuditTrail, Catalog, DepositLedger, Ledger, StoreError};
 use cloudpos_domain::refund::{NewRefund, Refund, RefundState};
-use cloudpos_hq_protocol::{AuditRecord, Change, OrderRecord, Record, RefundRecord, ShiftRecord};
+use cloudpos_hq_protocol::{
+    AuditRecord, Change, DepositRecord, OrderRecord, Record, RefundRecord, ShiftRecord,
+};
 use cloudpos_storage::Store;
 use common::{open, order, paid, t};
 
@@ -127,6 +129,14 @@ async fn a_disabled_outbox_stays_empty() {
     let s = store.open_shift(&clerk02(), t(4)).await.unwrap();
     store.close_shift(s.id, t(5)).await.unwrap();
     store.append(&audit("refund")).await.unwrap();
+    let d = deposit("F0000000000000000001", 10_000, 6);
+    store.insert_deposit(&d).await.unwrap();
+    let mut f = d.clone();
+    f.mark_frozen(Some("auth1".into()), t(6), t(6)).unwrap();
+    store
+        .update_deposit(&f, DepositState::Freezing)
+        .await
+        .unwrap();
 
     let state = store.outbox_state().await.unwrap();
     assert_eq!((state.pending, state.last_seq), (0, 0));
@@ -295,7 +305,7 @@ fn card_order(no: &str, fen: i64) -> Order {
 }
 
 #[tokio::test]
-async fn deposit_and_member_card_writes_enqueue_the_orders_they_write() {
+async fn member_card_writes_enqueue_the_orders_they_write() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path()).await;
     store.start_outbox().await.unwrap();
@@ -355,13 +365,14 @@ async fn deposit_and_member_card_writes_enqueue_the_orders_they_write() {
     })
     .await;
     assert_eq!(got, vec![order_record(&store, &c.no).await]);
+}
 
-    // Deposits: the deposit's own rows have no kind yet; its consume order travels.
-    let d = Deposit::new(
+fn deposit(no: &str, fen: i64, at: i64) -> Deposit {
+    Deposit::new(
         NewDeposit {
-            no: FreezeNo::parse("F0000000000000000001").unwrap(),
+            no: FreezeNo::parse(no).unwrap(),
             wallet: Wallet::WeChat,
-            amount: Money::from_fen(10_000),
+            amount: Money::from_fen(fen),
             code_masked: "1345**********7600".into(),
             store_id: "shop1".into(),
             device_id: "dev1".into(),
@@ -370,12 +381,67 @@ async fn deposit_and_member_card_writes_enqueue_the_orders_they_write() {
             body: "押金".into(),
             remark: "302".into(),
         },
-        t(1),
+        t(at),
+    )
+}
+
+fn consume_order(d: &Deposit) -> Order {
+    let mut o = Order::new(
+        NewOrder {
+            no: d.consume_no.clone().unwrap(),
+            method: PaymentMethod::Wallet(d.wallet),
+            amount: d.consumed,
+            code_masked: Some(d.code_masked.clone()),
+            store_id: d.store_id.clone(),
+            device_id: d.device_id.clone(),
+            clerk_id: d.clerk_id.clone(),
+            shift_id: None,
+            body: d.body.clone(),
+            remark: d.remark.clone(),
+        },
+        t(5),
     );
+    o.mark_paid(Some("tx".into()), t(5), t(5)).unwrap();
+    o
+}
+
+async fn deposit_record(store: &Store, no: &str) -> Record {
+    Record::Deposit(DepositRecord::from_deposit(
+        &store
+            .deposit(&FreezeNo::parse(no).unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    ))
+}
+
+#[tokio::test]
+async fn every_deposit_write_enqueues_the_deposit_after_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store.start_outbox().await.unwrap();
+
+    // The freeze: the intent, then the wallet's answer.
+    let d = deposit("F0000000000000000001", 10_000, 1);
     let got = enqueued_by(&store, async { store.insert_deposit(&d).await.unwrap() }).await;
-    assert!(got.is_empty());
+    assert_eq!(
+        got,
+        vec![deposit_record(&store, "F0000000000000000001").await]
+    );
+    assert_eq!(got, vec![Record::Deposit(DepositRecord::from_deposit(&d))]);
     let mut f = d.clone();
     f.mark_frozen(Some("auth1".into()), t(2), t(2)).unwrap();
+    let got = enqueued_by(&store, async {
+        store
+            .update_deposit(&f, DepositState::Freezing)
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(got, vec![Record::Deposit(DepositRecord::from_deposit(&f))]);
+
+    // The consume: its intent, then the deposit consumed with its paid order, in that order
+    // and in one transaction.
     let mut c = f.clone();
     c.begin_consume(
         OrderNo::parse("C0000000000000000001").unwrap(),
@@ -386,35 +452,16 @@ async fn deposit_and_member_card_writes_enqueue_the_orders_they_write() {
     .unwrap();
     let got = enqueued_by(&store, async {
         store
-            .update_deposit(&f, DepositState::Freezing)
-            .await
-            .unwrap();
-        store
             .update_deposit(&c, DepositState::Frozen)
             .await
             .unwrap();
     })
     .await;
-    assert!(got.is_empty());
+    assert_eq!(got, vec![Record::Deposit(DepositRecord::from_deposit(&c))]);
     let mut done = c.clone();
     done.mark_consumed(Some(Money::from_fen(7_000)), t(5))
         .unwrap();
-    let mut consume = Order::new(
-        NewOrder {
-            no: done.consume_no.clone().unwrap(),
-            method: PaymentMethod::Wallet(done.wallet),
-            amount: done.consumed,
-            code_masked: Some(done.code_masked.clone()),
-            store_id: done.store_id.clone(),
-            device_id: done.device_id.clone(),
-            clerk_id: done.clerk_id.clone(),
-            shift_id: None,
-            body: done.body.clone(),
-            remark: done.remark.clone(),
-        },
-        t(5),
-    );
-    consume.mark_paid(Some("tx".into()), t(5), t(5)).unwrap();
+    let consume = consume_order(&done);
     let got = enqueued_by(&store, async {
         store
             .finish_consume(&done, DepositState::Consuming, &consume)
@@ -422,7 +469,125 @@ async fn deposit_and_member_card_writes_enqueue_the_orders_they_write() {
             .unwrap();
     })
     .await;
-    assert_eq!(got, vec![order_record(&store, &consume.no).await]);
+    assert_eq!(
+        got,
+        vec![
+            Record::Deposit(DepositRecord::from_deposit(&done)),
+            order_record(&store, &consume.no).await,
+        ]
+    );
+    let Record::Deposit(rec) = &got[0] else {
+        panic!("a deposit")
+    };
+    assert_eq!(
+        (rec.state.as_str(), rec.consumed_fen, rec.released_fen),
+        ("consumed", 3_000, 7_000)
+    );
+
+    // The release of another deposit: its intent, then released.
+    let mut r = deposit("F0000000000000000002", 5_000, 6);
+    r.mark_frozen(Some("auth2".into()), t(6), t(6)).unwrap();
+    store.insert_deposit(&r).await.unwrap();
+    let mut releasing = r.clone();
+    releasing
+        .begin_unfreeze(
+            UnfreezeNo::parse("U0000000000000000001").unwrap(),
+            Some(&clerk02()),
+            None,
+            Some("退房"),
+            t(7),
+        )
+        .unwrap();
+    let mut released = releasing.clone();
+    released.mark_unfrozen(t(8)).unwrap();
+    let got = enqueued_by(&store, async {
+        store
+            .update_deposit(&releasing, DepositState::Frozen)
+            .await
+            .unwrap();
+        store
+            .update_deposit(&released, DepositState::Unfreezing)
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        got,
+        vec![
+            Record::Deposit(DepositRecord::from_deposit(&releasing)),
+            Record::Deposit(DepositRecord::from_deposit(&released)),
+        ]
+    );
+    let Record::Deposit(rec) = &got[1] else {
+        panic!("a deposit")
+    };
+    assert_eq!(
+        (rec.state.as_str(), rec.released_fen, rec.pending_fen),
+        ("unfrozen", 5_000, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_deposit_write_that_fails_or_rolls_back_enqueues_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store.start_outbox().await.unwrap();
+    let mut f = deposit("F0000000000000000001", 10_000, 1);
+    f.mark_frozen(Some("auth1".into()), t(2), t(2)).unwrap();
+    store.insert_deposit(&f).await.unwrap();
+    let mut c = f.clone();
+    c.begin_consume(
+        OrderNo::parse("C0000000000000000001").unwrap(),
+        Money::from_fen(3_000),
+        &clerk02(),
+        t(4),
+    )
+    .unwrap();
+    store
+        .update_deposit(&c, DepositState::Frozen)
+        .await
+        .unwrap();
+    let committed = last_seq(&store).await;
+
+    // Refused before anything is written: a duplicate freeze, a stale compare-and-set.
+    assert!(matches!(
+        store.insert_deposit(&f).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert!(matches!(
+        store.update_deposit(&c, DepositState::Frozen).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(last_seq(&store).await, committed);
+
+    // Refused after the deposit row and its change were written in the transaction (the
+    // consume order's number is taken): the rollback takes the change and its number with it,
+    // as a crash before the commit would.
+    let mut done = c.clone();
+    done.mark_consumed(None, t(5)).unwrap();
+    let consume = consume_order(&done);
+    store.insert_order(&consume).await.unwrap();
+    let committed = last_seq(&store).await;
+    assert!(
+        store
+            .finish_consume(&done, DepositState::Consuming, &consume)
+            .await
+            .is_err()
+    );
+    assert_eq!(last_seq(&store).await, committed);
+    assert_eq!(changes(&store, committed).await.len(), 0);
+    assert_eq!(
+        store.deposit(&f.no).await.unwrap().unwrap().state,
+        DepositState::Consuming
+    );
+
+    // The next change takes the next number: no gap.
+    store.append(&audit("after")).await.unwrap();
+    let all = changes(&store, 0).await;
+    assert_eq!(
+        all.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        (1..=committed + 1).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -566,10 +731,13 @@ async fn the_backfill_enqueues_the_ledger_once() {
     let mut r = refund_of(&a, "R1A0000000000000001", 400);
     r.mark_succeeded(None, t(3)).unwrap();
     store.insert_refund(&r).await.unwrap();
+    let mut dep = deposit("F0000000000000000001", 10_000, 2);
+    dep.mark_frozen(Some("auth1".into()), t(2), t(2)).unwrap();
+    store.insert_deposit(&dep).await.unwrap();
     let e1 = store.append(&audit("one")).await.unwrap();
     let e2 = store.append(&audit("two")).await.unwrap();
 
-    assert_eq!(store.start_outbox().await.unwrap(), 6);
+    assert_eq!(store.start_outbox().await.unwrap(), 7);
     let got: Vec<Record> = changes(&store, 0)
         .await
         .into_iter()
@@ -582,6 +750,7 @@ async fn the_backfill_enqueues_the_ledger_once() {
             order_record(&store, &a.no).await,
             order_record(&store, &b.no).await,
             refund_record(&store, "R1A0000000000000001").await,
+            Record::Deposit(DepositRecord::from_deposit(&dep)),
             Record::Audit(AuditRecord::from_audit(&e1)),
             Record::Audit(AuditRecord::from_audit(&e2)),
         ]
@@ -597,10 +766,10 @@ async fn the_backfill_enqueues_the_ledger_once() {
     store.close().await;
     let store = open(dir.path()).await;
     assert_eq!(store.start_outbox().await.unwrap(), 0);
-    assert_eq!(store.outbox_state().await.unwrap().last_seq, 6);
+    assert_eq!(store.outbox_state().await.unwrap().last_seq, 7);
     // New writes follow on.
     store.append(&audit("three")).await.unwrap();
-    assert_eq!(changes(&store, 6).await[0].0, 7);
+    assert_eq!(changes(&store, 7).await[0].0, 8);
 }
 
 fn commodity(sku: &str, barcode: Option<&str>, name: &str, fen: i64, stock: i64) -> Commodity {
