@@ -212,3 +212,114 @@ fn member_cards_are_chain_wide_at_the_head_office() {
     let (rc, _) = env.pay("1.00", &code("00"));
     assert_eq!(rc, 0);
 }
+
+#[test]
+fn deposits_reach_the_head_office_and_only_their_consume_is_takings() {
+    let env = Env::start();
+    let (hq, pool) = env.rt.block_on(async {
+        let url = TestPostgres::shared().fresh_database().await;
+        let pool = db::connect(&url, 4).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        let running = server::start(
+            pool.clone(),
+            ServerConfig {
+                dev_open: true,
+                ..ServerConfig::loopback()
+            },
+        )
+        .await
+        .unwrap();
+        (running, pool)
+    });
+    let token = env.rt.block_on(async {
+        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
+            .await
+            .unwrap()
+    });
+    let url = hq.url();
+    // A deposit taken before the head office was configured travels in the backfill.
+    let freeze = |yuan: &str| -> String {
+        let (rc, d) = env.json(
+            &[
+                "deposit",
+                "freeze",
+                "--amount",
+                yuan,
+                "--code",
+                &code("00"),
+                "--remark",
+                "302",
+                "--json",
+            ],
+            None,
+        );
+        assert_eq!(rc, 0, "{d}");
+        d["out_freeze_no"].as_str().unwrap().to_owned()
+    };
+    let early = freeze("100.00");
+    env.ok(
+        &[
+            "config",
+            "hq",
+            "--url",
+            &url,
+            "--enrol-token",
+            token.as_str(),
+        ],
+        None,
+    );
+    let late = freeze("50.00");
+    let (rc, c) = env.json(
+        &[
+            "deposit", "consume", "--freeze", &early, "--amount", "30.00", "--json",
+        ],
+        None,
+    );
+    assert_eq!(rc, 0, "{c}");
+    let consume_no = c["out_trade_no"].as_str().unwrap().to_owned();
+    env.ok(&["hq", "sync", "--once"], None);
+    let (_, s) = env.json(&["hq", "status", "--json"], None);
+    assert_eq!(s["pending"], 0, "{s}");
+
+    let get = |path: &str| -> Value {
+        env.rt.block_on(async {
+            let r = env.http.get(format!("{url}{path}")).send().await.unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            r.json().await.unwrap()
+        })
+    };
+    let all = get("/api/v1/deposits");
+    assert_eq!(all["total"], 2, "{all}");
+    let by_no = |no: &str| -> Value {
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["out_freeze_no"] == no)
+            .cloned()
+            .unwrap_or_else(|| panic!("{no} in {all}"))
+    };
+    let e = by_no(&early);
+    assert_eq!(e["state"], "consumed", "{e}");
+    assert_eq!(e["consumed_fen"], 3_000);
+    assert_eq!(e["released_fen"], 7_000);
+    assert_eq!(e["consume_no"], consume_no.as_str());
+    assert_eq!(e["store"], "南山店");
+    let l = by_no(&late);
+    assert_eq!(l["state"], "frozen", "{l}");
+    assert_eq!(l["held_fen"], 5_000);
+    assert_eq!(all["held"]["held_fen"], 5_000, "{all}");
+    // The same as the till's own list.
+    let (_, till) = env.json(&["deposit", "list", "--state", "frozen", "--json"], None);
+    let till_frozen = till.as_array().unwrap();
+    assert_eq!(till_frozen.len(), 1, "{till}");
+    assert_eq!(till_frozen[0]["out_freeze_no"], late.as_str());
+    // Takings: the consume's 30.00 only.
+    let summary = get("/api/v1/summary");
+    assert_eq!(summary["total"]["paid_fen"], 3_000, "{summary}");
+    assert_eq!(summary["total"]["paid_count"], 1, "{summary}");
+    // Again: nothing doubled.
+    env.ok(&["hq", "sync", "--once"], None);
+    assert_eq!(get("/api/v1/deposits")["total"], 2);
+    env.rt.block_on(hq.shutdown());
+}

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cloudpos_hq_protocol::{
-    AuditRecord, Change, ErrorBody, ErrorCode, OrderRecord, PROTOCOL_VERSION, PushRequest,
-    PushResponse, Record, RefundRecord, ShiftRecord,
+    AuditRecord, Change, DepositRecord, ErrorBody, ErrorCode, OrderRecord, PROTOCOL_VERSION,
+    PushRequest, PushResponse, Record, RefundRecord, ShiftRecord,
 };
 use sqlx::{PgPool, Postgres, Transaction};
 
@@ -230,6 +230,10 @@ async fn apply(
         Record::Refund(x) => Some((x, x.out_refund_no.clone())),
         _ => None,
     });
+    let deposits = last_of(new, |r| match r {
+        Record::Deposit(d) => Some((d, d.out_freeze_no.clone())),
+        _ => None,
+    });
     let shifts = last_of(new, |r| match r {
         Record::Shift(s) => Some((s, s.shift.to_string())),
         _ => None,
@@ -243,6 +247,9 @@ async fn apply(
     }
     if !refunds.is_empty() {
         upsert_refunds(tx, till, &refunds).await?;
+    }
+    if !deposits.is_empty() {
+        upsert_deposits(tx, till, &deposits).await?;
     }
     if !shifts.is_empty() {
         upsert_shifts(tx, till, &shifts).await?;
@@ -381,6 +388,76 @@ async fn upsert_refunds(
     .bind(num(|r| r.created_at))
     .bind(num(|r| r.updated_at))
     .bind(onum(|r| r.succeeded_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(sql)?;
+    Ok(())
+}
+
+async fn upsert_deposits(
+    tx: &mut Transaction<'_, Postgres>,
+    till: &Till<'_>,
+    rows: &[(i64, &DepositRecord)],
+) -> Result<(), ErrorBody> {
+    let col = |f: fn(&DepositRecord) -> String| rows.iter().map(|(_, d)| f(d)).collect::<Vec<_>>();
+    let opt = |f: fn(&DepositRecord) -> Option<String>| {
+        rows.iter().map(|(_, d)| f(d)).collect::<Vec<_>>()
+    };
+    let num = |f: fn(&DepositRecord) -> i64| rows.iter().map(|(_, d)| f(d)).collect::<Vec<_>>();
+    let onum =
+        |f: fn(&DepositRecord) -> Option<i64>| rows.iter().map(|(_, d)| f(d)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO deposits (terminal_id, store, device, seq, out_freeze_no, wallet, state, \
+         frozen_fen, consumed_fen, released_fen, pending_fen, consume_no, unfreeze_no, freeze_id, \
+         code_masked, till_store_id, till_device_id, clerk, shift, body, remark, settled_by, \
+         authorized_by, reason, created_at, updated_at, frozen_at, finished_at) \
+         SELECT $1, $2, $3, u.* FROM UNNEST($4::bigint[], $5::text[], $6::text[], $7::text[], \
+         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[], \
+         $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], \
+         $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::bigint[], \
+         $26::bigint[], $27::bigint[], $28::bigint[]) AS u \
+         ON CONFLICT (terminal_id, out_freeze_no) DO UPDATE SET seq = EXCLUDED.seq, \
+         wallet = EXCLUDED.wallet, state = EXCLUDED.state, frozen_fen = EXCLUDED.frozen_fen, \
+         consumed_fen = EXCLUDED.consumed_fen, released_fen = EXCLUDED.released_fen, \
+         pending_fen = EXCLUDED.pending_fen, consume_no = EXCLUDED.consume_no, \
+         unfreeze_no = EXCLUDED.unfreeze_no, freeze_id = EXCLUDED.freeze_id, \
+         code_masked = EXCLUDED.code_masked, till_store_id = EXCLUDED.till_store_id, \
+         till_device_id = EXCLUDED.till_device_id, clerk = EXCLUDED.clerk, \
+         shift = EXCLUDED.shift, body = EXCLUDED.body, remark = EXCLUDED.remark, \
+         settled_by = EXCLUDED.settled_by, authorized_by = EXCLUDED.authorized_by, \
+         reason = EXCLUDED.reason, created_at = EXCLUDED.created_at, \
+         updated_at = EXCLUDED.updated_at, frozen_at = EXCLUDED.frozen_at, \
+         finished_at = EXCLUDED.finished_at \
+         WHERE deposits.seq < EXCLUDED.seq",
+    )
+    .bind(till.id)
+    .bind(till.store)
+    .bind(till.device)
+    .bind(rows.iter().map(|(s, _)| *s).collect::<Vec<_>>())
+    .bind(col(|d| d.out_freeze_no.clone()))
+    .bind(col(|d| d.wallet.clone()))
+    .bind(col(|d| d.state.clone()))
+    .bind(num(|d| d.frozen_fen))
+    .bind(num(|d| d.consumed_fen))
+    .bind(num(|d| d.released_fen))
+    .bind(num(|d| d.pending_fen))
+    .bind(opt(|d| d.consume_no.clone()))
+    .bind(opt(|d| d.unfreeze_no.clone()))
+    .bind(opt(|d| d.freeze_id.clone()))
+    .bind(col(|d| d.code_masked.clone()))
+    .bind(col(|d| d.store_id.clone()))
+    .bind(col(|d| d.device_id.clone()))
+    .bind(col(|d| d.clerk.clone()))
+    .bind(onum(|d| d.shift))
+    .bind(col(|d| d.body.clone()))
+    .bind(col(|d| d.remark.clone()))
+    .bind(opt(|d| d.settled_by.clone()))
+    .bind(opt(|d| d.authorized_by.clone()))
+    .bind(opt(|d| d.reason.clone()))
+    .bind(num(|d| d.created_at))
+    .bind(num(|d| d.updated_at))
+    .bind(onum(|d| d.frozen_at))
+    .bind(onum(|d| d.finished_at))
     .execute(&mut **tx)
     .await
     .map_err(sql)?;

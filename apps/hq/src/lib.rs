@@ -2,7 +2,8 @@
 //!
 //! An axum service over PostgreSQL that many tills push their change streams into
 //! ([`ingest`]), that streams the catalogue down to them ([`catalog`]), and that shows the
-//! owner every store in one place (the JSON API in [`query`], the page in [`web`]). The wire
+//! owner every store in one place (the JSON API in [`query`] and [`deposits`], the page in
+//! [`web`]). The wire
 //! contract is the `cloudpos-hq-protocol` crate; the rules are written there.
 //!
 //! The tills stay the source of truth for their own trades: the head office only ever
@@ -16,6 +17,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod db;
+pub mod deposits;
 pub mod ingest;
 pub mod members;
 pub mod query;

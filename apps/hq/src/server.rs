@@ -308,6 +308,17 @@ async fn orders(
     ))
 }
 
+async fn deposits(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<crate::deposits::DepositQuery>,
+) -> ApiResult<cloudpos_hq_protocol::DepositsPage> {
+    owner(&s, &headers).await?;
+    Ok(axum::Json(
+        crate::deposits::deposits(&s.pool, &q, s.config.offset_seconds).await?,
+    ))
+}
+
 async fn terminals(
     State(s): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -434,6 +445,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/catalog", get(catalog_changes))
         .route("/api/v1/summary", get(summary))
         .route("/api/v1/orders", get(orders))
+        .route("/api/v1/deposits", get(deposits))
         .route("/api/v1/terminals", get(terminals))
         .route("/api/v1/commodities", get(commodities))
         .route(

@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::PaymentMethod;
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_hq_protocol::{ErrorCode, OrderView, SummaryGroup, TerminalView, Totals};
+use cloudpos_hq_protocol::{
+    DepositsHeld, ErrorCode, OrderView, SummaryGroup, TerminalView, Totals,
+};
 
 use crate::auth;
 use crate::db::now_ms;
@@ -184,6 +186,7 @@ struct Dashboard {
     stores: Vec<Row>,
     wallets: Vec<Row>,
     chart: String,
+    deposits: Vec<(String, DepositsHeld)>,
     tills: Vec<TillRow>,
     dev_open: bool,
 }
@@ -244,10 +247,11 @@ async fn dashboard(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Respon
             query::summary(&s.pool, Some(start), Some(end), Grouping::Wallet, off).await?;
         let hours = query::hourly(&s.pool, start).await?;
         let tills = query::terminals(&s.pool, off).await?;
-        Ok::<_, cloudpos_hq_protocol::ErrorBody>((stores, wallets, hours, tills))
+        let deposits = crate::deposits::held_by_store(&s.pool).await?;
+        Ok::<_, cloudpos_hq_protocol::ErrorBody>((stores, wallets, hours, tills, deposits))
     }
     .await;
-    let (stores, wallets, hours, tills) = match built {
+    let (stores, wallets, hours, tills, deposits) = match built {
         Ok(x) => x,
         Err(e) => return ApiError(e).into_response(),
     };
@@ -266,6 +270,7 @@ async fn dashboard(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Respon
             .map(|g| Row::of(g, wallet_label(&g.key)))
             .collect(),
         chart: hourly_svg(&hours),
+        deposits,
         tills: tills
             .terminals
             .into_iter()

@@ -258,7 +258,9 @@ impl OrderRecord {
                 })
                 .collect(),
             created_at: o.created_at.unix_millis(),
-            updated_at: o.updated_at.unix_millis(),
+            // A clock stepped back between two writes must not make a record the head
+            // office refuses (and so stall the stream): never before its creation.
+            updated_at: o.updated_at.unix_millis().max(o.created_at.unix_millis()),
             paid_at: o.paid_at.map(Timestamp::unix_millis),
         }
     }
@@ -448,7 +450,8 @@ impl RefundRecord {
             refund_id: r.refund_id.clone(),
             failure: r.failure.clone(),
             created_at: r.created_at.unix_millis(),
-            updated_at: r.updated_at.unix_millis(),
+            // Never before its creation (a clock stepped back), as for orders.
+            updated_at: r.updated_at.unix_millis().max(r.created_at.unix_millis()),
             succeeded_at: r.succeeded_at.map(Timestamp::unix_millis),
         }
     }
@@ -551,7 +554,10 @@ impl ShiftRecord {
             shift: s.id,
             clerk: s.clerk_id.as_str().to_owned(),
             opened_at: s.opened_at.unix_millis(),
-            closed_at: s.closed_at.map(Timestamp::unix_millis),
+            // Never before the opening (a clock stepped back), as for orders.
+            closed_at: s
+                .closed_at
+                .map(|c| c.unix_millis().max(s.opened_at.unix_millis())),
         }
     }
 

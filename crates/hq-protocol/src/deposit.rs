@@ -121,7 +121,8 @@ impl DepositRecord {
             authorized_by: d.authorized_by.as_ref().map(|c| c.as_str().to_owned()),
             reason: d.reason.clone(),
             created_at: d.created_at.unix_millis(),
-            updated_at: d.updated_at.unix_millis(),
+            // Never before its creation (a clock stepped back), as for orders.
+            updated_at: d.updated_at.unix_millis().max(d.created_at.unix_millis()),
             frozen_at: d.frozen_at.map(Timestamp::unix_millis),
             finished_at: d.finished_at.map(Timestamp::unix_millis),
         }

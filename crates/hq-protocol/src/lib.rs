@@ -105,7 +105,8 @@ pub use members::{
     MovementResponse, MovementStatus, PutCards, Refusal, RefusalCode,
 };
 pub use owner::{
-    OrderView, OrdersPage, SummaryGroup, SummaryResponse, TerminalView, TerminalsResponse, Totals,
+    DepositView, DepositsHeld, DepositsPage, OrderView, OrdersPage, SummaryGroup, SummaryResponse,
+    TerminalView, TerminalsResponse, Totals,
 };
 pub use push::{BatchError, PushRequest, PushResponse};
 

@@ -130,3 +130,66 @@ pub struct TerminalsResponse {
     /// Every till, by store then device.
     pub terminals: Vec<TerminalView>,
 }
+
+/// One deposit (押金) as the owner sees it. Its amounts are the customer's money held, never
+/// takings: the paid order a consume creates is counted with the orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositView {
+    /// Merchant deposit number (`out_freeze_no`).
+    pub out_freeze_no: String,
+    /// The deposit's state (`frozen`, `consumed`, `unfrozen`, `failed`, …).
+    pub state: String,
+    /// `wechat` or `alipay`.
+    pub wallet: String,
+    /// Frozen (asked for until the freeze succeeded), fen.
+    pub frozen_fen: i64,
+    /// Taken by the consume, fen.
+    pub consumed_fen: i64,
+    /// Released to the customer, fen.
+    pub released_fen: i64,
+    /// Still held for the customer now, fen: the frozen amount less what was consumed or
+    /// released, while the deposit is `frozen`, `consuming` or `unfreezing`; else 0.
+    pub held_fen: i64,
+    /// The consume's order number, once consumed.
+    pub consume_no: Option<String>,
+    /// Created (RFC 3339, shop time).
+    pub created_at: String,
+    /// Frozen (RFC 3339, shop time).
+    pub frozen_at: Option<String>,
+    /// Consumed or released (RFC 3339, shop time).
+    pub finished_at: Option<String>,
+    /// Remark (a room number, a rental item).
+    pub remark: String,
+    /// Clerk who froze it.
+    pub clerk_id: String,
+    /// Store the till is enrolled for.
+    pub store: String,
+    /// Device the till is enrolled for.
+    pub device: String,
+    /// The head office's number of the till.
+    pub terminal_id: i64,
+}
+
+/// Deposits held now, over every match of a deposit search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DepositsHeld {
+    /// Deposits holding money (`frozen`, `consuming`, `unfreezing`).
+    pub count: u64,
+    /// The money they hold, fen.
+    pub held_fen: i64,
+}
+
+/// `GET /api/v1/deposits?…`: one page of deposits, newest first, and what the matches hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositsPage {
+    /// This page.
+    pub items: Vec<DepositView>,
+    /// Matches over all pages.
+    pub total: u64,
+    /// What all the matches hold now.
+    pub held: DepositsHeld,
+    /// 0-based page index.
+    pub page: u32,
+    /// Page size.
+    pub page_size: u32,
+}

@@ -153,6 +153,26 @@ fn a_batch_splits_into_duplicates_and_new_changes_or_is_a_gap() {
 }
 
 #[test]
+fn a_clock_stepped_back_never_makes_a_record_the_head_office_refuses() {
+    // The till's clock went back an hour between the order's creation and its payment.
+    let mut o = order("sz0100ABCD2611221322180001", 500);
+    o.updated_at = Timestamp::from_unix_millis(o.created_at.unix_millis() - 3_600_000);
+    let rec = OrderRecord::from_order(&o);
+    rec.validate().unwrap();
+    assert_eq!(rec.updated_at, rec.created_at);
+    // A shift handed over "before" it was opened.
+    let shift = cloudpos_domain::shift::Shift {
+        id: 4,
+        clerk_id: ClerkId::parse("01").unwrap(),
+        opened_at: Timestamp::from_unix_millis(1_795_324_938_000),
+        closed_at: Some(Timestamp::from_unix_millis(1_795_324_000_000)),
+    };
+    let rec = ShiftRecord::from_shift(&shift);
+    rec.validate().unwrap();
+    assert_eq!(rec.closed_at, Some(rec.opened_at));
+}
+
+#[test]
 fn unknown_kinds_are_refused_not_skipped() {
     let text = json!({"seq": 1, "at": 0, "record": {"kind": "member_movement", "amount_fen": 1}});
     let err = serde_json::from_value::<Change>(text)

@@ -183,6 +183,10 @@ impl Store {
         .execute(&pool)
         .await
         .map_err(|e| map_sqlx(&e))?;
+        // Never keeps the till from opening: it is tried again at the next open.
+        if let Err(e) = outbox::catch_up_deposits(&pool).await {
+            tracing::warn!("could not queue the existing deposits for the head office: {e}");
+        }
 
         let key = master_key::load_or_create(dir)?;
         Ok(Store {

@@ -224,6 +224,50 @@ async fn backfill_in(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
     Ok(count)
 }
 
+/// Sends the existing deposits once to a head office whose outbox was turned on before
+/// deposits had a kind in the contract (migration 0080 marks every such till): each deposit's
+/// current state is enqueued, in one transaction with the mark, so it happens exactly once
+/// even if the till is killed meanwhile. Returns how many were enqueued.
+pub(crate) async fn catch_up_deposits(pool: &sqlx::SqlitePool) -> Result<u64, StoreError> {
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM outbox_state WHERE id = 1 AND enabled = 1 AND deposits_sent = 0",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    if due.is_none() {
+        return Ok(0);
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+    let marked = sqlx::query(
+        "UPDATE outbox_state SET deposits_sent = 1 \
+         WHERE id = 1 AND enabled = 1 AND deposits_sent = 0",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    if marked == 0 {
+        return Ok(0);
+    }
+    let mut count = 0u64;
+    let mut after = 0;
+    loop {
+        let ids = ids_after(&mut tx, "deposits", "id", after).await?;
+        let Some(&last) = ids.last() else { break };
+        for id in ids {
+            deposit_changed_in(&mut tx, id).await?;
+            count += 1;
+        }
+        after = last;
+    }
+    tx.commit().await.map_err(db)?;
+    if count > 0 {
+        tracing::info!("{count} existing deposits queued for the head office");
+    }
+    Ok(count)
+}
+
 /// Applies one managed commodity (the head office's whole record): inserts it or replaces
 /// every field but the stock, and marks it managed. A local-only item holding its barcode
 /// loses the barcode (logged); another managed item holding it (barcodes swapped at the head
@@ -293,6 +337,10 @@ impl HeadOfficeStore for Store {
             return Ok(0);
         }
         let count = backfill_in(&mut tx).await?;
+        sqlx::query("UPDATE outbox_state SET deposits_sent = 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(count)
     }

@@ -898,36 +898,3 @@ async fn a_till_without_a_head_office_keeps_its_catalogue_writes_unmarked() {
         .unwrap();
     assert_eq!(managed, 0);
 }
-
-#[tokio::test]
-async fn a_ledger_from_before_the_outbox_upgrades_with_it_off() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let store = open(dir.path()).await;
-        store
-            .insert_order(&paid("P1A0000000000000001", 1000, 1))
-            .await
-            .unwrap();
-        store
-            .upsert(&commodity("L1", None, "本地水", 200, 5))
-            .await
-            .unwrap();
-        // Back to the schema of a till from before migration 0030 (applied after later ones).
-        for sql in [
-            "DROP TABLE outbox",
-            "DROP TABLE outbox_state",
-            "ALTER TABLE commodities DROP COLUMN hq_managed",
-            "DELETE FROM _sqlx_migrations WHERE version = 30",
-        ] {
-            sqlx::query(sql).execute(store.pool()).await.unwrap();
-        }
-        store.close().await;
-    }
-    let store = open(dir.path()).await;
-    assert!(!store.outbox_enabled().await.unwrap());
-    assert_eq!(store.outbox_state().await.unwrap().last_seq, 0);
-    assert_eq!(store.catalog_version().await.unwrap(), 0);
-    assert_eq!(store.start_outbox().await.unwrap(), 1);
-    store.apply_catalog(&[tombstone(1, "L1")], 1).await.unwrap();
-    assert!(store.by_sku("L1").await.unwrap().is_some(), "local-only");
-}
