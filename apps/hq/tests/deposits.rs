@@ -4,52 +4,8 @@
 
 mod common;
 
-use cloudpos_hq_protocol::{DepositRecord, PushRequest, Record};
+use cloudpos_hq_protocol::{PushRequest, Record};
 use common::*;
-
-/// A deposit record: `no` is a short suffix made into a full number; deposit `n` was created
-/// at `T0 + (n - 1) * 10` and its last change is at `at`.
-fn deposit(
-    no: &str,
-    state: &str,
-    frozen: i64,
-    consumed: i64,
-    released: i64,
-    at: i64,
-) -> DepositRecord {
-    let pending = if matches!(state, "consuming" | "unfreezing") {
-        frozen - consumed - released
-    } else {
-        0
-    };
-    let created = T0 + (no.parse::<i64>().unwrap() - 1) * 10;
-    DepositRecord {
-        out_freeze_no: format!("F{no:0>19}"),
-        wallet: "wechat".into(),
-        state: state.into(),
-        frozen_fen: frozen,
-        consumed_fen: consumed,
-        released_fen: released,
-        pending_fen: pending,
-        consume_no: (state == "consumed").then(|| format!("sz0100ABCD26112213{no:0>8}")),
-        unfreeze_no: None,
-        freeze_id: (state != "freezing").then(|| "auth".into()),
-        code_masked: "1345**********7600".into(),
-        store_id: "shop".into(),
-        device_id: "dev".into(),
-        clerk: "01".into(),
-        shift: Some(1),
-        body: "押金".into(),
-        remark: "302".into(),
-        settled_by: None,
-        authorized_by: None,
-        reason: None,
-        created_at: created,
-        updated_at: at.max(created),
-        frozen_at: (state != "freezing").then_some(created),
-        finished_at: matches!(state, "consumed" | "unfrozen").then_some(at),
-    }
-}
 
 #[tokio::test]
 async fn deposits_are_stored_once_with_their_last_state_and_never_counted_as_takings() {

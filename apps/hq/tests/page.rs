@@ -127,6 +127,21 @@ async fn e2e_hq_page_in_chromium_shows_what_the_database_holds() {
         );
         r.at = now - 300;
         changes.push(r);
+        // The two 南山店 tills hold a deposit each (never takings).
+        if i < 2 {
+            let mut d = deposit(
+                &(i + 1).to_string(),
+                "frozen",
+                20_000 + (i as i64) * 5_000,
+                0,
+                0,
+                now - 60_000,
+            );
+            d.out_freeze_no = format!("F{i:0>19}");
+            let mut c = change(14, Record::Deposit(d));
+            c.at = now - 200;
+            changes.push(c);
+        }
         let req = cloudpos_hq_protocol::PushRequest::new(
             changes,
             if i == 2 { 4 } else { 0 },
@@ -203,6 +218,20 @@ async fn e2e_hq_page_in_chromium_shows_what_the_database_holds() {
     assert_eq!(attr_in(futian, "data-backlog"), "4");
     assert_eq!(attr_in(futian, "data-applied-through"), "13");
     assert!(dom.contains("未联系"), "the till that never pushed");
+    // The deposits held, per store, as the database has them.
+    let held = rows(&dom, "deposit-row");
+    assert_eq!(held.len(), 1);
+    let (n, fen): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), sum(frozen_fen - consumed_fen - released_fen)::bigint FROM deposits \
+         WHERE store = '南山店' AND state = 'frozen'",
+    )
+    .fetch_one(&hq.pool)
+    .await
+    .unwrap();
+    assert_eq!((n, fen), (2, 45_000));
+    assert_eq!(attr_in(held[0], "data-store"), "南山店");
+    assert_eq!(attr_in(held[0], "data-count"), n.to_string());
+    assert_eq!(attr_in(held[0], "data-held-fen"), fen.to_string());
 
     // Order search through the page.
     let out = run_chromium(&["--dump-dom"], &format!("{}/orders?order_no=1003", hq.url)).await;
@@ -218,7 +247,7 @@ async fn e2e_hq_page_in_chromium_shows_what_the_database_holds() {
     let out = run_chromium(
         &[
             &format!("--screenshot={}", shot.display()),
-            "--window-size=1200,1500",
+            "--window-size=1200,1800",
         ],
         &format!("{}/", hq.url),
     )

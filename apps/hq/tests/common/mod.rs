@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use cloudpos_hq::testing::TestPostgres;
 use cloudpos_hq::{Running, ServerConfig, auth, db, server};
-use cloudpos_hq_protocol::{Change, EnrolResponse, OrderRecord, PushRequest, Record, RefundRecord};
+use cloudpos_hq_protocol::{
+    Change, DepositRecord, EnrolResponse, OrderRecord, PushRequest, Record, RefundRecord,
+};
 use sqlx::PgPool;
 
 /// 2026-11-22 10:00:00 +08:00, Unix ms.
@@ -189,4 +191,48 @@ pub fn paid_orders(from: i64, to: i64) -> Vec<Change> {
 
 pub fn batch(changes: Vec<Change>) -> PushRequest {
     PushRequest::new(changes, 0, None)
+}
+
+/// A deposit record: `no` is a short suffix made into a full number; deposit `n` was created
+/// at `T0 + (n - 1) * 10` and its last change is at `at`.
+pub fn deposit(
+    no: &str,
+    state: &str,
+    frozen: i64,
+    consumed: i64,
+    released: i64,
+    at: i64,
+) -> DepositRecord {
+    let pending = if matches!(state, "consuming" | "unfreezing") {
+        frozen - consumed - released
+    } else {
+        0
+    };
+    let created = T0 + (no.parse::<i64>().unwrap() - 1) * 10;
+    DepositRecord {
+        out_freeze_no: format!("F{no:0>19}"),
+        wallet: "wechat".into(),
+        state: state.into(),
+        frozen_fen: frozen,
+        consumed_fen: consumed,
+        released_fen: released,
+        pending_fen: pending,
+        consume_no: (state == "consumed").then(|| format!("sz0100ABCD26112213{no:0>8}")),
+        unfreeze_no: None,
+        freeze_id: (state != "freezing").then(|| "auth".into()),
+        code_masked: "1345**********7600".into(),
+        store_id: "shop".into(),
+        device_id: "dev".into(),
+        clerk: "01".into(),
+        shift: Some(1),
+        body: "押金".into(),
+        remark: "302".into(),
+        settled_by: None,
+        authorized_by: None,
+        reason: None,
+        created_at: created,
+        updated_at: at.max(created),
+        frozen_at: (state != "freezing").then_some(created),
+        finished_at: matches!(state, "consumed" | "unfrozen").then_some(at),
+    }
 }
