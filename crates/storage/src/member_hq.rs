@@ -23,11 +23,14 @@ use sqlx::{Row, SqliteConnection};
 use crate::Store;
 use crate::error::{corrupt, db};
 use crate::ledger::{insert_order_in, insert_order_row_in};
+use crate::row_check::{Checked, seal_intent};
 
-const COLUMNS: &str = "key, kind, card_no, amount_fen, bonus_fen, payment_key, reason, \
-    clerk_id, at, state, order_json, refusal, balance_fen, created_at";
+const COLUMNS: &str = "rowid AS id, key, kind, card_no, amount_fen, bonus_fen, payment_key, \
+    reason, clerk_id, at, state, order_json, refusal, balance_fen, created_at, row_check";
 
+/// An intent as read, its row check compared first (a damaged row is an error naming it).
 fn intent_from_row(row: &SqliteRow) -> Result<HqIntent, StoreError> {
+    Checked::Intent.verify(row)?;
     let s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
     let order = os("order_json")?
@@ -110,7 +113,7 @@ async fn insert_in(
         }
         other => other,
     })?;
-    Ok(())
+    seal_intent(conn, &m.key).await
 }
 
 async fn set_state_in(
@@ -130,7 +133,7 @@ async fn set_state_in(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    Ok(())
+    seal_intent(conn, key).await
 }
 
 /// Refuses an order number held by a chain-wide card payment that is not applied (sent or
@@ -415,6 +418,7 @@ impl Store {
                 "member card movement {key} changed while its answer was recorded"
             )));
         }
+        seal_intent(&mut tx, key).await?;
         // The intent holds the order's number (`number_free_in`): its own order is written
         // here, once, paid or failed.
         match (&intent.order, state) {

@@ -258,3 +258,93 @@ async fn a_recharge_credit_is_owed_exactly_when_its_payment_is_recorded_paid() {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].movement.key, paid_no);
 }
+
+#[tokio::test]
+async fn a_changed_intent_row_is_refused() {
+    use cloudpos_domain::ports::StoreError;
+    use cloudpos_storage::Store;
+    for (column, value) in [
+        ("amount_fen", "amount_fen + 1"),
+        ("card_no", "'9900000000000009'"),
+        ("state", "'applied'"),
+        ("order_json", "replace(order_json, '1250', '1')"),
+        ("row_check", "0"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path()).await;
+        let no = "sz0100T0002611220000000001";
+        store
+            .insert_hq_intent(&card_payment(no, 1_250))
+            .await
+            .unwrap();
+        // A sound row reads back and survives a reopen.
+        assert_eq!(store.open_hq_intents(None).await.unwrap().len(), 1);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE member_hq_intents SET {column} = {value}"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.pool().close().await;
+        drop(store);
+        let Err(err) = Store::open(dir.path(), common::options()).await else {
+            panic!("{column}: the damaged ledger opened");
+        };
+        assert!(
+            err.to_string()
+                .contains(&format!("member card movement {no}")),
+            "{column}: {err}"
+        );
+        let unchecked = common::open_unchecked(dir.path()).await;
+        assert!(
+            matches!(
+                unchecked.open_hq_intents(None).await,
+                Err(StoreError::Corrupt(_))
+            ) || column == "state",
+            "{column}"
+        );
+        assert!(
+            matches!(unchecked.hq_intent(no).await, Err(StoreError::Corrupt(_))),
+            "{column}: never sent or recorded"
+        );
+        assert!(
+            matches!(
+                unchecked.finish_hq_intent(no, &applied(0), t(5)).await,
+                Err(StoreError::Corrupt(_))
+            ),
+            "{column}: its answer is not recorded over the damage"
+        );
+    }
+}
+
+#[tokio::test]
+async fn intents_written_before_the_row_check_are_sealed_once() {
+    use cloudpos_storage::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let no = "sz0100T0002611220000000001";
+    store
+        .insert_hq_intent(&card_payment(no, 1_250))
+        .await
+        .unwrap();
+    // As a ledger migrated to 0070: no checks yet, the backfill marker set.
+    for sql in [
+        "UPDATE member_hq_intents SET row_check = NULL",
+        "INSERT INTO member_hq_check_backfill (pending) VALUES (1)",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.unwrap();
+    }
+    store.pool().close().await;
+    drop(store);
+    let store = Store::open(dir.path(), common::options()).await.unwrap();
+    assert_eq!(store.open_hq_intents(None).await.unwrap().len(), 1);
+    let done = store.finish_hq_intent(no, &applied(0), t(5)).await.unwrap();
+    assert_eq!(done.state, HqIntentState::Applied);
+    store.pool().close().await;
+    drop(store);
+    let store = Store::open(dir.path(), common::options()).await.unwrap();
+    assert_eq!(
+        store.hq_intent(no).await.unwrap().unwrap().state,
+        HqIntentState::Applied
+    );
+}
