@@ -323,3 +323,247 @@ fn deposits_reach_the_head_office_and_only_their_consume_is_takings() {
     assert_eq!(get("/api/v1/deposits")["total"], 2);
     env.rt.block_on(hq.shutdown());
 }
+
+/// What the proxy in front of the head office does with a member-card movement.
+const PASS: u8 = 0;
+/// Forwarded (the head office applies it), then the answer is lost (a gateway timeout).
+const LOSE_ANSWER: u8 = 1;
+/// Never forwarded; a gateway timeout answers.
+const DROP: u8 = 2;
+/// Answered `conflict` without forwarding (a refusal for good).
+const CONFLICT: u8 = 3;
+
+/// A proxy in front of `upstream` that does to `POST /api/v1/member-movements` what `mode`
+/// says and forwards everything else. Returns its base URL.
+fn movement_proxy(
+    env: &Env,
+    upstream: String,
+    mode: std::sync::Arc<std::sync::atomic::AtomicU8>,
+) -> String {
+    use axum::body::to_bytes;
+    use axum::extract::{Request, State};
+    use axum::http::StatusCode;
+    use std::sync::atomic::Ordering;
+
+    type Shared = (
+        String,
+        reqwest::Client,
+        std::sync::Arc<std::sync::atomic::AtomicU8>,
+    );
+    async fn forward(State((up, http, mode)): State<Shared>, req: Request) -> (StatusCode, String) {
+        let movement = req.uri().path() == "/api/v1/member-movements";
+        let what = if movement {
+            mode.load(Ordering::SeqCst)
+        } else {
+            PASS
+        };
+        if what == CONFLICT {
+            let body = serde_json::json!({
+                "v": 1, "error": "conflict",
+                "message": "key already used for a different movement; nothing was moved",
+            });
+            return (StatusCode::CONFLICT, body.to_string());
+        }
+        if what == DROP {
+            return (StatusCode::GATEWAY_TIMEOUT, "gateway timeout".into());
+        }
+        let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let mut out = http.request(method, format!("{up}{path}"));
+        for (name, value) in req.headers() {
+            if matches!(name.as_str(), "authorization" | "content-type" | "cookie") {
+                out = out.header(name.as_str(), value.as_bytes());
+            }
+        }
+        let body = to_bytes(req.into_body(), 1 << 20).await.unwrap();
+        let answer = out.body(body.to_vec()).send().await.unwrap();
+        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+        let text = answer.text().await.unwrap();
+        if what == LOSE_ANSWER {
+            return (StatusCode::GATEWAY_TIMEOUT, "gateway timeout".into());
+        }
+        (status, text)
+    }
+    env.rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(forward).with_state((
+            upstream,
+            reqwest::Client::new(),
+            mode,
+        ));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    })
+}
+
+#[test]
+fn a_card_payment_whose_answer_is_lost_is_pending_and_completed_by_the_sync() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU8, Ordering};
+    const CARD: &str = "9900000000000002";
+    let env = Env::start();
+    let (hq, pool) = env.rt.block_on(async {
+        let url = TestPostgres::shared().fresh_database().await;
+        let pool = db::connect(&url, 4).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        let running = server::start(pool.clone(), ServerConfig::loopback())
+            .await
+            .unwrap();
+        (running, pool)
+    });
+    let token = env.rt.block_on(async {
+        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
+            .await
+            .unwrap()
+    });
+    let mode = Arc::new(AtomicU8::new(PASS));
+    let proxy = movement_proxy(&env, hq.url(), mode.clone());
+    env.ok(
+        &[
+            "config",
+            "hq",
+            "--url",
+            &proxy,
+            "--enrol-token",
+            token.as_str(),
+        ],
+        None,
+    );
+    let hq_balance = || {
+        env.rt
+            .block_on(cloudpos_hq::members::card(&pool, CARD))
+            .unwrap()
+            .balance_fen
+    };
+    let hq_entries = |key: &str| {
+        env.rt
+            .block_on(cloudpos_hq::members::entries(&pool, CARD))
+            .unwrap()
+            .entries
+            .iter()
+            .filter(|e| e.key == key)
+            .count()
+    };
+    env.ok(
+        &[
+            "member",
+            "add",
+            "--card",
+            CARD,
+            "--name",
+            "李四",
+            "--phone",
+            "13900139000",
+        ],
+        None,
+    );
+    let (rc, r) = env.json(
+        &[
+            "member",
+            "recharge",
+            "--card",
+            CARD,
+            "--amount",
+            "100",
+            "--code",
+            &code("00"),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(rc, 0, "{r}");
+    assert_eq!(hq_balance(), 10_000);
+
+    // The debit is applied at the head office, every answer lost: pending, exit 4 (the
+    // wallet's "still open" status), with what completes it.
+    mode.store(LOSE_ANSWER, Ordering::SeqCst);
+    let out = env.run(
+        &["member", "pay", "--card", CARD, "--amount", "10", "--json"],
+        None,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stdout} / {stderr}");
+    let p: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(p["state"], "unknown", "{p}");
+    assert!(stderr.contains("hq sync"), "{stderr}");
+    let key = p["out_trade_no"].as_str().unwrap().to_owned();
+    assert_eq!(hq_balance(), 9_000);
+    // The text form says the sync completes the card debit.
+    let out = env.run(&["member", "pay", "--card", CARD, "--amount", "1"], None);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("pending") && text.contains("completed by the head-office sync"),
+        "{text}"
+    );
+    assert_eq!(hq_balance(), 8_900);
+    let (_, orders) = env.json(&["orders", "--json"], None);
+    assert!(
+        !orders.to_string().contains(&key),
+        "no paid order before the answer: {orders}"
+    );
+
+    // The sync replays both under their keys: recorded paid, debited once.
+    mode.store(PASS, Ordering::SeqCst);
+    env.ok(&["hq", "sync", "--once"], None);
+    env.ok(&["hq", "sync", "--once"], None);
+    assert_eq!(hq_balance(), 8_900, "nothing debited twice");
+    assert_eq!(hq_entries(&key), 1);
+    let (_, orders) = env.json(&["orders", "--json"], None);
+    let paid: Vec<&Value> = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["out_trade_no"] == key.as_str())
+        .collect();
+    assert_eq!(paid.len(), 1, "{orders}");
+    assert_eq!(paid[0]["state"], "paid");
+    let (_, s) = env.json(&["hq", "status", "--json"], None);
+    assert_eq!(s["card_refused"], 0, "{s}");
+
+    // A payment never delivered, then refused for good by the head office: it ends failed,
+    // is not sent again, and `hq status` counts it and says what to do.
+    mode.store(DROP, Ordering::SeqCst);
+    let (rc, p) = env.json(
+        &["member", "pay", "--card", CARD, "--amount", "20", "--json"],
+        None,
+    );
+    assert_eq!(rc, 4, "{p}");
+    let refused = p["out_trade_no"].as_str().unwrap().to_owned();
+    mode.store(CONFLICT, Ordering::SeqCst);
+    env.ok(&["hq", "sync", "--once"], None);
+    mode.store(PASS, Ordering::SeqCst);
+    env.ok(&["hq", "sync", "--once"], None);
+    assert_eq!(hq_entries(&refused), 0, "never applied, never sent again");
+    assert_eq!(hq_balance(), 8_900);
+    let (_, s) = env.json(&["hq", "status", "--json"], None);
+    assert_eq!(s["card_refused"], 1, "{s}");
+    assert_eq!(s["card_refused_credits"], 0, "{s}");
+    for field in ["pending", "last_sync", "lag_ms"] {
+        assert!(s.get(field).is_some(), "{field}: {s}");
+    }
+    let text = env.ok(&["hq", "status"], None);
+    assert!(
+        text.contains("refused for good")
+            && text.contains(&refused)
+            && text.contains("take the payment again"),
+        "{text}"
+    );
+    let (_, orders) = env.json(&["orders", "--json"], None);
+    let failed: Vec<&Value> = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["out_trade_no"] == refused.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{orders}");
+    assert_eq!(failed[0]["state"], "failed");
+    let audit = env.ok(&["audit", "list", "--limit", "50"], None);
+    assert!(audit.contains("member_movement_refused"), "{audit}");
+}

@@ -219,6 +219,19 @@ impl LinkError {
             LinkError::Refused { .. } => LinkRetry::Stop,
         }
     }
+
+    /// Whether a request answered with this error is refused **for good**: the head office
+    /// answers the same request the same way for ever, so sending it again is pointless.
+    /// These are `conflict` (its key was already used for another request), `bad_request`
+    /// (the request itself is invalid) and `too_large`. Every other error may pass — the
+    /// head office back (`Later`), the till enrolled again (`unauthorized`, `forbidden`),
+    /// an upgrade (`unsupported_version`, `not_found`: an endpoint this head office lacks),
+    /// a corrected address — and the request is sent again then.
+    #[must_use]
+    pub fn refuses_for_good(&self) -> bool {
+        matches!(self, LinkError::Refused { code, .. }
+            if matches!(code.as_str(), "conflict" | "bad_request" | "too_large"))
+    }
 }
 
 /// The link to the head office (the till's client of its API).

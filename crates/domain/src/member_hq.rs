@@ -15,12 +15,17 @@
 //! promised ──(its recharge payment recorded paid, same transaction)──► pending
 //!    └──(the payment failed, closed or was reversed)──► cancelled
 //! pending ──(the head office applied it)──► applied
-//!    └──(the head office refused it: balance, frozen, unknown card)──► refused
+//!    └──(the head office refused it for good: balance, frozen, unknown card, a key
+//!        conflict — see [`LinkError::refuses_for_good`])──► refused (final, never sent again)
 //! ```
 //!
 //! A card payment's intent carries the paid order: it is recorded in the ledger by the
-//! transaction that marks the intent applied, and never otherwise, so no paid order exists
-//! without its debit and no debit is recorded twice.
+//! transaction that marks the intent applied (its lines' quantities leave stock in that same
+//! transaction), and never otherwise, so no paid order exists without its debit and no debit
+//! is recorded twice. A refused card payment's order is recorded **failed** by the
+//! transaction that marks the intent refused ([`HqIntent::failed_order`]): nothing was taken.
+//!
+//! [`LinkError::refuses_for_good`]: crate::hq_ports::LinkError::refuses_for_good
 
 use std::fmt;
 use std::str::FromStr;
@@ -257,6 +262,39 @@ pub struct HqIntent {
     pub created_at: Timestamp,
 }
 
+impl HqIntent {
+    /// Whether it adds money to the card (a recharge, a refund, a positive adjustment): such
+    /// a movement refused for good leaves money the customer is owed off the card, and an
+    /// administrator must correct the card at the head office.
+    #[must_use]
+    pub fn credits_the_card(&self) -> bool {
+        self.movement.kind.is_credit()
+            || (self.movement.kind == MovementKind::Adjustment && self.movement.amount.fen() > 0)
+    }
+
+    /// A refused card payment's order as the ledger records it: failed with `reason`, never
+    /// paid (the head office took nothing). `None` for an intent without an order.
+    #[must_use]
+    pub fn failed_order(&self, reason: &str, at: Timestamp) -> Option<Order> {
+        let mut order = self.order.clone()?;
+        order.state = crate::order::OrderState::Failed;
+        order.paid_at = None;
+        order.transaction_id = None;
+        order.reason = Some(reason.to_owned());
+        order.updated_at = at;
+        Some(order)
+    }
+}
+
+/// A movement the head office refused for good, with when the till recorded the refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedMovement {
+    /// The intent (state refused, with the head office's reason).
+    pub intent: HqIntent,
+    /// When the refusal was recorded.
+    pub at: Timestamp,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +337,94 @@ mod tests {
         };
         assert_eq!(applied.member_error(Money::from_fen(1)), None);
         assert_eq!(applied.balance(), Money::from_fen(5));
+    }
+
+    #[test]
+    fn only_a_refusal_of_the_request_itself_is_for_good() {
+        use crate::hq_ports::LinkError;
+        let refused = |code: &str| LinkError::Refused {
+            code: code.into(),
+            message: "no".into(),
+        };
+        for code in ["conflict", "bad_request", "too_large"] {
+            assert!(refused(code).refuses_for_good(), "{code}");
+        }
+        for code in [
+            "unauthorized",
+            "forbidden",
+            "unsupported_version",
+            "not_found",
+            "address",
+            "http_404",
+        ] {
+            assert!(!refused(code).refuses_for_good(), "{code}");
+        }
+        assert!(!LinkError::Unreachable("cut".into()).refuses_for_good());
+        assert!(
+            !LinkError::Unavailable {
+                code: "internal".into(),
+                message: "x".into()
+            }
+            .refuses_for_good()
+        );
+    }
+
+    #[test]
+    fn a_refused_payment_fails_its_order_and_credits_are_told_apart() {
+        use crate::order::{NewOrder, OrderState, PaymentMethod};
+        use crate::order_no::OrderNo;
+        let at = Timestamp::from_unix_millis(1_000);
+        let clerk = ClerkId::parse("01").unwrap();
+        let mut order = Order::new(
+            NewOrder {
+                no: OrderNo::parse("sz0120261206000001").unwrap(),
+                method: PaymentMethod::Wallet(crate::code::Wallet::MemberCard),
+                amount: Money::from_fen(100),
+                code_masked: None,
+                store_id: "s".into(),
+                device_id: "d".into(),
+                clerk_id: clerk.clone(),
+                shift_id: None,
+                body: "b".into(),
+                remark: String::new(),
+            },
+            at,
+        );
+        order.mark_paid(None, at, at).unwrap();
+        let movement = |kind, fen| MemberMovement {
+            key: order.no.as_str().to_owned(),
+            card_no: CardNo::parse("9900000000000001").unwrap(),
+            kind,
+            amount: Money::from_fen(fen),
+            bonus: Money::ZERO,
+            payment_key: None,
+            reason: None,
+            clerk_id: clerk.clone(),
+            at,
+        };
+        let intent = |kind, fen, order: Option<Order>| HqIntent {
+            movement: movement(kind, fen),
+            state: HqIntentState::Refused,
+            order,
+            refusal: None,
+            balance: None,
+            created_at: at,
+        };
+        let paid = intent(MovementKind::Payment, 100, Some(order.clone()));
+        let later = Timestamp::from_unix_millis(2_000);
+        let failed = paid.failed_order("card_frozen: frozen", later).unwrap();
+        assert_eq!(failed.state, OrderState::Failed);
+        assert_eq!(failed.paid_at, None);
+        assert_eq!(failed.reason.as_deref(), Some("card_frozen: frozen"));
+        assert_eq!((failed.no, failed.updated_at), (order.no.clone(), later));
+        assert!(!paid.credits_the_card());
+        assert!(intent(MovementKind::Refund, 100, None).credits_the_card());
+        assert!(intent(MovementKind::Recharge, 100, None).credits_the_card());
+        assert!(intent(MovementKind::Adjustment, 100, None).credits_the_card());
+        assert!(!intent(MovementKind::Adjustment, -100, None).credits_the_card());
+        assert_eq!(
+            intent(MovementKind::Refund, 100, None).failed_order("x", later),
+            None
+        );
     }
 }

@@ -83,7 +83,9 @@ pub trait MemberLedger: Send + Sync {
     async fn open_hq_intents(&self, card: Option<&CardNo>) -> Result<Vec<HqIntent>, StoreError>;
     /// Records the head office's answer to a pending intent, in one transaction: applied or
     /// refused, with the balance; an applied card payment's order is inserted (paid) in the
-    /// same transaction. An intent already final is left as it is (a replay's answer).
+    /// same transaction, its lines' quantities taken out of stock there too (so a payment
+    /// completed by a later sync or recovery takes stock exactly once), and a refused one's
+    /// order is inserted failed. An intent already final is left as it is (a replay's answer).
     /// Returns the intent as it now stands.
     async fn finish_hq_intent(
         &self,
@@ -91,4 +93,21 @@ pub trait MemberLedger: Send + Sync {
         outcome: &MovementOutcome,
         at: crate::timestamp::Timestamp,
     ) -> Result<HqIntent, StoreError>;
+    /// Marks a pending intent refused for good with `refusal` (the head office's code and
+    /// words) when the head office answered an error that refuses the request itself
+    /// ([`LinkError::refuses_for_good`](crate::hq_ports::LinkError::refuses_for_good)); a
+    /// card payment's order is recorded failed in the same transaction, as
+    /// [`MemberLedger::finish_hq_intent`] does for a refusal. An intent already final is
+    /// left as it is. Returns the intent as it now stands.
+    async fn refuse_hq_intent(
+        &self,
+        key: &str,
+        refusal: &str,
+        at: crate::timestamp::Timestamp,
+    ) -> Result<HqIntent, StoreError>;
+    /// Every intent the head office refused for good, the latest first, with when the
+    /// refusal was recorded.
+    async fn refused_hq_intents(
+        &self,
+    ) -> Result<Vec<crate::member_hq::RefusedMovement>, StoreError>;
 }

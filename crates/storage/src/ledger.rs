@@ -284,11 +284,22 @@ impl Store {
 }
 
 /// Inserts an order row (with its row check) inside `tx`: the one way an order is written.
+/// A number held by a chain-wide card payment's intent is refused (see
+/// `member_hq::number_free_in`).
 pub(crate) async fn insert_order_in(
     tx: &mut sqlx::SqliteConnection,
     order: &Order,
 ) -> Result<(), StoreError> {
     crate::member_hq::number_free_in(tx, order.no.as_str()).await?;
+    insert_order_row_in(tx, order).await
+}
+
+/// [`insert_order_in`] for the transaction that closes the card payment intent holding
+/// the order's number (the only writer entitled to that number).
+pub(crate) async fn insert_order_row_in(
+    tx: &mut sqlx::SqliteConnection,
+    order: &Order,
+) -> Result<(), StoreError> {
     let result = sqlx::query(
         "INSERT INTO orders (store_id, device_id, out_trade_no, method, amount_fen, state, \
          refunded_fen, code_masked, clerk_id, shift_id, body, remark, transaction_id, reason, \

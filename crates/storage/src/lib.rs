@@ -170,6 +170,7 @@ impl Store {
                 )),
             })?;
         row_check::backfill(&pool).await?;
+        row_check::backfill_intents(&pool).await?;
         if options.check_on_open
             && existed
             && let Err(e) = row_check::verify_all(&pool).await

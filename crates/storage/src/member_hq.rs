@@ -10,7 +10,8 @@
 use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::member::CardNo;
 use cloudpos_domain::member_hq::{
-    HqIntent, HqIntentState, MemberMovement, MovementKind, MovementOutcome, void_key,
+    HqIntent, HqIntentState, MemberMovement, MovementKind, MovementOutcome, RefusedMovement,
+    void_key,
 };
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState};
@@ -21,12 +22,15 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::Store;
 use crate::error::{corrupt, db};
-use crate::ledger::insert_order_in;
+use crate::ledger::{insert_order_in, insert_order_row_in};
+use crate::row_check::{Checked, seal_intent};
 
-const COLUMNS: &str = "key, kind, card_no, amount_fen, bonus_fen, payment_key, reason, \
-    clerk_id, at, state, order_json, refusal, balance_fen, created_at";
+const COLUMNS: &str = "rowid AS id, key, kind, card_no, amount_fen, bonus_fen, payment_key, \
+    reason, clerk_id, at, state, order_json, refusal, balance_fen, created_at, row_check";
 
+/// An intent as read, its row check compared first (a damaged row is an error naming it).
 fn intent_from_row(row: &SqliteRow) -> Result<HqIntent, StoreError> {
+    Checked::Intent.verify(row)?;
     let s = |c: &str| row.try_get::<String, _>(c).map_err(db);
     let os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
     let order = os("order_json")?
@@ -109,7 +113,7 @@ async fn insert_in(
         }
         other => other,
     })?;
-    Ok(())
+    seal_intent(conn, &m.key).await
 }
 
 async fn set_state_in(
@@ -129,12 +133,13 @@ async fn set_state_in(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    Ok(())
+    seal_intent(conn, key).await
 }
 
 /// Refuses an order number held by a chain-wide card payment that is not applied (sent or
 /// to be sent, or refused): its order is written only by the transaction that records the
-/// debit applied, so no other order may take the number (another process of this device,
+/// head office's answer (paid when applied, failed when refused), so no other order may
+/// take the number (another process of this device,
 /// or a generator resumed after a restart, could issue it again).
 pub(crate) async fn number_free_in(
     conn: &mut SqliteConnection,
@@ -351,6 +356,44 @@ impl Store {
         outcome: &MovementOutcome,
         now: Timestamp,
     ) -> Result<HqIntent, StoreError> {
+        let (state, refusal) = match outcome {
+            MovementOutcome::Applied { .. } => (HqIntentState::Applied, None),
+            MovementOutcome::Refused { code, message, .. } => {
+                (HqIntentState::Refused, Some(format!("{code}: {message}")))
+            }
+        };
+        self.close_hq_intent(key, state, refusal, Some(outcome.balance()), now)
+            .await
+    }
+
+    pub(crate) async fn refuse_hq_intent_tx(
+        &self,
+        key: &str,
+        refusal: &str,
+        now: Timestamp,
+    ) -> Result<HqIntent, StoreError> {
+        self.close_hq_intent(
+            key,
+            HqIntentState::Refused,
+            Some(refusal.to_owned()),
+            None,
+            now,
+        )
+        .await
+    }
+
+    /// Moves a pending intent to `state` (applied or refused) in one transaction with what
+    /// follows from it: an applied card payment's order inserted paid and its lines taken
+    /// out of stock, a refused one's order inserted failed. Only the transaction that moves
+    /// the intent out of pending does this, so it happens once.
+    async fn close_hq_intent(
+        &self,
+        key: &str,
+        state: HqIntentState,
+        refusal: Option<String>,
+        balance: Option<Money>,
+        now: Timestamp,
+    ) -> Result<HqIntent, StoreError> {
         let mut tx = self.begin_write().await?;
         let intent = intent_in(&mut tx, key)
             .await?
@@ -358,36 +401,78 @@ impl Store {
         if intent.state != HqIntentState::Pending {
             return Ok(intent);
         }
-        let (state, refusal) = match outcome {
-            MovementOutcome::Applied { .. } => (HqIntentState::Applied, None),
-            MovementOutcome::Refused { code, message, .. } => {
-                (HqIntentState::Refused, Some(format!("{code}: {message}")))
-            }
-        };
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE member_hq_intents SET state = ?, refusal = ?, balance_fen = ?, updated_at = ? \
              WHERE key = ? AND state = 'pending'",
         )
         .bind(state.as_str())
         .bind(&refusal)
-        .bind(outcome.balance().fen())
+        .bind(balance.map(Money::fen))
         .bind(now.unix_millis())
         .bind(key)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        // After the state: the number is released to this order only once it is applied.
-        if state == HqIntentState::Applied
-            && let Some(order) = &intent.order
-        {
-            insert_order_in(&mut tx, order).await?;
+        if moved.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "member card movement {key} changed while its answer was recorded"
+            )));
+        }
+        seal_intent(&mut tx, key).await?;
+        // The intent holds the order's number (`number_free_in`): its own order is written
+        // here, once, paid or failed.
+        match (&intent.order, state) {
+            (Some(order), HqIntentState::Applied) => {
+                insert_order_row_in(&mut tx, order).await?;
+                take_from_stock_in(&mut tx, order).await?;
+            }
+            (Some(_), HqIntentState::Refused) => {
+                let reason = refusal.as_deref().unwrap_or("refused by the head office");
+                if let Some(failed) = intent.failed_order(reason, now) {
+                    insert_order_row_in(&mut tx, &failed).await?;
+                }
+            }
+            _ => {}
         }
         tx.commit().await.map_err(db)?;
         Ok(HqIntent {
             state,
             refusal,
-            balance: Some(outcome.balance()),
+            balance,
             ..intent
         })
     }
+
+    pub(crate) async fn refused_hq_intents_of(&self) -> Result<Vec<RefusedMovement>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, updated_at FROM member_hq_intents WHERE state = 'refused' \
+             ORDER BY updated_at DESC, key"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            Ok(RefusedMovement {
+                intent: intent_from_row(row)?,
+                at: Timestamp::from_unix_millis(row.try_get("updated_at").map_err(db)?),
+            })
+        })
+        .collect()
+    }
+}
+
+/// Takes a card payment's sold quantities out of stock, in the transaction that records it
+/// paid. A commodity deleted meanwhile is skipped (the sale stands; stock is the till's own
+/// count).
+async fn take_from_stock_in(conn: &mut SqliteConnection, order: &Order) -> Result<(), StoreError> {
+    for line in &order.lines {
+        sqlx::query("UPDATE commodities SET stock = stock - ? WHERE sku = ?")
+            .bind(i64::from(line.quantity))
+            .bind(&line.sku)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use cloudpos_domain::member::{
     CardNo, EntryKind, MemberAccount, MemberCard, MemberEntry, MemberError, Recharge,
     check_adjustment, check_payment,
 };
-use cloudpos_domain::member_hq::{HqIntent, MemberMovement, MovementOutcome};
+use cloudpos_domain::member_hq::{HqIntent, MemberMovement, MovementOutcome, RefusedMovement};
 use cloudpos_domain::member_ports::{MemberLedger, RechargeRecord};
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{Order, OrderState, PaymentMethod};
@@ -529,5 +529,18 @@ impl MemberLedger for Store {
         at: Timestamp,
     ) -> Result<HqIntent, StoreError> {
         self.finish_hq_intent_tx(key, outcome, at).await
+    }
+
+    async fn refuse_hq_intent(
+        &self,
+        key: &str,
+        refusal: &str,
+        at: Timestamp,
+    ) -> Result<HqIntent, StoreError> {
+        self.refuse_hq_intent_tx(key, refusal, at).await
+    }
+
+    async fn refused_hq_intents(&self) -> Result<Vec<RefusedMovement>, StoreError> {
+        self.refused_hq_intents_of().await
     }
 }

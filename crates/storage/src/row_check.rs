@@ -1,5 +1,5 @@
-//! Row checks: a checksum over the money-bearing fields of every order, refund and deposit
-//! row.
+//! Row checks: a checksum over the money-bearing fields of every order, refund, deposit,
+//! member entry, recharge and chain-wide member-card intent row.
 //!
 //! SQLite has no page checksums, so a flipped byte inside a row (found by the disk campaign
 //! of `docs/reliability.md`) reads back as a valid record with another amount, state or
@@ -149,6 +149,64 @@ pub(crate) const ENTRY_CHECKED: &str = "id, card_no, kind, amount_fen, reference
 pub(crate) const RECHARGE_CHECKED: &str =
     "id, out_trade_no, card_no, amount_fen, bonus_fen, credited";
 
+/// The columns a chain-wide member-card intent's check covers, and its row id as `id`.
+pub(crate) const INTENT_CHECKED: &str = "rowid AS id, key, kind, card_no, amount_fen, \
+    bonus_fen, payment_key, state, order_json";
+
+/// The `row_check` of a chain-wide member-card intent: its key, kind, card, amounts, the
+/// payment it returns, its state and the order it holds.
+#[must_use]
+pub fn intent_check(
+    key: &str,
+    kind: &str,
+    card_no: &str,
+    amounts_fen: [i64; 2],
+    payment_key: Option<&str>,
+    state: &str,
+    order_json: Option<&str>,
+) -> i64 {
+    let [amount, bonus] = amounts_fen.map(|a| a.to_string());
+    check_of(&[
+        "member_hq_intent",
+        key,
+        kind,
+        card_no,
+        &amount,
+        &bonus,
+        payment_key.unwrap_or(""),
+        state,
+        order_json.unwrap_or(""),
+    ])
+}
+
+fn intent_check_of(row: &SqliteRow) -> Result<i64, StoreError> {
+    let s = |c: &str| row.try_get::<String, _>(c).map_err(db);
+    let os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db);
+    Ok(intent_check(
+        &s("key")?,
+        &s("kind")?,
+        &s("card_no")?,
+        [
+            row.try_get::<i64, _>("amount_fen").map_err(db)?,
+            row.try_get::<i64, _>("bonus_fen").map_err(db)?,
+        ],
+        os("payment_key")?.as_deref(),
+        &s("state")?,
+        os("order_json")?.as_deref(),
+    ))
+}
+
+/// Recomputes and stores the check of intent `key` as written inside `tx` (after its insert
+/// or an update whose writer read, and so verified, the row first).
+pub(crate) async fn seal_intent(tx: &mut SqliteConnection, key: &str) -> Result<(), StoreError> {
+    let id: i64 = sqlx::query_scalar("SELECT rowid FROM member_hq_intents WHERE key = ?")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    Checked::Intent.seal(tx, id).await
+}
+
 /// The `row_check` of a member ledger entry.
 #[must_use]
 pub fn entry_check(card_no: &str, kind: &str, amount_fen: i64, reference: Option<&str>) -> i64 {
@@ -214,6 +272,8 @@ pub(crate) enum Checked {
     Entry,
     /// `member_recharges`, named by `out_trade_no`.
     Recharge,
+    /// `member_hq_intents`, named by its key (rows addressed by `rowid`).
+    Intent,
 }
 
 impl Checked {
@@ -224,6 +284,15 @@ impl Checked {
             Checked::Deposit => "deposits",
             Checked::Entry => "member_entries",
             Checked::Recharge => "member_recharges",
+            Checked::Intent => "member_hq_intents",
+        }
+    }
+
+    /// The column that addresses a row (selected as `id`).
+    fn id_column(self) -> &'static str {
+        match self {
+            Checked::Intent => "rowid",
+            _ => "id",
         }
     }
 
@@ -234,6 +303,7 @@ impl Checked {
             Checked::Deposit => DEPOSIT_CHECKED,
             Checked::Entry => ENTRY_CHECKED,
             Checked::Recharge => RECHARGE_CHECKED,
+            Checked::Intent => INTENT_CHECKED,
         }
     }
 
@@ -244,6 +314,7 @@ impl Checked {
             Checked::Deposit => deposit_check_of(row),
             Checked::Entry => entry_check_of(row),
             Checked::Recharge => recharge_check_of(row),
+            Checked::Intent => intent_check_of(row),
         }
     }
 
@@ -254,6 +325,7 @@ impl Checked {
             Checked::Deposit => ("deposit", "out_freeze_no"),
             Checked::Entry => ("member card entry of card", "card_no"),
             Checked::Recharge => ("member recharge", "out_trade_no"),
+            Checked::Intent => ("member card movement", "key"),
         };
         let no = row
             .try_get::<String, _>(column)
@@ -279,9 +351,10 @@ impl Checked {
 
     async fn stored(self, tx: &mut SqliteConnection, id: i64) -> Result<SqliteRow, StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {}, row_check FROM {} WHERE id = ?",
+            "SELECT {}, row_check FROM {} WHERE {} = ?",
             self.columns(),
-            self.table()
+            self.table(),
+            self.id_column()
         )))
         .bind(id)
         .fetch_one(&mut *tx)
@@ -307,8 +380,9 @@ impl Checked {
         row: &SqliteRow,
     ) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {} SET row_check = ? WHERE id = ?",
-            self.table()
+            "UPDATE {} SET row_check = ? WHERE {} = ?",
+            self.table(),
+            self.id_column()
         )))
         .bind(self.check_of(row)?)
         .bind(row.try_get::<i64, _>("id").map_err(db)?)
@@ -365,11 +439,38 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
     tx.commit().await.map_err(db)
 }
 
-/// Compares the check of every order, refund, deposit, member entry and recharge row.
+/// Gives every member-card intent its check once, after migration 0070 added the column
+/// (the marker row of `member_hq_check_backfill`), in one transaction.
+pub(crate) async fn backfill_intents(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let pending: Option<i64> = sqlx::query_scalar("SELECT pending FROM member_hq_check_backfill")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT rowid FROM member_hq_intents")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    for id in ids {
+        Checked::Intent.seal(&mut tx, id).await?;
+    }
+    sqlx::query("DELETE FROM member_hq_check_backfill")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+/// Compares the check of every order, refund, deposit, member entry, recharge and
+/// member-card intent row.
 pub(crate) async fn verify_all(pool: &SqlitePool) -> Result<(), StoreError> {
     Checked::Order.verify_all(pool).await?;
     Checked::Refund.verify_all(pool).await?;
     Checked::Deposit.verify_all(pool).await?;
     Checked::Entry.verify_all(pool).await?;
-    Checked::Recharge.verify_all(pool).await
+    Checked::Recharge.verify_all(pool).await?;
+    Checked::Intent.verify_all(pool).await
 }

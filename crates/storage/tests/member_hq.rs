@@ -1,5 +1,6 @@
 //! Chain-wide member-card intents in the ledger (migration 0060): a card payment's order is
-//! recorded only by the transaction that records its debit applied, its number is held
+//! recorded only by the transaction that records its debit applied (its lines taken from
+//! stock there, once) or failed by the one that records it refused, its number is held
 //! meanwhile, a recharge credit is owed exactly when its payment is recorded paid, and an
 //! answer is recorded once.
 
@@ -101,7 +102,7 @@ async fn a_card_payment_is_recorded_with_its_applied_debit_and_holds_its_number(
 }
 
 #[tokio::test]
-async fn a_refused_payment_records_no_order_and_keeps_its_number() {
+async fn a_refused_payment_records_its_order_failed_and_keeps_its_number() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path()).await;
     let no = "sz0100T0002611220000000001";
@@ -118,15 +119,93 @@ async fn a_refused_payment_records_no_order_and_keeps_its_number() {
     assert_eq!(done.state, HqIntentState::Refused);
     assert!(done.refusal.unwrap().contains("insufficient_balance"));
     let order_no = cloudpos_domain::order_no::OrderNo::parse(no).unwrap();
-    assert!(store.order(&order_no).await.unwrap().is_none());
+    let failed = store.order(&order_no).await.unwrap().unwrap();
+    assert_eq!(failed.state, OrderState::Failed, "nothing was taken");
+    assert_eq!(failed.paid_at, None);
+    assert!(failed.reason.unwrap().contains("insufficient_balance"));
     // A late "applied" for the same key cannot turn it into a payment.
     let late = store.finish_hq_intent(no, &applied(0), t(6)).await.unwrap();
     assert_eq!(late.state, HqIntentState::Refused);
-    assert!(store.order(&order_no).await.unwrap().is_none());
+    assert_eq!(
+        store.order(&order_no).await.unwrap().unwrap().state,
+        OrderState::Failed
+    );
     assert!(
         store.insert_order(&order(no, 5, 7)).await.is_err(),
         "the number stays burned"
     );
+    let listed = store.refused_hq_intents().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].intent.movement.key.as_str(), listed[0].at),
+        (no, t(5))
+    );
+}
+
+#[tokio::test]
+async fn an_applied_card_payment_takes_its_lines_from_stock_once() {
+    use cloudpos_domain::catalog::{CartLine, Commodity};
+    use cloudpos_domain::ports::Catalog;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store
+        .upsert(&Commodity {
+            sku: "A1".into(),
+            barcode: None,
+            name: "可乐".into(),
+            category: String::new(),
+            unit: "瓶".into(),
+            price: Money::from_fen(350),
+            stock: 10,
+        })
+        .await
+        .unwrap();
+    let no = "sz0100T0002611220000000001";
+    let mut intent = card_payment(no, 1_050);
+    let line = |sku: &str, quantity| CartLine {
+        sku: sku.into(),
+        name: "可乐".into(),
+        unit: "瓶".into(),
+        unit_price: Money::from_fen(350),
+        quantity,
+    };
+    // A commodity deleted meanwhile is skipped; the sale stands.
+    intent.order.as_mut().unwrap().lines = vec![line("A1", 3), line("GONE", 1)];
+    store.insert_hq_intent(&intent).await.unwrap();
+    let stock = || async { store.by_sku("A1").await.unwrap().unwrap().stock };
+    assert_eq!(stock().await, 10, "not before the debit is applied");
+    store.finish_hq_intent(no, &applied(0), t(5)).await.unwrap();
+    assert_eq!(stock().await, 7);
+    store.finish_hq_intent(no, &applied(0), t(6)).await.unwrap();
+    assert_eq!(stock().await, 7, "a replay's answer takes nothing more");
+
+    // Refused for good by an error answer (a key conflict): failed, nothing taken.
+    let other = "sz0100T0002611220000000002";
+    let mut refused = card_payment(other, 350);
+    refused.order.as_mut().unwrap().lines = vec![line("A1", 1)];
+    store.insert_hq_intent(&refused).await.unwrap();
+    let done = store
+        .refuse_hq_intent(other, "conflict: key used", t(7))
+        .await
+        .unwrap();
+    assert_eq!(done.state, HqIntentState::Refused);
+    assert_eq!(done.balance, None);
+    assert_eq!(stock().await, 7);
+    let order_no = cloudpos_domain::order_no::OrderNo::parse(other).unwrap();
+    assert_eq!(
+        store.order(&order_no).await.unwrap().unwrap().state,
+        OrderState::Failed
+    );
+    // Final: neither a second refusal nor a late "applied" changes it.
+    store.refuse_hq_intent(other, "again", t(8)).await.unwrap();
+    let late = store
+        .finish_hq_intent(other, &applied(0), t(9))
+        .await
+        .unwrap();
+    assert_eq!(late.state, HqIntentState::Refused);
+    assert_eq!(late.refusal.as_deref(), Some("conflict: key used"));
+    assert_eq!(stock().await, 7);
+    assert!(store.open_hq_intents(None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -178,4 +257,94 @@ async fn a_recharge_credit_is_owed_exactly_when_its_payment_is_recorded_paid() {
     let open = store.open_hq_intents(None).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].movement.key, paid_no);
+}
+
+#[tokio::test]
+async fn a_changed_intent_row_is_refused() {
+    use cloudpos_domain::ports::StoreError;
+    use cloudpos_storage::Store;
+    for (column, value) in [
+        ("amount_fen", "amount_fen + 1"),
+        ("card_no", "'9900000000000009'"),
+        ("state", "'applied'"),
+        ("order_json", "replace(order_json, '1250', '1')"),
+        ("row_check", "0"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path()).await;
+        let no = "sz0100T0002611220000000001";
+        store
+            .insert_hq_intent(&card_payment(no, 1_250))
+            .await
+            .unwrap();
+        // A sound row reads back and survives a reopen.
+        assert_eq!(store.open_hq_intents(None).await.unwrap().len(), 1);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE member_hq_intents SET {column} = {value}"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.pool().close().await;
+        drop(store);
+        let Err(err) = Store::open(dir.path(), common::options()).await else {
+            panic!("{column}: the damaged ledger opened");
+        };
+        assert!(
+            err.to_string()
+                .contains(&format!("member card movement {no}")),
+            "{column}: {err}"
+        );
+        let unchecked = common::open_unchecked(dir.path()).await;
+        assert!(
+            matches!(
+                unchecked.open_hq_intents(None).await,
+                Err(StoreError::Corrupt(_))
+            ) || column == "state",
+            "{column}"
+        );
+        assert!(
+            matches!(unchecked.hq_intent(no).await, Err(StoreError::Corrupt(_))),
+            "{column}: never sent or recorded"
+        );
+        assert!(
+            matches!(
+                unchecked.finish_hq_intent(no, &applied(0), t(5)).await,
+                Err(StoreError::Corrupt(_))
+            ),
+            "{column}: its answer is not recorded over the damage"
+        );
+    }
+}
+
+#[tokio::test]
+async fn intents_written_before_the_row_check_are_sealed_once() {
+    use cloudpos_storage::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let no = "sz0100T0002611220000000001";
+    store
+        .insert_hq_intent(&card_payment(no, 1_250))
+        .await
+        .unwrap();
+    // As a ledger migrated to 0070: no checks yet, the backfill marker set.
+    for sql in [
+        "UPDATE member_hq_intents SET row_check = NULL",
+        "INSERT INTO member_hq_check_backfill (pending) VALUES (1)",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.unwrap();
+    }
+    store.pool().close().await;
+    drop(store);
+    let store = Store::open(dir.path(), common::options()).await.unwrap();
+    assert_eq!(store.open_hq_intents(None).await.unwrap().len(), 1);
+    let done = store.finish_hq_intent(no, &applied(0), t(5)).await.unwrap();
+    assert_eq!(done.state, HqIntentState::Applied);
+    store.pool().close().await;
+    drop(store);
+    let store = Store::open(dir.path(), common::options()).await.unwrap();
+    assert_eq!(
+        store.hq_intent(no).await.unwrap().unwrap().state,
+        HqIntentState::Applied
+    );
 }

@@ -154,7 +154,9 @@ impl Terminal {
     /// Checkout paid from a member card (会员卡, chosen at the till rather than scanned into
     /// the code field): the cart's total is debited from the card in the transaction that
     /// records the paid order with its lines; an insufficient balance is refused with the
-    /// balance. The sold quantities then leave stock.
+    /// balance. The sold quantities then leave stock. With a head office (chain-wide cards)
+    /// they leave it in the transaction that records the debit applied, so a payment whose
+    /// answer was lost, completed later by `hq sync` or recovery, takes stock exactly once.
     pub async fn checkout_by_card(&self, cart: &Cart, card: &str, remark: &str) -> Result<Order> {
         if cart.is_empty() {
             return Err(TerminalError::Invalid("the cart is empty".into()));
@@ -165,7 +167,18 @@ impl Terminal {
         let order = self
             .pay_by_card(card, total, remark, cart.lines().to_vec())
             .await?;
-        self.take_from_stock(cart.lines()).await;
+        // A chain-wide card payment's quantities left stock in the transaction that
+        // recorded its debit applied (also when a later sync or recovery completes it).
+        let chain_wide = self
+            .inner
+            .ports
+            .members
+            .hq_intent(order.no.as_str())
+            .await?
+            .is_some();
+        if !chain_wide {
+            self.take_from_stock(cart.lines()).await;
+        }
         Ok(order)
     }
 

@@ -8,7 +8,10 @@
 //! and friends), keyed by its order or refund number, then sent; a lost answer is replayed
 //! at once a few times, and what still has no answer stays pending and is replayed with
 //! the same key by [`Terminal::deliver_member_movements`] (the head-office sync and
-//! recovery run it) until the head office answers. The head office applies a key once, so a
+//! recovery run it) until the head office answers. An answer that refuses the movement for
+//! good (a refusal, or a key conflict or bad request) is audited and makes the intent
+//! `refused`, never sent again: a refused card payment's order ends failed, a refused
+//! credit is shown by `hq status` for an administrator to correct at the head office. The head office applies a key once, so a
 //! card is never debited or credited twice; a card payment's order is recorded paid by the
 //! transaction that records its debit applied, so there is never a paid order without a
 //! debit.
@@ -81,6 +84,16 @@ pub struct MemberDelivery {
     pub refused: usize,
     /// Movements still waiting for an answer.
     pub pending: usize,
+}
+
+/// What sending an intent came to.
+enum Sent {
+    /// The head office applied it (now or before: a replay).
+    Applied(HqIntent),
+    /// Refused for good (marked refused, audited), with the error to show.
+    Refused(HqIntent, TerminalError),
+    /// Still no answer: the intent stays pending.
+    NoAnswer,
 }
 
 /// A head-office error met by a member-card call: unreachable (or unable to work now) is
@@ -170,27 +183,55 @@ impl Terminal {
     }
 
     /// Sends a pending intent (up to [`IMMEDIATE_TRIES`] times while no answer comes) and
-    /// records the answer. `Ok(None)`: still no answer, the intent stays pending. A
-    /// refusal that needs a person is an error (the intent stays pending).
+    /// records the answer. A refusal for good — the head office's refusal (balance, frozen,
+    /// unknown card…) or an error that refuses the request itself
+    /// ([`LinkError::refuses_for_good`]: a key conflict, a bad request) — is written to the
+    /// audit log, then the intent is marked refused (final: never sent again; a card
+    /// payment's order is recorded failed). Any other error needs a person (a revoked
+    /// credential…) and leaves the intent pending: it is the `Err`.
     async fn send_intent(
         &self,
         chain: &Chain,
         movement: &MemberMovement,
         tries: usize,
-    ) -> Result<Option<(HqIntent, MovementOutcome)>> {
+    ) -> Result<Sent> {
         let mut last = None;
         for _ in 0..tries {
             match chain.link.member_movement(&chain.access, movement).await {
                 Ok(outcome) => {
+                    if let MovementOutcome::Refused { code, message, .. } = &outcome {
+                        self.audit_refusal(movement, &format!("{code}: {message}"))
+                            .await?;
+                    }
                     let intent = self
                         .inner
                         .ports
                         .members
                         .finish_hq_intent(&movement.key, &outcome, self.now())
                         .await?;
-                    return Ok(Some((intent, outcome)));
+                    return Ok(match intent.state {
+                        HqIntentState::Applied => Sent::Applied(intent),
+                        _ => Sent::Refused(intent, refusal_error(&outcome, movement.amount)),
+                    });
                 }
                 Err(e) if e.retry() == LinkRetry::Later => last = Some(e),
+                Err(e) if e.refuses_for_good() => {
+                    let reason = match &e {
+                        LinkError::Refused { code, message } => format!("{code}: {message}"),
+                        other => other.to_string(),
+                    };
+                    self.audit_refusal(movement, &reason).await?;
+                    let intent = self
+                        .inner
+                        .ports
+                        .members
+                        .refuse_hq_intent(&movement.key, &reason, self.now())
+                        .await?;
+                    return Ok(match intent.state {
+                        HqIntentState::Applied => Sent::Applied(intent),
+                        _ => Sent::Refused(intent, member_link_error(&e)),
+                    });
+                }
                 Err(e) => return Err(member_link_error(&e)),
             }
         }
@@ -200,7 +241,33 @@ impl Terminal {
                 movement.key
             );
         }
-        Ok(None)
+        Ok(Sent::NoAnswer)
+    }
+
+    /// Writes a movement the head office refused for good to the audit log (before the
+    /// intent is marked refused, so a refusal is never recorded without its audit record).
+    async fn audit_refusal(&self, movement: &MemberMovement, reason: &str) -> Result<()> {
+        tracing::warn!(
+            "the head office refused member card movement {} ({} {} of card {}) for good: {reason}",
+            movement.key,
+            movement.kind,
+            movement.amount,
+            movement.card_no
+        );
+        self.audit(
+            "system",
+            "member_movement_refused",
+            serde_json::json!({
+                "key": movement.key,
+                "kind": movement.kind.as_str(),
+                "card_no": movement.card_no.as_str(),
+                "amount_fen": movement.amount.fen(),
+                "bonus_fen": movement.bonus.fen(),
+                "clerk_id": movement.clerk_id.as_str(),
+                "refusal": reason,
+            }),
+        )
+        .await
     }
 
     /// Pays `order` (paid, member card) from `card` at the head office: the intent (with
@@ -237,14 +304,25 @@ impl Terminal {
             return Ok(Err(e));
         }
         match self.send_intent(chain, &movement, IMMEDIATE_TRIES).await? {
-            Some((i, _)) if i.state == HqIntentState::Applied => Ok(Ok(())),
-            Some((_, outcome)) => Err(refusal_error(&outcome, order.amount)),
-            None => Err(TerminalError::Invalid(format!(
-                "总部未应答，会员卡支付 {} 待确认 (the head office did not answer: card payment {} \
-                 is pending and is completed when the head office answers; do not take the \
-                 payment again before `cloudpos hq sync --once` settles it)",
-                order.no, order.no
-            ))),
+            Sent::Applied(_) => Ok(Ok(())),
+            Sent::Refused(_, e) => Err(e),
+            Sent::NoAnswer => {
+                // Not a failure: the head office may have applied the debit. The order is
+                // shown as not yet known; the sync (or recovery) completes it.
+                let mut open = order.clone();
+                open.state = cloudpos_domain::order::OrderState::Unknown;
+                open.paid_at = None;
+                Err(TerminalError::ResultUnknown {
+                    order: Box::new(open),
+                    cause: format!(
+                        "总部未应答，会员卡支付 {no} 待确认 (the head office did not answer: the \
+                         card debit of {no} is completed by the head-office sync (`cloudpos hq \
+                         sync --once`) when the head office answers; do not take the payment \
+                         again)",
+                        no = order.no
+                    ),
+                })
+            }
         }
     }
 
@@ -261,12 +339,10 @@ impl Terminal {
             return Ok(false);
         };
         if intent.state == HqIntentState::Pending {
-            return Ok(self
-                .send_intent(chain, &intent.movement, 1)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|(i, _)| i.state == HqIntentState::Applied));
+            return Ok(matches!(
+                self.send_intent(chain, &intent.movement, 1).await,
+                Ok(Sent::Applied(_))
+            ));
         }
         Ok(intent.state == HqIntentState::Applied)
     }
@@ -310,9 +386,9 @@ impl Terminal {
             })
             .await?;
         match self.send_intent(chain, &movement, IMMEDIATE_TRIES).await? {
-            Some((i, _)) if i.state == HqIntentState::Applied => Ok(()),
-            Some((_, outcome)) => Err(refusal_error(&outcome, entry.amount)),
-            None => Err(TerminalError::Invalid(format!(
+            Sent::Applied(_) => Ok(()),
+            Sent::Refused(_, e) => Err(e),
+            Sent::NoAnswer => Err(TerminalError::Invalid(format!(
                 "{HQ_UNREACHABLE}: adjustment {} is queued and is applied when the head office answers",
                 movement.key
             ))),
@@ -353,7 +429,10 @@ impl Terminal {
 
     /// Sends every pending member-card movement to the head office again, under its key,
     /// oldest first, and records the answers: an applied card payment's order is recorded
-    /// paid then, a refused one never. Stops at the first movement without an answer (the
+    /// paid then (its cart's quantities leave stock in the same transaction), a payment
+    /// refused for good is recorded failed. A refusal for good (see `send_intent`) is
+    /// audited and final: that movement is never sent again; any other error leaves it
+    /// pending. Stops at the first movement without an answer (the
     /// rest waits for the next run). Nothing to do without a head office. Run by the
     /// head-office sync and by recovery.
     ///
@@ -376,23 +455,28 @@ impl Terminal {
                 continue;
             }
             match self.send_intent(&chain, &intent.movement, 1).await {
-                Ok(Some((i, _))) => {
-                    if i.state == HqIntentState::Applied {
-                        report.applied += 1;
-                        if let Some(order) = &i.order {
-                            self.emit(crate::Event::Order(order.clone()));
-                        }
-                    } else {
-                        report.refused += 1;
+                Ok(Sent::Applied(i)) => {
+                    report.applied += 1;
+                    if let Some(order) = &i.order {
+                        self.emit(crate::Event::Order(order.clone()));
                     }
                 }
-                Ok(None) => {
+                Ok(Sent::Refused(i, _)) => {
+                    report.refused += 1;
+                    // A card payment's order, now recorded failed.
+                    if let Some(order) = &i.order
+                        && let Ok(Some(failed)) = self.inner.ports.ledger.order(&order.no).await
+                    {
+                        self.emit(crate::Event::Order(failed));
+                    }
+                }
+                Ok(Sent::NoAnswer) => {
                     stopped = true;
                     report.pending += 1;
                 }
                 Err(e) => {
                     tracing::warn!(
-                        "member card movement {} was refused: {e}",
+                        "member card movement {} was not delivered (it stays pending): {e}",
                         intent.movement.key
                     );
                     report.pending += 1;

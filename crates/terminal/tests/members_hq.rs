@@ -479,3 +479,238 @@ async fn a_failed_recharge_cancels_its_credit() {
     assert_eq!(hq.movements_received(order_no.as_str()), 0);
     assert_eq!(hq.member_balance(CARD), y(11_000));
 }
+
+async fn stock_of(till: &Till, sku: &str) -> i64 {
+    till.t()
+        .commodity_by_code(sku)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock
+}
+
+async fn refusals_audited(till: &Till) -> Vec<serde_json::Value> {
+    till.t()
+        .audit_log(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.action == "member_movement_refused")
+        .map(|r| serde_json::from_str(&r.entry.detail).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_card_checkout_completed_by_a_later_sync_takes_stock_once() {
+    use cloudpos_domain::catalog::{Cart, Commodity};
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    let item = Commodity {
+        sku: "A1".into(),
+        barcode: None,
+        name: "可乐".into(),
+        category: String::new(),
+        unit: "瓶".into(),
+        price: y(350),
+        stock: 10,
+    };
+    till.t().save_commodity(&item).await.unwrap();
+    let mut cart = Cart::new();
+    cart.add(&item, 2).unwrap();
+
+    // Answered at once: stock taken once (by the transaction that records the debit).
+    let paid = till.t().checkout_by_card(&cart, CARD, "").await.unwrap();
+    assert_eq!(paid.state, OrderState::Paid);
+    assert_eq!(stock_of(&till, "A1").await, 8);
+
+    // The debit is applied but every answer is lost: pending, nothing sold yet.
+    hq.script_movements([MovementScript::LoseAnswer; 3]);
+    let err = till
+        .t()
+        .checkout_by_card(&cart, CARD, "")
+        .await
+        .unwrap_err();
+    let TerminalError::ResultUnknown { order, cause } = &err else {
+        panic!("a lost answer is an unknown outcome, not a failure: {err:?}");
+    };
+    assert_eq!(order.state, OrderState::Unknown);
+    assert!(cause.contains("hq sync"), "{cause}");
+    let key = order.no.as_str().to_owned();
+    assert_eq!(hq.entries_of_key(&key), 1, "applied at the head office");
+    assert_eq!(
+        stock_of(&till, "A1").await,
+        8,
+        "not sold before it is recorded"
+    );
+    assert!(till.tt.store.order(&order.no).await.unwrap().is_none());
+
+    // The sync completes it: the order paid and the cart's stock taken, once.
+    till.t().sync_head_office().await.unwrap();
+    let recorded = till.tt.store.order(&order.no).await.unwrap().unwrap();
+    assert_eq!(recorded.state, OrderState::Paid);
+    assert_eq!(recorded.lines.len(), 1);
+    assert_eq!(stock_of(&till, "A1").await, 6);
+    // Again, and recovery: nothing sent, nothing taken twice.
+    till.t().sync_head_office().await.unwrap();
+    till.t().recover_pending().await.unwrap();
+    assert_eq!(stock_of(&till, "A1").await, 6);
+    assert_eq!(
+        hq.movements_received(&key),
+        4,
+        "three lost answers and one replay"
+    );
+    assert_eq!(hq.entries_of_key(&key), 1);
+    assert_eq!(hq.member_balance(CARD), y(11_000 - 2 * 700));
+}
+
+#[tokio::test]
+async fn a_card_checkout_completed_by_recovery_after_a_restart_takes_stock_once() {
+    use cloudpos_domain::catalog::{Cart, Commodity};
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    let item = Commodity {
+        sku: "B1".into(),
+        barcode: None,
+        name: "面包".into(),
+        category: String::new(),
+        unit: "个".into(),
+        price: y(500),
+        stock: 4,
+    };
+    till.t().save_commodity(&item).await.unwrap();
+    let mut cart = Cart::new();
+    cart.add(&item, 3).unwrap();
+    hq.script_movements([MovementScript::Unreachable; 3]);
+    let err = till
+        .t()
+        .checkout_by_card(&cart, CARD, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TerminalError::ResultUnknown { .. }),
+        "{err:?}"
+    );
+    assert_eq!(stock_of(&till, "B1").await, 4);
+
+    let restarted = Terminal::new(till.tt.ports.clone(), TerminalConfig::default());
+    restarted.set_head_office_link(Some(Arc::new(hq.clone())));
+    restarted.recover_pending().await.unwrap();
+    assert_eq!(
+        stock_of(&till, "B1").await,
+        1,
+        "taken once the debit is applied"
+    );
+    restarted.recover_pending().await.unwrap();
+    restarted.sync_head_office().await.unwrap();
+    assert_eq!(stock_of(&till, "B1").await, 1, "and never again");
+    assert_eq!(card_orders(&till).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_card_payment_refused_for_good_ends_failed_and_is_not_sent_again() {
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    hq.script_movements([MovementScript::Unreachable; 3]);
+    let err = till.t().pay_member(CARD, y(1_000), "").await.unwrap_err();
+    let TerminalError::ResultUnknown { order, .. } = &err else {
+        panic!("{err:?}");
+    };
+    let key = order.no.as_str().to_owned();
+    // Meanwhile the card is frozen at the head office: the replay is refused for good.
+    hq.set_member_status(CARD, MemberStatus::Frozen);
+    till.t().sync_head_office().await.unwrap();
+    let intent = till.tt.store.hq_intent(&key).await.unwrap().unwrap();
+    assert_eq!(intent.state, HqIntentState::Refused);
+    assert!(
+        intent
+            .refusal
+            .as_deref()
+            .unwrap()
+            .starts_with("card_frozen"),
+        "{intent:?}"
+    );
+    let failed = till.tt.store.order(&order.no).await.unwrap().unwrap();
+    assert_eq!(failed.state, OrderState::Failed, "no money was taken");
+    assert_eq!(failed.paid_at, None);
+    assert!(failed.reason.as_deref().unwrap().contains("card_frozen"));
+    assert_eq!(hq.member_balance(CARD), y(11_000));
+    let audited = refusals_audited(&till).await;
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0]["key"], key.as_str());
+    assert_eq!(audited[0]["kind"], "payment");
+    // Never sent again, never audited again.
+    hq.set_member_status(CARD, MemberStatus::Active);
+    till.t().sync_head_office().await.unwrap();
+    till.t().recover_pending().await.unwrap();
+    assert_eq!(hq.movements_received(&key), 1);
+    assert_eq!(refusals_audited(&till).await.len(), 1);
+    assert_eq!(hq.member_balance(CARD), y(11_000));
+    let status = till.t().head_office_status().await.unwrap();
+    assert_eq!(status.refused_movements.len(), 1);
+    assert_eq!(status.refused_movements[0].intent.movement.key, key);
+    assert!(!status.refused_movements[0].intent.credits_the_card());
+    // Its number stays taken: the failed order holds it.
+    let next = till.t().pay_member(CARD, y(100), "").await.unwrap();
+    assert_ne!(next.no.as_str(), key);
+}
+
+#[tokio::test]
+async fn a_key_conflict_refuses_a_movement_for_good_and_transient_errors_do_not() {
+    let hq = FakeHeadOffice::new();
+    let till = till_with_card(&hq).await;
+    let paid = till.t().pay_member(CARD, y(3_000), "").await.unwrap();
+    // The refund back to the card meets a fault of the head office first (try later)…
+    hq.script_movements([MovementScript::Internal]);
+    let refunded = till
+        .t()
+        .refund(RefundInput {
+            order_no: paid.no.clone(),
+            amount: y(1_000),
+            reason: "退货".into(),
+            authorization: None,
+        })
+        .await
+        .unwrap();
+    let key = refunded.refund.no.as_str().to_owned();
+    let intent = till.tt.store.hq_intent(&key).await.unwrap().unwrap();
+    assert_eq!(
+        intent.state,
+        HqIntentState::Pending,
+        "a transient error is retried"
+    );
+    assert!(refusals_audited(&till).await.is_empty());
+    // …then a conflict: refused for good, audited, shown, never sent again.
+    hq.script_movements([MovementScript::Conflict]);
+    let d = till.t().deliver_member_movements().await.unwrap();
+    assert_eq!((d.applied, d.refused, d.pending), (0, 1, 0));
+    let intent = till.tt.store.hq_intent(&key).await.unwrap().unwrap();
+    assert_eq!(intent.state, HqIntentState::Refused);
+    assert!(intent.refusal.as_deref().unwrap().starts_with("conflict"));
+    let audited = refusals_audited(&till).await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["kind"], "refund");
+    assert_eq!(audited[0]["amount_fen"], 1_000);
+    let received = hq.movements_received(&key);
+    till.t().sync_head_office().await.unwrap();
+    till.t().recover_pending().await.unwrap();
+    assert_eq!(hq.movements_received(&key), received, "not sent again");
+    assert_eq!(
+        hq.member_balance(CARD),
+        y(8_000),
+        "the credit was not applied: the card shows it"
+    );
+    let status = till.t().head_office_status().await.unwrap();
+    assert_eq!(status.refused_movements.len(), 1);
+    assert!(status.refused_movements[0].intent.credits_the_card());
+    assert!(
+        till.t()
+            .pending_member_movements(CARD)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The refund itself stands (the customer is owed the money): only the card needs an
+    // administrator's adjustment.
+    let order = till.tt.store.order(&paid.no).await.unwrap().unwrap();
+    assert_eq!(order.refunded, y(1_000));
+}

@@ -1,5 +1,6 @@
 //! `config hq`, `hq status`, `hq sync --once`: the till side of the head office.
 
+use cloudpos_domain::member_hq::MovementKind;
 use cloudpos_terminal::{HeadOfficeStatus, Terminal};
 use serde_json::json;
 
@@ -30,7 +31,45 @@ fn status_json(s: &HeadOfficeStatus, offset: i32) -> serde_json::Value {
         "acknowledged_through": s.acknowledged_through,
         "last_seq": s.last_seq,
         "catalog_version": s.catalog_version,
+        "card_refused": s.refused_movements.len(),
+        "card_refused_credits": s
+            .refused_movements
+            .iter()
+            .filter(|r| r.intent.credits_the_card())
+            .count(),
     })
+}
+
+/// One line per member-card movement the head office refused for good, saying what to do.
+fn refused_lines(s: &HeadOfficeStatus, offset: i32) -> Vec<String> {
+    s.refused_movements
+        .iter()
+        .map(|r| {
+            let m = &r.intent.movement;
+            let reason = r.intent.refusal.as_deref().unwrap_or("refused");
+            let todo = if m.kind == MovementKind::Payment {
+                "the payment ended failed, nothing was taken from the card: take the payment again"
+                    .to_owned()
+            } else if r.intent.credits_the_card() {
+                let owed = m.amount.checked_add(m.bonus).unwrap_or(m.amount);
+                format!(
+                    "the credit was NOT applied: an administrator must adjust card {} by +¥{owed} \
+                     at the head office (`cloudpos member adjust --card {} --amount {owed} --reason …`)",
+                    m.card_no, m.card_no
+                )
+            } else {
+                "the adjustment was not applied: adjust again if it is still needed".to_owned()
+            };
+            format!(
+                "  {} {} {} of card {} ¥{} refused ({reason}): {todo}",
+                r.at.format(offset),
+                m.kind,
+                m.key,
+                m.card_no,
+                m.amount
+            )
+        })
+        .collect()
 }
 
 /// `hq status|sync`
@@ -59,6 +98,15 @@ pub async fn run(t: &Terminal, cmd: HqCommand) -> anyhow::Result<u8> {
                         .map(|e| format!("; last error: {e}"))
                         .unwrap_or_default()
                 );
+            }
+            if !json && !s.refused_movements.is_empty() {
+                println!(
+                    "{} member card movement(s) refused for good by the head office (not sent again):",
+                    s.refused_movements.len()
+                );
+                for line in refused_lines(&s, offset) {
+                    println!("{line}");
+                }
             }
             Ok(exit::OK)
         }

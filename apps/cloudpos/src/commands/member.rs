@@ -105,7 +105,32 @@ pub async fn run(t: &Terminal, cmd: MemberCommand) -> anyhow::Result<u8> {
             json,
         } => {
             let amount = typed_amount(&amount)?;
-            let order = t.pay_member(&card, amount, &remark).await?;
+            let order = match t.pay_member(&card, amount, &remark).await {
+                Ok(order) => order,
+                // The head office's answer was lost: the debit may have been applied. Not a
+                // failure — the sync (or `cloudpos recover`) completes it.
+                Err(e) => {
+                    let TerminalError::ResultUnknown { order, .. } = &e else {
+                        return Err(e.into());
+                    };
+                    let v = json!({
+                        "card_no": card.trim(),
+                        "out_trade_no": order.no.as_str(),
+                        "state": "unknown",
+                        "amount_fen": order.amount.fen(),
+                        "note": e.to_string(),
+                    });
+                    let line = format!(
+                        "card payment {} ¥{} pending: the head office did not answer; the card \
+                         debit will be completed by the head-office sync (`cloudpos hq sync \
+                         --once`); do not take the payment again",
+                        order.no, order.amount
+                    );
+                    print(json, &v, &line);
+                    eprintln!("cloudpos: {e}");
+                    return Ok(exit::PENDING);
+                }
+            };
             let a = t.member(&card).await?;
             let v = json!({
                 "card_no": a.card.card_no.as_str(),

@@ -98,6 +98,11 @@ pub struct HeadOfficeStatus {
     pub last_seq: i64,
     /// The last catalogue version applied.
     pub catalog_version: i64,
+    /// Member-card movements the head office refused for good (never sent again), the
+    /// latest first: a card payment among them ended failed (nothing was taken); a credit
+    /// (recharge, refund to the card, positive adjustment) was not applied and an
+    /// administrator must correct the card at the head office.
+    pub refused_movements: Vec<cloudpos_domain::member_hq::RefusedMovement>,
 }
 
 /// What `configure_head_office` did.
@@ -326,6 +331,7 @@ impl Terminal {
             };
             status.catalog_version = store.catalog_version().await?;
         }
+        status.refused_movements = self.inner.ports.members.refused_hq_intents().await?;
         Ok(status)
     }
 

@@ -1,6 +1,7 @@
 //! The member-card side of the [`FakeHeadOffice`](super::FakeHeadOffice): chain-wide cards
 //! with the contract's rules (one outcome per key, refusals recorded under their key, a
-//! conflict for another request under a used key), and a script of lost answers.
+//! conflict for another request under a used key), and a script of lost answers and
+//! error answers.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -18,6 +19,11 @@ pub enum MovementScript {
     Unreachable,
     /// Applied and committed, but the answer is lost.
     LoseAnswer,
+    /// Answered `conflict` (the key already names another movement): nothing applied, a
+    /// refusal for good.
+    Conflict,
+    /// Answered `internal` (a fault of the head office): nothing applied, try later.
+    Internal,
 }
 
 #[derive(Default)]
@@ -127,8 +133,23 @@ impl MemberOffice {
     pub(super) fn movement(&mut self, m: &MemberMovement) -> Result<MovementOutcome, LinkError> {
         self.check_online()?;
         let script = self.script.pop_front();
-        if script == Some(MovementScript::Unreachable) {
-            return Err(unreachable());
+        match script {
+            Some(MovementScript::Unreachable) => return Err(unreachable()),
+            Some(MovementScript::Conflict) => {
+                *self.received.entry(m.key.clone()).or_default() += 1;
+                return Err(LinkError::Refused {
+                    code: "conflict".into(),
+                    message: format!("key {} was already used for a different movement", m.key),
+                });
+            }
+            Some(MovementScript::Internal) => {
+                *self.received.entry(m.key.clone()).or_default() += 1;
+                return Err(LinkError::Unavailable {
+                    code: "internal".into(),
+                    message: "database error".into(),
+                });
+            }
+            _ => {}
         }
         *self.received.entry(m.key.clone()).or_default() += 1;
         let outcome = self.decide(m)?;
