@@ -124,8 +124,10 @@ impl Terminal {
         Ok(n)
     }
 
-    /// Full or simple checkout by wallet code: pays the cart's total, records its lines, and
-    /// takes the sold quantities out of stock when paid.
+    /// Full or simple checkout by wallet code: pays the cart's total and records its lines.
+    /// The sold quantities leave stock with the write that records the order paid, also when
+    /// that happens later (a lost answer settled by query, a completion after a full disk,
+    /// recovery after a crash), exactly once.
     pub async fn checkout(&self, cart: &Cart, code: &str, remark: &str) -> Result<Order> {
         if cart.is_empty() {
             return Err(TerminalError::Invalid("the cart is empty".into()));
@@ -145,9 +147,6 @@ impl Terminal {
                 cart.lines().to_vec(),
             )
             .await?;
-        if order.state == cloudpos_domain::order::OrderState::Paid {
-            self.take_from_stock(cart.lines()).await;
-        }
         Ok(order)
     }
 
@@ -240,7 +239,7 @@ impl Terminal {
     }
 
     /// Takes sold quantities out of stock; a commodity deleted meanwhile is only logged.
-    async fn take_from_stock(&self, lines: &[CartLine]) {
+    pub(crate) async fn take_from_stock(&self, lines: &[CartLine]) {
         if lines.is_empty() {
             return;
         }

@@ -304,7 +304,19 @@ impl Terminal {
         let mut next = order.clone();
         change(&mut next).map_err(illegal)?;
         match self.inner.ports.ledger.update_order(&next, before).await {
-            Ok(()) => *order = next,
+            Ok(()) => {
+                *order = next;
+                // The write that made a cart's order paid takes its quantities out of stock,
+                // whoever makes it: the live payment, a completion after a full disk, or
+                // recovery after a crash. The compare-and-set lets exactly one writer see this
+                // transition.
+                if before != OrderState::Paid
+                    && order.state == OrderState::Paid
+                    && !order.lines.is_empty()
+                {
+                    self.take_from_stock(&order.lines).await;
+                }
+            }
             Err(StoreError::Conflict(reason)) => {
                 tracing::info!(order = %order.no, %reason, "order changed by another writer; following it");
                 *order = self

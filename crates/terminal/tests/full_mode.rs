@@ -6,7 +6,7 @@ use cloudpos_domain::clerk::ClerkId;
 use cloudpos_domain::money::Money;
 use cloudpos_domain::order::{OrderState, PaymentMethod};
 use cloudpos_domain::ports::{CommodityQuery, Ledger};
-use cloudpos_terminal::testing::{code, test_terminal};
+use cloudpos_terminal::testing::{LedgerFault, code, test_terminal};
 use cloudpos_terminal::{RefundInput, TerminalError};
 
 fn id(s: &str) -> ClerkId {
@@ -182,6 +182,56 @@ async fn cart_checkout_records_lines_and_takes_stock() {
             .is_err(),
         "empty cart"
     );
+}
+
+#[tokio::test]
+async fn a_checkout_recorded_paid_later_takes_stock_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = test_terminal(dir.path()).await;
+    t.terminal.login(&id("01"), "pw01").await.unwrap();
+    t.terminal
+        .save_commodity(&item("A1", 350, 10))
+        .await
+        .unwrap();
+    let mut cart = Cart::new();
+    cart.add(
+        &t.terminal.commodity_by_code("A1").await.unwrap().unwrap(),
+        3,
+    )
+    .unwrap();
+    let stock = || async {
+        t.terminal
+            .commodity_by_code("A1")
+            .await
+            .unwrap()
+            .unwrap()
+            .stock
+    };
+    // The cloud takes the money; the disk refuses the paid state: nothing leaves stock yet.
+    t.faults.set(LedgerFault::OrderUpdatesFail);
+    let err = t
+        .terminal
+        .checkout(&cart, &code(1, "00"), "")
+        .await
+        .unwrap_err();
+    let TerminalError::PaidNotRecorded { order, .. } = &err else {
+        panic!("expected PaidNotRecorded, got {err:?}");
+    };
+    let no = order.no.clone();
+    assert_eq!(stock().await, 10);
+    // The disk is back: the completion records it paid, and the quantities leave stock once.
+    t.faults.set(LedgerFault::Healthy);
+    let report = t.terminal.complete_unrecorded().await;
+    assert_eq!(report.completed, 1, "{report:?}");
+    assert_eq!(
+        t.store.order(&no).await.unwrap().unwrap().state,
+        OrderState::Paid
+    );
+    assert_eq!(stock().await, 7);
+    // Completing or recovering again changes nothing.
+    t.terminal.complete_unrecorded().await;
+    t.terminal.recover_pending().await.unwrap();
+    assert_eq!(stock().await, 7);
 }
 
 #[tokio::test]
