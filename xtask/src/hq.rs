@@ -118,6 +118,8 @@ struct Counts {
     sync_kills: u64,
     hq_kills: u64,
     hq_self_aborts: u64,
+    /// The head office (re)started unprimed for the settling.
+    hq_settle_starts: u64,
     cuts: u64,
     stalls: u64,
     lossy_steps: u64,
@@ -190,6 +192,8 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
     };
     // Runs left before a killed head office comes back.
     let mut hq_down_for: Option<u64> = None;
+    // Whether the head office running now was started primed to abort itself.
+    let mut hq_primed = false;
     for run in 0..ctx.runs {
         for _ in 0..rng.random_range(1..=3) {
             let i = rng.random_range(0..members.len());
@@ -297,6 +301,7 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
             Some(0) => {
                 let primed = rng.random_bool(0.25).then(|| rng.random_range(1..=3));
                 proxy.set_target(Some(hq.start(primed)?));
+                hq_primed = primed.is_some();
                 hq_down_for = None;
             }
             Some(n) => hq_down_for = Some(n - 1),
@@ -311,9 +316,11 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
         }
     }
 
-    // The dust settles: every service up, every link healed, every payment final.
+    // The dust settles: every service up (and no longer primed to abort itself: nothing would
+    // bring it back), every link healed, every payment final.
     proxy.heal();
-    if !hq.running() {
+    if !hq.running() || hq_primed {
+        counts.hq_settle_starts += 1;
         proxy.set_target(Some(hq.start(None)?));
     }
     let settle_started = Instant::now();
@@ -362,7 +369,7 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
     );
     out.metric(
         "hq",
-        json!({"kills": counts.hq_kills, "aborted_before_commit": counts.hq_self_aborts, "starts": hq.starts}),
+        json!({"kills": counts.hq_kills, "aborted_before_commit": counts.hq_self_aborts, "starts": hq.starts, "started_to_settle": counts.hq_settle_starts}),
     );
     out.metric(
         "links",
