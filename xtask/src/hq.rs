@@ -15,7 +15,9 @@
 //! tills' next syncs, sometimes primed to abort itself just before committing a push); cut
 //! every live connection; stall new connections, then cut them; or let connections lose the
 //! head office's answer (after it committed) or reach it cut short. Now and then a `pay` is
-//! killed too, and recovered.
+//! killed too, and recovered. Some trades are deposits instead of payments: a freeze (now and
+//! then SIGKILLed and recovered like a payment), or a partial consume (its paid order then
+//! refundable like any other) or a release of a deposit the till holds frozen.
 //!
 //! When the dust settles (everything healed, every open payment recovered, each till synced
 //! until `hq status --json` shows nothing pending), the head office must hold exactly the
@@ -32,7 +34,7 @@ use sqlx::Connection as _;
 
 use crate::Ctx;
 use crate::env::{ADMIN_PW, Cloud, EXIT_PANIC, Till, code, status_of, workspace_binary, yuan};
-use crate::hq_check::{HqLedger, OrderRow, RefundRow, TillLedger, compare};
+use crate::hq_check::{DepositRow, HqLedger, OrderRow, RefundRow, TillLedger, compare};
 use crate::hq_env::{ConnFaults, Database, HeadOffice, Mode, Proxy, api_get};
 use crate::report::{Outcome, secs};
 
@@ -46,6 +48,15 @@ const TILLS: [(&str, &str, &str, &str); 3] = [
 
 /// Payment scripts of the sandbox, weighted: mostly paid at once, some failures.
 const SCRIPTS: [&str; 10] = ["00", "00", "00", "00", "00", "00", "01", "02", "03", "05"];
+
+/// Freeze scripts of the sandbox, weighted: mostly frozen at once, some waiting for the
+/// customer (`01`), refused (`02`, `03`), not confirmed in time and released by the till
+/// (`04`), or frozen after a query (`06`, `07`).
+const FREEZE_SCRIPTS: [&str; 10] = ["00", "00", "00", "00", "01", "02", "03", "04", "06", "07"];
+
+/// Percent of the trades that are not refunds which are deposits (freeze, consume or
+/// release) instead of payments.
+const DEPOSIT_PERCENT: u32 = 20;
 
 /// The longest one `hq sync --once` may take (real time) before it counts as hung.
 const SYNC_LIMIT: Duration = Duration::from_secs(60);
@@ -80,6 +91,15 @@ struct Member {
     device: &'static str,
     /// Paid orders with something left to refund: (out_trade_no, fen left).
     paid: Vec<(String, i64)>,
+    /// Deposits frozen with something left: (out_freeze_no, fen left).
+    frozen: Vec<(String, i64)>,
+}
+
+/// How long a command usually takes when nothing goes wrong (the window a kill falls in).
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    pay: Duration,
+    freeze: Duration,
 }
 
 /// Counts for the report.
@@ -88,12 +108,18 @@ struct Counts {
     payments: u64,
     refunds: u64,
     pay_kills: u64,
+    freezes: u64,
+    consumes: u64,
+    releases: u64,
+    freeze_kills: u64,
     syncs: u64,
     syncs_ok: u64,
     syncs_failed: u64,
     sync_kills: u64,
     hq_kills: u64,
     hq_self_aborts: u64,
+    /// The head office (re)started unprimed for the settling.
+    hq_settle_starts: u64,
     cuts: u64,
     stalls: u64,
     lossy_steps: u64,
@@ -154,14 +180,20 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
             till,
             device,
             paid: Vec::new(),
+            frozen: Vec::new(),
         });
     }
 
     let mut counts = Counts::default();
     let mut typical_sync = Duration::from_millis(300);
-    let mut typical_pay = Duration::from_millis(300);
+    let mut pace = Pace {
+        pay: Duration::from_millis(300),
+        freeze: Duration::from_millis(300),
+    };
     // Runs left before a killed head office comes back.
     let mut hq_down_for: Option<u64> = None;
+    // Whether the head office running now was started primed to abort itself.
+    let mut hq_primed = false;
     for run in 0..ctx.runs {
         for _ in 0..rng.random_range(1..=3) {
             let i = rng.random_range(0..members.len());
@@ -171,7 +203,7 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
                 &mut rng,
                 &mut members[i],
                 &mut counts,
-                &mut typical_pay,
+                &mut pace,
             )?;
         }
 
@@ -269,6 +301,7 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
             Some(0) => {
                 let primed = rng.random_bool(0.25).then(|| rng.random_range(1..=3));
                 proxy.set_target(Some(hq.start(primed)?));
+                hq_primed = primed.is_some();
                 hq_down_for = None;
             }
             Some(n) => hq_down_for = Some(n - 1),
@@ -283,9 +316,11 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
         }
     }
 
-    // The dust settles: every service up, every link healed, every payment final.
+    // The dust settles: every service up (and no longer primed to abort itself: nothing would
+    // bring it back), every link healed, every payment final.
     proxy.heal();
-    if !hq.running() {
+    if !hq.running() || hq_primed {
+        counts.hq_settle_starts += 1;
         proxy.set_target(Some(hq.start(None)?));
     }
     let settle_started = Instant::now();
@@ -302,6 +337,10 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
     let addr = hq.addr().context("the head office is not running")?;
     let hq_ledger = hq_ledger(rt, &db.url, addr)?;
     let (tally, problems) = compare(&tills, &hq_ledger);
+    let mut deposit_states = std::collections::BTreeMap::<&str, u64>::new();
+    for d in tills.iter().flat_map(|t| &t.deposits) {
+        *deposit_states.entry(d.state.as_str()).or_default() += 1;
+    }
     for p in problems {
         out.problem(ctx.runs, p);
     }
@@ -330,13 +369,19 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
     );
     out.metric(
         "hq",
-        json!({"kills": counts.hq_kills, "aborted_before_commit": counts.hq_self_aborts, "starts": hq.starts}),
+        json!({"kills": counts.hq_kills, "aborted_before_commit": counts.hq_self_aborts, "starts": hq.starts, "started_to_settle": counts.hq_settle_starts}),
     );
     out.metric(
         "links",
         json!({"cut_steps": counts.cuts, "stall_steps": counts.stalls, "lossy_steps": counts.lossy_steps, "proxy": serde_json::to_value(proxy.stats())?}),
     );
     out.metric("pay_kills", counts.pay_kills);
+    out.metric(
+        "deposits",
+        json!({"freezes": counts.freezes, "freeze_kills": counts.freeze_kills,
+               "consumes": counts.consumes, "releases": counts.releases,
+               "records": tally.till_deposits, "states": deposit_states}),
+    );
     out.metric("max_pending_seen", counts.max_pending);
     out.metric("settle_rounds", rounds);
     out.metric("settle_s", secs(settle_time.as_secs_f64()));
@@ -347,14 +392,15 @@ fn campaign(ctx: &Ctx, rt: &tokio::runtime::Runtime, db: &Database) -> Result<Ou
     Ok(out)
 }
 
-/// One payment or partial refund on `m` (a payment now and then killed and recovered).
+/// One payment, partial refund or deposit step on `m` (a payment or a freeze now and then
+/// killed and recovered).
 fn trade(
     out: &mut Outcome,
     run: u64,
     rng: &mut StdRng,
     m: &mut Member,
     counts: &mut Counts,
-    typical_pay: &mut Duration,
+    pace: &mut Pace,
 ) -> Result<()> {
     if !m.paid.is_empty() && rng.random_range(0..100) < 35 {
         let k = rng.random_range(0..m.paid.len());
@@ -379,6 +425,9 @@ fn trade(
         refresh_paid(m)?;
         return Ok(());
     }
+    if rng.random_range(0..100) < DEPOSIT_PERCENT {
+        return deposit(out, run, rng, m, counts, pace);
+    }
     let script = SCRIPTS[rng.random_range(0..SCRIPTS.len())];
     let fen = rng.random_range(1..50_000);
     let args = [
@@ -393,7 +442,7 @@ fn trade(
     if rng.random_range(0..20) == 0 {
         // A till killed mid-payment: its outbox row commits with the ledger's, or not at all.
         let mut child = m.till.spawn(&args)?;
-        let window = u64::try_from(typical_pay.as_millis() * 13 / 10)
+        let window = u64::try_from(pace.pay.as_millis() * 13 / 10)
             .unwrap_or(1_000)
             .max(20);
         std::thread::sleep(Duration::from_millis(rng.random_range(0..window)));
@@ -419,12 +468,116 @@ fn trade(
         );
     }
     if status == 0 {
-        *typical_pay = (*typical_pay * 3 + started.elapsed()) / 4;
+        pace.pay = (pace.pay * 3 + started.elapsed()) / 4;
         let v: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
         if let Some(no) = v["out_trade_no"].as_str() {
             m.paid.push((no.to_owned(), fen));
         }
     }
+    Ok(())
+}
+
+/// One deposit step on `m`: a partial consume or a release of one of its frozen deposits, or
+/// a freeze (one in eight SIGKILLed at a random moment within its usual time, and recovered).
+fn deposit(
+    out: &mut Outcome,
+    run: u64,
+    rng: &mut StdRng,
+    m: &mut Member,
+    counts: &mut Counts,
+    pace: &mut Pace,
+) -> Result<()> {
+    if !m.frozen.is_empty() && rng.random_bool(0.5) {
+        let (no, left) = m.frozen[rng.random_range(0..m.frozen.len())].clone();
+        let consume = rng.random_bool(0.5);
+        let fen = rng.random_range(1..=left.max(1));
+        let amount = yuan(fen);
+        let args: Vec<&str> = if consume {
+            counts.consumes += 1;
+            vec![
+                "deposit", "consume", "--freeze", &no, "--amount", &amount, "--json",
+            ]
+        } else {
+            counts.releases += 1;
+            vec!["deposit", "unfreeze", "--freeze", &no, "--json"]
+        };
+        let output = m.till.run(&args, None)?;
+        let status = status_of(&output);
+        if status == EXIT_PANIC || status < 0 || status == 2 {
+            out.problem(
+                run,
+                format!(
+                    "`cloudpos {}` on {} ended {status}: {}",
+                    args.join(" "),
+                    m.device,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            );
+        }
+        refresh_frozen(m)?;
+        return refresh_paid(m);
+    }
+    let script = FREEZE_SCRIPTS[rng.random_range(0..FREEZE_SCRIPTS.len())];
+    let fen = rng.random_range(1..50_000);
+    let amount = yuan(fen);
+    let code = code(script);
+    let args = [
+        "deposit", "freeze", "--amount", &amount, "--code", &code, "--json",
+    ];
+    counts.freezes += 1;
+    if rng.random_range(0..8) == 0 {
+        // A till killed mid-freeze: the deposit row and its outbox row commit together, and
+        // recovery settles what the wallet did.
+        let mut child = m.till.spawn(&args)?;
+        let window = u64::try_from(pace.freeze.as_millis() * 13 / 10)
+            .unwrap_or(1_000)
+            .max(20);
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..window)));
+        if child.try_wait()?.is_none() {
+            child.kill()?;
+            counts.freeze_kills += 1;
+        }
+        let _ = child.wait();
+        m.till.recover_all(Duration::from_secs(120))?;
+        return refresh_frozen(m);
+    }
+    let started = Instant::now();
+    let output = m.till.run(&args, None)?;
+    let status = status_of(&output);
+    if status == EXIT_PANIC || status < 0 || status == 2 {
+        out.problem(
+            run,
+            format!(
+                "deposit freeze on {} ended {status}: {}",
+                m.device,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        );
+    }
+    if status == 0 && script == "00" {
+        pace.freeze = (pace.freeze * 3 + started.elapsed()) / 4;
+    }
+    refresh_frozen(m)
+}
+
+/// The deposits of `m` held frozen with something left (`deposit list --state frozen`).
+fn refresh_frozen(m: &mut Member) -> Result<()> {
+    let (status, v, err) = m
+        .till
+        .json(&["deposit", "list", "--state", "frozen", "--json"])?;
+    let Value::Array(list) = v else {
+        bail!("`deposit list` on {} ended {status}: {err}", m.device);
+    };
+    m.frozen = list
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d["out_freeze_no"].as_str()?.to_owned(),
+                d["remaining_fen"].as_i64()?,
+            ))
+        })
+        .filter(|(_, fen)| *fen > 0)
+        .collect();
     Ok(())
 }
 
@@ -503,8 +656,9 @@ fn settle(members: &[Member]) -> Result<u64> {
     }
 }
 
-/// A till's ledger: its orders (`orders --json`) and its refunds (its SQLite ledger, read
-/// only; the command line lists refunds only inside exports).
+/// A till's ledger: its orders (`orders --json`), its refunds and its deposits (its SQLite
+/// ledger, read only; the command line lists refunds only inside exports, and `deposit list`
+/// shows a clerk their own).
 fn till_ledger(rt: &tokio::runtime::Runtime, m: &Member) -> Result<TillLedger> {
     let orders = m
         .till
@@ -513,7 +667,7 @@ fn till_ledger(rt: &tokio::runtime::Runtime, m: &Member) -> Result<TillLedger> {
         .map(|v| OrderRow::from_till_json(v).with_context(|| format!("an order of {v}")))
         .collect::<Result<Vec<_>>>()?;
     let db = m.till.home().join("cloudpos.db");
-    let refunds = rt.block_on(async {
+    let (refunds, deposits) = rt.block_on(async {
         use sqlx::ConnectOptions as _;
         let mut c = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(&db)
@@ -524,8 +678,14 @@ fn till_ledger(rt: &tokio::runtime::Runtime, m: &Member) -> Result<TillLedger> {
             sqlx::query_as("SELECT out_refund_no, out_trade_no, state, amount_fen FROM refunds")
                 .fetch_all(&mut c)
                 .await?;
+        let deposits: Vec<TillDeposit> = sqlx::query_as(
+            "SELECT out_freeze_no, state, frozen_fen, consumed_fen, unfrozen_fen, pending_fen, \
+               consume_no FROM deposits",
+        )
+        .fetch_all(&mut c)
+        .await?;
         c.close().await?;
-        Ok::<_, anyhow::Error>(rows)
+        Ok::<_, anyhow::Error>((rows, deposits))
     })?;
     Ok(TillLedger {
         device: m.device.to_owned(),
@@ -539,7 +699,29 @@ fn till_ledger(rt: &tokio::runtime::Runtime, m: &Member) -> Result<TillLedger> {
                 amount_fen,
             })
             .collect(),
+        deposits: deposits.into_iter().map(deposit_row).collect(),
     })
+}
+
+/// A deposit as both sides' SQL reads it: (number, state, frozen, consumed, released,
+/// pending, consume's order).
+type TillDeposit = (String, String, i64, i64, i64, i64, Option<String>);
+
+/// A deposit at the head office: its till's device, then as [`TillDeposit`].
+type HqDeposit = (String, String, String, i64, i64, i64, i64, Option<String>);
+
+fn deposit_row(
+    (no, state, frozen_fen, consumed_fen, released_fen, pending_fen, consume_no): TillDeposit,
+) -> DepositRow {
+    DepositRow {
+        no,
+        state,
+        frozen_fen,
+        consumed_fen,
+        released_fen,
+        pending_fen,
+        consume_no,
+    }
 }
 
 /// What the head office holds: its tables (SQL) and its summary (the owner's API).
@@ -559,6 +741,13 @@ fn hq_ledger(
         let refunds: Vec<(String, String, String, String, i64)> = sqlx::query_as(
             "SELECT t.device, r.out_refund_no, r.out_trade_no, r.state, r.amount_fen \
              FROM refunds r JOIN terminals t ON t.id = r.terminal_id",
+        )
+        .fetch_all(&mut c)
+        .await?;
+        let deposits: Vec<HqDeposit> = sqlx::query_as(
+            "SELECT t.device, d.out_freeze_no, d.state, d.frozen_fen, d.consumed_fen, \
+                   d.released_fen, d.pending_fen, d.consume_no \
+                 FROM deposits d JOIN terminals t ON t.id = d.terminal_id",
         )
         .fetch_all(&mut c)
         .await?;
@@ -600,6 +789,19 @@ fn hq_ledger(
                         },
                     )
                 })
+                .collect(),
+            deposits: deposits
+                .into_iter()
+                .map(
+                    |(d, no, state, frozen, consumed, released, pending, consume_no)| {
+                        (
+                            d,
+                            deposit_row((
+                                no, state, frozen, consumed, released, pending, consume_no,
+                            )),
+                        )
+                    },
+                )
                 .collect(),
             streams: streams
                 .into_iter()

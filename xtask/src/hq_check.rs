@@ -1,7 +1,8 @@
 //! The `hq` campaign's pass criteria: once every till has pushed everything, the head office
 //! holds exactly the union of the tills' ledgers — every order (number, payment state,
-//! amount, refunded) and every refund (number, order, state, amount) under the till that
-//! recorded it, none missing, none extra, none twice — its change log is each till's stream
+//! amount, refunded), every refund (number, order, state, amount) and every deposit (number,
+//! state, frozen, consumed, released, pending, consume's order) under the till that recorded
+//! it, none missing, none extra, none twice — its change log is each till's stream
 //! without a gap or a double, and its summary's totals are the tills' totals.
 
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +49,39 @@ pub struct RefundRow {
     pub amount_fen: i64,
 }
 
+/// One deposit (押金): the amounts the head office keeps per (till, `out_freeze_no`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositRow {
+    /// `out_freeze_no`.
+    pub no: String,
+    /// `freezing`, `frozen`, `failed`, `consumed`, `unfrozen`, ….
+    pub state: String,
+    /// Amount frozen, in fen.
+    pub frozen_fen: i64,
+    /// Taken by the consume, in fen.
+    pub consumed_fen: i64,
+    /// Released to the customer, in fen (the till's `unfrozen_fen`).
+    pub released_fen: i64,
+    /// Of a consume or release in flight, in fen.
+    pub pending_fen: i64,
+    /// The consume's order (`out_trade_no`), once committed.
+    pub consume_no: Option<String>,
+}
+
+impl std::fmt::Display for DepositRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} frozen {} consumed {} released {} pending {} fen",
+            self.state, self.frozen_fen, self.consumed_fen, self.released_fen, self.pending_fen
+        )?;
+        if let Some(no) = &self.consume_no {
+            write!(f, " (consume order {no})")?;
+        }
+        Ok(())
+    }
+}
+
 /// One till's ledger, under the device name it was enrolled with.
 #[derive(Debug, Clone, Default)]
 pub struct TillLedger {
@@ -57,6 +91,8 @@ pub struct TillLedger {
     pub orders: Vec<OrderRow>,
     /// Every refund.
     pub refunds: Vec<RefundRow>,
+    /// Every deposit.
+    pub deposits: Vec<DepositRow>,
 }
 
 /// What the head office holds.
@@ -66,6 +102,8 @@ pub struct HqLedger {
     pub orders: Vec<(String, OrderRow)>,
     /// (device, refund) for every refund row.
     pub refunds: Vec<(String, RefundRow)>,
+    /// (device, deposit) for every deposit row.
+    pub deposits: Vec<(String, DepositRow)>,
     /// device → (applied_through, change_log rows, distinct seqs in 1..=applied_through).
     pub streams: BTreeMap<String, (i64, i64, i64)>,
     /// The `total` of `GET /api/v1/summary`.
@@ -119,6 +157,10 @@ pub struct Tally {
     pub till_refunds: usize,
     /// Refund rows at the head office.
     pub hq_refunds: usize,
+    /// Deposits in the tills' ledgers.
+    pub till_deposits: usize,
+    /// Deposit rows at the head office.
+    pub hq_deposits: usize,
     /// Till records the head office lacks.
     pub missing: usize,
     /// Records the head office holds twice (one number under two tills), or holds that no
@@ -141,6 +183,8 @@ pub fn compare(tills: &[TillLedger], hq: &HqLedger) -> (Tally, Vec<String>) {
         hq_orders: hq.orders.len(),
         till_refunds: tills.iter().map(|t| t.refunds.len()).sum(),
         hq_refunds: hq.refunds.len(),
+        till_deposits: tills.iter().map(|t| t.deposits.len()).sum(),
+        hq_deposits: hq.deposits.len(),
         ..Tally::default()
     };
 
@@ -250,6 +294,8 @@ pub fn compare(tills: &[TillLedger], hq: &HqLedger) -> (Tally, Vec<String>) {
         }
     }
 
+    compare_deposits(tills, hq, &mut tally, &mut problems);
+
     // The change streams: seqs 1..=applied_through, each exactly once.
     for till in tills {
         match hq.streams.get(&till.device) {
@@ -293,6 +339,73 @@ pub fn compare(tills: &[TillLedger], hq: &HqLedger) -> (Tally, Vec<String>) {
     (tally, problems)
 }
 
+/// Deposits, per (till, `out_freeze_no`): missing, held twice or under a till that lacks it,
+/// different.
+fn compare_deposits(
+    tills: &[TillLedger],
+    hq: &HqLedger,
+    tally: &mut Tally,
+    problems: &mut Vec<String>,
+) {
+    let mut hq_deposits: HashMap<(&str, &str), Vec<&DepositRow>> = HashMap::new();
+    for (device, d) in &hq.deposits {
+        hq_deposits
+            .entry((device.as_str(), d.no.as_str()))
+            .or_default()
+            .push(d);
+    }
+    let mut deposit_devices: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (device, d) in &hq.deposits {
+        deposit_devices
+            .entry(d.no.as_str())
+            .or_default()
+            .push(device.as_str());
+    }
+    for (no, devices) in &deposit_devices {
+        if devices.len() > 1 {
+            tally.duplicated += devices.len() - 1;
+            problems.push(format!(
+                "deposit {no} held {} times at the head office (tills {})",
+                devices.len(),
+                devices.join(", ")
+            ));
+        }
+    }
+    let mut seen: HashMap<(&str, &str), ()> = HashMap::new();
+    for till in tills {
+        for d in &till.deposits {
+            let key = (till.device.as_str(), d.no.as_str());
+            seen.insert(key, ());
+            match hq_deposits.get(&key).and_then(|v| v.first()) {
+                None => {
+                    tally.missing += 1;
+                    problems.push(format!(
+                        "deposit {} of {} ({d}) is missing at the head office",
+                        d.no, till.device
+                    ));
+                }
+                Some(h) if *h != d => {
+                    tally.mismatched += 1;
+                    problems.push(format!(
+                        "deposit {} of {}: the till has {d}, the head office {h}",
+                        d.no, till.device
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for (device, d) in &hq.deposits {
+        if !seen.contains_key(&(device.as_str(), d.no.as_str())) {
+            tally.duplicated += 1;
+            problems.push(format!(
+                "the head office holds deposit {} under {device}, which that till does not have",
+                d.no
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -317,17 +430,34 @@ mod tests {
         }
     }
 
+    fn deposit(no: &str, state: &str, frozen: i64, consumed: i64, released: i64) -> DepositRow {
+        DepositRow {
+            no: no.into(),
+            state: state.into(),
+            frozen_fen: frozen,
+            consumed_fen: consumed,
+            released_fen: released,
+            pending_fen: 0,
+            consume_no: (consumed > 0).then(|| format!("C{no}")),
+        }
+    }
+
     fn world() -> (Vec<TillLedger>, HqLedger) {
         let tills = vec![
             TillLedger {
                 device: "till-1".into(),
                 orders: vec![order("A1", "paid", 1000, 300), order("A2", "failed", 50, 0)],
                 refunds: vec![refund("R1", "A1", 300)],
+                deposits: vec![
+                    deposit("F1", "consumed", 5000, 3000, 2000),
+                    deposit("F2", "frozen", 800, 0, 0),
+                ],
             },
             TillLedger {
                 device: "till-2".into(),
                 orders: vec![order("B1", "paid", 700, 0)],
                 refunds: vec![],
+                deposits: vec![deposit("F3", "unfrozen", 900, 0, 900)],
             },
         ];
         let mut hq = HqLedger::default();
@@ -337,6 +467,9 @@ mod tests {
             }
             for r in &t.refunds {
                 hq.refunds.push((t.device.clone(), r.clone()));
+            }
+            for d in &t.deposits {
+                hq.deposits.push((t.device.clone(), d.clone()));
             }
         }
         hq.streams.insert("till-1".into(), (4, 4, 4));
@@ -352,7 +485,56 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(tally.till_orders, 3);
         assert_eq!(tally.hq_refunds, 1);
+        assert_eq!((tally.till_deposits, tally.hq_deposits), (3, 3));
         assert_eq!(tally.hq_totals, tally.till_totals);
+    }
+
+    #[test]
+    fn deposits_missing_extra_twice_and_different_are_named() {
+        let (tills, mut hq) = world();
+        // F2 missing; F1 with the release lost; F3 also under till-1, which lacks it.
+        hq.deposits.retain(|(_, d)| d.no != "F2");
+        hq.deposits
+            .iter_mut()
+            .find(|(_, d)| d.no == "F1")
+            .unwrap()
+            .1
+            .released_fen = 0;
+        hq.deposits
+            .push(("till-1".into(), deposit("F3", "unfrozen", 900, 0, 900)));
+        let (tally, problems) = compare(&tills, &hq);
+        let text = problems.join("\n");
+        assert_eq!(tally.missing, 1, "{text}");
+        assert_eq!(tally.mismatched, 1, "{text}");
+        assert_eq!(tally.duplicated, 2, "{text}"); // F3 twice, and under a till that lacks it
+        assert!(
+            text.contains("deposit F2 of till-1 (frozen frozen 800 consumed 0 released 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("deposit F1 of till-1: the till has consumed frozen 5000 consumed 3000 released 2000 pending 0 fen (consume order CF1), the head office consumed frozen 5000 consumed 3000 released 0"),
+            "{text}"
+        );
+        assert!(text.contains("deposit F3 held 2 times"), "{text}");
+        assert!(
+            text.contains("holds deposit F3 under till-1, which that till does not have"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_deposit_state_differing_is_a_mismatch() {
+        let (tills, mut hq) = world();
+        hq.deposits
+            .iter_mut()
+            .find(|(_, d)| d.no == "F2")
+            .unwrap()
+            .1
+            .state = "unfrozen".into();
+        let (tally, problems) = compare(&tills, &hq);
+        assert_eq!(tally.mismatched, 1, "{problems:?}");
+        assert_eq!(tally.missing + tally.duplicated, 0, "{problems:?}");
+        assert!(problems[0].contains("deposit F2 of till-1"), "{problems:?}");
     }
 
     #[test]
