@@ -329,7 +329,25 @@ fn damage(
             continue;
         }
         let ps = status_of(&pay);
-        if ps == 0 {
+        let ls = status_of(&listing);
+        if ps == 0 && ls != 0 {
+            // The payment wrote only new records; the damage sits in an old one, and reading
+            // it back is refused: noticed where it is read, never passed on as data.
+            counts[0] += 1;
+            let err = String::from_utf8_lossy(&listing.stderr).to_lowercase();
+            if !["corrupt", "damaged", "malformed"]
+                .iter()
+                .any(|w| err.contains(w))
+            {
+                out.problem(
+                    run,
+                    format!(
+                        "{kind}: the order list refused ({ls}) without naming the damage: {}",
+                        err.trim()
+                    ),
+                );
+            }
+        } else if ps == 0 {
             // The damage touched nothing in use: everything must read back unchanged.
             counts[1] += 1;
             let now: Vec<Value> = serde_json::from_slice(&listing.stdout).unwrap_or_default();
@@ -337,9 +355,16 @@ fn damage(
             now.retain(|(no, ..)| reference.iter().any(|r| &r.0 == no));
             if now != reference {
                 counts[2] += 1;
+                let gone: Vec<_> = reference.iter().filter(|r| !now.contains(r)).collect();
+                let became: Vec<_> = now.iter().filter(|r| !reference.contains(r)).collect();
                 out.problem(
                     run,
-                    format!("{kind}: trading went on over silently changed records"),
+                    format!(
+                        "{kind}: trading went on over silently changed records \
+                         (was {gone:?}, now {became:?}; orders ended {}: {})",
+                        status_of(&listing),
+                        String::from_utf8_lossy(&listing.stderr).trim()
+                    ),
                 );
             }
         } else {
