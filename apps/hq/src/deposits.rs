@@ -5,12 +5,12 @@
 //! order a consume creates is counted with the orders (`query::summary`).
 
 use cloudpos_domain::timestamp::Timestamp;
-use cloudpos_hq_protocol::{DepositView, DepositsHeld, DepositsPage, ErrorBody, ErrorCode};
+use cloudpos_hq_protocol::{DepositView, DepositsHeld, DepositsPage, ErrorBody};
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::db::{db_error, sql};
-use crate::query::parse_time;
+use crate::query::{bad, contains, nonempty, parse_time};
 
 /// The states in which a deposit holds the customer's money.
 const HELD_STATES: &str = "('frozen', 'consuming', 'unfreezing')";
@@ -56,14 +56,6 @@ pub struct DepositQuery {
     pub page_size: Option<u32>,
 }
 
-fn bad(msg: impl Into<String>) -> ErrorBody {
-    ErrorBody::new(ErrorCode::BadRequest, msg)
-}
-
-fn nonempty(v: Option<&String>) -> Option<&str> {
-    v.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
 fn push_filters(
     b: &mut QueryBuilder<Postgres>,
     q: &DepositQuery,
@@ -102,12 +94,7 @@ fn push_filters(
         }
     }
     if let Some(no) = nonempty(q.freeze_no.as_ref()) {
-        let escaped = no
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        b.push(" AND out_freeze_no LIKE ")
-            .push_bind(format!("%{escaped}%"));
+        b.push(" AND out_freeze_no LIKE ").push_bind(contains(no));
     }
     Ok(())
 }

@@ -11,7 +11,8 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::db::{db_error, sql};
 
-fn bad(msg: impl Into<String>) -> ErrorBody {
+/// A 400 answer naming the problem.
+pub(crate) fn bad(msg: impl Into<String>) -> ErrorBody {
     ErrorBody::new(ErrorCode::BadRequest, msg)
 }
 
@@ -185,7 +186,8 @@ fn status_of(state: &str, amount: i64, refunded: i64) -> OrderStatus {
     }
 }
 
-fn nonempty(v: Option<&String>) -> Option<&str> {
+/// A filter's value, trimmed; empty means absent.
+pub(crate) fn nonempty(v: Option<&String>) -> Option<&str> {
     v.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
@@ -232,14 +234,18 @@ fn push_filters(
         }
     }
     if let Some(no) = nonempty(q.order_no.as_ref()) {
-        let escaped = no
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        b.push(" AND out_trade_no LIKE ")
-            .push_bind(format!("%{escaped}%"));
+        b.push(" AND out_trade_no LIKE ").push_bind(contains(no));
     }
     Ok(())
+}
+
+/// A `LIKE` pattern matching any text that contains `part` (its `\`, `%` and `_` escaped).
+pub(crate) fn contains(part: &str) -> String {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// One page of orders matching `q`, newest first.
