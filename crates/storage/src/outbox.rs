@@ -194,32 +194,44 @@ async fn backfill_in(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
         ("deposits", "id"),
         ("audit_log", "seq"),
     ] {
-        let mut after = 0;
-        loop {
-            let ids = ids_after(conn, table, key, after).await?;
-            let Some(&last) = ids.last() else { break };
-            for id in ids {
-                match table {
-                    "shifts" => shift_changed_in(conn, id).await?,
-                    "orders" => order_changed_in(conn, id).await?,
-                    "refunds" => refund_changed_in(conn, id).await?,
-                    "deposits" => deposit_changed_in(conn, id).await?,
-                    _ => {
-                        let row = sqlx::query(
-                            "SELECT seq, at, actor, action, detail, prev_hash, hash \
-                             FROM audit_log WHERE seq = ?",
-                        )
-                        .bind(id)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err(db)?;
-                        audit_appended_in(conn, &crate::audit::record_from_row(&row)?).await?;
-                    }
+        count += enqueue_table_in(conn, table, key).await?;
+    }
+    Ok(count)
+}
+
+/// Enqueues the current state of every row of `table` (keyed by `key`), in key order, a page
+/// at a time; returns how many.
+async fn enqueue_table_in(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    key: &'static str,
+) -> Result<u64, StoreError> {
+    let mut count = 0u64;
+    let mut after = 0;
+    loop {
+        let ids = ids_after(conn, table, key, after).await?;
+        let Some(&last) = ids.last() else { break };
+        for id in ids {
+            match table {
+                "shifts" => shift_changed_in(conn, id).await?,
+                "orders" => order_changed_in(conn, id).await?,
+                "refunds" => refund_changed_in(conn, id).await?,
+                "deposits" => deposit_changed_in(conn, id).await?,
+                _ => {
+                    let row = sqlx::query(
+                        "SELECT seq, at, actor, action, detail, prev_hash, hash \
+                         FROM audit_log WHERE seq = ?",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db)?;
+                    audit_appended_in(conn, &crate::audit::record_from_row(&row)?).await?;
                 }
-                count += 1;
             }
-            after = last;
+            count += 1;
         }
+        after = last;
     }
     Ok(count)
 }
@@ -250,17 +262,7 @@ pub(crate) async fn catch_up_deposits(pool: &sqlx::SqlitePool) -> Result<u64, St
     if marked == 0 {
         return Ok(0);
     }
-    let mut count = 0u64;
-    let mut after = 0;
-    loop {
-        let ids = ids_after(&mut tx, "deposits", "id", after).await?;
-        let Some(&last) = ids.last() else { break };
-        for id in ids {
-            deposit_changed_in(&mut tx, id).await?;
-            count += 1;
-        }
-        after = last;
-    }
+    let count = enqueue_table_in(&mut tx, "deposits", "id").await?;
     tx.commit().await.map_err(db)?;
     if count > 0 {
         tracing::info!("{count} existing deposits queued for the head office");
