@@ -12,29 +12,36 @@ use cloudpos_hq::{ServerConfig, auth, db, server};
 use common::{Env, code};
 use serde_json::Value;
 
-#[test]
-fn a_payment_reaches_the_head_office_with_hq_sync_once() {
-    let env = Env::start();
-    let (hq, pool) = env.rt.block_on(async {
+/// A fresh head office on PostgreSQL (`dev_open`: the owner's API without a login) and an
+/// enrolment token for till `till-1` of 南山店.
+fn start_hq(
+    env: &Env,
+    dev_open: bool,
+) -> (cloudpos_hq::Running, cloudpos_hq::sqlx::PgPool, String) {
+    env.rt.block_on(async {
         let url = TestPostgres::shared().fresh_database().await;
         let pool = db::connect(&url, 4).await.unwrap();
         db::migrate(&pool).await.unwrap();
         let running = server::start(
             pool.clone(),
             ServerConfig {
-                dev_open: true,
+                dev_open,
                 ..ServerConfig::loopback()
             },
         )
         .await
         .unwrap();
-        (running, pool)
-    });
-    let token = env.rt.block_on(async {
-        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
+        let token = auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
             .await
-            .unwrap()
-    });
+            .unwrap();
+        (running, pool, token.to_string())
+    })
+}
+
+#[test]
+fn a_payment_reaches_the_head_office_with_hq_sync_once() {
+    let env = Env::start();
+    let (hq, _pool, token) = start_hq(&env, true);
     let url = hq.url();
 
     // Unconfigured: status says so, sync names the fix.
@@ -111,20 +118,7 @@ fn a_payment_reaches_the_head_office_with_hq_sync_once() {
 fn member_cards_are_chain_wide_at_the_head_office() {
     const CARD: &str = "9900000000000001";
     let env = Env::start();
-    let (hq, pool) = env.rt.block_on(async {
-        let url = TestPostgres::shared().fresh_database().await;
-        let pool = db::connect(&url, 4).await.unwrap();
-        db::migrate(&pool).await.unwrap();
-        let running = server::start(pool.clone(), ServerConfig::loopback())
-            .await
-            .unwrap();
-        (running, pool)
-    });
-    let token = env.rt.block_on(async {
-        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
-            .await
-            .unwrap()
-    });
+    let (hq, pool, token) = start_hq(&env, false);
     env.ok(
         &[
             "config",
@@ -216,26 +210,7 @@ fn member_cards_are_chain_wide_at_the_head_office() {
 #[test]
 fn deposits_reach_the_head_office_and_only_their_consume_is_takings() {
     let env = Env::start();
-    let (hq, pool) = env.rt.block_on(async {
-        let url = TestPostgres::shared().fresh_database().await;
-        let pool = db::connect(&url, 4).await.unwrap();
-        db::migrate(&pool).await.unwrap();
-        let running = server::start(
-            pool.clone(),
-            ServerConfig {
-                dev_open: true,
-                ..ServerConfig::loopback()
-            },
-        )
-        .await
-        .unwrap();
-        (running, pool)
-    });
-    let token = env.rt.block_on(async {
-        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
-            .await
-            .unwrap()
-    });
+    let (hq, _pool, token) = start_hq(&env, true);
     let url = hq.url();
     // A deposit taken before the head office was configured travels in the backfill.
     let freeze = |yuan: &str| -> String {
@@ -407,20 +382,7 @@ fn a_card_payment_whose_answer_is_lost_is_pending_and_completed_by_the_sync() {
     use std::sync::atomic::{AtomicU8, Ordering};
     const CARD: &str = "9900000000000002";
     let env = Env::start();
-    let (hq, pool) = env.rt.block_on(async {
-        let url = TestPostgres::shared().fresh_database().await;
-        let pool = db::connect(&url, 4).await.unwrap();
-        db::migrate(&pool).await.unwrap();
-        let running = server::start(pool.clone(), ServerConfig::loopback())
-            .await
-            .unwrap();
-        (running, pool)
-    });
-    let token = env.rt.block_on(async {
-        auth::create_enrolment(&pool, "南山店", "till-1", Duration::from_secs(60))
-            .await
-            .unwrap()
-    });
+    let (hq, pool, token) = start_hq(&env, false);
     let mode = Arc::new(AtomicU8::new(PASS));
     let proxy = movement_proxy(&env, hq.url(), mode.clone());
     env.ok(
